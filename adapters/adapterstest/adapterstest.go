@@ -1,0 +1,385 @@
+// Package adapterstest is the conformance suite that every adapter and
+// simulator pair passes: paging is complete and has no duplicates, changes are
+// found incrementally, not-found is typed, cancellation and deadlines are
+// honoured, every case carries money with a currency, UTC times and the raw
+// platform values, and an unknown platform value maps to the adapter's
+// documented fallback instead of failing the sync.
+package adapterstest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Sim is the suite's handle on a running simulator.
+type Sim interface {
+	// CaseIDs lists the platform ids of every case the simulator holds.
+	CaseIDs() []string
+	// Touch records a change to the case at the simulator's clock, as a buyer
+	// editing the request would.
+	Touch(caseID string) error
+	// SetLatency delays every response by d.
+	SetLatency(d time.Duration)
+	// SetDown makes every request fail as an outage would (0: up again).
+	SetDown(down bool)
+	// InjectUnknownStatus makes the platform report, for the case, a status
+	// value the adapter has never seen, and returns that raw value.
+	InjectUnknownStatus(caseID string) (string, error)
+}
+
+// Harness starts adapter and simulator pairs for the suite.
+type Harness struct {
+	Platform returns.PlatformID
+	// New starts a seeded simulator whose clock is now, and an adapter that
+	// talks to it over real HTTP; both are stopped with t.Cleanup. The adapter
+	// must not retry for long: the suite expects a call to a simulator that is
+	// down to fail within a few seconds.
+	New func(t *testing.T, now func() time.Time) (returns.Platform, Sim)
+	// UnknownStatus is the adapter's documented fallback for a status value it
+	// does not know.
+	UnknownStatus returns.Status
+}
+
+// Clock is a settable clock for simulators and adapters under test.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Start is the instant the suite's clocks start at: fixed, so runs repeat.
+var Start = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+// Run runs the suite.
+func Run(t *testing.T, h Harness) {
+	t.Run("PagingCompleteNoDuplicates", func(t *testing.T) { testPaging(t, h) })
+	t.Run("IncrementalChanges", func(t *testing.T) { testIncremental(t, h) })
+	t.Run("CasesNormalized", func(t *testing.T) { testNormalized(t, h) })
+	t.Run("NotFoundTyped", func(t *testing.T) { testNotFound(t, h) })
+	t.Run("CancellationHonoured", func(t *testing.T) { testCancellation(t, h) })
+	t.Run("DeadlineHonoured", func(t *testing.T) { testDeadline(t, h) })
+	t.Run("DownIsUnavailable", func(t *testing.T) { testDown(t, h) })
+	t.Run("UnknownStatusFallsBack", func(t *testing.T) { testUnknownStatus(t, h) })
+	t.Run("AllowedActionsKnown", func(t *testing.T) { testAllowedActions(t, h) })
+}
+
+// walk follows the change list from cursor until it is caught up and returns
+// every ref seen and the final cursor.
+func walk(t *testing.T, p returns.Platform, cursor string, now time.Time) ([]returns.CaseRef, string) {
+	t.Helper()
+	var refs []returns.CaseRef
+	for step := 0; ; step++ {
+		if step > 20000 {
+			t.Fatalf("change list not caught up after %d steps", step)
+		}
+		b, err := p.ListChanges(context.Background(), cursor, now)
+		if err != nil {
+			t.Fatalf("ListChanges(step %d): %v", step, err)
+		}
+		refs = append(refs, b.Refs...)
+		if b.Cursor == "" {
+			t.Fatalf("ListChanges(step %d) returned an empty cursor", step)
+		}
+		cursor = b.Cursor
+		if b.CaughtUp {
+			return refs, cursor
+		}
+	}
+}
+
+func testPaging(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	refs, _ := walk(t, p, "", clock.Now())
+	seen := map[string]int{}
+	for _, r := range refs {
+		if r.PlatformCaseID == "" {
+			t.Fatal("a ref without a case id")
+		}
+		seen[r.PlatformCaseID]++
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("case %s listed %d times in one walk over an unchanging platform", id, n)
+		}
+	}
+	want := sim.CaseIDs()
+	if len(want) == 0 {
+		t.Fatal("the simulator holds no cases")
+	}
+	for _, id := range want {
+		if seen[id] == 0 {
+			t.Errorf("case %s never listed", id)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("listed %d distinct cases, the simulator holds %d", len(seen), len(want))
+	}
+}
+
+func testIncremental(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	_, cursor := walk(t, p, "", clock.Now())
+
+	clock.Advance(10 * time.Minute)
+	refs, cursor := walk(t, p, cursor, clock.Now())
+	if len(refs) != 0 {
+		t.Errorf("nothing changed, yet %d cases listed", len(refs))
+	}
+
+	id := sim.CaseIDs()[0]
+	clock.Advance(time.Minute)
+	if err := sim.Touch(id); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Minute)
+	refs, _ = walk(t, p, cursor, clock.Now())
+	found := false
+	for _, r := range refs {
+		if r.PlatformCaseID == id {
+			found = true
+		} else {
+			t.Errorf("case %s listed but only %s changed", r.PlatformCaseID, id)
+		}
+	}
+	if !found {
+		t.Errorf("changed case %s not listed after the cursor", id)
+	}
+}
+
+func testNormalized(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	statuses := map[returns.Status]int{}
+	for _, id := range sim.CaseIDs() {
+		c, err := p.GetCase(context.Background(), id)
+		if err != nil {
+			t.Fatalf("GetCase(%s): %v", id, err)
+		}
+		checkCase(t, p, id, c)
+		statuses[c.Status]++
+	}
+	if len(statuses) < 5 {
+		t.Errorf("the simulator's cases cover only %d statuses: %v", len(statuses), statuses)
+	}
+}
+
+func checkCase(t *testing.T, p returns.Platform, id string, c *returns.Case) {
+	t.Helper()
+	if c.PlatformCaseID != id || c.Platform != p.ID() {
+		t.Errorf("%s: got case %s on %s", id, c.PlatformCaseID, c.Platform)
+	}
+	if c.ShopID != p.Shop().ID {
+		t.Errorf("%s: shop %q, want %q", id, c.ShopID, p.Shop().ID)
+	}
+	if c.OrderID == "" {
+		t.Errorf("%s: no order id", id)
+	}
+	if !c.Status.Valid() {
+		t.Errorf("%s: status %q", id, c.Status)
+	}
+	switch c.Kind {
+	case returns.KindRefundOnly, returns.KindReturnAndRefund, returns.KindExchange:
+	default:
+		t.Errorf("%s: kind %q", id, c.Kind)
+	}
+	if c.Reason == "" {
+		t.Errorf("%s: no reason", id)
+	}
+	if c.Market == "" {
+		t.Errorf("%s: no market", id)
+	}
+	if c.PlatformStatus.Code == "" {
+		t.Errorf("%s: the platform's status code was not kept", id)
+	}
+	if len(c.Raw) == 0 {
+		t.Errorf("%s: no raw platform values kept", id)
+	}
+	checkMoney := func(what string, m *returns.Money, required bool) {
+		if m == nil {
+			if required {
+				t.Errorf("%s: no %s", id, what)
+			}
+			return
+		}
+		if _, ok := returns.CurrencyExponent(m.Currency); !ok {
+			t.Errorf("%s: %s has currency %q", id, what, m.Currency)
+		}
+		if m.Minor < 0 {
+			t.Errorf("%s: %s is negative", id, what)
+		}
+	}
+	checkMoney("requested refund", c.RequestedRefund, true)
+	checkMoney("refunded amount", c.RefundedAmount, false)
+	if len(c.Lines) == 0 {
+		t.Errorf("%s: no lines", id)
+	}
+	for i, l := range c.Lines {
+		m := l.UnitPrice
+		checkMoney("line unit price", &m, true)
+		if l.Quantity <= 0 {
+			t.Errorf("%s: line %d quantity %d", id, i, l.Quantity)
+		}
+		if !l.Category.Valid() {
+			t.Errorf("%s: line %d category %q", id, i, l.Category)
+		}
+	}
+	checkTime := func(what string, tm *time.Time, required bool) {
+		if tm == nil || tm.IsZero() {
+			if required {
+				t.Errorf("%s: no %s", id, what)
+			}
+			return
+		}
+		if tm.Location() != time.UTC {
+			t.Errorf("%s: %s is in %v, not UTC", id, what, tm.Location())
+		}
+	}
+	checkTime("createdAt", &c.CreatedAt, true)
+	checkTime("updatedAt", &c.UpdatedAt, true)
+	checkTime("respondBy", c.Deadlines.RespondBy, false)
+	checkTime("buyerShipBy", c.Deadlines.BuyerShipBy, false)
+	checkTime("refundBy", c.Deadlines.RefundBy, false)
+	checkTime("autoActionAt", c.Deadlines.AutoActionAt, false)
+	checkTime("deliveredAt", c.DeliveredAt, false)
+	if c.UpdatedAt.Before(c.CreatedAt) {
+		t.Errorf("%s: updated %v before created %v", id, c.UpdatedAt, c.CreatedAt)
+	}
+}
+
+func testNotFound(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, _ := h.New(t, clock.Now)
+	_, err := p.GetCase(context.Background(), "999000111222333")
+	if code := returns.ErrorCodeOf(err); code != returns.CodeNotFound {
+		t.Errorf("GetCase(unknown) = %v (code %q), want NOT_FOUND", err, code)
+	}
+}
+
+func testCancellation(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	id := sim.CaseIDs()[0]
+	sim.SetLatency(30 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	done := make(chan error, 1)
+	go func() { _, err := p.GetCase(ctx, id); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("GetCase succeeded although its context was cancelled")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("GetCase ignored the cancellation of its context")
+	}
+}
+
+func testDeadline(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	id := sim.CaseIDs()[0]
+	sim.SetLatency(30 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := p.GetCase(ctx, id); done <- err }()
+	select {
+	case err := <-done:
+		if code := returns.ErrorCodeOf(err); code != returns.CodePlatformUnavailable {
+			t.Errorf("GetCase past its deadline = %v (code %q), want PLATFORM_UNAVAILABLE", err, code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("GetCase ignored its context's deadline")
+	}
+}
+
+func testDown(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	id := sim.CaseIDs()[0]
+	sim.SetDown(true)
+	_, err := p.GetCase(context.Background(), id)
+	if code := returns.ErrorCodeOf(err); code != returns.CodePlatformUnavailable {
+		t.Errorf("GetCase on a platform that is down = %v (code %q), want PLATFORM_UNAVAILABLE", err, code)
+	}
+	_, err = p.ListChanges(context.Background(), "", clock.Now())
+	if code := returns.ErrorCodeOf(err); code != returns.CodePlatformUnavailable {
+		t.Errorf("ListChanges on a platform that is down = %v (code %q), want PLATFORM_UNAVAILABLE", err, code)
+	}
+	sim.SetDown(false)
+}
+
+func testUnknownStatus(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	id := sim.CaseIDs()[0]
+	raw, err := sim.InjectUnknownStatus(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.GetCase(context.Background(), id)
+	if err != nil {
+		t.Fatalf("GetCase with an unknown status value failed: %v", err)
+	}
+	if c.Status != h.UnknownStatus {
+		t.Errorf("unknown status %q normalized to %s, want the documented fallback %s", raw, c.Status, h.UnknownStatus)
+	}
+	if c.PlatformStatus.Code != raw {
+		t.Errorf("raw status %q not kept: %q", raw, c.PlatformStatus.Code)
+	}
+	// The sync must not fail over it either.
+	walk(t, p, "", clock.Now())
+}
+
+func testAllowedActions(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	known := map[returns.Action]bool{}
+	for _, a := range returns.Actions {
+		known[a] = true
+	}
+	any := false
+	for _, id := range sim.CaseIDs() {
+		c, err := p.GetCase(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts := p.AllowedActions(c)
+		if len(acts) > 0 {
+			any = true
+		}
+		for _, a := range acts {
+			if !known[a] {
+				t.Errorf("%s: unknown action %q", id, a)
+			}
+		}
+		if c.Status.Terminal() && len(acts) > 0 {
+			t.Errorf("%s: %s is terminal but allows %v", id, c.Status, acts)
+		}
+	}
+	if !any {
+		t.Error("no case allows any action")
+	}
+}

@@ -1,0 +1,352 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	retryablehttp "github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Policy is a platform's retry, timeout and rate policy: data, not code.
+type Policy struct {
+	Retries        int           // retries after the first attempt
+	WaitMin        time.Duration // first back-off
+	WaitMax        time.Duration // longest back-off
+	AttemptTimeout time.Duration // one HTTP exchange
+	CallTimeout    time.Duration // one call, retries and waits included
+	RatePerSecond  float64       // requests per second to the platform (0: unlimited)
+	Burst          int
+	Breaker        BreakerPolicy
+}
+
+// DefaultPolicy is a gateway's policy: a caller waits seconds, not minutes.
+// go-retryablehttp's own defaults (4 retries, waits up to 30 s) are far too slow.
+var DefaultPolicy = Policy{
+	Retries:        2,
+	WaitMin:        100 * time.Millisecond,
+	WaitMax:        800 * time.Millisecond,
+	AttemptTimeout: 5 * time.Second,
+	CallTimeout:    10 * time.Second,
+	RatePerSecond:  50,
+	Burst:          10,
+	Breaker:        DefaultBreakerPolicy,
+}
+
+// Call is one API call. Build is called for every attempt, so each retry is
+// signed again with a fresh timestamp.
+type Call struct {
+	Method      string // the API method, for errors and logs
+	HTTPMethod  string // default POST
+	URL         string
+	ContentType string
+	Build       func() ([]byte, error)
+	// Write marks a call that changes state on the platform. It is retried
+	// only when the platform certainly did not process it (refused
+	// connection, throttling); any other failure is reported as ambiguous.
+	Write bool
+	// Decode reads a response (the platform's envelope) and returns the
+	// platform error it carries, or nil. It is called for every status code:
+	// several platforms report errors with HTTP 200.
+	Decode func(status int, header http.Header, body []byte) error
+}
+
+// Client sends calls to one platform.
+type Client struct {
+	platform returns.PlatformID
+	policy   Policy
+	rc       *retryablehttp.Client
+	breaker  *Breaker
+	log      *slog.Logger
+}
+
+// NewClient returns a client for the platform with the policy. A nil
+// httpClient means a fresh pooled client.
+func NewClient(platform returns.PlatformID, policy Policy, httpClient *http.Client, log *slog.Logger) *Client {
+	if log == nil {
+		log = slog.Default()
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	hc := *httpClient
+	hc.Timeout = policy.AttemptTimeout
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if policy.RatePerSecond > 0 {
+		burst := policy.Burst
+		if burst < 1 {
+			burst = 1
+		}
+		hc.Transport = &limitedTransport{base: base, limiter: rate.NewLimiter(rate.Limit(policy.RatePerSecond), burst)}
+	}
+	c := &Client{platform: platform, policy: policy, breaker: NewBreaker(policy.Breaker), log: log}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &hc
+	rc.Logger = nil
+	rc.RetryMax = policy.Retries
+	rc.RetryWaitMin = policy.WaitMin
+	rc.RetryWaitMax = policy.WaitMax
+	rc.CheckRetry = c.checkRetry
+	rc.Backoff = c.backoff
+	rc.PrepareRetry = prepareRetry
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	c.rc = rc
+	return c
+}
+
+// Breaker returns the client's circuit breaker, for health reporting.
+func (c *Client) Breaker() *Breaker { return c.breaker }
+
+type callKey struct{}
+
+// callState is what the client-wide hooks of go-retryablehttp need to know
+// about the call in flight; it travels in the request's context.
+type callState struct {
+	call    *Call
+	body    []byte // the body of the current attempt
+	resp    []byte // the body of the last response read
+}
+
+// Do sends the call and returns the response body of a successful call. Errors
+// are *PlatformError.
+func (c *Client) Do(ctx context.Context, call Call) ([]byte, error) {
+	if err := c.breaker.Allow(); err != nil {
+		return nil, &PlatformError{Platform: c.platform, Method: call.Method, Kind: KindUnavailable, Message: "circuit open after repeated failures", Err: err}
+	}
+	if c.policy.CallTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.policy.CallTimeout)
+		defer cancel()
+	}
+	body, err := c.do(ctx, &call)
+	c.breaker.Record(breakerOutcome(err))
+	return body, err
+}
+
+func (c *Client) do(ctx context.Context, call *Call) ([]byte, error) {
+	st := &callState{call: call}
+	first, err := call.Build()
+	if err != nil {
+		return nil, err
+	}
+	st.body = first
+	ctx = context.WithValue(ctx, callKey{}, st)
+	method := call.HTTPMethod
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, call.URL,
+		retryablehttp.ReaderFunc(func() (io.Reader, error) { return bytes.NewReader(st.body), nil }))
+	if err != nil {
+		return nil, err
+	}
+	if call.ContentType != "" {
+		req.Header.Set("Content-Type", call.ContentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.SetResponseHandler(func(resp *http.Response) error {
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		if err != nil {
+			return c.transportError(call, err, true)
+		}
+		st.resp = b
+		var derr error
+		if call.Decode != nil {
+			derr = call.Decode(resp.StatusCode, resp.Header, b)
+		}
+		var pe *PlatformError
+		if resp.StatusCode >= 300 && !errors.As(derr, &pe) {
+			// A failure status without an envelope we understand (an HTML
+			// error page from a proxy, say): the status says it all.
+			derr = &PlatformError{Kind: kindForStatus(resp.StatusCode), Err: derr}
+		}
+		if derr != nil {
+			return c.fill(call, resp, derr)
+		}
+		return nil
+	})
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		var pe *PlatformError
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		return nil, c.transportError(call, err, !neverSent(err))
+	}
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	return st.resp, nil
+}
+
+// fill completes a platform error with what the client knows.
+func (c *Client) fill(call *Call, resp *http.Response, err error) error {
+	var pe *PlatformError
+	if !errors.As(err, &pe) {
+		pe = &PlatformError{Kind: KindMalformed, Err: err}
+	}
+	pe.Platform = c.platform
+	pe.Method = call.Method
+	if pe.HTTPStatus == 0 {
+		pe.HTTPStatus = resp.StatusCode
+	}
+	if pe.RetryAfter == 0 {
+		pe.RetryAfter = retryAfter(resp.Header)
+	}
+	if call.Write && (pe.Kind == KindUnavailable || pe.Kind == KindMalformed) {
+		pe.Ambiguous = true
+	}
+	return pe
+}
+
+func (c *Client) transportError(call *Call, err error, maybeSent bool) *PlatformError {
+	return &PlatformError{Platform: c.platform, Method: call.Method, Kind: KindUnavailable,
+		Ambiguous: call.Write && maybeSent, Err: err}
+}
+
+// checkRetry decides whether an attempt is repeated.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	st, _ := ctx.Value(callKey{}).(*callState)
+	write := st != nil && st.call.Write
+	if err != nil {
+		var pe *PlatformError
+		if errors.As(err, &pe) {
+			return pe.Retryable(write), err
+		}
+		// A transport error: a read may always be repeated, a write only if
+		// the request never left.
+		return !write || neverSent(err), err
+	}
+	if resp == nil {
+		return false, nil
+	}
+	// The response handler reports platform errors; reaching here with a
+	// failure status means the handler was not run (it always is), so stop.
+	return false, nil
+}
+
+// backoff waits exponentially with jitter, honouring Retry-After within the
+// call's budget.
+func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if ra := retryAfter(resp.Header); ra > 0 {
+			if ra > max {
+				ra = max
+			}
+			return ra
+		}
+	}
+	d := min << attempt
+	if d <= 0 || d > max {
+		d = max
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// prepareRetry builds the next attempt's body (signed afresh).
+func prepareRetry(req *http.Request) error {
+	st, _ := req.Context().Value(callKey{}).(*callState)
+	if st == nil {
+		return nil
+	}
+	b, err := st.call.Build()
+	if err != nil {
+		return err
+	}
+	st.body = b
+	req.ContentLength = int64(len(b))
+	return nil
+}
+
+// neverSent reports whether a transport error proves that the request never
+// reached the server (so that even a write may be repeated).
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, errRateWait)
+}
+
+func kindForStatus(code int) ErrorKind {
+	switch {
+	case code == http.StatusTooManyRequests:
+		return KindRateLimited
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return KindAuth
+	case code == http.StatusNotFound:
+		return KindNotFound
+	case code >= 500:
+		return KindUnavailable
+	case code >= 400:
+		return KindInvalid
+	}
+	return KindMalformed
+}
+
+func retryAfter(h http.Header) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+var errRateWait = errors.New("rate limit wait exceeds the call's deadline")
+
+// limitedTransport keeps requests to a platform within its rate limit.
+type limitedTransport struct {
+	base    http.RoundTripper
+	limiter *rate.Limiter
+}
+
+func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.limiter.Wait(req.Context()); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.Join(errRateWait, err)}
+	}
+	return t.base.RoundTrip(req)
+}
+
+func breakerOutcome(err error) bool {
+	if err == nil {
+		return true
+	}
+	var pe *PlatformError
+	if errors.As(err, &pe) {
+		// A refusal is an answer: the platform is up.
+		switch pe.Kind {
+		case KindInvalid, KindState, KindNotFound:
+			return true
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return true
+	}
+	return false
+}

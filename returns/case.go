@@ -1,0 +1,221 @@
+package returns
+
+import "time"
+
+// OrgID identifies an organisation: a seller account that owns shops on the
+// platforms. Every case, event, idempotency record and cursor belongs to one.
+type OrgID string
+
+// PlatformID names a marketplace.
+type PlatformID string
+
+// The marketplaces the gateway speaks to.
+const (
+	XHS        PlatformID = "XHS"        // Xiaohongshu (RedNote)
+	Alibaba    PlatformID = "ALIBABA"    // Alibaba.com (international B2B)
+	AliExpress PlatformID = "ALIEXPRESS" // AliExpress
+)
+
+// PlatformIDs lists every platform in a stable order.
+var PlatformIDs = []PlatformID{XHS, Alibaba, AliExpress}
+
+// Valid reports whether p is one of the known platforms.
+func (p PlatformID) Valid() bool { return p == XHS || p == Alibaba || p == AliExpress }
+
+// Kind is what the buyer asked for.
+type Kind string
+
+// The kinds of after-sales request.
+const (
+	KindRefundOnly      Kind = "REFUND_ONLY"
+	KindReturnAndRefund Kind = "RETURN_AND_REFUND"
+	KindExchange        Kind = "EXCHANGE"
+)
+
+// Reason is the normalized reason the buyer gave.
+type Reason string
+
+// The normalized reasons. Each platform's labels map onto these; anything
+// unrecognised maps to ReasonOther and keeps its label in Case.PlatformReason.
+const (
+	ReasonSizeFit          Reason = "SIZE_FIT"
+	ReasonNotAsDescribed   Reason = "NOT_AS_DESCRIBED"
+	ReasonQualityDefect    Reason = "QUALITY_DEFECT"
+	ReasonDamagedInTransit Reason = "DAMAGED_IN_TRANSIT"
+	ReasonWrongItem        Reason = "WRONG_ITEM"
+	ReasonMissingParts     Reason = "MISSING_PARTS"
+	ReasonNotReceived      Reason = "NOT_RECEIVED"
+	ReasonChangedMind      Reason = "CHANGED_MIND"
+	ReasonOther            Reason = "OTHER"
+)
+
+// SellerAtFault reports whether the reason puts the fault on the seller's side
+// (defect, wrong item, not as described, damaged or missing), which changes
+// who pays freight and lifts no-reason exemptions.
+func (r Reason) SellerAtFault() bool {
+	switch r {
+	case ReasonNotAsDescribed, ReasonQualityDefect, ReasonDamagedInTransit, ReasonWrongItem, ReasonMissingParts, ReasonNotReceived:
+		return true
+	}
+	return false
+}
+
+// Market is where and how the order was sold.
+type Market string
+
+// The markets.
+const (
+	MarketDomestic          Market = "DOMESTIC"
+	MarketCrossBorderBonded Market = "CROSS_BORDER_BONDED" // shipped from a bonded warehouse in China
+	MarketCrossBorderDirect Market = "CROSS_BORDER_DIRECT" // shipped directly from abroad
+)
+
+// CrossBorder reports whether the market is one of the cross-border ones.
+func (m Market) CrossBorder() bool {
+	return m == MarketCrossBorderBonded || m == MarketCrossBorderDirect
+}
+
+// Party is a side of a case.
+type Party string
+
+// The parties.
+const (
+	PartyBuyer    Party = "BUYER"
+	PartySeller   Party = "SELLER"
+	PartyPlatform Party = "PLATFORM"
+)
+
+// Category is a product category as far as return rules care.
+type Category string
+
+// The categories the return rules distinguish.
+const (
+	CategoryGeneral            Category = "GENERAL"
+	CategoryCustomMade         Category = "CUSTOM_MADE"
+	CategoryPerishable         Category = "PERISHABLE"
+	CategoryLivePlantOrAnimal  Category = "LIVE_PLANT_OR_ANIMAL"
+	CategoryDigitalDownload    Category = "DIGITAL_DOWNLOAD"
+	CategoryUnsealedMedia      Category = "UNSEALED_MEDIA"
+	CategoryPeriodical         Category = "PERIODICAL"
+	CategoryHygiene            Category = "HYGIENE"
+	CategoryActivatedValueLoss Category = "ACTIVATED_VALUE_LOSS"
+	CategoryNearExpiry         Category = "NEAR_EXPIRY"
+)
+
+// Categories lists every category in a stable order.
+var Categories = []Category{
+	CategoryGeneral, CategoryCustomMade, CategoryPerishable, CategoryLivePlantOrAnimal, CategoryDigitalDownload,
+	CategoryUnsealedMedia, CategoryPeriodical, CategoryHygiene, CategoryActivatedValueLoss, CategoryNearExpiry,
+}
+
+// Valid reports whether c is a known category.
+func (c Category) Valid() bool {
+	for _, k := range Categories {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// CaseKey identifies a case within an organisation: the platform and the
+// platform's own id for it.
+type CaseKey struct {
+	Platform       PlatformID
+	PlatformCaseID string
+}
+
+// PlatformStatus is the platform's own status code and label, untouched.
+type PlatformStatus struct {
+	Code  string
+	Label string
+}
+
+// Deadlines are the instants that matter on a case, in UTC; nil means none.
+type Deadlines struct {
+	RespondBy      *time.Time // the seller must decide by then
+	BuyerShipBy    *time.Time // the buyer must send the goods back by then
+	RefundBy       *time.Time // the refund is due by then
+	WindowClosesAt *time.Time // end of the no-reason return window
+	AutoActionAt   *time.Time // when the platform acts by itself if nobody does
+	AutoAction     string     // what it will do then
+}
+
+// Shipment is a parcel on its way: the buyer's return or a replacement.
+type Shipment struct {
+	CarrierCode string
+	CarrierName string
+	TrackingNo  string
+	ShippedAt   *time.Time
+	SignedAt    *time.Time
+}
+
+// Line is one product line of a case.
+type Line struct {
+	SKU       string
+	Title     string
+	Quantity  int
+	UnitPrice Money
+	Category  Category
+	// Raw keeps the platform's own values for the line (ids, codes, amounts as sent).
+	Raw map[string]string
+}
+
+// Case is one after-sales case on one platform, normalized into the gateway's
+// single lifecycle. Every normalized value keeps the platform's raw value
+// beside it (PlatformStatus, PlatformReason, Raw).
+type Case struct {
+	Platform       PlatformID
+	PlatformCaseID string
+	ShopID         string // the platform account (shop) the case belongs to
+	OrderID        string
+	BuyerID        string // the platform's buyer id, masked by the platform or the adapter
+	Kind           Kind
+	Status         Status
+	PlatformStatus PlatformStatus
+	Reason         Reason
+	PlatformReason string // the platform's label for the reason, as sent
+	Market         Market
+	Lines          []Line
+
+	RequestedRefund *Money // what the buyer asked to get back
+	RefundedAmount  *Money // what has actually been refunded
+	ReturnFreight   *Money // return shipping the buyer claims, where the platform states it
+
+	Deadlines      Deadlines
+	ReturnShipment *Shipment // the buyer's parcel back to the seller
+	Note           string    // the buyer's remark
+
+	// DeliveredAt is when the buyer signed for the original goods, when known.
+	DeliveredAt *time.Time
+
+	// ReturnFreightPaidBy is who bears return shipping, where the platform states it.
+	ReturnFreightPaidBy Party
+
+	// PendingSteps are seller actions the gateway recorded that must still be
+	// completed in the platform's seller centre, because its API cannot do them.
+	PendingSteps []PendingStep
+
+	CreatedAt time.Time // when the buyer opened the case (platform time, UTC)
+	UpdatedAt time.Time // when the platform last changed it (platform time, UTC)
+
+	// Raw keeps every platform value that was normalized, by the platform's
+	// field name, exactly as it was sent.
+	Raw map[string]string
+
+	// Set by the store.
+	Version  int64     // increases with every stored change
+	SyncedAt time.Time // when the gateway last wrote the case
+}
+
+// Key returns the case's key.
+func (c *Case) Key() CaseKey { return CaseKey{Platform: c.Platform, PlatformCaseID: c.PlatformCaseID} }
+
+// PendingStep is a seller action that the gateway recorded but the platform's
+// API cannot carry out: the seller completes it in the platform's seller centre.
+type PendingStep struct {
+	Action     Action
+	RecordedAt time.Time
+	Note       string // what the seller decided, in their words or the action's input
+	URL        string // where in the seller centre to complete it
+}
