@@ -360,6 +360,8 @@ func testAllowedActions(t *testing.T, h Harness) {
 	for _, a := range returns.Actions {
 		known[a] = true
 	}
+	caps := p.Capabilities()
+	sc, _ := p.(returns.SellerCentre)
 	any := false
 	for _, id := range sim.CaseIDs() {
 		c, err := p.GetCase(context.Background(), id)
@@ -367,16 +369,34 @@ func testAllowedActions(t *testing.T, h Harness) {
 			t.Fatal(err)
 		}
 		acts := p.AllowedActions(c)
-		if len(acts) > 0 {
-			any = true
-		}
 		for _, a := range acts {
 			if !known[a] {
 				t.Errorf("%s: unknown action %q", id, a)
 			}
+			if !caps.Supports(a) {
+				t.Errorf("%s: allows %s, which the platform's API cannot do", id, a)
+			}
 		}
-		if c.Status.Terminal() && len(acts) > 0 {
-			t.Errorf("%s: %s is terminal but allows %v", id, c.Status, acts)
+		var manual []returns.Action
+		if sc != nil {
+			manual = sc.SellerCentreActions(c)
+			for _, a := range manual {
+				if !known[a] {
+					t.Errorf("%s: unknown seller-centre action %q", id, a)
+				}
+				if caps.Supports(a) {
+					t.Errorf("%s: %s is both an API action and a seller-centre step", id, a)
+				}
+				if sc.SellerCentreURL(c, a) == "" {
+					t.Errorf("%s: no seller-centre URL for %s", id, a)
+				}
+			}
+		}
+		if len(acts)+len(manual) > 0 {
+			any = true
+		}
+		if c.Status.Terminal() && len(acts)+len(manual) > 0 {
+			t.Errorf("%s: %s is terminal but allows %v %v", id, c.Status, acts, manual)
 		}
 	}
 	if !any {
