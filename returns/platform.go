@@ -19,20 +19,20 @@ type Capabilities struct {
 	// recorded by the gateway for completion in the platform's seller centre,
 	// or refused as UNSUPPORTED_ON_PLATFORM.
 	Actions []Action
+	// ManualActions are the actions the platform offers only in its seller
+	// centre: the gateway records them as PendingSteps (see SellerCentre).
+	ManualActions []Action
 	// Push reports whether the platform pushes changes (webhooks); otherwise
 	// polling is the only way in.
 	Push bool
 }
 
 // Supports reports whether the API can carry out the action.
-func (c Capabilities) Supports(a Action) bool {
-	for _, x := range c.Actions {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
+func (c Capabilities) Supports(a Action) bool { return contains(c.Actions, a) }
+
+// Offers reports whether the seller can take the action on the platform at
+// all, through the API or in the seller centre.
+func (c Capabilities) Offers(a Action) bool { return contains(c.Actions, a) || contains(c.ManualActions, a) }
 
 // CaseRef is a case seen in a platform's change list: enough to decide
 // whether it must be fetched.
