@@ -1,0 +1,414 @@
+// Package actions carries out seller actions exactly once: it checks the
+// idempotency key, loads the case, asks the platform's capabilities (and the
+// rules) whether the action is allowed now, calls the platform, stores the
+// new state and its event, and remembers the answer for the key. A platform
+// action that cannot be done through the API is recorded on the case as a
+// step to complete in the platform's seller centre.
+package actions
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// Request is one seller action through the gateway.
+type Request struct {
+	Org returns.OrgID
+	Key returns.CaseKey
+	// IdempotencyKey makes the request safe to retry; empty means none.
+	IdempotencyKey string
+	// Input is the request's input in a canonical form (the API layer passes
+	// the mutation's name and input without the key): the same key with
+	// another input is a conflict.
+	Input []byte
+	// Platform carries the action and its parameters; the service fills in the case.
+	Platform returns.ActionRequest
+}
+
+// Outcome is the answer to a Request.
+type Outcome struct {
+	Case     *returns.Case    // the case after the action, or as it stands when nothing was done
+	Errors   []*returns.Error // why the action was not done; empty on success
+	Replayed bool             // the stored answer of an earlier request with the same key
+	Event    *returns.Event   // the event written, if any
+}
+
+// Available is an action the seller can take on a case now.
+type Available struct {
+	Action returns.Action
+	ViaAPI bool   // false: recorded for the seller centre
+	URL    string // the seller-centre page, when not via the API
+}
+
+// Service carries out seller actions.
+type Service struct {
+	store     store.Store
+	platforms *adapters.Registry
+	publish   func(returns.Event)
+	now       func() time.Time
+	log       *slog.Logger
+	// PlatformTimeout bounds a platform write; it is not tied to the caller's
+	// request, so a client that hangs up cannot abort a write half-way.
+	platformTimeout time.Duration
+
+	locks [64]sync.Mutex // serialise actions per case within the process
+}
+
+// Options configure a Service.
+type Options struct {
+	Store     store.Store
+	Platforms *adapters.Registry
+	// Publish is told of every event the service writes (the change feed's bus).
+	Publish func(returns.Event)
+	Now     func() time.Time
+	Log     *slog.Logger
+	// PlatformTimeout bounds one platform write and its read-back (default 20 s).
+	PlatformTimeout time.Duration
+}
+
+// New returns a service.
+func New(o Options) *Service {
+	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
+		platformTimeout: o.PlatformTimeout}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.publish == nil {
+		s.publish = func(returns.Event) {}
+	}
+	if s.platformTimeout <= 0 {
+		s.platformTimeout = 20 * time.Second
+	}
+	return s
+}
+
+// MaxIdempotencyKey is the longest idempotency key accepted.
+const MaxIdempotencyKey = 200
+
+// Available lists the actions the seller can take on the case now: those the
+// platform's API allows in the case's platform status, then those its seller
+// centre allows that are not already pending.
+func (s *Service) Available(c *returns.Case) []Available {
+	p, ok := s.platforms.For(c.Platform, c.ShopID)
+	if !ok {
+		return nil
+	}
+	var out []Available
+	for _, a := range p.AllowedActions(c) {
+		out = append(out, Available{Action: a, ViaAPI: true})
+	}
+	if sc, ok := p.(returns.SellerCentre); ok {
+		for _, a := range sc.SellerCentreActions(c) {
+			if pending(c, a) || slices.ContainsFunc(out, func(x Available) bool { return x.Action == a }) {
+				continue
+			}
+			out = append(out, Available{Action: a, URL: sc.SellerCentreURL(c, a)})
+		}
+	}
+	return out
+}
+
+func pending(c *returns.Case, a returns.Action) bool {
+	for _, st := range c.PendingSteps {
+		if st.Action == a {
+			return true
+		}
+	}
+	return false
+}
+
+// answer is what is stored for an idempotency key.
+type answer struct {
+	Case   *returns.Case `json:"case"`
+	Errors []storedError `json:"errors"`
+}
+
+type storedError struct {
+	Code    returns.ErrorCode `json:"code"`
+	Message string            `json:"message"`
+	Field   []string          `json:"field,omitempty"`
+	RuleID  string            `json:"ruleId,omitempty"`
+}
+
+// Do carries out the request. User-facing problems are in Outcome.Errors;
+// the error is for internal failures only.
+func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
+	if req.IdempotencyKey == "" {
+		out, _, err := s.do(ctx, req)
+		return out, err
+	}
+	if e := validKey(req.IdempotencyKey); e != nil {
+		return &Outcome{Errors: []*returns.Error{e}}, nil
+	}
+	sum := sha256.Sum256(req.Input)
+	hash := hex.EncodeToString(sum[:])
+	rec, err := s.store.ClaimIdempotency(ctx, req.Org, req.IdempotencyKey, hash)
+	if err != nil {
+		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if rec != nil {
+		return s.replay(ctx, req, rec, hash)
+	}
+	out, effect, err := s.do(ctx, req)
+	// The key's fate must not depend on the caller still listening.
+	bg := context.WithoutCancel(ctx)
+	if err != nil || !effect {
+		if rerr := s.store.ReleaseIdempotency(bg, req.Org, req.IdempotencyKey); rerr != nil {
+			s.log.Error("release idempotency key", "key", req.IdempotencyKey, "err", rerr)
+		}
+		return out, err
+	}
+	b, merr := json.Marshal(toAnswer(out))
+	if merr == nil {
+		merr = s.store.CompleteIdempotency(bg, req.Org, req.IdempotencyKey, b)
+	}
+	if merr != nil {
+		// The action happened; only its memory failed. A retry with the key
+		// will see it in progress and the platform's own state check stops a
+		// second action.
+		s.log.Error("complete idempotency key", "key", req.IdempotencyKey, "err", merr)
+	}
+	return out, nil
+}
+
+func (s *Service) replay(ctx context.Context, req Request, rec *store.IdempotencyRecord, hash string) (*Outcome, error) {
+	if rec.RequestHash != hash {
+		return s.withCase(ctx, req, returns.Errorf(returns.CodeConflict,
+			"idempotency key %q was used with a different input", req.IdempotencyKey).WithField("input", "idempotencyKey")), nil
+	}
+	if rec.State != store.IdempotencyDone {
+		return s.withCase(ctx, req, returns.Errorf(returns.CodeConflict,
+			"a request with idempotency key %q is still in progress", req.IdempotencyKey).WithField("input", "idempotencyKey")), nil
+	}
+	var a answer
+	if err := json.Unmarshal(rec.Response, &a); err != nil {
+		return nil, fmt.Errorf("decode stored answer for key %q: %w", req.IdempotencyKey, err)
+	}
+	out := &Outcome{Case: a.Case, Replayed: true}
+	for _, e := range a.Errors {
+		out.Errors = append(out.Errors, &returns.Error{Code: e.Code, Message: e.Message, Field: e.Field, RuleID: e.RuleID})
+	}
+	return out, nil
+}
+
+func toAnswer(o *Outcome) answer {
+	a := answer{Case: o.Case, Errors: []storedError{}}
+	for _, e := range o.Errors {
+		a.Errors = append(a.Errors, storedError{Code: e.Code, Message: e.Message, Field: e.Field, RuleID: e.RuleID})
+	}
+	return a
+}
+
+// withCase is an outcome with one error and the case as it stands, if it can be read.
+func (s *Service) withCase(ctx context.Context, req Request, e *returns.Error) *Outcome {
+	c, _ := s.store.GetCase(ctx, req.Org, req.Key)
+	return &Outcome{Case: c, Errors: []*returns.Error{e}}
+}
+
+func validKey(k string) *returns.Error {
+	if len(k) > MaxIdempotencyKey {
+		return returns.Errorf(returns.CodeInvalid, "idempotency key longer than %d bytes", MaxIdempotencyKey).WithField("input", "idempotencyKey")
+	}
+	for _, r := range k {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return returns.Errorf(returns.CodeInvalid, "idempotency key must be printable without spaces").WithField("input", "idempotencyKey")
+		}
+	}
+	return nil
+}
+
+func (s *Service) lock(k returns.CaseKey) func() {
+	h := sha256.Sum256([]byte(string(k.Platform) + "\x00" + k.PlatformCaseID))
+	m := &s.locks[int(h[0])%len(s.locks)]
+	m.Lock()
+	return m.Unlock
+}
+
+// do carries out the action. effect reports whether anything reached the
+// platform or the store, i.e. whether the answer must be remembered.
+func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect bool, err error) {
+	defer s.lock(req.Key)()
+	action := req.Platform.Action
+	c, err := s.store.GetCase(ctx, req.Org, req.Key)
+	if err != nil {
+		if returns.ErrorCodeOf(err) == returns.CodeNotFound {
+			return &Outcome{Errors: []*returns.Error{returns.Errorf(returns.CodeNotFound, "no such case").WithField("input", "id")}}, false, nil
+		}
+		return nil, false, err
+	}
+	fail := func(e *returns.Error) (*Outcome, bool, error) {
+		return &Outcome{Case: c, Errors: []*returns.Error{e}}, false, nil
+	}
+	p, ok := s.platforms.For(c.Platform, c.ShopID)
+	if !ok {
+		return fail(returns.Errorf(returns.CodePlatformUnavailable, "no connection to %s is configured for shop %q", c.Platform, c.ShopID))
+	}
+	var via *Available
+	for _, a := range s.Available(c) {
+		if a.Action == action {
+			a := a
+			via = &a
+			break
+		}
+	}
+	if via == nil {
+		if !p.Capabilities().Offers(action) {
+			return fail(returns.Errorf(returns.CodeUnsupported, "%s offers no way to %s", c.Platform, describe(action)))
+		}
+		if pending(c, action) {
+			return fail(returns.Errorf(returns.CodeInvalidState, "%s is already recorded and waits to be completed in the %s seller centre", action, c.Platform))
+		}
+		return fail(returns.Errorf(returns.CodeInvalidState, "cannot %s while the case is %s (%s status %s)",
+			describe(action), c.Status, c.Platform, c.PlatformStatus.Code))
+	}
+	if !via.ViaAPI {
+		return s.record(ctx, req, c, via)
+	}
+
+	preq := req.Platform
+	preq.Case = c
+	// Detached from the caller: a write must finish or fail on its own terms.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
+	defer cancel()
+	res, perr := p.Perform(pctx, preq)
+	if perr != nil {
+		res, perr = s.reconcile(pctx, p, c, action, perr)
+	}
+	if perr != nil {
+		code := returns.ErrorCodeOf(perr)
+		if code == returns.CodeInternal {
+			return nil, false, perr
+		}
+		e := &returns.Error{Code: code, Message: returns.ErrorMessage(perr)}
+		var re *returns.Error
+		if errors.As(perr, &re) {
+			e.Field, e.RuleID = re.Field, re.RuleID
+		}
+		if code == returns.CodeInvalidState {
+			// The platform knows better than our copy: refresh it so the answer shows why.
+			if fresh, gerr := p.GetCase(pctx, c.PlatformCaseID); gerr == nil {
+				if r, uerr := s.store.UpsertCase(pctx, req.Org, fresh, store.Change{Source: returns.SourcePoll}); uerr == nil {
+					c = r.Case
+					if r.Event != nil {
+						s.publish(*r.Event)
+					}
+				}
+			}
+		}
+		// A refusal by the platform is an answer worth remembering; anything
+		// else changed nothing and may be retried with the same key.
+		return &Outcome{Case: c, Errors: []*returns.Error{e}}, code == returns.CodePlatformRejected, nil
+	}
+
+	next := res.Case
+	if next == nil {
+		cp := *c
+		cp.Status = res.Expected
+		cp.UpdatedAt = s.now().UTC()
+		next = &cp
+	}
+	detail := map[string]string{"action": string(action)}
+	if req.IdempotencyKey != "" {
+		detail["idempotencyKey"] = req.IdempotencyKey
+	}
+	r, uerr := s.store.UpsertCase(pctx, req.Org, next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true})
+	if uerr != nil {
+		// The platform acted; the poller will bring the state in. Say so in the log, answer with the truth.
+		s.log.Error("store case after platform action", "case", c.PlatformCaseID, "action", action, "err", uerr)
+		return &Outcome{Case: next}, true, nil
+	}
+	if r.Event != nil {
+		s.publish(*r.Event)
+	}
+	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
+}
+
+// reconcile looks at the platform after a write failed in a way that leaves
+// it unknown whether the platform acted (a timeout, a 5xx): if the case moved
+// the way the action moves it, the action happened.
+func (s *Service) reconcile(ctx context.Context, p returns.Platform, c *returns.Case, a returns.Action, perr error) (*returns.ActionResult, error) {
+	var pe *adapters.PlatformError
+	if !errors.As(perr, &pe) || !pe.Ambiguous {
+		return nil, perr
+	}
+	fresh, err := p.GetCase(ctx, c.PlatformCaseID)
+	if err != nil {
+		return nil, perr
+	}
+	if fresh.Status != c.Status && c.Status.CanMoveTo(fresh.Status) {
+		s.log.Warn("platform write failed ambiguously but took effect", "case", c.PlatformCaseID, "action", a, "err", perr)
+		return &returns.ActionResult{Case: fresh, Expected: fresh.Status}, nil
+	}
+	return nil, perr
+}
+
+// record notes an action that the platform offers only in its seller centre.
+func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via *Available) (*Outcome, bool, error) {
+	next := *c
+	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
+		Action:     via.Action,
+		RecordedAt: s.now().UTC(),
+		Note:       stepNote(req.Platform),
+		URL:        via.URL,
+	})
+	detail := map[string]string{"action": string(via.Action), "completeIn": "SELLER_CENTRE"}
+	if req.IdempotencyKey != "" {
+		detail["idempotencyKey"] = req.IdempotencyKey
+	}
+	r, err := s.store.UpsertCase(context.WithoutCancel(ctx), req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true})
+	if err != nil {
+		return nil, false, err
+	}
+	if r.Event != nil {
+		s.publish(*r.Event)
+	}
+	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
+}
+
+func stepNote(r returns.ActionRequest) string {
+	switch {
+	case r.Amount != nil && r.Note != "":
+		return r.Amount.String() + ": " + r.Note
+	case r.Amount != nil:
+		return r.Amount.String()
+	case r.Note != "":
+		return r.Note
+	}
+	return r.Message
+}
+
+func describe(a returns.Action) string {
+	switch a {
+	case returns.ActionApprove:
+		return "approve the request"
+	case returns.ActionReject:
+		return "refuse the request"
+	case returns.ActionOffer:
+		return "make a counter-offer"
+	case returns.ActionConfirmReceipt:
+		return "confirm receipt"
+	case returns.ActionRecordInspection:
+		return "record an inspection"
+	case returns.ActionRefund:
+		return "refund"
+	case returns.ActionEscalate:
+		return "escalate to the platform"
+	}
+	return string(a)
+}

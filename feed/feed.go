@@ -1,0 +1,90 @@
+// Package feed brings platform changes into the gateway and out to its
+// subscribers: the ingester (fetch a case, normalize, store, publish), the
+// pollers that walk each platform's change list with persisted cursors, and
+// the event bus.
+package feed
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"sync"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// Ingester writes platform cases through the store and publishes the events
+// that result. Push receivers and pollers share it, so a change seen by both
+// produces one event: the second write finds nothing changed.
+type Ingester struct {
+	Store   store.Store
+	Org     returns.OrgID
+	Publish func(returns.Event)
+	Log     *slog.Logger
+
+	locks [64]sync.Mutex
+}
+
+func (in *Ingester) lock(k returns.CaseKey) func() {
+	h := sha256.Sum256([]byte(string(k.Platform) + "\x00" + k.PlatformCaseID))
+	m := &in.locks[int(h[0])%len(in.locks)]
+	m.Lock()
+	return m.Unlock
+}
+
+// Fetch reads one case from the platform and stores it. It returns the event
+// written, or nil when nothing had changed.
+func (in *Ingester) Fetch(ctx context.Context, p returns.Platform, platformCaseID string, src returns.EventSource) (*returns.Event, error) {
+	c, err := p.GetCase(ctx, platformCaseID)
+	if err != nil {
+		return nil, err
+	}
+	return in.Store1(ctx, c, src)
+}
+
+// Store1 stores one case the platform reported. An older view than the one
+// stored (an out-of-order fetch) is ignored.
+func (in *Ingester) Store1(ctx context.Context, c *returns.Case, src returns.EventSource) (*returns.Event, error) {
+	defer in.lock(c.Key())()
+	if old, err := in.Store.GetCase(ctx, in.Org, c.Key()); err == nil {
+		if c.UpdatedAt.Before(old.UpdatedAt) {
+			return nil, nil
+		}
+		// Steps the gateway recorded for the seller centre are ours, not the platform's.
+		c.PendingSteps = keepPending(old, c)
+		if !old.Status.CanMoveTo(c.Status) {
+			in.log().Warn("platform reported a move the lifecycle does not expect",
+				"platform", c.Platform, "case", c.PlatformCaseID, "from", old.Status, "to", c.Status, "raw", c.PlatformStatus.Code)
+		}
+	} else if returns.ErrorCodeOf(err) != returns.CodeNotFound {
+		return nil, err
+	}
+	r, err := in.Store.UpsertCase(ctx, in.Org, c, store.Change{Source: src})
+	if err != nil {
+		return nil, err
+	}
+	if r.Event != nil && in.Publish != nil {
+		in.Publish(*r.Event)
+	}
+	return r.Event, nil
+}
+
+// keepPending carries the recorded seller-centre steps over to the platform's
+// new view, dropping those the platform has since reflected (the case moved on).
+func keepPending(old, c *returns.Case) []returns.PendingStep {
+	if len(old.PendingSteps) == 0 {
+		return c.PendingSteps
+	}
+	if old.Status != c.Status {
+		return nil
+	}
+	return old.PendingSteps
+}
+
+func (in *Ingester) log() *slog.Logger {
+	if in.Log != nil {
+		return in.Log
+	}
+	return slog.Default()
+}

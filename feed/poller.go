@@ -1,0 +1,177 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Poller walks one platform connection's change list, persisting its cursor
+// after every step so that a restart resumes where it stopped.
+type Poller struct {
+	Platform returns.Platform
+	Ingester *Ingester
+	// Interval between walks once caught up (XHS asks for no more than every
+	// 5 minutes per merchant in production; sandbox mode polls faster).
+	Interval time.Duration
+	Now      func() time.Time
+	Log      *slog.Logger
+
+	mu     sync.Mutex
+	health Health
+	kick   chan struct{}
+}
+
+// Health is what a poller knows about its platform connection.
+type Health struct {
+	LastSyncAt   time.Time // the last walk that reached the present
+	LastAttempt  time.Time
+	LastError    string
+	LastErrorAt  time.Time
+	Failures     int // consecutive failed steps
+	CaughtUpOnce bool
+}
+
+// CursorName is the store key of a connection's poll cursor.
+func CursorName(p returns.Platform) string {
+	return "poll:" + string(p.ID()) + ":" + p.Shop().ID
+}
+
+// Health returns the poller's view of its connection.
+func (p *Poller) Health() Health {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.health
+}
+
+// Kick asks the poller to walk now rather than at its next interval.
+func (p *Poller) Kick() {
+	p.init()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Poller) init() {
+	p.mu.Lock()
+	if p.kick == nil {
+		p.kick = make(chan struct{}, 1)
+	}
+	p.mu.Unlock()
+}
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Poller) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.Default()
+}
+
+// Run polls until ctx ends. Failures back off (up to the interval) and never stop it.
+func (p *Poller) Run(ctx context.Context) {
+	p.init()
+	backoff := time.Second
+	for {
+		err := p.Sync(ctx)
+		wait := p.Interval
+		if err != nil && ctx.Err() == nil {
+			p.log().Warn("poll failed", "platform", p.Platform.ID(), "shop", p.Platform.Shop().ID, "err", err)
+			if backoff < wait {
+				wait = backoff
+			}
+			backoff *= 2
+		} else {
+			backoff = time.Second
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-p.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Sync walks the change list from the stored cursor until it is caught up.
+func (p *Poller) Sync(ctx context.Context) error {
+	in := p.Ingester
+	name := CursorName(p.Platform)
+	cursor, err := in.Store.Cursor(ctx, in.Org, name)
+	if err != nil {
+		return err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.health.LastAttempt = p.now()
+		p.mu.Unlock()
+		b, err := p.Platform.ListChanges(ctx, cursor, p.now())
+		if err == nil {
+			err = p.ingest(ctx, b.Refs)
+		}
+		if err != nil {
+			p.fail(err)
+			return err
+		}
+		if err := in.Store.SetCursor(ctx, in.Org, name, b.Cursor); err != nil {
+			return err
+		}
+		cursor = b.Cursor
+		if b.CaughtUp {
+			p.mu.Lock()
+			p.health.LastSyncAt, p.health.Failures, p.health.CaughtUpOnce = p.now(), 0, true
+			p.mu.Unlock()
+			return nil
+		}
+	}
+}
+
+// ingest fetches the cases the change list named, skipping those the store
+// already has at that version.
+func (p *Poller) ingest(ctx context.Context, refs []returns.CaseRef) error {
+	in := p.Ingester
+	for _, ref := range refs {
+		key := returns.CaseKey{Platform: p.Platform.ID(), PlatformCaseID: ref.PlatformCaseID}
+		if old, err := in.Store.GetCase(ctx, in.Org, key); err == nil &&
+			old.UpdatedAt.Equal(ref.UpdatedAt) && (ref.PlatformStatus == "" || ref.PlatformStatus == old.PlatformStatus.Code) {
+			continue
+		}
+		if _, err := in.Fetch(ctx, p.Platform, ref.PlatformCaseID, returns.SourcePoll); err != nil {
+			if returns.ErrorCodeOf(err) == returns.CodeNotFound {
+				// Listed but gone by the time we asked: nothing to store.
+				p.log().Warn("listed case not found", "platform", p.Platform.ID(), "case", ref.PlatformCaseID)
+				continue
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Poller) fail(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.health.LastError = returns.ErrorMessage(err)
+	p.health.LastErrorAt = p.now()
+	p.health.Failures++
+}

@@ -1,0 +1,49 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/returnsgw/returnsgw/actions"
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// Deps are what the resolvers delegate to.
+type Deps struct {
+	Store     store.Store
+	Platforms *adapters.Registry
+	Actions   *actions.Service
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// NewResolver returns the root resolver.
+func NewResolver(d Deps) *Resolver {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &Resolver{deps: d}
+}
+
+type orgKey struct{}
+
+// WithOrg returns a context for requests made on behalf of the organisation.
+// The HTTP layer sets it after authenticating the caller.
+func WithOrg(ctx context.Context, org returns.OrgID) context.Context {
+	return context.WithValue(ctx, orgKey{}, org)
+}
+
+// OrgFrom returns the organisation of the request, or UNAUTHORIZED.
+func OrgFrom(ctx context.Context) (returns.OrgID, error) {
+	org, _ := ctx.Value(orgKey{}).(returns.OrgID)
+	if org == "" {
+		return "", returns.Errorf(returns.CodeUnauthorized, "no organisation for this request")
+	}
+	return org, nil
+}
