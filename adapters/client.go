@@ -115,9 +115,12 @@ type callKey struct{}
 // callState is what the client-wide hooks of go-retryablehttp need to know
 // about the call in flight; it travels in the request's context.
 type callState struct {
-	call    *Call
-	body    []byte // the body of the current attempt
-	resp    []byte // the body of the last response read
+	call *Call
+	body []byte // the body of the current attempt
+	resp []byte // the body of the last response read
+	// retryAfter is how long the platform asked us to wait, from its
+	// Retry-After header or its own error envelope.
+	retryAfter time.Duration
 }
 
 // Do sends the call and returns the response body of a successful call. Errors
@@ -175,7 +178,11 @@ func (c *Client) do(ctx context.Context, call *Call) ([]byte, error) {
 			derr = &PlatformError{Kind: kindForStatus(resp.StatusCode), Err: derr}
 		}
 		if derr != nil {
-			return c.fill(call, resp, derr)
+			err := c.fill(call, resp, derr)
+			if errors.As(err, &pe) {
+				st.retryAfter = pe.RetryAfter
+			}
+			return err
 		}
 		return nil
 	})
@@ -228,6 +235,12 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if err != nil {
 		var pe *PlatformError
 		if errors.As(err, &pe) {
+			if pe.RetryAfter > 0 {
+				// Asked to wait longer than we have: fail now rather than late.
+				if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pe.RetryAfter {
+					return false, err
+				}
+			}
 			return pe.Retryable(write), err
 		}
 		// A transport error: a read may always be repeated, a write only if
@@ -242,14 +255,18 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	return false, nil
 }
 
-// backoff waits exponentially with jitter, honouring Retry-After within the
-// call's budget.
+// backoff waits exponentially with jitter, or as long as the platform asked
+// (Retry-After, or its own envelope) when that fits the call's budget.
 func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
-		if ra := retryAfter(resp.Header); ra > 0 {
-			if ra > max {
-				ra = max
+		ra := retryAfter(resp.Header)
+		if resp.Request != nil {
+			if st, _ := resp.Request.Context().Value(callKey{}).(*callState); st != nil && st.retryAfter > ra {
+				ra = st.retryAfter
 			}
+		}
+		if ra > 0 {
+			// checkRetry has made sure the wait fits the call's budget.
 			return ra
 		}
 	}
