@@ -1,0 +1,95 @@
+package xhs
+
+import (
+	"context"
+	"time"
+
+	cache "github.com/patrickmn/go-cache"
+
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// How long the address book and the reject reasons are cached: they change
+// rarely, and an action would otherwise cost an extra call each time.
+const (
+	addressTTL = 5 * time.Minute
+	reasonsTTL = 2 * time.Minute
+)
+
+// Adapter talks to one XHS shop.
+type Adapter struct {
+	cfg    Config
+	client *adapters.Client
+	// lookups caches the address book and reject reasons (wall-clock expiry).
+	lookups *cache.Cache
+}
+
+var (
+	_ returns.Platform           = (*Adapter)(nil)
+	_ returns.RejectReasonLister = (*Adapter)(nil)
+	_ returns.AddressLister      = (*Adapter)(nil)
+	_ returns.NegotiationSource  = (*Adapter)(nil)
+)
+
+// New returns an adapter for the configured shop, or an error naming every
+// invalid option.
+func New(cfg Config) (*Adapter, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Adapter{
+		cfg:     cfg,
+		client:  adapters.NewClient(returns.XHS, cfg.Policy, cfg.HTTPClient, cfg.Logger),
+		lookups: cache.New(addressTTL, 10*time.Minute),
+	}, nil
+}
+
+// ID names the platform.
+func (a *Adapter) ID() returns.PlatformID { return returns.XHS }
+
+// Shop is the shop this adapter acts for.
+func (a *Adapter) Shop() returns.Shop { return a.cfg.Shop }
+
+// Breaker is the adapter's circuit breaker, for health reporting.
+func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
+
+// GetCase fetches one case with afterSale.getAfterSaleInfo and normalizes it.
+// It returns NOT_FOUND for a case the platform does not know.
+func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.Case, error) {
+	data, err := a.getAfterSaleInfo(ctx, platformCaseID, false)
+	if err != nil {
+		return nil, err
+	}
+	c, warnings, err := normalize(data, a.cfg.Shop, a.cfg.Catalog)
+	if err != nil {
+		return nil, a.malformed(xhswire.MethodGetAfterSaleInfo, err)
+	}
+	for _, w := range warnings {
+		a.cfg.Logger.Warn("xhs: unknown platform value", "shop", a.cfg.Shop.ID, "returnsId", platformCaseID, "detail", w)
+	}
+	return c, nil
+}
+
+// getAfterSaleInfo calls afterSale.getAfterSaleInfo (获取售后详情（新）).
+func (a *Adapter) getAfterSaleInfo(ctx context.Context, id string, negotiation bool) (*xhswire.GetAfterSaleInfoData, error) {
+	if id == "" {
+		return nil, returns.Errorf(returns.CodeInvalid, "a case id is required").WithField("platformCaseId")
+	}
+	var data xhswire.GetAfterSaleInfoData
+	err := a.call(ctx, xhswire.MethodGetAfterSaleInfo, xhswire.GetAfterSaleInfoRequest{ReturnsID: id, NeedNegotiateRecord: negotiation}, false, &data)
+	if err != nil {
+		return nil, err
+	}
+	if data.AfterSaleInfo == nil || data.AfterSaleInfo.ReturnsID == "" {
+		// A successful answer without a case: the platform does not know it.
+		return nil, a.notFound(xhswire.MethodGetAfterSaleInfo, id)
+	}
+	return &data, nil
+}
+
+func (a *Adapter) notFound(method, id string) error {
+	return &adapters.PlatformError{Platform: returns.XHS, Method: method, Kind: adapters.KindNotFound, Message: "no after-sale " + id}
+}

@@ -1,0 +1,125 @@
+package xhs
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// DefaultPolicy is the call policy for XHS. The platform allows 100 requests
+// per second per app (and 200 per method); one app may serve many shops, each
+// with its own Adapter, so each stays well below that.
+var DefaultPolicy = adapters.Policy{
+	Retries:        2,
+	WaitMin:        200 * time.Millisecond,
+	WaitMax:        2 * time.Second,
+	AttemptTimeout: 5 * time.Second,
+	CallTimeout:    10 * time.Second,
+	RatePerSecond:  20,
+	Burst:          5,
+	Breaker:        adapters.DefaultBreakerPolicy,
+}
+
+// DefaultLookback is how far back the first walk of the change list goes.
+const DefaultLookback = 30 * 24 * time.Hour
+
+// maxRatePerSecond is the platform's per-app limit; one shop's policy may not exceed it.
+const maxRatePerSecond = 100
+
+// Config is what an Adapter needs.
+type Config struct {
+	// BaseURL is the gateway URL, e.g. xhswire.ProductionURL.
+	BaseURL string
+	// AppID and AppSecret are the app's credentials on the open platform.
+	AppID     string
+	AppSecret string
+	// AccessToken is the merchant's authorization of the app.
+	AccessToken string
+	// Shop is the shop the token belongs to. XHS's after-sale APIs do not say
+	// whether a shop is domestic or cross-border, so its market comes from here.
+	Shop returns.Shop
+	// Policy is the retry, timeout and rate policy; the zero value means DefaultPolicy.
+	Policy adapters.Policy
+	// HTTPClient is the client to use; nil means a fresh pooled one.
+	HTTPClient *http.Client
+	// Catalog gives the return-rules category of a SKU, which XHS does not
+	// send; nil (or an unknown answer) means returns.CategoryGeneral.
+	Catalog func(skuID string) returns.Category
+	// Lookback is how far back the first walk of the change list starts; 0
+	// means DefaultLookback.
+	Lookback time.Duration
+	// Now is the clock, used for request timestamps; nil means time.Now.
+	Now func() time.Time
+	// Logger receives warnings about values the adapter does not know; nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults validates c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	u, err := url.Parse(c.BaseURL)
+	if c.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BaseURL %q is not an http(s) URL", c.BaseURL))
+	}
+	if c.AppID == "" {
+		errs = append(errs, errors.New("AppID is required"))
+	}
+	if c.AppSecret == "" {
+		errs = append(errs, errors.New("AppSecret is required"))
+	}
+	if c.AccessToken == "" {
+		errs = append(errs, errors.New("AccessToken is required"))
+	}
+	if c.Shop.ID == "" {
+		errs = append(errs, errors.New("Shop.ID is required"))
+	}
+	if c.Shop.Platform == "" {
+		c.Shop.Platform = returns.XHS
+	} else if c.Shop.Platform != returns.XHS {
+		errs = append(errs, fmt.Errorf("Shop.Platform is %q, not %q", c.Shop.Platform, returns.XHS))
+	}
+	switch c.Shop.Market {
+	case returns.MarketDomestic, returns.MarketCrossBorderBonded, returns.MarketCrossBorderDirect:
+	default:
+		errs = append(errs, fmt.Errorf("Shop.Market %q is not a known market", c.Shop.Market))
+	}
+	if c.Policy == (adapters.Policy{}) {
+		c.Policy = DefaultPolicy
+	}
+	p := c.Policy
+	if p.Retries < 0 || p.Retries > 5 {
+		errs = append(errs, fmt.Errorf("Policy.Retries %d is outside 0..5", p.Retries))
+	}
+	if p.AttemptTimeout <= 0 || p.CallTimeout <= 0 {
+		errs = append(errs, errors.New("Policy.AttemptTimeout and Policy.CallTimeout must be positive"))
+	}
+	if p.WaitMin < 0 || p.WaitMax < p.WaitMin {
+		errs = append(errs, errors.New("Policy.WaitMin must be at least 0 and at most Policy.WaitMax"))
+	}
+	if p.RatePerSecond < 0 || p.RatePerSecond > maxRatePerSecond {
+		errs = append(errs, fmt.Errorf("Policy.RatePerSecond %v is outside 0..%d (the platform's per-app limit)", p.RatePerSecond, maxRatePerSecond))
+	}
+	if c.Lookback == 0 {
+		c.Lookback = DefaultLookback
+	}
+	if c.Lookback < time.Minute {
+		errs = append(errs, fmt.Errorf("Lookback %v is shorter than a minute", c.Lookback))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("xhs: invalid config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
