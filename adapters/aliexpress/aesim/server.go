@@ -1,0 +1,455 @@
+// Package aesim is a simulator of the AliExpress open platform's dispute
+// ("issue") API: it speaks the same wire format as the real gateway
+// (/sync, form parameters, HMAC-SHA256 signatures checked with its own
+// code, {"<method>_response": ...} and error_response envelopes with HTTP
+// 200), holds a deterministic seeded set of issues, enforces each action's
+// preconditions and changes state as the platform does. Buyers are driven
+// with Go methods (Open, Ship, Cancel, Escalate, Touch) and faults are
+// injected for tests (SetLatency, SetDown, InjectFault).
+//
+// It never imports the adapter (adapters/aliexpress): it is an independent
+// oracle of the wire format and shares only the wire types (aewire).
+package aesim
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Options configures a simulator.
+type Options struct {
+	AppKey       string   // default "sandbox-app"
+	AppSecret    string   // default "sandbox-secret"
+	AccessTokens []string // tokens the shop authorized; default {"sandbox-token"}
+	Seed         int64
+	Now          func() time.Time // the platform's clock; default time.Now
+	Cases        int              // seeded issues; default 120
+	// OnChange is called after every change to an issue (by the seller
+	// through the API or by a buyer method), outside the simulator's lock.
+	OnChange func(issueID string)
+	Logger   *slog.Logger
+}
+
+// FaultKind is a failure the simulator can be told to produce.
+type FaultKind string
+
+// The faults.
+const (
+	FaultHTTP500   FaultKind = "HTTP_500"  // an HTML 500 page, nothing processed
+	FaultThrottle  FaultKind = "THROTTLE"  // error_response ApiCallLimit, nothing processed
+	FaultMalformed FaultKind = "MALFORMED" // a truncated body after processing the request
+	FaultAuth      FaultKind = "AUTH"      // error_response IllegalAccessToken
+)
+
+// AnyMethod makes InjectFault apply to every method.
+const AnyMethod = "*"
+
+// Server is one simulated AliExpress seller account.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	rng       *rand.Rand
+	issues    map[string]*issue
+	order     []string // issue ids, oldest first
+	addresses []aewire.Address
+	nextSeq   int64 // for solution, process and request ids
+	latency   time.Duration
+	down      bool
+	faults    map[string][]fault
+	calls     map[string]int
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+type fault struct {
+	kind  FaultKind
+	count int
+}
+
+// New returns a seeded simulator.
+func New(o Options) *Server {
+	if o.AppKey == "" {
+		o.AppKey = "sandbox-app"
+	}
+	if o.AppSecret == "" {
+		o.AppSecret = "sandbox-secret"
+	}
+	if len(o.AccessTokens) == 0 {
+		o.AccessTokens = []string{"sandbox-token"}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Cases <= 0 {
+		o.Cases = 120
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := &Server{
+		opts:   o,
+		log:    o.Logger.With("simulator", "aliexpress"),
+		rng:    rand.New(rand.NewPCG(uint64(o.Seed), uint64(o.Seed)^0x9e3779b97f4a7c15)),
+		issues: map[string]*issue{},
+		faults: map[string][]fault{},
+		calls:  map[string]int{},
+	}
+	s.seed()
+	return s
+}
+
+// AppKey, AppSecret and AccessToken are the credentials an adapter needs.
+func (s *Server) AppKey() string { return s.opts.AppKey }
+
+// AppSecret is the app's signing secret.
+func (s *Server) AppSecret() string { return s.opts.AppSecret }
+
+// AccessToken is the first authorized token.
+func (s *Server) AccessToken() string { return s.opts.AccessTokens[0] }
+
+// Start serves the simulator on 127.0.0.1 at a free port and returns its base URL.
+func (s *Server) Start() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("aesim: serve", "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops a started simulator; requests in flight are cut off.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Close()
+}
+
+// SetLatency delays every response by d (0: none).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.latency = d
+	s.mu.Unlock()
+}
+
+// SetDown makes every request fail with HTTP 503, as an outage would.
+func (s *Server) SetDown(down bool) {
+	s.mu.Lock()
+	s.down = down
+	s.mu.Unlock()
+}
+
+// InjectFault makes the next count calls of method (AnyMethod: of any
+// method) fail with kind.
+func (s *Server) InjectFault(method string, kind FaultKind, count int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if count > 0 {
+		s.faults[method] = append(s.faults[method], fault{kind, count})
+	}
+}
+
+// Calls reports how many requests for method reached the simulator
+// (faulted ones included).
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+// Handler is the platform's HTTP interface.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serve)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	latency, down := s.latency, s.down
+	s.mu.Unlock()
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if down {
+		http.Error(w, "<html><body>503 Service Temporarily Unavailable</body></html>", http.StatusServiceUnavailable)
+		return
+	}
+	if r.URL.Path != aewire.SyncPath {
+		s.writeError(w, "", apiError{Code: "InvalidApiPath", Msg: "The specified API path is invalid"})
+		return
+	}
+	if r.Method != http.MethodPost {
+		s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Only POST is supported"})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Unreadable form body"})
+		return
+	}
+	params := map[string]string{}
+	for k, vs := range r.PostForm {
+		if len(vs) > 1 {
+			s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: fmt.Sprintf("Parameter %q is repeated", k)})
+			return
+		}
+		params[k] = vs[0]
+	}
+	method := params[aewire.ParamMethod]
+	if q := r.URL.Query().Get(aewire.ParamMethod); q != "" {
+		if method != "" && method != q {
+			s.writeError(w, method, apiError{Code: "InvalidParameter", Msg: "method in the URL and the body differ"})
+			return
+		}
+		method = q
+		if _, ok := params[aewire.ParamMethod]; !ok {
+			// A method given only in the URL is still signed as a parameter.
+			params[aewire.ParamMethod] = q
+		}
+	}
+	s.mu.Lock()
+	s.calls[method]++
+	f, faulted := s.takeFault(method)
+	s.mu.Unlock()
+	if faulted {
+		switch f {
+		case FaultHTTP500:
+			http.Error(w, "<html><body>500 Internal Server Error</body></html>", http.StatusInternalServerError)
+			return
+		case FaultThrottle:
+			s.writeError(w, method, apiError{Code: "ApiCallLimit", Msg: "The request has failed due to api call limit",
+				SubMsg: "This ban will last 1 more seconds"})
+			return
+		case FaultAuth:
+			s.writeError(w, method, apiError{Code: "IllegalAccessToken", Msg: "The specified access token is invalid or expired"})
+			return
+		}
+	}
+	if e := s.authenticate(params); e != nil {
+		s.writeError(w, method, *e)
+		return
+	}
+	resp, e := s.dispatch(method, params)
+	if e != nil {
+		s.writeError(w, method, *e)
+		return
+	}
+	body, err := aewire.EncodeSuccess(method, resp)
+	if err != nil {
+		s.writeError(w, method, apiError{Code: "SystemError", Msg: err.Error()})
+		return
+	}
+	if faulted && f == FaultMalformed {
+		// The request was carried out; the answer is cut off on the way.
+		body = body[:len(body)/2]
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	_, _ = w.Write(body)
+}
+
+// takeFault pops the next fault for method; s.mu must be held.
+func (s *Server) takeFault(method string) (FaultKind, bool) {
+	for _, key := range []string{method, AnyMethod} {
+		q := s.faults[key]
+		if len(q) == 0 {
+			continue
+		}
+		k := q[0].kind
+		q[0].count--
+		if q[0].count == 0 {
+			q = q[1:]
+		}
+		s.faults[key] = q
+		return k, true
+	}
+	return "", false
+}
+
+// apiError is an error_response the simulator sends.
+type apiError struct {
+	Code, Msg, SubCode, SubMsg string
+}
+
+func (s *Server) writeError(w http.ResponseWriter, method string, e apiError) {
+	s.mu.Lock()
+	rid := s.requestID()
+	s.mu.Unlock()
+	body, _ := json.Marshal(aewire.ErrorEnvelope{ErrorResponse: &aewire.ErrorResponse{
+		Code: aewire.Text(e.Code), Msg: aewire.Text(e.Msg), SubCode: aewire.Text(e.SubCode),
+		SubMsg: aewire.Text(e.SubMsg), RequestID: aewire.Text(rid)}})
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(http.StatusOK) // the platform reports errors with 200
+	_, _ = w.Write(body)
+}
+
+// requestID returns a fresh request id; s.mu must be held.
+func (s *Server) requestID() string {
+	s.nextSeq++
+	return fmt.Sprintf("2140eaab%016x", s.nextSeq)
+}
+
+// authenticate checks the system parameters the way the gateway does: app
+// key, signature (the simulator's own implementation of the documented
+// algorithm), timestamp window and access token.
+func (s *Server) authenticate(p map[string]string) *apiError {
+	if p[aewire.ParamAppKey] != s.opts.AppKey {
+		return &apiError{Code: "InvalidAppKey", Msg: "The specified app key is invalid"}
+	}
+	if p[aewire.ParamSignMethod] != aewire.SignMethodSHA256 {
+		return &apiError{Code: "InvalidParameter", Msg: "sign_method must be sha256"}
+	}
+	if p[aewire.ParamSign] == "" {
+		return &apiError{Code: "MissingParameter", Msg: `The input parameter "sign" that is mandatory for processing this request is not supplied`}
+	}
+	if !hmac.Equal([]byte(strings.ToUpper(p[aewire.ParamSign])), []byte(signature(s.opts.AppSecret, p))) {
+		return &apiError{Code: "IncompleteSignature", Msg: "The request signature does not conform to platform standards"}
+	}
+	ms, err := strconv.ParseInt(p[aewire.ParamTimestamp], 10, 64)
+	if err != nil {
+		return &apiError{Code: "InvalidTimestamp", Msg: "The timestamp is not in milliseconds"}
+	}
+	if d := s.opts.Now().Sub(time.UnixMilli(ms)); d > aewire.TimestampToleranceSecs*time.Second || d < -aewire.TimestampToleranceSecs*time.Second {
+		return &apiError{Code: "InvalidTimestamp", Msg: "The timestamp is too far from the platform's clock"}
+	}
+	token := p[aewire.ParamAccessToken]
+	ok := false
+	for _, t := range s.opts.AccessTokens {
+		ok = ok || hmac.Equal([]byte(t), []byte(token))
+	}
+	if !ok {
+		return &apiError{Code: "IllegalAccessToken", Msg: "The specified access token is invalid or expired"}
+	}
+	if v := p[aewire.ParamVersion]; v != "" && v != aewire.APIVersion {
+		return &apiError{Code: "InvalidParameter", Msg: "Unsupported version " + v}
+	}
+	if f := p[aewire.ParamFormat]; f != "" && f != aewire.FormatJSON {
+		return &apiError{Code: "InvalidParameter", Msg: "Only json format is supported"}
+	}
+	return nil
+}
+
+// signature computes the expected sign for /sync: HMAC-SHA256 over every
+// parameter but sign, sorted by name, as name+value pairs, upper-case hex.
+func signature(secret string, p map[string]string) string {
+	names := make([]string, 0, len(p))
+	for k := range p {
+		if k != aewire.ParamSign {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	mac := hmac.New(sha256.New, []byte(secret))
+	for _, k := range names {
+		mac.Write([]byte(k))
+		mac.Write([]byte(p[k]))
+	}
+	return strings.ToUpper(hex.EncodeToString(mac.Sum(nil)))
+}
+
+func (s *Server) dispatch(method string, p map[string]string) (any, *apiError) {
+	switch method {
+	case aewire.MethodIssueList:
+		return s.issueList(p)
+	case aewire.MethodIssueDetail:
+		return s.issueDetail(p)
+	case aewire.MethodSolutionAgree:
+		return s.solutionAgree(p)
+	case aewire.MethodSolutionSave:
+		return s.solutionSave(p)
+	case aewire.MethodSellerAddresses:
+		return s.sellerAddresses(p)
+	case "":
+		return nil, &apiError{Code: "MissingParameter", Msg: `The input parameter "method" that is mandatory for processing this request is not supplied`}
+	}
+	return nil, &apiError{Code: "InvalidApiPath", Msg: "The specified API " + method + " does not exist"}
+}
+
+func missing(name string) *apiError {
+	return &apiError{Code: "MissingParameter",
+		Msg: fmt.Sprintf("The input parameter %q that is mandatory for processing this request is not supplied", name)}
+}
+
+func invalid(name, why string) *apiError {
+	return &apiError{Code: "InvalidParameter", Msg: fmt.Sprintf("The input parameter %q is invalid: %s", name, why)}
+}
+
+// The business errors come the legacy way: code 15, a specific isv. sub_code.
+func notFound() *apiError {
+	return &apiError{Code: "15", Msg: "Remote service error", SubCode: "isv.issue_not_exist", SubMsg: "The issue does not exist"}
+}
+
+func badState(why string) *apiError {
+	return &apiError{Code: "15", Msg: "Remote service error", SubCode: "isv.issue_status_not_allowed",
+		SubMsg: "The issue status does not allow this operation: " + why}
+}
+
+// notify calls OnChange for each id, outside the lock.
+func (s *Server) notify(ids ...string) {
+	if s.opts.OnChange == nil {
+		return
+	}
+	for _, id := range ids {
+		s.opts.OnChange(id)
+	}
+}
+
+// Catalog maps the simulator's product ids to their categories, as a
+// shop's catalog would for the adapter.
+func (s *Server) Catalog() func(productID string) returns.Category {
+	cats := map[string]returns.Category{}
+	for _, p := range products {
+		cats[p.id] = p.category
+	}
+	return func(id string) returns.Category {
+		if c, ok := cats[id]; ok {
+			return c
+		}
+		return returns.CategoryGeneral
+	}
+}
+
+// CaseIDs lists every issue id, oldest first.
+func (s *Server) CaseIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...)
+}
+
+// Shutdown is Close with a context, for graceful stops.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Shutdown(ctx)
+}
