@@ -96,7 +96,7 @@ func (HTTPTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			code = http.StatusBadRequest
 		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
-		writeResponse(w, code, resp)
+		writeRequestError(w, code, resp)
 		return
 	}
 	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
@@ -272,7 +272,22 @@ func jsonProblem(err error) string {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeResponse(w, status, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}}})
+	writeRequestError(w, status, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}}})
+}
+
+// writeRequestError answers a request that was not executed: errors only, no
+// data entry at all (not even null), as the specification asks.
+func writeRequestError(w http.ResponseWriter, status int, resp *graphql.Response) {
+	b, err := json.Marshal(struct {
+		Errors     gqlerror.List  `json:"errors"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Extensions})
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal error"}]}`)
+	}
+	w.WriteHeader(status)
+	w.Write(b)
 }
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Config is everything the gateway is configured with. Each flag is also an
+// environment variable; a flag given on the command line wins.
+type Config struct {
+	Addr         string        // --addr, RETURNSGW_ADDR
+	DB           string        // --db, RETURNSGW_DB: a SQLite file path (or a postgres:// URL, not yet supported)
+	Sandbox      string        // --sandbox, RETURNSGW_SANDBOX: auto, true or false
+	ConfigFile   string        // --config, RETURNSGW_CONFIG: platform connections (JSON)
+	Org          string        // --org, RETURNSGW_ORG: the organisation the connections belong to
+	PollInterval time.Duration // --poll-interval, RETURNSGW_POLL_INTERVAL
+	LogLevel     string        // --log-level, RETURNSGW_LOG_LEVEL
+	Seed         int64         // --sandbox-seed, RETURNSGW_SANDBOX_SEED
+
+	Shops []ShopConfig // from the config file
+}
+
+// ShopConfig is one platform connection from the config file.
+type ShopConfig struct {
+	Platform    returns.PlatformID `json:"platform"`
+	ID          string             `json:"id"`
+	Name        string             `json:"name"`
+	Market      returns.Market     `json:"market"`
+	BaseURL     string             `json:"baseUrl"`
+	AppID       string             `json:"appId"`
+	AppSecret   string             `json:"appSecret"`
+	AccessToken string             `json:"accessToken"`
+}
+
+// FileConfig is the config file's shape.
+type FileConfig struct {
+	Org   string       `json:"org"`
+	Shops []ShopConfig `json:"shops"`
+}
+
+type flagSpec struct {
+	name, env, def, usage string
+	set                   func(string) error
+}
+
+func (c *Config) specs() []flagSpec {
+	return []flagSpec{
+		{"addr", "RETURNSGW_ADDR", ":8080", "address to listen on (host:port; :0 picks a free port)", func(v string) error { c.Addr = v; return nil }},
+		{"db", "RETURNSGW_DB", "data/returnsgw.db", "SQLite database file (created if missing)", func(v string) error { c.DB = v; return nil }},
+		{"sandbox", "RETURNSGW_SANDBOX", "auto", "run the platform simulators in-process: true, false, or auto (on when no platform connections are configured)", func(v string) error {
+			switch strings.ToLower(v) {
+			case "auto", "true", "false", "1", "0", "yes", "no":
+				c.Sandbox = strings.ToLower(v)
+				return nil
+			}
+			return fmt.Errorf("must be auto, true or false")
+		}},
+		{"config", "RETURNSGW_CONFIG", "", "JSON file with the platform connections (shops and credentials)", func(v string) error { c.ConfigFile = v; return nil }},
+		{"org", "RETURNSGW_ORG", "demo", "organisation the connections and data belong to", func(v string) error {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("must not be empty")
+			}
+			c.Org = v
+			return nil
+		}},
+		{"poll-interval", "RETURNSGW_POLL_INTERVAL", "", "how often each platform is polled once caught up (default 5m, 5s in sandbox mode)", func(v string) error {
+			if v == "" {
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 100*time.Millisecond {
+				return fmt.Errorf("must be a duration of at least 100ms, e.g. 30s")
+			}
+			c.PollInterval = d
+			return nil
+		}},
+		{"log-level", "RETURNSGW_LOG_LEVEL", "info", "debug, info, warn or error", func(v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return fmt.Errorf("must be debug, info, warn or error")
+		}},
+		{"sandbox-seed", "RETURNSGW_SANDBOX_SEED", "1", "seed of the sandbox's simulated cases", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("must be an integer")
+			}
+			c.Seed = n
+			return nil
+		}},
+	}
+}
+
+// Parse reads flags and environment into the config.
+func (c *Config) Parse(args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(out)
+	specs := c.specs()
+	values := map[string]*string{}
+	for _, s := range specs {
+		values[s.name] = fs.String(s.name, s.def, s.usage+" [$"+s.env+"]")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: server [flags]\n\nRuns the returns gateway. With no configuration it starts in sandbox mode.\n\nFlags (each also an environment variable):\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range specs {
+		v := *values[s.name]
+		if !given[s.name] {
+			if e := getenv(s.env); e != "" {
+				v = e
+			}
+		}
+		if err := s.set(v); err != nil {
+			return fmt.Errorf("--%s (%s) %q: %v", s.name, s.env, v, err)
+		}
+	}
+	if c.ConfigFile != "" {
+		if err := c.loadFile(c.ConfigFile); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) loadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var fc FileConfig
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	if fc.Org != "" {
+		c.Org = fc.Org
+	}
+	seen := map[string]bool{}
+	for i, s := range fc.Shops {
+		where := fmt.Sprintf("config file %s: shops[%d]", path, i)
+		if !s.Platform.Valid() {
+			return fmt.Errorf("%s: platform %q must be XHS, ALIBABA or ALIEXPRESS", where, s.Platform)
+		}
+		if s.ID == "" {
+			return fmt.Errorf("%s: id is required", where)
+		}
+		if seen[string(s.Platform)+"/"+s.ID] {
+			return fmt.Errorf("%s: shop %s/%s is configured twice", where, s.Platform, s.ID)
+		}
+		seen[string(s.Platform)+"/"+s.ID] = true
+		for name, v := range map[string]string{"baseUrl": s.BaseURL, "appId": s.AppID, "appSecret": s.AppSecret, "accessToken": s.AccessToken} {
+			if v == "" {
+				return fmt.Errorf("%s: %s is required", where, name)
+			}
+		}
+	}
+	c.Shops = fc.Shops
+	return nil
+}
+
+// SandboxOn reports whether sandbox mode is on.
+func (c *Config) SandboxOn() bool {
+	switch c.Sandbox {
+	case "true", "1", "yes":
+		return true
+	case "false", "0", "no":
+		return false
+	}
+	return len(c.Shops) == 0
+}

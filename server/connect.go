@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/returnsgw/returnsgw/adapters/xhs"
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// connect builds the platform connections of the config file.
+func connect(shops []ShopConfig, now func() time.Time, log *slog.Logger) ([]returns.Platform, error) {
+	var out []returns.Platform
+	for _, s := range shops {
+		shop := returns.Shop{ID: s.ID, Platform: s.Platform, Name: s.Name, Market: s.Market}
+		var p returns.Platform
+		var err error
+		switch s.Platform {
+		case returns.XHS:
+			if shop.Market == "" {
+				shop.Market = returns.MarketDomestic
+			}
+			p, err = xhs.New(xhs.Config{BaseURL: s.BaseURL, AppID: s.AppID, AppSecret: s.AppSecret,
+				AccessToken: s.AccessToken, Shop: shop, Now: now, Logger: log})
+		default:
+			err = fmt.Errorf("platform %s is not supported yet", s.Platform)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("shop %s/%s: %w", s.Platform, s.ID, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

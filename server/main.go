@@ -1,0 +1,43 @@
+// Command server runs the returns gateway: one GraphQL API over the after-sales
+// APIs of Xiaohongshu, Alibaba.com and AliExpress.
+//
+// With no configuration it starts in sandbox mode: the platform simulators run
+// inside the process on loopback, the adapters talk to them over real HTTP with
+// real signatures, and data goes to a SQLite file under ./data/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain()
+	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		m.Close()
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	stop()
+	m.Log.Info("shutting down")
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "server: shutdown:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/returnsgw/returnsgw/actions"
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/feed"
+	"github.com/returnsgw/returnsgw/graph"
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/server/graphiql"
+	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/sqlite"
+)
+
+// Main is the program: parse the configuration, run, close. Tests start the
+// whole gateway through it on :0.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	Now    func() time.Time
+	// Stdout receives --help and the start-up banner.
+	Stdout io.Writer
+
+	Store     store.Store
+	Platforms *adapters.Registry
+	Pollers   []*feed.Poller
+	Sandbox   *Sandbox
+	Actions   *actions.Service
+
+	listener net.Listener
+	http     *http.Server
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	closers  []func() error
+}
+
+// NewMain returns a program with defaults.
+func NewMain() *Main {
+	return &Main{
+		Log:    slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Now:    time.Now,
+		Stdout: os.Stdout,
+	}
+}
+
+// ParseFlags reads the configuration from arguments and the environment.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	if err := m.Config.Parse(args, getenv, m.Stdout); err != nil {
+		return err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(m.Config.LogLevel))
+	m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// URL is where the gateway listens, once Run has returned.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	addr := m.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Run starts everything and returns once the gateway is listening; it keeps
+// running in the background until Close.
+func (m *Main) Run(ctx context.Context) error {
+	c := &m.Config
+	if c.Org == "" {
+		c.Org = "demo"
+	}
+	org := returns.OrgID(c.Org)
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+
+	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+		return errors.New("--db: the PostgreSQL backend is not available yet; give a SQLite file path")
+	}
+	st, err := sqlite.Open(ctx, c.DB, sqlite.Options{Now: m.Now, Logger: m.Log})
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", c.DB, err)
+	}
+	m.Store = st
+	m.closers = append(m.closers, st.Close)
+
+	m.Platforms = adapters.NewRegistry()
+	interval := c.PollInterval
+	if c.SandboxOn() {
+		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Now: m.Now, Log: m.Log})
+		if err != nil {
+			return fmt.Errorf("start sandbox: %w", err)
+		}
+		m.Sandbox = sb
+		m.closers = append(m.closers, sb.Close)
+		for _, p := range sb.Platforms {
+			m.Platforms.Add(p)
+		}
+		if interval == 0 {
+			interval = 5 * time.Second
+		}
+	} else {
+		if len(c.Shops) == 0 {
+			return errors.New("no platform connections configured: give --config with shops, or run with --sandbox=true")
+		}
+		ps, err := connect(c.Shops, m.Now, m.Log)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			m.Platforms.Add(p)
+		}
+	}
+	if interval == 0 {
+		interval = 5 * time.Minute
+	}
+
+	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log}
+	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log})
+	for _, p := range m.Platforms.All() {
+		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log})
+	}
+
+	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Now: m.Now, Log: m.Log})
+	gql := graph.NewHandler(resolver, graph.HandlerOptions{})
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.withOrg(org, gql))
+	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler()))
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/graphiql/", http.StatusFound)
+	})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("/readyz", m.readyz)
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	m.listener = ln
+	m.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+	for _, p := range m.Pollers {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			p.Run(runCtx)
+		}()
+	}
+	mode := "live"
+	if m.Sandbox != nil {
+		mode = "sandbox"
+	}
+	m.Log.Info("returns gateway listening", "url", m.URL(), "graphql", m.URL()+"/graphql",
+		"graphiql", m.URL()+"/graphiql/", "mode", mode, "db", c.DB, "connections", len(m.Pollers))
+	return nil
+}
+
+// withOrg runs requests on behalf of the configured organisation. This is the
+// authentication hook: API keys will map to organisations here.
+func (m *Main) withOrg(org returns.OrgID, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(graph.WithOrg(r.Context(), org)))
+	})
+}
+
+// readyz answers 200 once the store answers and every poller has finished a
+// first attempt; a platform that is down does not make the gateway unready
+// (queries about the others work), it is reported in the body.
+func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	type conn struct {
+		Platform  returns.PlatformID `json:"platform"`
+		Shop      string             `json:"shop"`
+		Synced    bool               `json:"synced"`
+		LastError string             `json:"lastError,omitempty"`
+	}
+	body := struct {
+		Status      string `json:"status"`
+		Store       string `json:"store"`
+		Connections []conn `json:"connections"`
+	}{Status: "ready", Store: "ok"}
+	ready := true
+	if _, err := m.Store.Cursor(ctx, returns.OrgID(m.Config.Org), "readyz"); err != nil {
+		ready, body.Store = false, "unavailable"
+	}
+	for _, p := range m.Pollers {
+		h := p.Health()
+		body.Connections = append(body.Connections, conn{Platform: p.Platform.ID(), Shop: p.Platform.Shop().ID,
+			Synced: h.CaughtUpOnce, LastError: h.LastError})
+		if !h.CaughtUpOnce && h.LastError == "" {
+			ready = false
+		}
+	}
+	code := http.StatusOK
+	if !ready {
+		body.Status, code = "starting", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, body)
+}
+
+// Close stops the gateway gracefully: no new requests, in-flight ones
+// finish (up to 10 s), pollers stop, then simulators and the store close.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
