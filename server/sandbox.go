@@ -43,6 +43,12 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	}
 	sb.closers = append(sb.closers, sb.XHS.Close)
 	catalog := sb.XHS.Catalog()
+	// The platform's real limit is 100 requests/s per app; the sandbox's
+	// shops share it instead of keeping production's safety margin, so a
+	// first sync of the seeded cases takes seconds.
+	policy := xhs.DefaultPolicy
+	policy.RatePerSecond = 100 / float64(len(shops))
+	policy.Burst = 20
 	for _, s := range shops {
 		a, err := xhs.New(xhs.Config{
 			BaseURL:     base,
@@ -51,6 +57,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			AccessToken: s.AccessToken,
 			Shop:        returns.Shop{ID: s.ShopID, Platform: returns.XHS, Name: shopName(s), Market: s.Market},
 			Catalog:     func(sku string) returns.Category { return catalog[sku] },
+			Policy:      policy,
 			Now:         o.Now,
 			Logger:      o.Log,
 		})

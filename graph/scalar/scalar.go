@@ -4,14 +4,20 @@ package scalar
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/returnsgw/returnsgw/returns"
 )
+
+// invalid is a caller's mistake: coded INVALID so that the API shows it.
+func invalid(format string, args ...any) error {
+	return returns.Errorf(returns.CodeInvalid, format, args...)
+}
 
 // MarshalDateTime writes an instant as RFC 3339 in UTC, with fractional
 // seconds only when there are any.
@@ -29,11 +35,11 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("DateTime must be an RFC 3339 string, e.g. \"2026-11-20T09:30:00Z\"")
+		return time.Time{}, invalid("DateTime must be an RFC 3339 string, e.g. \"2026-11-20T09:30:00Z\"")
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("DateTime %q is not RFC 3339 with an offset, e.g. \"2026-11-20T09:30:00+08:00\"", s)
+		return time.Time{}, invalid("DateTime %q is not RFC 3339 with an offset, e.g. \"2026-11-20T09:30:00+08:00\"", s)
 	}
 	return t.UTC(), nil
 }
@@ -61,11 +67,11 @@ func UnmarshalDecimal(v any) (string, error) {
 	case int:
 		s = strconv.Itoa(x)
 	default:
-		return "", fmt.Errorf("Decimal must be a string such as \"129.90\"")
+		return "", invalid("Decimal must be a string such as \"129.90\"")
 	}
 	s = strings.TrimSpace(s)
 	if !plainDecimal(s) {
-		return "", fmt.Errorf("Decimal %q is not a plain decimal such as \"129.90\"", s)
+		return "", invalid("Decimal %q is not a plain decimal such as \"129.90\"", s)
 	}
 	return s, nil
 }
