@@ -26,9 +26,9 @@ func TestParseMoney(t *testing.T) {
 		{"1.234", "KWD", 1234, false},
 		{"92233720368547758.07", "USD", math.MaxInt64, false},
 		{"92233720368547758.08", "USD", 0, true}, // overflows int64
-		{"12.345", "CNY", 0, true},              // more decimals than fen
-		{"1.5", "JPY", 0, true},                 // yen has no minor unit
-		{"1e3", "CNY", 0, true},                 // no exponents
+		{"12.345", "CNY", 0, true},               // more decimals than fen
+		{"1.5", "JPY", 0, true},                  // yen has no minor unit
+		{"1e3", "CNY", 0, true},                  // no exponents
 		{"1,000.00", "CNY", 0, true},
 		{"", "CNY", 0, true},
 		{".5", "CNY", 0, true},

@@ -32,7 +32,9 @@ func (c Capabilities) Supports(a Action) bool { return contains(c.Actions, a) }
 
 // Offers reports whether the seller can take the action on the platform at
 // all, through the API or in the seller centre.
-func (c Capabilities) Offers(a Action) bool { return contains(c.Actions, a) || contains(c.ManualActions, a) }
+func (c Capabilities) Offers(a Action) bool {
+	return contains(c.Actions, a) || contains(c.ManualActions, a)
+}
 
 // CaseRef is a case seen in a platform's change list: enough to decide
 // whether it must be fetched.
