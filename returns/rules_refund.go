@@ -1,0 +1,188 @@
+package returns
+
+// RefundBasis is what the buyer paid that a refund may return; nil fields are
+// not known.
+type RefundBasis struct {
+	Goods         *Money // paid for the goods of the case (nil: the lines' total)
+	Tariff        *Money // cross-border tax the buyer paid (XB-TARIFF-REFUND)
+	ReturnFreight *Money // return shipping to reimburse (nil: the case's ReturnFreight)
+}
+
+// Total is the most a refund may return: goods, tariff and return freight,
+// all in one currency. It is nil when nothing is known.
+func (b RefundBasis) Total() (*Money, error) {
+	var total *Money
+	for _, m := range [...]*Money{b.Goods, b.Tariff, b.ReturnFreight} {
+		if m == nil {
+			continue
+		}
+		if total == nil {
+			t := *m
+			total = &t
+			continue
+		}
+		s, err := total.Add(*m)
+		if err != nil {
+			return nil, err
+		}
+		total = &s
+	}
+	return total, nil
+}
+
+// linesTotal is the sum of the lines' prices, nil without lines.
+func linesTotal(lines []Line) (*Money, error) {
+	var total *Money
+	for _, l := range lines {
+		m, err := l.UnitPrice.Mul(int64(l.Quantity))
+		if err != nil {
+			return nil, err
+		}
+		if total == nil {
+			total = &m
+			continue
+		}
+		s, err := total.Add(m)
+		if err != nil {
+			return nil, err
+		}
+		total = &s
+	}
+	return total, nil
+}
+
+// DefaultRefund is the refund the rules call for when the seller names no
+// amount: the goods (the buyer's requested refund, or the lines' total, never
+// more than paid for them), plus return freight when the seller bears it
+// (CN-FREIGHT, ALIBABA-FREIGHT, AE-COSTS), plus the tariff on XHS
+// cross-border orders (XB-TARIFF-REFUND), less what was already refunded
+// (GW-REFUND-CAP). Everything is in the order's currency; an amount in another
+// currency is an INVALID error (GW-REFUND-CURRENCY), as is an exchange, which
+// refunds nothing.
+func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleApplication, error) {
+	if c.Kind == KindExchange {
+		return Money{}, nil, &Error{Code: CodeInvalid, Message: "an exchange refunds nothing"}
+	}
+	var apps []RuleApplication
+	note := func(id string, eff Effect, text string) {
+		apps = append(apps, RuleApplication{RuleID: id, Effect: eff, Explanation: text})
+	}
+	currencyErr := func(what string, m Money, currency string) error {
+		return &Error{Code: CodeInvalid, RuleID: RuleGWRefundCurrency,
+			Message: what + " is in " + m.Currency + " but the order is in " + currency}
+	}
+
+	var goods Money
+	lines, err := linesTotal(c.Lines)
+	if err != nil {
+		return Money{}, nil, &Error{Code: CodeInvalid, RuleID: RuleGWRefundCurrency, Message: "the case's lines mix currencies", Err: err}
+	}
+	switch {
+	case c.RequestedRefund != nil:
+		goods = *c.RequestedRefund
+		note(RuleGWRefundCap, EffectInfo, "The goods part is the refund the buyer requested.")
+	case lines != nil:
+		goods = *lines
+		note(RuleGWRefundCap, EffectInfo, "The goods part is the total of the case's lines.")
+	case paid.Goods != nil:
+		goods = *paid.Goods
+		note(RuleGWRefundCap, EffectInfo, "The goods part is what the buyer paid for the goods.")
+	default:
+		return Money{}, nil, &Error{Code: CodeInvalid, Message: "the case states no amount to refund"}
+	}
+	currency := goods.Currency
+	if lines != nil && lines.Currency != currency {
+		return Money{}, nil, currencyErr("the lines' total", *lines, currency)
+	}
+	if paid.Goods != nil {
+		if paid.Goods.Currency != currency {
+			return Money{}, nil, currencyErr("the amount paid for the goods", *paid.Goods, currency)
+		}
+		if goods.Minor > paid.Goods.Minor {
+			goods = *paid.Goods
+			note(RuleGWRefundCap, EffectForbids, "The requested refund is more than was paid for the goods: the goods part is capped at what was paid.")
+		}
+	}
+	total := goods
+
+	in := CaseInput(c)
+	e := Evaluate(in, policy, c.CreatedAt)
+	if _, bad := e.Cites(RuleGWInput); bad {
+		return Money{}, nil, &Error{Code: CodeInvalid, RuleID: RuleGWInput, Message: "the case's values are not ones the rules know"}
+	}
+	freightRule := RuleCNFreight
+	switch c.Platform {
+	case Alibaba:
+		freightRule = RuleAlibabaFreight
+	case AliExpress:
+		freightRule = RuleAECosts
+	}
+	if c.Kind != KindRefundOnly && e.ReturnFreightPaidBy == PartySeller {
+		freight := paid.ReturnFreight
+		if freight == nil {
+			freight = c.ReturnFreight
+		}
+		if freight == nil {
+			note(freightRule, EffectInfo, "The seller bears return freight, but no freight amount is known: none is added.")
+		} else {
+			if freight.Currency != currency {
+				return Money{}, nil, currencyErr("the return freight", *freight, currency)
+			}
+			if total, err = total.Add(*freight); err != nil {
+				return Money{}, nil, err
+			}
+			note(freightRule, EffectAllows, "The seller bears return freight: the buyer's return shipping is refunded too.")
+		}
+	}
+	if e.TariffRefundable {
+		if paid.Tariff == nil {
+			note(RuleXBTariffRefund, EffectInfo, "The tariff is refundable, but the amount the buyer paid is not known: none is added.")
+		} else {
+			if paid.Tariff.Currency != currency {
+				return Money{}, nil, currencyErr("the tariff", *paid.Tariff, currency)
+			}
+			if total, err = total.Add(*paid.Tariff); err != nil {
+				return Money{}, nil, err
+			}
+			note(RuleXBTariffRefund, EffectAllows, "A cross-border order: the tariff the buyer paid is refunded with the price.")
+		}
+	}
+	if r := c.RefundedAmount; r != nil && r.Minor != 0 {
+		if r.Currency != currency {
+			return Money{}, nil, currencyErr("the amount already refunded", *r, currency)
+		}
+		total.Minor -= r.Minor
+		if total.Minor < 0 {
+			total.Minor = 0
+		}
+		note(RuleGWRefundCap, EffectInfo, "What was already refunded is deducted.")
+	}
+	return total, apps, nil
+}
+
+// CheckRefundAmount checks a refund or a partial refund: more than zero, in
+// the currency of what was paid, and with what was already refunded (nil:
+// nothing) not more than was paid. Neither violation can be acknowledged.
+func CheckRefundAmount(amount, paid Money, refunded *Money) []Violation {
+	if amount.Currency != paid.Currency {
+		return []Violation{{RuleID: RuleGWRefundCurrency,
+			Message: "The refund is in " + amount.Currency + " but the buyer paid in " + paid.Currency + " (GW-REFUND-CURRENCY)."}}
+	}
+	if amount.Minor <= 0 {
+		return []Violation{{RuleID: RuleGWRefundCap, Message: "A refund must be more than zero (GW-REFUND-CAP)."}}
+	}
+	already := int64(0)
+	if refunded != nil && refunded.Minor != 0 {
+		if refunded.Currency != paid.Currency {
+			return []Violation{{RuleID: RuleGWRefundCurrency,
+				Message: "Earlier refunds are in " + refunded.Currency + " but the buyer paid in " + paid.Currency + " (GW-REFUND-CURRENCY)."}}
+		}
+		already = refunded.Minor
+	}
+	if left := paid.Minor - already; amount.Minor > left {
+		remaining := Money{Minor: max(left, 0), Currency: paid.Currency}
+		return []Violation{{RuleID: RuleGWRefundCap,
+			Message: "The refund of " + amount.String() + " is more than the " + remaining.String() + " still refundable of the " + paid.String() + " paid (GW-REFUND-CAP)."}}
+	}
+	return nil
+}
