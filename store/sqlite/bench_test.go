@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/storetest"
+)
+
+// BenchmarkListCases measures the product's most frequent read: the first
+// page of 50 cases out of 5,000, as every page load of the workbench asks.
+func BenchmarkListCases(b *testing.B) {
+	base := time.Date(2025, time.June, 3, 4, 5, 6, 0, time.UTC)
+	s := openTemp(b, storetest.NewClock(base).Now)
+	const org returns.OrgID = "bench-org"
+	seedCases(b, s, org, storetest.NewFixtures(99, base).Cases(5000))
+
+	page, err := s.ListCases(b.Context(), org, store.ListQuery{First: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	second, err := store.DecodeCursor(page.Cursors[49])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		q    store.ListQuery
+	}{
+		{"first50", store.ListQuery{First: 50}},
+		{"second50", store.ListQuery{First: 50, After: second}},
+		{"respondBy50", store.ListQuery{First: 50, Order: store.OrderRespondByAsc}},
+		{"filtered50", store.ListQuery{First: 50, Filter: returns.Filter{
+			Platforms: []returns.PlatformID{returns.XHS, returns.AliExpress},
+			Statuses:  []returns.Status{returns.StatusRequested, returns.StatusNegotiating, returns.StatusInTransit},
+		}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				page, err := s.ListCases(b.Context(), org, bc.q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(page.Cases) != 50 || page.TotalCount == 0 {
+					b.Fatalf("page of %d cases of %d", len(page.Cases), page.TotalCount)
+				}
+			}
+		})
+	}
+}
+
+func seedCases(tb testing.TB, s *Store, org returns.OrgID, cs []*returns.Case) {
+	tb.Helper()
+	for _, c := range cs {
+		if _, err := s.UpsertCase(tb.Context(), org, c, store.Change{Source: returns.SourcePoll}); err != nil {
+			tb.Fatal(fmt.Errorf("seed %s: %w", c.PlatformCaseID, err))
+		}
+	}
+}

@@ -1,0 +1,610 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Case documents are written by encoding/json. Reading them back with
+// json.Unmarshal dominates the cost of a list page (it scans every document
+// twice and reflects on every field), so decodeDoc reads the exact form that
+// encoding/json writes for returns.Case in one pass. Anything else — a field
+// it does not know, a key in other case, a repeated key, a number that is not
+// a plain integer, invalid JSON — makes it give up and hand the document to
+// json.Unmarshal, so it can be faster but never different. FuzzDecodeDoc
+// holds it to that.
+
+// errSlow says the document is not in the form the fast reader knows.
+var errSlow = errors.New("sqlite: document not in the fast form")
+
+// decodeDoc decodes a stored case document into c, which must be zero.
+func decodeDoc(doc []byte, c *returns.Case) error {
+	// One copy of the document as a string, which every string of the case
+	// slices, saves an allocation per string.
+	r := docReader{b: doc, s: string(doc)}
+	if err := r.caseDoc(c); err == nil && r.end() {
+		return nil
+	}
+	*c = returns.Case{}
+	return json.Unmarshal(doc, c)
+}
+
+// docReader reads JSON from b, starting at i; s holds the same bytes.
+type docReader struct {
+	b []byte
+	s string
+	i int
+}
+
+func (r *docReader) ws() {
+	for r.i < len(r.b) {
+		switch r.b[r.i] {
+		case ' ', '\t', '\n', '\r':
+			r.i++
+		default:
+			return
+		}
+	}
+}
+
+func (r *docReader) end() bool {
+	r.ws()
+	return r.i == len(r.b)
+}
+
+// next consumes c, the next non-space byte, or fails.
+func (r *docReader) next(c byte) error {
+	r.ws()
+	if r.i < len(r.b) && r.b[r.i] == c {
+		r.i++
+		return nil
+	}
+	return errSlow
+}
+
+// null consumes a null literal if one comes next.
+func (r *docReader) null() bool {
+	r.ws()
+	if len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "null" {
+		r.i += 4
+		return true
+	}
+	return false
+}
+
+// object reads an object, calling field for each key with the reader at the
+// value; field must consume the value. A key may occur once: json.Unmarshal
+// merges repeated keys in ways not worth imitating.
+func (r *docReader) object(field func(key string) error) error {
+	if err := r.next('{'); err != nil {
+		return err
+	}
+	r.ws()
+	if r.i < len(r.b) && r.b[r.i] == '}' {
+		r.i++
+		return nil
+	}
+	for {
+		key, err := r.strValue()
+		if err != nil {
+			return err
+		}
+		if err := r.next(':'); err != nil {
+			return err
+		}
+		if err := field(key); err != nil {
+			return err
+		}
+		r.ws()
+		if r.i >= len(r.b) {
+			return errSlow
+		}
+		switch r.b[r.i] {
+		case ',':
+			r.i++
+		case '}':
+			r.i++
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
+// fields tracks the keys an object has had, to refuse a repeated one.
+type fields uint64
+
+func (f *fields) once(n int) error {
+	if *f&(1<<n) != 0 {
+		return errSlow
+	}
+	*f |= 1 << n
+	return nil
+}
+
+// array reads an array, calling elem for each element.
+func (r *docReader) array(elem func() error) error {
+	if err := r.next('['); err != nil {
+		return err
+	}
+	r.ws()
+	if r.i < len(r.b) && r.b[r.i] == ']' {
+		r.i++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		r.ws()
+		if r.i >= len(r.b) {
+			return errSlow
+		}
+		switch r.b[r.i] {
+		case ',':
+			r.i++
+		case ']':
+			r.i++
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
+// rawString reads an ASCII string without escapes and returns where its
+// contents lie. Keys and times are such strings.
+func (r *docReader) rawString() (from, to int, err error) {
+	if err := r.next('"'); err != nil {
+		return 0, 0, err
+	}
+	from = r.i
+	for r.i < len(r.b) {
+		c := r.b[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			return from, r.i - 1, nil
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			return 0, 0, errSlow
+		}
+		r.i++
+	}
+	return 0, 0, errSlow
+}
+
+// str reads a string value into *s; null leaves *s alone, as json.Unmarshal does.
+func (r *docReader) str(s *string) error {
+	if r.null() {
+		return nil
+	}
+	v, err := r.strValue()
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// strValue reads a string.
+func (r *docReader) strValue() (string, error) {
+	if err := r.next('"'); err != nil {
+		return "", err
+	}
+	startAt := r.i
+	escaped, ascii := false, true
+	for r.i < len(r.b) {
+		c := r.b[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			raw := r.b[startAt : r.i-1]
+			// Unescaped valid UTF-8 is its own value; json.Unmarshal only
+			// copies it too.
+			if !escaped && (ascii || utf8.Valid(raw)) {
+				return r.s[startAt : r.i-1], nil
+			}
+			// Escapes and invalid UTF-8: encoding/json decides, on this string only.
+			var v string
+			err := json.Unmarshal(r.b[startAt-1:r.i], &v)
+			return v, err
+		case c == '\\':
+			escaped = true
+			r.i += 2
+			continue
+		case c < 0x20:
+			return "", errSlow
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+		r.i++
+	}
+	return "", errSlow
+}
+
+// integer reads a JSON integer (no fraction, no exponent) of bitSize bits.
+func (r *docReader) integer(bitSize int) (int64, error) {
+	r.ws()
+	startAt := r.i
+	if r.i < len(r.b) && r.b[r.i] == '-' {
+		r.i++
+	}
+	digits := r.i
+	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
+		r.i++
+	}
+	n := r.i - digits
+	if n == 0 || (n > 1 && r.b[digits] == '0') {
+		return 0, errSlow
+	}
+	if r.i < len(r.b) {
+		switch r.b[r.i] {
+		case '.', 'e', 'E':
+			return 0, errSlow
+		}
+	}
+	v, err := strconv.ParseInt(string(r.b[startAt:r.i]), 10, bitSize)
+	if err != nil {
+		return 0, errSlow
+	}
+	return v, nil
+}
+
+// when reads a time value the way time.Time.UnmarshalJSON does (null leaves it alone).
+func (r *docReader) when(t *time.Time) error {
+	if r.null() {
+		return nil
+	}
+	r.ws()
+	startAt := r.i
+	if _, _, err := r.rawString(); err != nil {
+		return err
+	}
+	// encoding/json hands time.Time the token as it stands, quotes included.
+	return t.UnmarshalJSON(r.b[startAt:r.i])
+}
+
+// whenPtr reads a *time.Time; null makes it nil.
+func (r *docReader) whenPtr(p **time.Time) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	t := new(time.Time)
+	if err := r.when(t); err != nil {
+		return err
+	}
+	*p = t
+	return nil
+}
+
+func (r *docReader) money(m *returns.Money) error {
+	if r.null() {
+		return nil
+	}
+	var seen fields
+	return r.object(func(key string) error {
+		switch key {
+		case "Minor":
+			if err := seen.once(0); err != nil {
+				return err
+			}
+			v, err := r.integer(64)
+			m.Minor = v
+			return err
+		case "Currency":
+			if err := seen.once(1); err != nil {
+				return err
+			}
+			return r.str(&m.Currency)
+		}
+		return errSlow
+	})
+}
+
+func (r *docReader) moneyPtr(p **returns.Money) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	m := new(returns.Money)
+	if err := r.money(m); err != nil {
+		return err
+	}
+	*p = m
+	return nil
+}
+
+// strMap reads a map[string]string; null makes it nil.
+func (r *docReader) strMap(p *map[string]string) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	m := make(map[string]string)
+	err := r.object(func(key string) error {
+		if _, dup := m[key]; dup {
+			return errSlow
+		}
+		var v string
+		if r.null() {
+			return errSlow
+		}
+		if err := r.str(&v); err != nil {
+			return err
+		}
+		m[key] = v
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*p = m
+	return nil
+}
+
+func (r *docReader) caseDoc(c *returns.Case) error {
+	var seen fields
+	return r.object(func(key string) error {
+		var n int
+		var read func() error
+		switch key {
+		case "Platform":
+			n, read = 0, func() error { return r.str((*string)(&c.Platform)) }
+		case "PlatformCaseID":
+			n, read = 1, func() error { return r.str(&c.PlatformCaseID) }
+		case "ShopID":
+			n, read = 2, func() error { return r.str(&c.ShopID) }
+		case "OrderID":
+			n, read = 3, func() error { return r.str(&c.OrderID) }
+		case "BuyerID":
+			n, read = 4, func() error { return r.str(&c.BuyerID) }
+		case "Kind":
+			n, read = 5, func() error { return r.str((*string)(&c.Kind)) }
+		case "Status":
+			n, read = 6, func() error { return r.str((*string)(&c.Status)) }
+		case "PlatformStatus":
+			n, read = 7, func() error { return r.platformStatus(&c.PlatformStatus) }
+		case "Reason":
+			n, read = 8, func() error { return r.str((*string)(&c.Reason)) }
+		case "PlatformReason":
+			n, read = 9, func() error { return r.str(&c.PlatformReason) }
+		case "Market":
+			n, read = 10, func() error { return r.str((*string)(&c.Market)) }
+		case "Lines":
+			n, read = 11, func() error { return r.lines(&c.Lines) }
+		case "RequestedRefund":
+			n, read = 12, func() error { return r.moneyPtr(&c.RequestedRefund) }
+		case "RefundedAmount":
+			n, read = 13, func() error { return r.moneyPtr(&c.RefundedAmount) }
+		case "ReturnFreight":
+			n, read = 14, func() error { return r.moneyPtr(&c.ReturnFreight) }
+		case "Deadlines":
+			n, read = 15, func() error { return r.deadlines(&c.Deadlines) }
+		case "ReturnShipment":
+			n, read = 16, func() error { return r.shipment(&c.ReturnShipment) }
+		case "Note":
+			n, read = 17, func() error { return r.str(&c.Note) }
+		case "DeliveredAt":
+			n, read = 18, func() error { return r.whenPtr(&c.DeliveredAt) }
+		case "ReturnFreightPaidBy":
+			n, read = 19, func() error { return r.str((*string)(&c.ReturnFreightPaidBy)) }
+		case "PendingSteps":
+			n, read = 20, func() error { return r.pendingSteps(&c.PendingSteps) }
+		case "CreatedAt":
+			n, read = 21, func() error { return r.when(&c.CreatedAt) }
+		case "UpdatedAt":
+			n, read = 22, func() error { return r.when(&c.UpdatedAt) }
+		case "Raw":
+			n, read = 23, func() error { return r.strMap(&c.Raw) }
+		case "Version":
+			n, read = 24, func() error {
+				if r.null() {
+					return nil
+				}
+				v, err := r.integer(64)
+				c.Version = v
+				return err
+			}
+		case "SyncedAt":
+			n, read = 25, func() error { return r.when(&c.SyncedAt) }
+		default:
+			return errSlow
+		}
+		if err := seen.once(n); err != nil {
+			return err
+		}
+		return read()
+	})
+}
+
+func (r *docReader) platformStatus(p *returns.PlatformStatus) error {
+	if r.null() {
+		return nil
+	}
+	var seen fields
+	return r.object(func(key string) error {
+		switch key {
+		case "Code":
+			if err := seen.once(0); err != nil {
+				return err
+			}
+			return r.str(&p.Code)
+		case "Label":
+			if err := seen.once(1); err != nil {
+				return err
+			}
+			return r.str(&p.Label)
+		}
+		return errSlow
+	})
+}
+
+func (r *docReader) deadlines(d *returns.Deadlines) error {
+	if r.null() {
+		return nil
+	}
+	var seen fields
+	return r.object(func(key string) error {
+		var n int
+		var read func() error
+		switch key {
+		case "RespondBy":
+			n, read = 0, func() error { return r.whenPtr(&d.RespondBy) }
+		case "BuyerShipBy":
+			n, read = 1, func() error { return r.whenPtr(&d.BuyerShipBy) }
+		case "RefundBy":
+			n, read = 2, func() error { return r.whenPtr(&d.RefundBy) }
+		case "WindowClosesAt":
+			n, read = 3, func() error { return r.whenPtr(&d.WindowClosesAt) }
+		case "AutoActionAt":
+			n, read = 4, func() error { return r.whenPtr(&d.AutoActionAt) }
+		case "AutoAction":
+			n, read = 5, func() error { return r.str(&d.AutoAction) }
+		default:
+			return errSlow
+		}
+		if err := seen.once(n); err != nil {
+			return err
+		}
+		return read()
+	})
+}
+
+func (r *docReader) shipment(p **returns.Shipment) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	sh := new(returns.Shipment)
+	var seen fields
+	err := r.object(func(key string) error {
+		var n int
+		var read func() error
+		switch key {
+		case "CarrierCode":
+			n, read = 0, func() error { return r.str(&sh.CarrierCode) }
+		case "CarrierName":
+			n, read = 1, func() error { return r.str(&sh.CarrierName) }
+		case "TrackingNo":
+			n, read = 2, func() error { return r.str(&sh.TrackingNo) }
+		case "ShippedAt":
+			n, read = 3, func() error { return r.whenPtr(&sh.ShippedAt) }
+		case "SignedAt":
+			n, read = 4, func() error { return r.whenPtr(&sh.SignedAt) }
+		default:
+			return errSlow
+		}
+		if err := seen.once(n); err != nil {
+			return err
+		}
+		return read()
+	})
+	if err != nil {
+		return err
+	}
+	*p = sh
+	return nil
+}
+
+func (r *docReader) lines(p *[]returns.Line) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	out := []returns.Line{}
+	err := r.array(func() error {
+		var l returns.Line
+		if r.null() {
+			out = append(out, l)
+			return nil
+		}
+		var seen fields
+		err := r.object(func(key string) error {
+			var n int
+			var read func() error
+			switch key {
+			case "SKU":
+				n, read = 0, func() error { return r.str(&l.SKU) }
+			case "Title":
+				n, read = 1, func() error { return r.str(&l.Title) }
+			case "Quantity":
+				n, read = 2, func() error {
+					if r.null() {
+						return nil
+					}
+					v, err := r.integer(strconv.IntSize)
+					l.Quantity = int(v)
+					return err
+				}
+			case "UnitPrice":
+				n, read = 3, func() error { return r.money(&l.UnitPrice) }
+			case "Category":
+				n, read = 4, func() error { return r.str((*string)(&l.Category)) }
+			case "Raw":
+				n, read = 5, func() error { return r.strMap(&l.Raw) }
+			default:
+				return errSlow
+			}
+			if err := seen.once(n); err != nil {
+				return err
+			}
+			return read()
+		})
+		out = append(out, l)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*p = out
+	return nil
+}
+
+func (r *docReader) pendingSteps(p *[]returns.PendingStep) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	out := []returns.PendingStep{}
+	err := r.array(func() error {
+		var s returns.PendingStep
+		if r.null() {
+			out = append(out, s)
+			return nil
+		}
+		var seen fields
+		err := r.object(func(key string) error {
+			var n int
+			var read func() error
+			switch key {
+			case "Action":
+				n, read = 0, func() error { return r.str((*string)(&s.Action)) }
+			case "RecordedAt":
+				n, read = 1, func() error { return r.when(&s.RecordedAt) }
+			case "Note":
+				n, read = 2, func() error { return r.str(&s.Note) }
+			case "URL":
+				n, read = 3, func() error { return r.str(&s.URL) }
+			default:
+				return errSlow
+			}
+			if err := seen.once(n); err != nil {
+				return err
+			}
+			return read()
+		})
+		out = append(out, s)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*p = out
+	return nil
+}

@@ -1,0 +1,102 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store/storetest"
+)
+
+// docsForTest are documents as UpsertCase writes them.
+func docsForTest(t testing.TB) [][]byte {
+	t.Helper()
+	base := time.Date(2025, time.June, 3, 4, 5, 6, 789, time.UTC)
+	cs := storetest.NewFixtures(7, base).Cases(300)
+	full := storetest.FullCase("R7000000000000001")
+	full.Note = "escapes \"quoted\" \\ back\tslash \u2028 <script>&amp; \x01 invalid \xff utf-8 😀"
+	full.Raw["\u00e9t\u00e9"] = "été"
+	cs = append(cs, full, &returns.Case{Platform: returns.XHS, PlatformCaseID: "R1"})
+	var docs [][]byte
+	for _, c := range cs {
+		k := canonical(c)
+		doc, err := json.Marshal(&k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, doc)
+	}
+	return docs
+}
+
+// The fast reader takes every document UpsertCase writes, and reads each as
+// json.Unmarshal does.
+func TestDecodeDocFastPath(t *testing.T) {
+	for _, doc := range docsForTest(t) {
+		var fast returns.Case
+		r := docReader{b: doc, s: string(doc)}
+		if err := r.caseDoc(&fast); err != nil || !r.end() {
+			t.Fatalf("fast reader gave up (%v) at byte %d of %s", err, r.i, doc)
+		}
+		var want returns.Case
+		if err := json.Unmarshal(doc, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Fatalf("fast reader decoded\n%+v\nwant\n%+v", fast, want)
+		}
+	}
+}
+
+// Documents in any other form are json.Unmarshal's to decode.
+func TestDecodeDocOtherForms(t *testing.T) {
+	docs := []string{
+		`{"Platform":"XHS","platformCaseId":"R1"}`,                           // another case: encoding/json matches it
+		`{"Platform":"XHS","PlatformCaseID":"R1","Photos":["a.jpg"]}`,        // a field from a newer version
+		`{"Platform":"XHS","Platform":"ALIBABA"}`,                            // a repeated key
+		`{"Lines":[{"Quantity":2}],"Lines":[{"SKU":"A"}]}`,                   // a repeated key that json.Unmarshal merges
+		`{"RequestedRefund":{"Minor":1.0,"Currency":"CNY"}}`,                 // not an integer
+		`{"RequestedRefund":{"Minor":1e3,"Currency":"CNY"}}`,                 // not an integer
+		`{"RequestedRefund":{"Minor":9223372036854775808,"Currency":"CNY"}}`, // out of range
+		`{"Lines":[{"Quantity":01}]}`,                                        // not JSON
+		`{"Raw":{"a":null}}`,                                                 // null in a map
+		`{"Platform":"XHS",}`,                                                // not JSON
+		`{"CreatedAt":"2025-13-01T00:00:00Z"}`,                               // not a time
+		`{"CreatedAt":"2025-01-01T00:00:00+08:00"}`,                          // a zone other than UTC
+		`{"Note":"\ud800"}`,                                                  // a lone surrogate
+		` { "Platform" : "XHS" , "Lines" : [ ] , "Raw" : { } } `,             // spaces
+		`{"Platform":"XHS"} x`,                                               // trailing data
+		`{"Platform":null,"Lines":null,"ReturnShipment":null,"Deadlines":null,"CreatedAt":null}`,
+		`[]`,
+		``,
+	}
+	for _, doc := range docs {
+		var got, want returns.Case
+		err := decodeDoc([]byte(doc), &got)
+		wantErr := json.Unmarshal([]byte(doc), &want)
+		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeDoc(%s) = %+v, %v; json.Unmarshal gives %+v, %v", doc, got, err, want, wantErr)
+		}
+	}
+}
+
+// FuzzDecodeDoc holds the fast reader to json.Unmarshal's answers on any input.
+func FuzzDecodeDoc(f *testing.F) {
+	for _, doc := range docsForTest(f)[:20] {
+		f.Add(doc)
+	}
+	f.Add([]byte(`{"Lines":[null,{"Raw":{}}],"PendingSteps":[{"RecordedAt":"2025-01-01T00:00:00.5Z"}]}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var got, want returns.Case
+		err := decodeDoc(doc, &got)
+		wantErr := json.Unmarshal(doc, &want)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("decodeDoc error %v, json.Unmarshal error %v", err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeDoc = %+v\njson.Unmarshal = %+v", got, want)
+		}
+	})
+}

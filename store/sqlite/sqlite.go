@@ -1,0 +1,239 @@
+// Package sqlite is the embedded storage backend: a store.Store on one SQLite
+// file through modernc.org/sqlite (pure Go, no cgo), so that the gateway runs
+// from a single binary with no database server.
+//
+// Writes go through one connection and BEGIN IMMEDIATE transactions, so
+// concurrent upserts queue in the process instead of failing with
+// SQLITE_BUSY, and event sequence numbers are assigned in commit order.
+// Reads use a separate pool of connections, which WAL lets run beside the
+// writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Options configures a Store.
+type Options struct {
+	// Now is the store's clock for SyncedAt, event and record times; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the store's own messages (migrations applied); nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is a store.Store on a SQLite file.
+type Store struct {
+	w   *sql.DB // exactly one connection: SQLite has one writer at a time anyway
+	r   *sql.DB // read-only connections
+	now func() time.Time
+	log *slog.Logger
+
+	stmts  statements
+	lists  stmtCache
+	counts countCache
+}
+
+var _ store.Store = (*Store)(nil)
+
+// busyTimeout is how long a connection waits for a lock held by another
+// process on the same file before it gives up.
+const busyTimeout = 10 * time.Second
+
+// Open opens (creating if needed) the SQLite database at path and brings its
+// schema up to date. path is a file path; its directory is created.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		// Every connection to :memory: would see its own empty database.
+		return nil, fmt.Errorf("sqlite: a file path is required, not %q", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create the database directory: %w", err)
+	}
+	s := &Store{now: opts.Now, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+
+	s.w, err = sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.w.PingContext(ctx); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	if err := migrate(ctx, s.w, migrationFiles, s.now, s.log); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+
+	s.r, err = sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	s.r.SetMaxOpenConns(readers)
+	s.r.SetMaxIdleConns(readers) // keep connections, and the statements prepared on them
+	s.r.SetConnMaxLifetime(0)
+	s.r.SetConnMaxIdleTime(0)
+
+	if err := s.stmts.prepare(ctx, s.w, s.r); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.lists.db = s.r
+	return s, nil
+}
+
+// dsn builds the driver's URI for the file. Connection settings are pragmas
+// in the URI so that every connection the pool opens gets them.
+func dsn(abs string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	// Reading the file through a memory map saves a system call per page
+	// that is not in SQLite's own cache; it takes address space, not memory.
+	q.Add("_pragma", "mmap_size(268435456)")
+	if writer {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		// BEGIN IMMEDIATE takes the write lock up front: a deferred
+		// transaction that reads and then writes can fail with SQLITE_BUSY
+		// without waiting for the busy timeout.
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Close releases the connections. The store must not be used afterwards.
+func (s *Store) Close() error {
+	s.lists.close()
+	err := s.stmts.close()
+	if s.r != nil {
+		err = errors.Join(err, s.r.Close())
+	}
+	if s.w != nil {
+		err = errors.Join(err, s.w.Close())
+	}
+	return err
+}
+
+// checkOrg rejects the empty organisation, which can only come from a caller
+// that forgot to scope its call.
+func checkOrg(org returns.OrgID) error {
+	if org == "" {
+		return returns.Errorf(returns.CodeInvalid, "no organisation given")
+	}
+	return nil
+}
+
+// statements are the fixed statements, prepared once at Open.
+type statements struct {
+	all []*sql.Stmt
+
+	// on the reader pool
+	getCase     *sql.Stmt
+	getCases    *sql.Stmt
+	peekCase    *sql.Stmt
+	eventsAfter *sql.Stmt
+	cursor      *sql.Stmt
+
+	// on the writer
+	lockCase       *sql.Stmt
+	insertCase     *sql.Stmt
+	updateCase     *sql.Stmt
+	writeDoc       *sql.Stmt
+	bumpGeneration *sql.Stmt
+	insertEvent    *sql.Stmt
+	claimKey       *sql.Stmt
+	getKey         *sql.Stmt
+	completeKey    *sql.Stmt
+	releaseKey     *sql.Stmt
+	setCursor      *sql.Stmt
+}
+
+func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
+	for _, p := range []struct {
+		db    *sql.DB
+		dst   **sql.Stmt
+		query string
+	}{
+		{r, &st.getCase, `SELECT c.version, c.synced_ns, d.doc FROM cases AS c JOIN case_docs AS d ON d.id = c.id
+			WHERE c.org = ? AND c.platform = ? AND c.case_id = ?`},
+		// The JSON array of [platform, caseID] pairs keeps the statement the
+		// same whatever the number of keys; j.key is the position in it.
+		{r, &st.getCases, `SELECT j.key, c.version, c.synced_ns, d.doc FROM json_each(?2) AS j
+			JOIN cases AS c ON c.org = ?1 AND c.platform = j.value ->> 0 AND c.case_id = j.value ->> 1
+			JOIN case_docs AS d ON d.id = c.id`},
+		{r, &st.peekCase, `SELECT version, synced_ns, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
+		{r, &st.eventsAfter, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
+			FROM events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`},
+		{r, &st.cursor, `SELECT value FROM cursors WHERE org = ? AND name = ?`},
+
+		{w, &st.lockCase, `SELECT id, version, synced_ns, status, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
+		{w, &st.insertCase, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
+			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{w, &st.updateCase, `UPDATE cases SET shop_id = ?4, order_id = ?5, kind = ?6, status = ?7, reason = ?8, market = ?9,
+			updated_ns = ?10, created_ns = ?11, respond_ns = ?12, version = ?13, synced_ns = ?14, fingerprint = ?15
+			WHERE org = ?1 AND platform = ?2 AND case_id = ?3`},
+		{w, &st.writeDoc, `INSERT INTO case_docs (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`},
+		{w, &st.bumpGeneration, `INSERT INTO org_generations (org, generation) VALUES (?, 1)
+			ON CONFLICT (org) DO UPDATE SET generation = generation + 1`},
+		{w, &st.insertEvent, `INSERT INTO events (org, platform, case_id, prev_status, status, source, occurred_ns, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{w, &st.claimKey, `INSERT INTO idempotency (org, key, request_hash, state, created_ns) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (org, key) DO NOTHING`},
+		{w, &st.getKey, `SELECT request_hash, state, response, created_ns FROM idempotency WHERE org = ? AND key = ?`},
+		{w, &st.completeKey, `UPDATE idempotency SET state = ?3, response = ?4 WHERE org = ?1 AND key = ?2 AND state = ?5`},
+		{w, &st.releaseKey, `DELETE FROM idempotency WHERE org = ? AND key = ? AND state = ?`},
+		{w, &st.setCursor, `INSERT INTO cursors (org, name, value, updated_ns) VALUES (?, ?, ?, ?)
+			ON CONFLICT (org, name) DO UPDATE SET value = excluded.value, updated_ns = excluded.updated_ns`},
+	} {
+		stmt, err := p.db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare %q: %w", p.query, err)
+		}
+		*p.dst = stmt
+		st.all = append(st.all, stmt)
+	}
+	return nil
+}
+
+func (st *statements) close() error {
+	var err error
+	for _, s := range st.all {
+		err = errors.Join(err, s.Close())
+	}
+	st.all = nil
+	return err
+}

@@ -1,0 +1,280 @@
+package storetest
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// Nothing of one organisation is visible to another, even under the same
+// case key, idempotency key or cursor name.
+func (s suite) isolation(t *testing.T) {
+	e := s.env(t)
+	ctx := t.Context()
+	fx := NewFixtures(20, start)
+	a := fx.Case()
+	b := Canonical(a) // the same key in the other organisation, other content
+	b.Status, b.Note = returns.StatusCancelled, "org b"
+	onlyA := fx.Case()
+
+	resA := e.upsert(t, e.orgA, a, store.Change{Source: returns.SourcePoll})
+	e.upsert(t, e.orgA, onlyA, store.Change{Source: returns.SourcePoll})
+	e.clock.Advance(time.Second)
+	resB := e.upsert(t, e.orgB, b, store.Change{Source: returns.SourceWebhook})
+	if !resB.Changed || resB.Event == nil || resB.Event.PreviousStatus != nil {
+		t.Fatalf("the same key in another organisation must be a new case: %+v", resB.Event)
+	}
+	if resB.Case.Version != 1 {
+		t.Fatalf("org b's case has Version %d, want 1", resB.Case.Version)
+	}
+	sameCase(t, "org a's case", e.get(t, e.orgA, a.Key()), stored(a, 1, start))
+	sameCase(t, "org b's case", e.get(t, e.orgB, a.Key()), stored(b, 1, e.clock.Now()))
+
+	if _, err := e.s.GetCase(ctx, e.orgB, onlyA.Key()); returns.ErrorCodeOf(err) != returns.CodeNotFound {
+		t.Fatalf("org b reads org a's case: err %v, want NOT_FOUND", err)
+	}
+	got, err := e.s.GetCases(ctx, e.orgB, []returns.CaseKey{onlyA.Key(), a.Key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != nil || got[1] == nil || got[1].Note != "org b" {
+		t.Fatalf("GetCases in org b = %v, want [nil, org b's case]", got)
+	}
+	page, err := e.s.ListCases(ctx, e.orgB, store.ListQuery{First: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Cases) != 1 || page.TotalCount != 1 || page.Cases[0].Note != "org b" {
+		t.Fatalf("org b lists %d cases (total %d), want only its own", len(page.Cases), page.TotalCount)
+	}
+	// A cursor made from org a's case lists nothing of org a's in org b.
+	after := store.CursorFor(store.OrderUpdatedDesc, onlyA)
+	for _, q := range []store.ListQuery{{First: 10, After: &after}, {Last: 10, Before: &after}} {
+		page, err := e.s.ListCases(ctx, e.orgB, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Cases {
+			if c.Note != "org b" {
+				t.Fatalf("org b's list shows %s from org a", keyOf(c))
+			}
+		}
+	}
+
+	evsB := e.allEvents(t, e.orgB)
+	if len(evsB) != 1 || evsB[0].Org != e.orgB || evsB[0].Seq != resB.Event.Seq {
+		t.Fatalf("org b's log = %+v, want only its own event", evsB)
+	}
+	evsA := e.allEvents(t, e.orgA)
+	if len(evsA) != 2 || evsA[0].Seq != resA.Event.Seq || evsA[0].Org != e.orgA {
+		t.Fatalf("org a's log = %+v, want its two events", evsA)
+	}
+	if evs, _ := e.s.EventsAfter(ctx, "someone-else", 0, 10); len(evs) != 0 {
+		t.Fatalf("an unknown organisation sees %d events", len(evs))
+	}
+
+	if rec, err := e.s.ClaimIdempotency(ctx, e.orgA, "key-1", "hash-a"); err != nil || rec != nil {
+		t.Fatalf("claim in org a: %v %v", rec, err)
+	}
+	if rec, err := e.s.ClaimIdempotency(ctx, e.orgB, "key-1", "hash-b"); err != nil || rec != nil {
+		t.Fatalf("the same key in org b must be free: %+v %v", rec, err)
+	}
+	if err := e.s.CompleteIdempotency(ctx, e.orgB, "key-1", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := e.s.ClaimIdempotency(ctx, e.orgA, "key-1", "hash-a"); err != nil || rec == nil || rec.State != store.IdempotencyInProgress || rec.RequestHash != "hash-a" {
+		t.Fatalf("org a's record after org b completed its own: %+v %v", rec, err)
+	}
+	if err := e.s.ReleaseIdempotency(ctx, e.orgA, "key-1"); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := e.s.ClaimIdempotency(ctx, e.orgB, "key-1", "hash-b"); err != nil || rec == nil || rec.State != store.IdempotencyDone {
+		t.Fatalf("org a's release freed org b's key: %+v %v", rec, err)
+	}
+
+	if err := e.s.SetCursor(ctx, e.orgA, "xhs/updated", "1717000000000"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := e.s.Cursor(ctx, e.orgB, "xhs/updated"); err != nil || v != "" {
+		t.Fatalf("org b reads org a's cursor: %q %v", v, err)
+	}
+}
+
+// GetCase answers NOT_FOUND for a missing case; GetCases keeps the keys'
+// order, repeats, and nil for missing ones.
+func (s suite) get(t *testing.T) {
+	e := s.env(t)
+	ctx := t.Context()
+	cs := NewFixtures(30, start).Cases(4)
+	want := make(map[returns.CaseKey]*returns.Case)
+	for _, c := range cs {
+		res := e.upsert(t, e.orgA, c, store.Change{Source: returns.SourcePoll})
+		want[c.Key()] = res.Case
+	}
+	missing := []returns.CaseKey{
+		{Platform: cs[0].Platform, PlatformCaseID: cs[0].PlatformCaseID + "0"},
+		{Platform: returns.XHS, PlatformCaseID: "no-such-case"},
+		{Platform: "TAOBAO", PlatformCaseID: cs[1].PlatformCaseID},
+	}
+	for _, k := range missing {
+		_, err := e.s.GetCase(ctx, e.orgA, k)
+		wantCode(t, "GetCase of a missing case", err, returns.CodeNotFound)
+	}
+	// The same id on another platform is another case.
+	other := returns.CaseKey{Platform: returns.AliExpress, PlatformCaseID: cs[0].PlatformCaseID}
+	if cs[0].Platform == returns.AliExpress {
+		other.Platform = returns.XHS
+	}
+	_, err := e.s.GetCase(ctx, e.orgA, other)
+	wantCode(t, "GetCase of the same id on another platform", err, returns.CodeNotFound)
+	_, err = e.s.GetCase(ctx, e.orgB, cs[0].Key())
+	wantCode(t, "GetCase in another organisation", err, returns.CodeNotFound)
+
+	keys := []returns.CaseKey{cs[3].Key(), missing[0], cs[0].Key(), cs[2].Key(), cs[0].Key(), other, cs[1].Key()}
+	got, err := e.s.GetCases(ctx, e.orgA, keys)
+	if err != nil {
+		t.Fatalf("GetCases: %v", err)
+	}
+	if len(got) != len(keys) {
+		t.Fatalf("GetCases returned %d cases for %d keys", len(got), len(keys))
+	}
+	for i, k := range keys {
+		sameCase(t, "GetCases["+k.PlatformCaseID+"]", got[i], want[k])
+	}
+	got[2].Note = "changed"
+	if c := e.get(t, e.orgA, cs[0].Key()); c.Note == "changed" {
+		t.Fatal("a case GetCases returned is shared with the store")
+	}
+	none, err := e.s.GetCases(ctx, e.orgA, nil)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("GetCases of no keys = %v, %v; want none", none, err)
+	}
+}
+
+// An idempotency key is claimed once, then reports its record until it is
+// released; completing stores the response.
+func (s suite) idempotency(t *testing.T) {
+	e := s.env(t)
+	ctx := t.Context()
+	org := e.orgA
+	const key, hash = "3f1d5c1e-8a7b-4c9e-b2d4-6e0f1a2b3c4d", "sha256:9f86d081884c7d659a2feaa0c55ad015"
+	claimedAt := e.clock.Now()
+
+	rec, err := e.s.ClaimIdempotency(ctx, org, key, hash)
+	if err != nil || rec != nil {
+		t.Fatalf("claiming a free key = %+v, %v; want nil, nil", rec, err)
+	}
+	e.clock.Advance(time.Second)
+	inProgress := store.IdempotencyRecord{Key: key, RequestHash: hash, State: store.IdempotencyInProgress, CreatedAt: claimedAt}
+	for _, h := range []string{hash, "sha256:another-input"} {
+		rec, err := e.s.ClaimIdempotency(ctx, org, key, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRecord(t, "claiming a claimed key with hash "+h, rec, inProgress)
+	}
+
+	response := []byte(`{"data":{"returnApprove":{"case":{"status":"AWAITING_BUYER_SHIPMENT"}}}}` + "\x00\xff")
+	if err := e.s.CompleteIdempotency(ctx, org, key, response); err != nil {
+		t.Fatalf("CompleteIdempotency: %v", err)
+	}
+	e.clock.Advance(time.Second)
+	done := inProgress
+	done.State, done.Response = store.IdempotencyDone, response
+	rec, err = e.s.ClaimIdempotency(ctx, org, key, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRecord(t, "claiming a completed key", rec, done)
+
+	wantCode(t, "completing a completed key", e.s.CompleteIdempotency(ctx, org, key, []byte("other")), returns.CodeInvalidState)
+	wantCode(t, "releasing a completed key", e.s.ReleaseIdempotency(ctx, org, key), returns.CodeInvalidState)
+	rec, _ = e.s.ClaimIdempotency(ctx, org, key, hash)
+	sameRecord(t, "the completed key after refused changes", rec, done)
+
+	wantCode(t, "completing an unclaimed key", e.s.CompleteIdempotency(ctx, org, "never-claimed", []byte("x")), returns.CodeNotFound)
+	if err := e.s.ReleaseIdempotency(ctx, org, "never-claimed"); err != nil {
+		t.Fatalf("releasing a free key: %v", err)
+	}
+
+	// Released keys are free again: the retry is carried out.
+	const k2 = "retry-after-platform-outage"
+	if rec, err := e.s.ClaimIdempotency(ctx, org, k2, "h1"); err != nil || rec != nil {
+		t.Fatalf("claim %s: %+v %v", k2, rec, err)
+	}
+	if err := e.s.ReleaseIdempotency(ctx, org, k2); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	if rec, err := e.s.ClaimIdempotency(ctx, org, k2, "h2"); err != nil || rec != nil {
+		t.Fatalf("claiming a released key = %+v, %v; want nil, nil", rec, err)
+	}
+	rec, _ = e.s.ClaimIdempotency(ctx, org, k2, "h1")
+	sameRecord(t, "the key claimed again", rec, store.IdempotencyRecord{Key: k2, RequestHash: "h2", State: store.IdempotencyInProgress, CreatedAt: e.clock.Now()})
+
+	// An empty response is a response.
+	if err := e.s.CompleteIdempotency(ctx, org, k2, nil); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ = e.s.ClaimIdempotency(ctx, org, k2, "h2")
+	if rec == nil || rec.State != store.IdempotencyDone || len(rec.Response) != 0 {
+		t.Fatalf("key completed with an empty response: %+v", rec)
+	}
+
+	_, err = e.s.ClaimIdempotency(ctx, org, "", hash)
+	wantCode(t, "claiming the empty key", err, returns.CodeInvalid)
+	_, err = e.s.ClaimIdempotency(ctx, "", key, hash)
+	wantCode(t, "claiming without organisation", err, returns.CodeInvalid)
+}
+
+func sameRecord(t *testing.T, what string, got *store.IdempotencyRecord, want store.IdempotencyRecord) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: no record", what)
+	}
+	if got.Key != want.Key || got.RequestHash != want.RequestHash || got.State != want.State ||
+		!bytes.Equal(got.Response, want.Response) || !got.CreatedAt.Equal(want.CreatedAt) || got.CreatedAt.Location() != time.UTC {
+		t.Fatalf("%s: record %+v, want %+v", what, *got, want)
+	}
+}
+
+// Sync cursors start empty, keep the last value saved, and are per name.
+func (s suite) cursors(t *testing.T) {
+	e := s.env(t)
+	ctx := t.Context()
+	read := func(org returns.OrgID, name, want string) {
+		t.Helper()
+		v, err := e.s.Cursor(ctx, org, name)
+		if err != nil || v != want {
+			t.Fatalf("Cursor(%s, %s) = %q, %v; want %q", org, name, v, err, want)
+		}
+	}
+	read(e.orgA, "xhs/xhs-global-bonded/updated", "")
+	steps := []struct{ name, value string }{
+		{"xhs/xhs-global-bonded/updated", "1748923506000"},
+		{"aliexpress/ae-gadgets-store/gmt_modified", "2025-06-02 21:05:06"},
+		{"xhs/xhs-global-bonded/updated", "1748923806000"},
+		{"alibaba/alibaba-textiles/modify_date", `{"page":3,"from":"2025-06-01"}`},
+	}
+	want := map[string]string{}
+	for _, st := range steps {
+		e.clock.Advance(time.Second)
+		if err := e.s.SetCursor(ctx, e.orgA, st.name, st.value); err != nil {
+			t.Fatalf("SetCursor: %v", err)
+		}
+		want[st.name] = st.value
+		for name, v := range want {
+			read(e.orgA, name, v)
+		}
+	}
+	read(e.orgB, "xhs/xhs-global-bonded/updated", "")
+	read(e.orgA, "xhs/xhs-home-goods/updated", "")
+	if err := e.s.SetCursor(ctx, e.orgA, "xhs/xhs-global-bonded/updated", ""); err != nil {
+		t.Fatal(err)
+	}
+	read(e.orgA, "xhs/xhs-global-bonded/updated", "")
+	_, err := e.s.Cursor(ctx, "", "xhs/xhs-global-bonded/updated")
+	wantCode(t, "Cursor without organisation", err, returns.CodeInvalid)
+}
