@@ -5,6 +5,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/adapters/alibaba"
+	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabasim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
 	"github.com/returnsgw/returnsgw/adapters/xhs"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
 	"github.com/returnsgw/returnsgw/returns"
@@ -13,7 +18,9 @@ import (
 // Sandbox is sandbox mode: the platform simulators running in this process on
 // loopback, and adapters that talk to them over real HTTP with real signatures.
 type Sandbox struct {
-	XHS *xhssim.Server
+	XHS        *xhssim.Server
+	AliExpress *aesim.Server
+	Alibaba    *alibabasim.Server
 	// Platforms are the adapters connected to the simulators, one per simulated shop.
 	Platforms []returns.Platform
 	closers   []func() error
@@ -30,6 +37,12 @@ type SandboxOptions struct {
 const (
 	sandboxXHSAppID  = "sandbox-xhs-app"
 	sandboxXHSSecret = "sandbox-xhs-secret"
+	sandboxAEKey     = "sandbox-ae-app"
+	sandboxAESecret  = "sandbox-ae-secret"
+	sandboxAEToken   = "sandbox-ae-token"
+	sandboxAliKey    = "sandbox-alibaba-app"
+	sandboxAliSecret = "sandbox-alibaba-secret"
+	sandboxAliToken  = "sandbox-alibaba-session"
 )
 
 // StartSandbox starts the simulators and connects adapters to them.
@@ -46,9 +59,8 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	// The platform's real limit is 100 requests/s per app; the sandbox's
 	// shops share it instead of keeping production's safety margin, so a
 	// first sync of the seeded cases takes seconds.
-	policy := xhs.DefaultPolicy
+	policy := sandboxPolicy(xhs.DefaultPolicy)
 	policy.RatePerSecond = 100 / float64(len(shops))
-	policy.Burst = 20
 	for _, s := range shops {
 		a, err := xhs.New(xhs.Config{
 			BaseURL:     base,
@@ -67,7 +79,68 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 		}
 		sb.Platforms = append(sb.Platforms, a)
 	}
+	if err := sb.startAliExpress(o); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	if err := sb.startAlibaba(o); err != nil {
+		sb.Close()
+		return nil, err
+	}
 	return sb, nil
+}
+
+func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
+	sb.AliExpress = aesim.New(aesim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
+		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Logger: o.Log})
+	base, err := sb.AliExpress.Start()
+	if err != nil {
+		return err
+	}
+	sb.closers = append(sb.closers, sb.AliExpress.Close)
+	a, err := aliexpress.New(aliexpress.Config{
+		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
+		Shop:    returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
+		Catalog: sb.AliExpress.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(aliexpress.DefaultPolicy()),
+	})
+	if err != nil {
+		return err
+	}
+	sb.Platforms = append(sb.Platforms, a)
+	return nil
+}
+
+func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
+	sim, err := alibabasim.New(alibabasim.Options{AppKey: sandboxAliKey, AppSecret: sandboxAliSecret,
+		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now})
+	if err != nil {
+		return err
+	}
+	sb.Alibaba = sim
+	base, err := sb.Alibaba.Start()
+	if err != nil {
+		return err
+	}
+	sb.closers = append(sb.closers, sb.Alibaba.Close)
+	a, err := alibaba.New(alibaba.Config{
+		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
+		Shop:    returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
+		Catalog: sb.Alibaba.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(alibaba.DefaultPolicy),
+	})
+	if err != nil {
+		return err
+	}
+	sb.Platforms = append(sb.Platforms, a)
+	return nil
+}
+
+// sandboxPolicy is a platform's production policy with the rate raised to 100
+// requests/s: the simulators are local, and a newcomer's first sync should
+// take seconds, not a minute.
+func sandboxPolicy(p adapters.Policy) adapters.Policy {
+	p.RatePerSecond = 100
+	p.Burst = 20
+	return p
 }
 
 func shopName(s xhssim.Shop) string {

@@ -160,7 +160,13 @@ func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
 // Capabilities reports that Alibaba.com's API carries out no seller action
 // and pushes nothing: changes are found by polling the order list.
 func (a *Adapter) Capabilities() returns.Capabilities {
-	return returns.Capabilities{Actions: nil, Push: false}
+	return returns.Capabilities{
+		Actions: nil,
+		// Everything the seed's flow lets the seller do happens in the seller centre.
+		ManualActions: []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer,
+			returns.ActionConfirmReceipt, returns.ActionRefund, returns.ActionEscalate},
+		Push: false,
+	}
 }
 
 // AllowedActions is always empty: every seller step on Alibaba.com happens in

@@ -190,7 +190,11 @@ func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
 // buyer's solution (approve) and saving a seller solution (offer, and
 // reject as a counter-proposal). There is no push for disputes: polling only.
 func (a *Adapter) Capabilities() returns.Capabilities {
-	return returns.Capabilities{Actions: []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer}}
+	return returns.Capabilities{
+		Actions: []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer},
+		// No API in PLATFORMS.md: the seller does these in the seller centre.
+		ManualActions: []returns.Action{returns.ActionConfirmReceipt, returns.ActionRefund, returns.ActionEscalate},
+	}
 }
 
 // remember records what the list said about an issue, for later detail calls.
