@@ -83,6 +83,20 @@ func (b *Breaker) Record(ok bool) {
 	}
 }
 
+// forget ends a call that says nothing about the platform (its caller gave
+// up): the failure count stands, and a probe that ended so leaves the
+// circuit for the next call to probe, rather than half-open for ever.
+func (b *Breaker) forget() {
+	if b == nil || b.policy.Failures <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state == BreakerHalfOpen {
+		b.state = BreakerOpen // openedAt is a cooldown ago: the next Allow probes
+	}
+}
+
 // State returns the breaker's state now.
 func (b *Breaker) State() BreakerState {
 	b.mu.Lock()

@@ -135,7 +135,12 @@ func (c *Client) Do(ctx context.Context, call Call) ([]byte, error) {
 		defer cancel()
 	}
 	body, err := c.do(ctx, &call)
-	c.breaker.Record(breakerOutcome(err))
+	if errors.Is(err, context.Canceled) {
+		// The caller hung up: neither a failure nor a success of the platform.
+		c.breaker.forget()
+	} else {
+		c.breaker.Record(breakerOutcome(err))
+	}
 	return body, err
 }
 
@@ -227,32 +232,29 @@ func (c *Client) transportError(call *Call, err error, maybeSent bool) *Platform
 
 // checkRetry decides whether an attempt is repeated.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if err == nil {
+		// An answer arrived (the response handler reads and judges it): the
+		// deadline passing meanwhile must not turn a done write into a failure.
+		return false, nil
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	st, _ := ctx.Value(callKey{}).(*callState)
 	write := st != nil && st.call.Write
-	if err != nil {
-		var pe *PlatformError
-		if errors.As(err, &pe) {
-			if pe.RetryAfter > 0 {
-				// Asked to wait longer than we have: fail now rather than late.
-				if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pe.RetryAfter {
-					return false, err
-				}
+	var pe *PlatformError
+	if errors.As(err, &pe) {
+		if pe.RetryAfter > 0 {
+			// Asked to wait longer than we have: fail now rather than late.
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pe.RetryAfter {
+				return false, err
 			}
-			return pe.Retryable(write), err
 		}
-		// A transport error: a read may always be repeated, a write only if
-		// the request never left.
-		return !write || neverSent(err), err
+		return pe.Retryable(write), err
 	}
-	if resp == nil {
-		return false, nil
-	}
-	// The response handler reports platform errors; reaching here with a
-	// failure status means the handler was not run (it always is), so stop.
-	return false, nil
+	// A transport error: a read may always be repeated, a write only if
+	// the request never left.
+	return !write || neverSent(err), err
 }
 
 // backoff waits exponentially with jitter, or as long as the platform asked
@@ -361,9 +363,6 @@ func breakerOutcome(err error) bool {
 		case KindInvalid, KindState, KindNotFound:
 			return true
 		}
-	}
-	if errors.Is(err, context.Canceled) {
-		return true
 	}
 	return false
 }
