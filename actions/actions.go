@@ -303,6 +303,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		if code == returns.CodeInvalidState {
 			// The platform knows better than our copy: refresh it so the answer shows why.
 			if fresh, gerr := p.GetCase(pctx, c.PlatformCaseID); gerr == nil {
+				fresh.KeepPendingSteps(c)
 				if r, uerr := s.store.UpsertCase(pctx, req.Org, fresh, store.Change{Source: returns.SourcePoll}); uerr == nil {
 					c = r.Case
 					if r.Event != nil {
@@ -323,6 +324,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		cp.UpdatedAt = s.now().UTC()
 		next = &cp
 	}
+	next.KeepPendingSteps(c)
 	detail := map[string]string{"action": string(action)}
 	if req.IdempotencyKey != "" {
 		detail["idempotencyKey"] = req.IdempotencyKey
@@ -351,11 +353,36 @@ func (s *Service) reconcile(ctx context.Context, p returns.Platform, c *returns.
 	if err != nil {
 		return nil, perr
 	}
-	if fresh.Status != c.Status && c.Status.CanMoveTo(fresh.Status) {
+	if fresh.Status != c.Status && c.Status.CanMoveTo(fresh.Status) && leadsTo(a, fresh.Status) {
 		s.log.Warn("platform write failed ambiguously but took effect", "case", c.PlatformCaseID, "action", a, "err", perr)
 		return &returns.ActionResult{Case: fresh, Expected: fresh.Status}, nil
 	}
 	return nil, perr
+}
+
+// leadsTo reports whether the action can have moved a case to the status.
+// The platforms differ (AliExpress refuses by counter-proposing; approving
+// a refund-only request may refund at once), so each action lists every
+// status it may lead to; none lists a move only the buyer or a timer makes,
+// such as a withdrawal.
+func leadsTo(a returns.Action, st returns.Status) bool {
+	var to []returns.Status
+	switch a {
+	case returns.ActionApprove:
+		to = []returns.Status{returns.StatusAwaitingBuyerShipment, returns.StatusRefundPending, returns.StatusRefunded}
+	case returns.ActionReject:
+		to = []returns.Status{returns.StatusRejected, returns.StatusNegotiating}
+	case returns.ActionOffer:
+		to = []returns.Status{returns.StatusNegotiating}
+	case returns.ActionConfirmReceipt, returns.ActionRecordInspection:
+		to = []returns.Status{returns.StatusReceived, returns.StatusRefundPending, returns.StatusRefunded,
+			returns.StatusExchangeShipped, returns.StatusRejected}
+	case returns.ActionRefund:
+		to = []returns.Status{returns.StatusRefundPending, returns.StatusRefunded}
+	case returns.ActionEscalate:
+		to = []returns.Status{returns.StatusEscalated}
+	}
+	return slices.Contains(to, st)
 }
 
 // record notes an action that the platform offers only in its seller centre.

@@ -40,19 +40,19 @@ func (in *Ingester) Fetch(ctx context.Context, p returns.Platform, platformCaseI
 	if err != nil {
 		return nil, err
 	}
-	return in.Store1(ctx, c, src)
+	return in.Put(ctx, c, src)
 }
 
-// Store1 stores one case the platform reported. An older view than the one
+// Put stores one case the platform reported. An older view than the one
 // stored (an out-of-order fetch) is ignored.
-func (in *Ingester) Store1(ctx context.Context, c *returns.Case, src returns.EventSource) (*returns.Event, error) {
+func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventSource) (*returns.Event, error) {
 	defer in.lock(c.Key())()
 	if old, err := in.Store.GetCase(ctx, in.Org, c.Key()); err == nil {
 		if c.UpdatedAt.Before(old.UpdatedAt) {
 			return nil, nil
 		}
 		// Steps the gateway recorded for the seller centre are ours, not the platform's.
-		c.PendingSteps = keepPending(old, c)
+		c.KeepPendingSteps(old)
 		if !old.Status.CanMoveTo(c.Status) {
 			in.log().Warn("platform reported a move the lifecycle does not expect",
 				"platform", c.Platform, "case", c.PlatformCaseID, "from", old.Status, "to", c.Status, "raw", c.PlatformStatus.Code)
@@ -68,18 +68,6 @@ func (in *Ingester) Store1(ctx context.Context, c *returns.Case, src returns.Eve
 		in.Publish(*r.Event)
 	}
 	return r.Event, nil
-}
-
-// keepPending carries the recorded seller-centre steps over to the platform's
-// new view, dropping those the platform has since reflected (the case moved on).
-func keepPending(old, c *returns.Case) []returns.PendingStep {
-	if len(old.PendingSteps) == 0 {
-		return c.PendingSteps
-	}
-	if old.Status != c.Status {
-		return nil
-	}
-	return old.PendingSteps
 }
 
 func (in *Ingester) log() *slog.Logger {

@@ -211,6 +211,17 @@ type Case struct {
 // Key returns the case's key.
 func (c *Case) Key() CaseKey { return CaseKey{Platform: c.Platform, PlatformCaseID: c.PlatformCaseID} }
 
+// KeepPendingSteps gives c, a platform's new view of a case, the steps the
+// gateway recorded on the old view for the seller centre (the platform knows
+// nothing of them) while the status stands, and drops them once the case has
+// moved on: the platform has then reflected what the seller did.
+func (c *Case) KeepPendingSteps(old *Case) {
+	c.PendingSteps = nil
+	if old != nil && old.Status == c.Status {
+		c.PendingSteps = old.PendingSteps
+	}
+}
+
 // PendingStep is a seller action that the gateway recorded but the platform's
 // API cannot carry out: the seller completes it in the platform's seller centre.
 type PendingStep struct {
