@@ -74,6 +74,7 @@ var Start = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 func Run(t *testing.T, h Harness) {
 	t.Run("PagingCompleteNoDuplicates", func(t *testing.T) { testPaging(t, h) })
 	t.Run("IncrementalChanges", func(t *testing.T) { testIncremental(t, h) })
+	t.Run("SlowWalkCatchesUp", func(t *testing.T) { testSlowWalk(t, h) })
 	t.Run("CasesNormalized", func(t *testing.T) { testNormalized(t, h) })
 	t.Run("NotFoundTyped", func(t *testing.T) { testNotFound(t, h) })
 	t.Run("CancellationHonoured", func(t *testing.T) { testCancellation(t, h) })
@@ -134,6 +135,38 @@ func testPaging(t *testing.T, h Harness) {
 	}
 	if len(seen) != len(want) {
 		t.Errorf("listed %d distinct cases, the simulator holds %d", len(seen), len(want))
+	}
+}
+
+// testSlowWalk walks with the clock moving between steps, as it does when
+// each step is rate limited or ingesting takes time: the walk must still
+// catch up, and list every case.
+func testSlowWalk(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	seen := map[string]bool{}
+	cursor := ""
+	for step := 0; ; step++ {
+		if step > 5000 {
+			t.Fatalf("not caught up after %d steps with the clock moving 50 ms a step", step)
+		}
+		b, err := p.ListChanges(context.Background(), cursor, clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range b.Refs {
+			seen[r.PlatformCaseID] = true
+		}
+		cursor = b.Cursor
+		if b.CaughtUp {
+			break
+		}
+		clock.Advance(50 * time.Millisecond)
+	}
+	for _, id := range sim.CaseIDs() {
+		if !seen[id] {
+			t.Errorf("case %s never listed", id)
+		}
 	}
 }
 

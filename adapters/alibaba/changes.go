@@ -158,6 +158,10 @@ func (a *Adapter) ListChanges(ctx context.Context, cursorText string, now time.T
 		}, nil
 	default:
 		next = cursor{Since: c.Since, From: hi.UnixMilli()}
+		// A window that reached now-listLag hands over to the tail even if
+		// now has moved on meanwhile: otherwise a walk whose steps take time
+		// (rate limits) would chase the receding end in ever smaller windows.
+		next.Tail = hi.UnixMilli() >= end
 	}
 	return returns.ChangeBatch{Refs: refs, Cursor: encodeCursor(next)}, nil
 }
