@@ -4,6 +4,7 @@
 package graph
 
 //go:generate go tool gqlgen generate
+//go:generate go run ./internal/lean generated.go
 
 // Resolver is the root resolver; its fields are the API's dependencies.
 type Resolver struct {

@@ -1,0 +1,7 @@
+// Package bench holds the gateway's performance measurements. Nothing here is
+// part of the product; the benchmarks and the load test document how the
+// numbers in docs/benchmarks.md are produced:
+//
+//	go test ./bench -run XXX -bench . -benchtime 5s
+//	go test ./bench -run TestListLoad -v -load
+package bench

@@ -1,0 +1,81 @@
+package graph
+
+import (
+	"context"
+	"io"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// marshalSlice marshals a list's elements in order on the calling goroutine.
+// The generated executor calls it in place of graphql.MarshalSliceConcurrently
+// (see internal/lean for why); it keeps that function's contract: each
+// element gets its own field context with its index, and a panic in one
+// element is reported as an error on that element and nulls the list.
+func marshalSlice(ctx context.Context, n int, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	ret := make(graphql.Array, n)
+	for i := 0; i < n; i++ {
+		idx := i
+		child := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &idx})
+		panicked := func() (panicked bool) {
+			defer func() {
+				if r := recover(); r != nil {
+					graphql.AddError(child, graphql.Recover(child, r))
+					panicked = true
+				}
+			}()
+			ret[i] = marshal(child, i)
+			return false
+		}()
+		if panicked {
+			return nil
+		}
+	}
+	return ret
+}
+
+// leanObject is an object's resolved fields, written as JSON. The generated
+// object marshallers return it in place of their *graphql.FieldSet (see
+// internal/lean); it writes the same bytes without allocating.
+type leanObject struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+var (
+	openBrace  = []byte{'{'}
+	closeBrace = []byte{'}'}
+	comma      = []byte{','}
+	quoteColon = []byte{'"', ':'}
+	quote      = []byte{'"'}
+)
+
+// MarshalGQL writes {"alias":value,...}. Like gqlgen's own, it writes an
+// alias once, keeping the first. Aliases are GraphQL names
+// ([_A-Za-z][_0-9A-Za-z]*), which need no escaping in JSON.
+func (o leanObject) MarshalGQL(w io.Writer) {
+	w.Write(openBrace)
+	for i := range o.fields {
+		alias := o.fields[i].Alias
+		if seenBefore(o.fields[:i], alias) {
+			continue
+		}
+		if i > 0 {
+			w.Write(comma)
+		}
+		w.Write(quote)
+		io.WriteString(w, alias)
+		w.Write(quoteColon)
+		o.values[i].MarshalGQL(w)
+	}
+	w.Write(closeBrace)
+}
+
+func seenBefore(fields []graphql.CollectedField, alias string) bool {
+	for i := range fields {
+		if fields[i].Alias == alias {
+			return true
+		}
+	}
+	return false
+}
