@@ -24,6 +24,7 @@ type Config struct {
 	PollInterval time.Duration // --poll-interval, RETURNSGW_POLL_INTERVAL
 	LogLevel     string        // --log-level, RETURNSGW_LOG_LEVEL
 	Seed         int64         // --sandbox-seed, RETURNSGW_SANDBOX_SEED
+	SandboxCases int           // --sandbox-cases, RETURNSGW_SANDBOX_CASES
 
 	Shops []ShopConfig // from the config file
 }
@@ -96,6 +97,14 @@ func (c *Config) specs() []flagSpec {
 				return fmt.Errorf("must be an integer")
 			}
 			c.Seed = n
+			return nil
+		}},
+		{"sandbox-cases", "RETURNSGW_SANDBOX_CASES", "0", "cases each sandbox simulator seeds (0: its default, 240 on XHS and 120 on the others)", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 100000 {
+				return fmt.Errorf("must be a whole number from 0 to 100000")
+			}
+			c.SandboxCases = n
 			return nil
 		}},
 	}

@@ -25,7 +25,7 @@ func startGateway(t *testing.T, args ...string) *Main {
 	m := NewMain()
 	m.Stdout = io.Discard
 	base := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "gw.db"), "--sandbox", "true",
-		"--poll-interval", "200ms", "--log-level", "error"}
+		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40"}
 	if err := m.ParseFlags(append(base, args...), func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func startGateway(t *testing.T, args ...string) *Main {
 			t.Errorf("close: %v", err)
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(m.URL() + "/readyz")
 		if err == nil {
@@ -47,7 +47,7 @@ func startGateway(t *testing.T, args ...string) *Main {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("gateway not ready after 30 s")
+			t.Fatal("gateway not ready after 60 s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -149,8 +149,20 @@ func approve(t *testing.T, m *Main, in map[string]any) payloadView {
 	return d.ReturnApprove
 }
 
-func TestSandboxListsXHSCases(t *testing.T) {
+func TestSandboxListsAllPlatforms(t *testing.T) {
 	m := startGateway(t)
+	sb := m.Sandbox
+	xhsCases := len(sb.XHS.CaseIDs("xhs-domestic")) + len(sb.XHS.CaseIDs("xhs-crossborder"))
+	all := xhsCases + len(sb.AliExpress.CaseIDs()) + len(sb.Alibaba.CaseIDs())
+
+	var total struct {
+		ReturnCases struct{ TotalCount int } `json:"returnCases"`
+	}
+	gql(t, m, `{ returnCases(first: 1) { totalCount } }`, nil, &total)
+	if total.ReturnCases.TotalCount != all {
+		t.Errorf("totalCount = %d, the three simulators hold %d", total.ReturnCases.TotalCount, all)
+	}
+
 	var d struct {
 		ReturnCases struct {
 			TotalCount int
@@ -168,17 +180,17 @@ func TestSandboxListsXHSCases(t *testing.T) {
 			}
 		} `json:"returnCases"`
 	}
-	r := gql(t, m, `{ returnCases(first: 50) { totalCount nodes { `+caseFields+`
+	r := gql(t, m, `{ returnCases(first: 15, filter: {platforms: [XHS]}) { totalCount nodes { `+caseFields+`
 		lines { unitPrice { amount currencyCode } category } deadlines { respondBy } }
 		pageInfo { hasNextPage endCursor } } }`, nil, &d)
 	if len(r.Errors) > 0 {
 		t.Fatal(r.Errors)
 	}
-	if got, want := d.ReturnCases.TotalCount, len(m.Sandbox.XHS.CaseIDs("xhs-domestic"))+len(m.Sandbox.XHS.CaseIDs("xhs-crossborder")); got != want || got < 200 {
-		t.Errorf("totalCount = %d, the simulator holds %d (want ≥ 200)", got, want)
+	if d.ReturnCases.TotalCount != xhsCases {
+		t.Errorf("XHS totalCount = %d, the simulator holds %d", d.ReturnCases.TotalCount, xhsCases)
 	}
-	if len(d.ReturnCases.Nodes) != 50 || !d.ReturnCases.PageInfo.HasNextPage {
-		t.Errorf("a page of 50 with more to come: got %d, hasNextPage %v", len(d.ReturnCases.Nodes), d.ReturnCases.PageInfo.HasNextPage)
+	if len(d.ReturnCases.Nodes) != 15 || !d.ReturnCases.PageInfo.HasNextPage {
+		t.Errorf("a page of 15 with more to come: got %d, hasNextPage %v", len(d.ReturnCases.Nodes), d.ReturnCases.PageInfo.HasNextPage)
 	}
 	for _, n := range d.ReturnCases.Nodes {
 		if n.Platform != "XHS" || n.PlatformStatus.Code == "" {
@@ -194,10 +206,14 @@ func TestSandboxListsXHSCases(t *testing.T) {
 	var d2 struct {
 		ReturnCases struct{ Nodes []caseView } `json:"returnCases"`
 	}
-	gql(t, m, `query($a: String) { returnCases(first: 50, after: $a) { nodes { id } } }`, map[string]any{"a": d.ReturnCases.PageInfo.EndCursor}, &d2)
+	gql(t, m, `query($a: String) { returnCases(first: 15, after: $a, filter: {platforms: [XHS]}) { nodes { id } } }`,
+		map[string]any{"a": d.ReturnCases.PageInfo.EndCursor}, &d2)
 	seen := map[string]bool{}
 	for _, n := range d.ReturnCases.Nodes {
 		seen[n.ID] = true
+	}
+	if len(d2.ReturnCases.Nodes) == 0 {
+		t.Error("the second page is empty")
 	}
 	for _, n := range d2.ReturnCases.Nodes {
 		if seen[n.ID] {
@@ -221,7 +237,7 @@ func TestSandboxListsXHSCases(t *testing.T) {
 func TestApproveActsOnceAndReplays(t *testing.T) {
 	m := startGateway(t)
 	sim := m.Sandbox.XHS
-	c := findCase(t, m, map[string]any{"statuses": []string{"REQUESTED"}, "kinds": []string{"RETURN_AND_REFUND"}}, "returnApprove")
+	c := findCase(t, m, map[string]any{"platforms": []string{"XHS"}, "statuses": []string{"REQUESTED"}, "kinds": []string{"RETURN_AND_REFUND"}}, "returnApprove")
 	before := sim.Calls(xhswire.MethodAuditReturns)
 
 	first := approve(t, m, map[string]any{"id": c.ID, "idempotencyKey": "approve-" + c.PlatformCaseID})
@@ -267,7 +283,7 @@ func TestApproveActsOnceAndReplays(t *testing.T) {
 func TestPlatformDownChangesNothing(t *testing.T) {
 	m := startGateway(t)
 	sim := m.Sandbox.XHS
-	c := findCase(t, m, map[string]any{"statuses": []string{"REQUESTED"}, "kinds": []string{"RETURN_AND_REFUND"}}, "returnApprove")
+	c := findCase(t, m, map[string]any{"platforms": []string{"XHS"}, "statuses": []string{"REQUESTED"}, "kinds": []string{"RETURN_AND_REFUND"}}, "returnApprove")
 	sim.SetDown(true)
 	in := map[string]any{"id": c.ID, "idempotencyKey": "down-" + c.PlatformCaseID}
 	p := approve(t, m, in)
@@ -343,7 +359,12 @@ func TestBadInputIsTypedNever500(t *testing.T) {
 	var d struct {
 		ReturnRefund payloadView `json:"returnRefund"`
 	}
-	c := findCase(t, m, map[string]any{"statuses": []string{"REQUESTED"}, "kinds": []string{"REFUND_ONLY"}}, "returnRefund")
+	// Input is checked before anything else: any case will do.
+	var first struct {
+		ReturnCases struct{ Nodes []caseView } `json:"returnCases"`
+	}
+	gql(t, m, `{ returnCases(first: 1, filter: {platforms: [XHS]}) { nodes { id } } }`, nil, &first)
+	c := first.ReturnCases.Nodes[0]
 	gql(t, m, `mutation($in: ReturnRefundInput!) { returnRefund(input: $in) { userErrors { code field } } }`,
 		map[string]any{"in": map[string]any{"id": c.ID, "amount": map[string]any{"amount": "1.005", "currencyCode": "CNY"}}}, &d)
 	if len(d.ReturnRefund.UserErrors) != 1 || d.ReturnRefund.UserErrors[0].Code != "INVALID" ||

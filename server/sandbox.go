@@ -28,7 +28,8 @@ type Sandbox struct {
 
 // SandboxOptions configure the sandbox.
 type SandboxOptions struct {
-	Seed int64
+	Seed  int64
+	Cases int // per simulator; 0: each simulator's default
 	Now  func() time.Time
 	Log  *slog.Logger
 }
@@ -49,7 +50,7 @@ const (
 func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	sb := &Sandbox{}
 	shops := xhssim.DefaultShops()
-	sb.XHS = xhssim.New(xhssim.Options{AppID: sandboxXHSAppID, AppSecret: sandboxXHSSecret, Shops: shops, Seed: o.Seed, Now: o.Now})
+	sb.XHS = xhssim.New(xhssim.Options{AppID: sandboxXHSAppID, AppSecret: sandboxXHSSecret, Shops: shops, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
 	base, err := sb.XHS.Start()
 	if err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 
 func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	sb.AliExpress = aesim.New(aesim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
-		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Logger: o.Log})
+		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Logger: o.Log, Cases: o.Cases})
 	base, err := sb.AliExpress.Start()
 	if err != nil {
 		return err
@@ -112,7 +113,7 @@ func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 
 func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 	sim, err := alibabasim.New(alibabasim.Options{AppKey: sandboxAliKey, AppSecret: sandboxAliSecret,
-		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now})
+		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
 	if err != nil {
 		return err
 	}

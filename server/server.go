@@ -103,7 +103,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Platforms = adapters.NewRegistry()
 	interval := c.PollInterval
 	if c.SandboxOn() {
-		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Now: m.Now, Log: m.Log})
+		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log})
 		if err != nil {
 			return fmt.Errorf("start sandbox: %w", err)
 		}
