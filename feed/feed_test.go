@@ -1,0 +1,182 @@
+package feed
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/adapters/adapterstest"
+	"github.com/returnsgw/returnsgw/adapters/xhs"
+	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
+	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/sqlite"
+)
+
+const org = returns.OrgID("feed-test")
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type rig struct {
+	sim    *xhssim.Server
+	st     store.Store
+	clock  *adapterstest.Clock
+	shop   xhssim.Shop
+	a      *xhs.Adapter
+	dbPath string
+	events []returns.Event
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	r := &rig{clock: adapterstest.NewClock(adapterstest.Start), dbPath: filepath.Join(t.TempDir(), "feed.db")}
+	r.shop = xhssim.DefaultShops()[0]
+	r.sim = xhssim.New(xhssim.Options{AppID: "app", AppSecret: "secret", Shops: []xhssim.Shop{r.shop}, Seed: 3, Cases: 60, Now: r.clock.Now})
+	url, err := r.sim.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.sim.Close() })
+	policy := xhs.DefaultPolicy
+	policy.RatePerSecond = 0
+	r.a, err = xhs.New(xhs.Config{BaseURL: url, AppID: "app", AppSecret: "secret", AccessToken: r.shop.AccessToken,
+		Shop: returns.Shop{ID: r.shop.ShopID, Market: r.shop.Market}, Policy: policy, Now: r.clock.Now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.open(t)
+	return r
+}
+
+func (r *rig) open(t *testing.T) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), r.dbPath, sqlite.Options{Now: r.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.st = st
+	t.Cleanup(func() { st.Close() })
+}
+
+func (r *rig) poller() *Poller {
+	in := &Ingester{Store: r.st, Org: org, Log: quiet, Publish: func(e returns.Event) { r.events = append(r.events, e) }}
+	return &Poller{Platform: r.a, Ingester: in, Now: r.clock.Now, Log: quiet}
+}
+
+func TestPollerSyncsEverythingOnce(t *testing.T) {
+	r := newRig(t)
+	if err := r.poller().Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ids := r.sim.CaseIDs(r.shop.ShopID)
+	page, err := r.st.ListCases(context.Background(), org, store.ListQuery{First: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.TotalCount != len(ids) {
+		t.Errorf("stored %d cases, the platform has %d", page.TotalCount, len(ids))
+	}
+	if len(r.events) != len(ids) {
+		t.Errorf("%d events published for %d new cases", len(r.events), len(ids))
+	}
+	for _, e := range r.events {
+		if e.Source != returns.SourcePoll || e.PreviousStatus != nil {
+			t.Errorf("event %+v: want a first sighting from POLL", e)
+		}
+	}
+}
+
+// A restart resumes from the persisted cursor: it neither re-reads the
+// platform's history nor writes anything for cases that did not change.
+func TestPollerResumesAfterRestart(t *testing.T) {
+	r := newRig(t)
+	if err := r.poller().Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	listed, fetched := r.sim.Calls(xhswire.MethodListAfterSaleInfos), r.sim.Calls(xhswire.MethodGetAfterSaleInfo)
+
+	// Restart: close the store, open it again, a new poller.
+	r.st.Close()
+	r.open(t)
+	r.events = nil
+	r.clock.Advance(10 * time.Minute)
+	id := r.sim.CaseIDs(r.shop.ShopID)[3]
+	if err := r.sim.Touch(id); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(2 * time.Minute)
+	if err := r.poller().Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.sim.Calls(xhswire.MethodListAfterSaleInfos) - listed; got > 2 {
+		t.Errorf("the restarted poller made %d list calls for 12 minutes of changes; it re-read history", got)
+	}
+	if got := r.sim.Calls(xhswire.MethodGetAfterSaleInfo) - fetched; got != 1 {
+		t.Errorf("the restarted poller fetched %d cases, want only the 1 that changed", got)
+	}
+	if len(r.events) != 1 || r.events[0].Key.PlatformCaseID != id {
+		t.Errorf("events after restart = %+v, want one for %s", r.events, id)
+	}
+}
+
+// A change seen twice (push and poll, or two polls) produces one event.
+func TestIngesterWritesOneEventPerChange(t *testing.T) {
+	r := newRig(t)
+	in := r.poller().Ingester
+	id := r.sim.CaseIDs(r.shop.ShopID)[0]
+	ctx := context.Background()
+	for i, src := range []returns.EventSource{returns.SourceWebhook, returns.SourcePoll, returns.SourcePoll} {
+		ev, err := in.Fetch(ctx, r.a, id, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (ev != nil) != (i == 0) {
+			t.Errorf("fetch %d (%s): event %v", i, src, ev)
+		}
+	}
+	// An older view than the stored one is ignored (an out-of-order fetch).
+	c, err := r.a.GetCase(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := *c
+	older.UpdatedAt = c.UpdatedAt.Add(-time.Hour)
+	older.Status = returns.StatusCancelled
+	if ev, err := in.Put(ctx, &older, returns.SourcePoll); err != nil || ev != nil {
+		t.Errorf("an older view wrote %v, %v", ev, err)
+	}
+	got, _ := r.st.GetCase(ctx, org, c.Key())
+	if got.Status != c.Status {
+		t.Errorf("stored status %s, want %s", got.Status, c.Status)
+	}
+}
+
+// A platform that fails is reported in the poller's health and does not
+// advance its cursor.
+func TestPollerHealth(t *testing.T) {
+	r := newRig(t)
+	p := r.poller()
+	r.sim.SetDown(true)
+	if err := p.Sync(context.Background()); err == nil {
+		t.Fatal("Sync succeeded against a platform that is down")
+	}
+	h := p.Health()
+	if h.LastError == "" || h.Failures != 1 || h.CaughtUpOnce {
+		t.Errorf("health after a failure: %+v", h)
+	}
+	if cur, _ := r.st.Cursor(context.Background(), org, CursorName(r.a)); cur != "" {
+		t.Errorf("the cursor moved although nothing was read: %q", cur)
+	}
+	r.sim.SetDown(false)
+	if err := p.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h = p.Health()
+	if h.Failures != 0 || !h.CaughtUpOnce || !h.LastSyncAt.Equal(r.clock.Now()) {
+		t.Errorf("health after recovery: %+v", h)
+	}
+}
