@@ -161,3 +161,32 @@ type SellerCentre interface {
 	// SellerCentreURL is where the seller completes the action.
 	SellerCentreURL(c *Case, a Action) string
 }
+
+// PushRequest is a platform's push (webhook) request as it arrived.
+type PushRequest struct {
+	Path   string              // the request path, e.g. /webhooks/xhs
+	Query  map[string][]string // the URL's query parameters
+	Header map[string][]string // the HTTP headers
+	Body   []byte
+}
+
+// PushedChange is one change a push message names.
+type PushedChange struct {
+	Ref      CaseRef
+	SellerID string // the platform's seller (shop) the change belongs to
+	Tag      string // the platform's message type
+}
+
+// PushSource is implemented by adapters whose platform pushes changes.
+type PushSource interface {
+	// ReadPush verifies a push and returns the changes it names. Returns
+	// UNAUTHORIZED for a bad signature or a timestamp outside the replay
+	// window, INVALID for a body that cannot be read.
+	ReadPush(req PushRequest, now time.Time) ([]PushedChange, error)
+	// PushReply is the answer the platform expects: err nil acknowledges the
+	// push, an error asks the platform to deliver it again.
+	PushReply(err error) (status int, contentType string, body []byte)
+	// SellerID is the platform's id of the seller this instance acts for, to
+	// route pushed changes to the right shop.
+	SellerID() string
+}
