@@ -304,6 +304,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 			// The platform knows better than our copy: refresh it so the answer shows why.
 			if fresh, gerr := p.GetCase(pctx, c.PlatformCaseID); gerr == nil {
 				fresh.KeepPendingSteps(c)
+				fresh.KeepMilestones(c)
 				if r, uerr := s.store.UpsertCase(pctx, req.Org, fresh, store.Change{Source: returns.SourcePoll}); uerr == nil {
 					c = r.Case
 					if r.Event != nil {
@@ -325,6 +326,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		next = &cp
 	}
 	next.KeepPendingSteps(c)
+	next.KeepMilestones(c)
 	detail := map[string]string{"action": string(action)}
 	if req.IdempotencyKey != "" {
 		detail["idempotencyKey"] = req.IdempotencyKey

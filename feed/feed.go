@@ -47,7 +47,8 @@ func (in *Ingester) Fetch(ctx context.Context, p returns.Platform, platformCaseI
 // stored (an out-of-order fetch) is ignored.
 func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventSource) (*returns.Event, error) {
 	defer in.lock(c.Key())()
-	if old, err := in.Store.GetCase(ctx, in.Org, c.Key()); err == nil {
+	old, err := in.Store.GetCase(ctx, in.Org, c.Key())
+	if err == nil {
 		if c.UpdatedAt.Before(old.UpdatedAt) {
 			return nil, nil
 		}
@@ -59,7 +60,10 @@ func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventS
 		}
 	} else if returns.ErrorCodeOf(err) != returns.CodeNotFound {
 		return nil, err
+	} else {
+		old = nil
 	}
+	c.KeepMilestones(old)
 	r, err := in.Store.UpsertCase(ctx, in.Org, c, store.Change{Source: src})
 	if err != nil {
 		return nil, err

@@ -191,6 +191,20 @@ type Case struct {
 
 	// ReturnFreightPaidBy is who bears return shipping, where the platform states it.
 	ReturnFreightPaidBy Party
+	// FreeReturnPromised reports a free-return promise on the order (freight
+	// insurance, a shop's free-return offer): the seller pays return freight.
+	FreeReturnPromised bool
+	// ExemptionConfirmedAtCheckout reports that the buyer confirmed, when
+	// paying, a disclosed exclusion from the no-reason return.
+	ExemptionConfirmedAtCheckout bool
+	// Tariff is the cross-border tax the buyer paid, where known (XB-TARIFF-REFUND).
+	Tariff *Money
+
+	// ApprovedAt and ReceivedAt are when the case reached
+	// AWAITING_BUYER_SHIPMENT and RECEIVED: from the platform where it says,
+	// otherwise when the gateway first saw the move. Rule deadlines count from them.
+	ApprovedAt *time.Time
+	ReceivedAt *time.Time
 
 	// PendingSteps are seller actions the gateway recorded that must still be
 	// completed in the platform's seller centre, because its API cannot do them.
@@ -219,6 +233,28 @@ func (c *Case) KeepPendingSteps(old *Case) {
 	c.PendingSteps = nil
 	if old != nil && old.Status == c.Status {
 		c.PendingSteps = old.PendingSteps
+	}
+}
+
+// KeepMilestones carries ApprovedAt and ReceivedAt over from the stored view
+// (old, nil for a first sighting) and, when the platform gave none, sets them
+// to the platform's update time of the first view that shows the case
+// awaiting the buyer's parcel or received.
+func (c *Case) KeepMilestones(old *Case) {
+	if old != nil {
+		if c.ApprovedAt == nil {
+			c.ApprovedAt = old.ApprovedAt
+		}
+		if c.ReceivedAt == nil {
+			c.ReceivedAt = old.ReceivedAt
+		}
+	}
+	at := c.UpdatedAt
+	switch {
+	case c.Status == StatusAwaitingBuyerShipment && c.ApprovedAt == nil:
+		c.ApprovedAt = &at
+	case c.Status == StatusReceived && c.ReceivedAt == nil:
+		c.ReceivedAt = &at
 	}
 }
 

@@ -18,6 +18,9 @@ func CaseInput(c *Case) EligibilityInput {
 		DeliveredAt:             c.DeliveredAt,
 		RequestedAt:             c.CreatedAt,
 		FreightPaidByOnPlatform: c.ReturnFreightPaidBy,
+		FreeReturnPromised:      c.FreeReturnPromised,
+
+		ExemptionConfirmedAtCheckout: c.ExemptionConfirmedAtCheckout,
 	}
 }
 

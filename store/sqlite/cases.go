@@ -235,6 +235,7 @@ func canonical(c *returns.Case) returns.Case {
 	k.Version, k.SyncedAt = 0, time.Time{}
 	k.CreatedAt, k.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	k.DeliveredAt = utcPtr(c.DeliveredAt)
+	k.ApprovedAt, k.ReceivedAt = utcPtr(c.ApprovedAt), utcPtr(c.ReceivedAt)
 
 	d := c.Deadlines
 	d.RespondBy, d.BuyerShipBy, d.RefundBy = utcPtr(d.RespondBy), utcPtr(d.BuyerShipBy), utcPtr(d.RefundBy)

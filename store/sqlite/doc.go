@@ -191,6 +191,24 @@ func (r *docReader) str(s *string) error {
 	return nil
 }
 
+// boolean reads true, false or null (false).
+func (r *docReader) boolean(b *bool) error {
+	if r.null() {
+		return nil
+	}
+	switch {
+	case len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "true":
+		r.i += 4
+		*b = true
+	case len(r.b)-r.i >= 5 && string(r.b[r.i:r.i+5]) == "false":
+		r.i += 5
+		*b = false
+	default:
+		return errSlow
+	}
+	return nil
+}
+
 // strValue reads a string.
 func (r *docReader) strValue() (string, error) {
 	if err := r.next('"'); err != nil {
@@ -396,6 +414,16 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 			n, read = 19, func() error { return r.str((*string)(&c.ReturnFreightPaidBy)) }
 		case "PendingSteps":
 			n, read = 20, func() error { return r.pendingSteps(&c.PendingSteps) }
+		case "FreeReturnPromised":
+			n, read = 26, func() error { return r.boolean(&c.FreeReturnPromised) }
+		case "ExemptionConfirmedAtCheckout":
+			n, read = 27, func() error { return r.boolean(&c.ExemptionConfirmedAtCheckout) }
+		case "Tariff":
+			n, read = 28, func() error { return r.moneyPtr(&c.Tariff) }
+		case "ApprovedAt":
+			n, read = 29, func() error { return r.whenPtr(&c.ApprovedAt) }
+		case "ReceivedAt":
+			n, read = 30, func() error { return r.whenPtr(&c.ReceivedAt) }
 		case "CreatedAt":
 			n, read = 21, func() error { return r.when(&c.CreatedAt) }
 		case "UpdatedAt":

@@ -402,6 +402,12 @@ func FullCase(id string) *returns.Case {
 		Note:                "外包装破损，瓶子漏液",
 		DeliveredAt:         at(1, 0, returns.Shanghai), // midnight in China is the previous day in UTC
 		ReturnFreightPaidBy: returns.PartySeller,
+		FreeReturnPromised:  true,
+		Tariff:              &returns.Money{Minor: 2339, Currency: "CNY"},
+		ApprovedAt:          at(4, 12, returns.Shanghai),
+		ReceivedAt:          at(7, 9, returns.Shanghai),
+
+		ExemptionConfirmedAtCheckout: true,
 		PendingSteps: []returns.PendingStep{{
 			Action: returns.ActionConfirmReceipt, RecordedAt: *at(8, 9, returns.Pacific),
 			Note: "received, outer box damaged", URL: "https://ark.xiaohongshu.com/app-order/aftersale/detail?id=" + id,
