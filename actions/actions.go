@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode"
@@ -36,6 +37,12 @@ type Request struct {
 	Input []byte
 	// Platform carries the action and its parameters; the service fills in the case.
 	Platform returns.ActionRequest
+	// Check is what the rules need to judge the action beyond the case
+	// (a rejection's grounds, the observed condition, a refund's amount).
+	Check returns.ActionCheck
+	// Acknowledged are rule ids the seller acknowledges, to proceed past
+	// violations that allow it; they are recorded on the event.
+	Acknowledged []string
 }
 
 // Outcome is the answer to a Request.
@@ -46,11 +53,14 @@ type Outcome struct {
 	Event    *returns.Event   // the event written, if any
 }
 
-// Available is an action the seller can take on a case now.
+// Available is an action the platform and the case's status allow now.
 type Available struct {
 	Action returns.Action
 	ViaAPI bool   // false: recorded for the seller centre
 	URL    string // the seller-centre page, when not via the API
+	// Violations are the rules the action breaks as it stands (without
+	// grounds, acknowledgements or an amount); empty when the rules allow it.
+	Violations []returns.Violation
 }
 
 // Service carries out seller actions.
@@ -63,6 +73,7 @@ type Service struct {
 	// PlatformTimeout bounds a platform write; it is not tied to the caller's
 	// request, so a client that hangs up cannot abort a write half-way.
 	platformTimeout time.Duration
+	policy          func(platform returns.PlatformID, shopID string) returns.RulePolicy
 
 	locks [64]sync.Mutex // serialise actions per case within the process
 }
@@ -77,12 +88,19 @@ type Options struct {
 	Log     *slog.Logger
 	// PlatformTimeout bounds one platform write and its read-back (default 20 s).
 	PlatformTimeout time.Duration
+	// Policy is a shop's rule policy (its overrides of the configurable
+	// rules); nil means the defaults everywhere.
+	Policy func(platform returns.PlatformID, shopID string) returns.RulePolicy
 }
 
 // New returns a service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
-		platformTimeout: o.PlatformTimeout}
+		platformTimeout: o.PlatformTimeout, policy: o.Policy}
+	if s.policy == nil {
+		def := returns.DefaultRulePolicy()
+		s.policy = func(returns.PlatformID, string) returns.RulePolicy { return def }
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -101,10 +119,13 @@ func New(o Options) *Service {
 // MaxIdempotencyKey is the longest idempotency key accepted.
 const MaxIdempotencyKey = 200
 
-// Available lists the actions the seller can take on the case now: those the
-// platform's API allows in the case's platform status, then those its seller
-// centre allows that are not already pending.
-func (s *Service) Available(c *returns.Case) []Available {
+// Policy returns the rule policy of the case's shop.
+func (s *Service) Policy(c *returns.Case) returns.RulePolicy { return s.policy(c.Platform, c.ShopID) }
+
+// Available lists the actions the platform and the case's status allow now:
+// those its API allows, then those its seller centre allows that are not
+// already pending; each with the rules it would break as it stands.
+func (s *Service) Available(c *returns.Case, now time.Time) []Available {
 	p, ok := s.platforms.For(c.Platform, c.ShopID)
 	if !ok {
 		return nil
@@ -119,6 +140,24 @@ func (s *Service) Available(c *returns.Case) []Available {
 				continue
 			}
 			out = append(out, Available{Action: a, URL: sc.SellerCentreURL(c, a)})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	policy := s.Policy(c)
+	for i := range out {
+		out[i].Violations = returns.CheckAction(c, returns.ActionCheck{Action: out[i].Action}, policy, now)
+	}
+	return out
+}
+
+// Allowed lists the actions of Available that no rule forbids as they stand.
+func (s *Service) Allowed(c *returns.Case, now time.Time) []returns.Action {
+	var out []returns.Action
+	for _, a := range s.Available(c, now) {
+		if len(a.Violations) == 0 {
+			out = append(out, a.Action)
 		}
 	}
 	return out
@@ -259,8 +298,9 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	if !ok {
 		return fail(returns.Errorf(returns.CodePlatformUnavailable, "no connection to %s is configured for shop %q", c.Platform, c.ShopID))
 	}
+	now := s.now()
 	var via *Available
-	for _, a := range s.Available(c) {
+	for _, a := range s.Available(c, now) {
 		if a.Action == action {
 			a := a
 			via = &a
@@ -277,8 +317,32 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		return fail(returns.Errorf(returns.CodeInvalidState, "cannot %s while the case is %s (%s status %s)",
 			describe(action), c.Status, c.Platform, c.PlatformStatus.Code))
 	}
+	// The rules, before anything reaches the platform.
+	if e := unknownRules(req.Acknowledged); e != nil {
+		return fail(e)
+	}
+	check := req.Check
+	check.Action = action
+	if check.Amount == nil {
+		check.Amount = req.Platform.Amount
+	}
+	violations := returns.CheckAction(c, check, s.Policy(c), now)
+	if open := returns.Unacknowledged(violations, req.Acknowledged); len(open) > 0 {
+		out := &Outcome{Case: c}
+		for _, v := range open {
+			e := v.Err()
+			if !v.Acknowledgeable {
+				e.Message += " (this rule cannot be acknowledged)"
+			} else {
+				e.Message += " (acknowledge " + v.RuleID + " to proceed)"
+			}
+			out.Errors = append(out.Errors, e)
+		}
+		return out, false, nil
+	}
+	acked := acknowledged(violations)
 	if !via.ViaAPI {
-		return s.record(ctx, req, c, via)
+		return s.record(ctx, req, c, via, acked)
 	}
 
 	preq := req.Platform
@@ -327,10 +391,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	}
 	next.KeepPendingSteps(c)
 	next.KeepMilestones(c)
-	detail := map[string]string{"action": string(action)}
-	if req.IdempotencyKey != "" {
-		detail["idempotencyKey"] = req.IdempotencyKey
-	}
+	detail := eventDetail(req, action, acked)
 	r, uerr := s.store.UpsertCase(pctx, req.Org, next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true})
 	if uerr != nil {
 		// The platform acted; the poller will bring the state in. Say so in the log, answer with the truth.
@@ -387,8 +448,44 @@ func leadsTo(a returns.Action, st returns.Status) bool {
 	return slices.Contains(to, st)
 }
 
+// eventDetail is what the event of an action records: the action, its key,
+// and the rules the seller acknowledged to take it.
+func eventDetail(req Request, action returns.Action, acked []string) map[string]string {
+	detail := map[string]string{"action": string(action)}
+	if req.IdempotencyKey != "" {
+		detail["idempotencyKey"] = req.IdempotencyKey
+	}
+	if len(acked) > 0 {
+		detail["acknowledgedRules"] = strings.Join(acked, ",")
+	}
+	return detail
+}
+
+// acknowledged returns the ids of the violations the seller acknowledged (the
+// caller has made sure none is left open).
+func acknowledged(vs []returns.Violation) []string {
+	var ids []string
+	for _, v := range vs {
+		if !slices.Contains(ids, v.RuleID) {
+			ids = append(ids, v.RuleID)
+		}
+	}
+	return ids
+}
+
+// unknownRules refuses acknowledgements of rule ids the catalogue lacks: a
+// typo must not pass for an acknowledgement.
+func unknownRules(ids []string) *returns.Error {
+	for _, id := range ids {
+		if _, ok := returns.LookupRule(id); !ok {
+			return returns.Errorf(returns.CodeInvalid, "unknown rule id %q in acknowledgeRules", id).WithField("input", "acknowledgeRules")
+		}
+	}
+	return nil
+}
+
 // record notes an action that the platform offers only in its seller centre.
-func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via *Available) (*Outcome, bool, error) {
+func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via *Available, acked []string) (*Outcome, bool, error) {
 	next := *c
 	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
 		Action:     via.Action,
@@ -396,10 +493,8 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 		Note:       stepNote(req.Platform),
 		URL:        via.URL,
 	})
-	detail := map[string]string{"action": string(via.Action), "completeIn": "SELLER_CENTRE"}
-	if req.IdempotencyKey != "" {
-		detail["idempotencyKey"] = req.IdempotencyKey
-	}
+	detail := eventDetail(req, via.Action, acked)
+	detail["completeIn"] = "SELLER_CENTRE"
 	r, err := s.store.UpsertCase(context.WithoutCancel(ctx), req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true})
 	if err != nil {
 		return nil, false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -134,8 +135,14 @@ func newEnv(t *testing.T, p returns.Platform, status returns.Status) *env {
 }
 
 func (e *env) req(a returns.Action, key, input string) Request {
-	return Request{Org: org, Key: e.key, IdempotencyKey: key, Input: []byte(input),
+	r := Request{Org: org, Key: e.key, IdempotencyKey: key, Input: []byte(input),
 		Platform: returns.ActionRequest{Action: a, Note: "the seller's note"}}
+	if a == returns.ActionReject {
+		// A ground the rules accept, so these tests exercise the plumbing;
+		// TestRulesStopActions covers the rules.
+		r.Check.Grounds = []returns.RejectGround{returns.GroundUsed}
+	}
+	return r
 }
 
 func (e *env) do(t *testing.T, r Request) *Outcome {
@@ -365,7 +372,7 @@ func TestDo(t *testing.T) {
 				if d := out.Event.Detail["completeIn"]; d != "SELLER_CENTRE" {
 					t.Errorf("event detail completeIn %q, want SELLER_CENTRE", d)
 				}
-				for _, a := range e.svc.Available(e.stored(t)) {
+				for _, a := range e.svc.Available(e.stored(t), base) {
 					if a.Action == returns.ActionRefund {
 						t.Errorf("a recorded step is offered again: %+v", a)
 					}
@@ -729,7 +736,7 @@ func TestAvailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, tt.platform(), tt.status)
-			if got := e.svc.Available(e.stored(t)); !slices.Equal(got, tt.want) {
+			if got := withoutViolations(e.svc.Available(e.stored(t), base)); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Available = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -738,8 +745,68 @@ func TestAvailable(t *testing.T) {
 		e := newEnv(t, apiPlatform(), returns.StatusRequested)
 		c := e.stored(t)
 		c.ShopID = "elsewhere"
-		if got := e.svc.Available(c); len(got) != 0 {
+		if got := e.svc.Available(c, base); len(got) != 0 {
 			t.Errorf("Available for an unconfigured shop = %+v", got)
 		}
 	})
+}
+
+// withoutViolations drops the rule verdicts, which other tests cover.
+func withoutViolations(av []Available) []Available {
+	for i := range av {
+		av[i].Violations = nil
+	}
+	return av
+}
+
+// TestRulesStopActions: an action a rule forbids answers RULE_VIOLATION naming
+// the rule, without calling the platform or writing anything; acknowledging
+// the rule lets it through and the acknowledgement is on the event.
+func TestRulesStopActions(t *testing.T) {
+	e := newEnv(t, apiPlatform(), returns.StatusRequested)
+	r := e.req(returns.ActionReject, "reject-1", `{"n":1}`)
+	r.Check.Grounds = []returns.RejectGround{returns.GroundPackagingOpened}
+	out := e.do(t, r)
+	if len(out.Errors) == 0 || out.Errors[0].Code != returns.CodeRuleViolation || out.Errors[0].RuleID == "" {
+		t.Fatalf("refusing only because the packaging was opened: %+v", out.Errors)
+	}
+	if n, _ := e.fp.counts(); n != 0 {
+		t.Errorf("the platform was called %d times", n)
+	}
+	evs, _ := e.st.EventsAfter(context.Background(), org, e.seeded, 10)
+	if len(evs) != 0 {
+		t.Errorf("a refused action wrote %d events", len(evs))
+	}
+	// Same key, the same input: nothing was remembered, the rules answer again.
+	if again := e.do(t, r); len(again.Errors) == 0 || again.Replayed {
+		t.Errorf("retry: %+v", again)
+	}
+
+	// An unknown rule id is refused as a typo, not taken as an acknowledgement.
+	r2 := r
+	r2.IdempotencyKey = "reject-2"
+	r2.Acknowledged = []string{"CN-7D-WINDOWS"}
+	if out := e.do(t, r2); len(out.Errors) != 1 || out.Errors[0].Code != returns.CodeInvalid {
+		t.Errorf("unknown rule acknowledged: %+v", out.Errors)
+	}
+
+	// Acknowledging every acknowledgeable rule lets it through.
+	var ids []string
+	for _, v := range returns.CheckAction(e.stored(t), returns.ActionCheck{Action: returns.ActionReject, Grounds: r.Check.Grounds},
+		returns.DefaultRulePolicy(), base) {
+		if !v.Acknowledgeable {
+			t.Fatalf("%s cannot be acknowledged", v.RuleID)
+		}
+		ids = append(ids, v.RuleID)
+	}
+	r3 := r
+	r3.IdempotencyKey = "reject-3"
+	r3.Acknowledged = ids
+	if out := e.do(t, r3); len(out.Errors) != 0 {
+		t.Fatalf("acknowledged: %+v", out.Errors)
+	}
+	evs, _ = e.st.EventsAfter(context.Background(), org, e.seeded, 10)
+	if len(evs) != 1 || evs[0].Detail["acknowledgedRules"] == "" {
+		t.Errorf("events = %+v, want one recording the acknowledged rules", evs)
+	}
 }

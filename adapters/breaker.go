@@ -97,8 +97,17 @@ func (b *Breaker) forget() {
 	}
 }
 
+// BreakerHolder is implemented by adapters that expose their connection's
+// circuit breaker, for health reporting.
+type BreakerHolder interface {
+	Breaker() *Breaker
+}
+
 // State returns the breaker's state now.
 func (b *Breaker) State() BreakerState {
+	if b == nil {
+		return BreakerClosed
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.state == BreakerOpen && b.now().Sub(b.openedAt) >= b.policy.Cooldown {

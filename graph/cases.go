@@ -107,6 +107,7 @@ func (r *Resolver) listCases(ctx context.Context, filter *model.ReturnCaseFilter
 		}
 		return conn, nil
 	}
+	liveFrom(ctx).listed(page.Cases)
 	for i, c := range page.Cases {
 		conn.Edges = append(conn.Edges, &model.ReturnCaseEdge{Cursor: page.Cursors[i], Node: c})
 		conn.Nodes = append(conn.Nodes, c)
@@ -127,19 +128,17 @@ func field(err error, name string) error {
 }
 
 func (r *Resolver) allowedActions(c *returns.Case) []string {
-	av := r.deps.Actions.Available(c)
-	out := make([]string, len(av))
-	for i, a := range av {
-		out[i] = string(a.Action)
-	}
-	return out
+	return actionNames(r.deps.Actions.Allowed(c, r.now()))
 }
 
 func (r *Resolver) availableActions(c *returns.Case) []*model.AvailableAction {
-	av := r.deps.Actions.Available(c)
+	av := r.deps.Actions.Available(c, r.now())
 	out := make([]*model.AvailableAction, len(av))
 	for i, a := range av {
-		out[i] = &model.AvailableAction{Action: string(a.Action), ViaAPI: a.ViaAPI}
+		out[i] = &model.AvailableAction{Action: string(a.Action), ViaAPI: a.ViaAPI, Violations: make([]*returns.Violation, len(a.Violations))}
+		for j := range a.Violations {
+			out[i].Violations[j] = &a.Violations[j]
+		}
 		if a.URL != "" {
 			u := a.URL
 			out[i].SellerCentreURL = &u

@@ -33,6 +33,34 @@ func (r *returnCaseResolver) ID(ctx context.Context, obj *returns.Case) (string,
 	return CaseID(obj.Key()), nil
 }
 
+// Deadlines is the resolver for the deadlines field.
+func (r *returnCaseResolver) Deadlines(ctx context.Context, obj *returns.Case) (*returns.Deadlines, error) {
+	return r.caseDeadlines(obj), nil
+}
+
+// Eligibility is the resolver for the eligibility field.
+func (r *returnCaseResolver) Eligibility(ctx context.Context, obj *returns.Case) (*returns.Eligibility, error) {
+	return r.caseEligibility(obj), nil
+}
+
+// RefundDue is the resolver for the refundDue field.
+func (r *returnCaseResolver) RefundDue(ctx context.Context, obj *returns.Case) (*model.RefundDue, error) {
+	return r.refundDue(obj), nil
+}
+
+// Negotiation is the resolver for the negotiation field.
+func (r *returnCaseResolver) Negotiation(ctx context.Context, obj *returns.Case) ([]*returns.NegotiationEntry, error) {
+	entries, err := r.negotiation(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*returns.NegotiationEntry, len(entries))
+	for i := range entries {
+		out[i] = &entries[i]
+	}
+	return out, nil
+}
+
 // AllowedActions is the resolver for the allowedActions field.
 func (r *returnCaseResolver) AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error) {
 	return r.allowedActions(obj), nil

@@ -5,8 +5,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/patrickmn/go-cache"
+
 	"github.com/returnsgw/returnsgw/actions"
 	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
 )
@@ -16,8 +19,13 @@ type Deps struct {
 	Store     store.Store
 	Platforms *adapters.Registry
 	Actions   *actions.Service
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Pollers report each connection's health (Query.platforms).
+	Pollers []*feed.Poller
+	// LiveTTL is how long live platform data (negotiation history) is cached;
+	// default 30 s.
+	LiveTTL time.Duration
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // NewResolver returns the root resolver.
@@ -28,7 +36,10 @@ func NewResolver(d Deps) *Resolver {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Resolver{deps: d}
+	if d.LiveTTL == 0 {
+		d.LiveTTL = 30 * time.Second
+	}
+	return &Resolver{deps: d, live: cache.New(d.LiveTTL, 2*d.LiveTTL)}
 }
 
 type orgKey struct{}

@@ -47,6 +47,7 @@ type ComplexityRoot struct {
 		Action          func(childComplexity int) int
 		SellerCentreURL func(childComplexity int) int
 		ViaAPI          func(childComplexity int) int
+		Violations      func(childComplexity int) int
 	}
 
 	Deadlines struct {
@@ -66,8 +67,18 @@ type ComplexityRoot struct {
 	Mutation struct {
 		ReturnApprove        func(childComplexity int, input model.ReturnApproveInput) int
 		ReturnConfirmReceipt func(childComplexity int, input model.ReturnConfirmReceiptInput) int
+		ReturnEscalate       func(childComplexity int, input model.ReturnEscalateInput) int
+		ReturnOffer          func(childComplexity int, input model.ReturnOfferInput) int
 		ReturnRefund         func(childComplexity int, input model.ReturnRefundInput) int
 		ReturnReject         func(childComplexity int, input model.ReturnRejectInput) int
+	}
+
+	NegotiationEntry struct {
+		Amount func(childComplexity int) int
+		At     func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Party  func(childComplexity int) int
+		Text   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -84,27 +95,57 @@ type ComplexityRoot struct {
 		URL        func(childComplexity int) int
 	}
 
+	PlatformHealth struct {
+		Circuit             func(childComplexity int) int
+		ConsecutiveFailures func(childComplexity int) int
+		LastError           func(childComplexity int) int
+		LastErrorAt         func(childComplexity int) int
+		LastSyncAt          func(childComplexity int) int
+		State               func(childComplexity int) int
+	}
+
+	PlatformInfo struct {
+		ActionsSupported    func(childComplexity int) int
+		Health              func(childComplexity int) int
+		Platform            func(childComplexity int) int
+		PushSupported       func(childComplexity int) int
+		SellerCentreActions func(childComplexity int) int
+		Shops               func(childComplexity int) int
+	}
+
 	PlatformStatus struct {
 		Code  func(childComplexity int) int
 		Label func(childComplexity int) int
 	}
 
 	Query struct {
-		Node        func(childComplexity int, id string) int
-		ReturnCase  func(childComplexity int, id string) int
-		ReturnCases func(childComplexity int, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) int
+		Node              func(childComplexity int, id string) int
+		Platforms         func(childComplexity int) int
+		ReturnCase        func(childComplexity int, id string) int
+		ReturnCases       func(childComplexity int, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) int
+		ReturnEligibility func(childComplexity int, input model.ReturnEligibilityInput) int
+		ReturnRules       func(childComplexity int, platform *returns.PlatformID) int
+	}
+
+	RefundDue struct {
+		Amount func(childComplexity int) int
+		Rules  func(childComplexity int) int
 	}
 
 	ReturnCase struct {
 		AllowedActions      func(childComplexity int) int
+		ApprovedAt          func(childComplexity int) int
 		AvailableActions    func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		Deadlines           func(childComplexity int) int
 		DeliveredAt         func(childComplexity int) int
+		Eligibility         func(childComplexity int) int
+		FreeReturnPromised  func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Kind                func(childComplexity int) int
 		Lines               func(childComplexity int) int
 		Market              func(childComplexity int) int
+		Negotiation         func(childComplexity int) int
 		Note                func(childComplexity int) int
 		OrderID             func(childComplexity int) int
 		PendingSteps        func(childComplexity int) int
@@ -113,6 +154,8 @@ type ComplexityRoot struct {
 		PlatformReason      func(childComplexity int) int
 		PlatformStatus      func(childComplexity int) int
 		Reason              func(childComplexity int) int
+		ReceivedAt          func(childComplexity int) int
+		RefundDue           func(childComplexity int) int
 		RefundedAmount      func(childComplexity int) int
 		RequestedRefund     func(childComplexity int) int
 		ReturnFreight       func(childComplexity int) int
@@ -121,6 +164,7 @@ type ComplexityRoot struct {
 		ShopID              func(childComplexity int) int
 		Status              func(childComplexity int) int
 		SyncedAt            func(childComplexity int) int
+		Tariff              func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 	}
 
@@ -142,6 +186,17 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ReturnEligibility struct {
+		NeedsSellerAgreement      func(childComplexity int) int
+		NoReasonReturnAllowed     func(childComplexity int) int
+		RefundDueDaysAfterReceipt func(childComplexity int) int
+		ReturnAllowed             func(childComplexity int) int
+		ReturnFreightPaidBy       func(childComplexity int) int
+		Rules                     func(childComplexity int) int
+		TariffRefundable          func(childComplexity int) int
+		WindowClosesAt            func(childComplexity int) int
+	}
+
 	ReturnLine struct {
 		Category  func(childComplexity int) int
 		Quantity  func(childComplexity int) int
@@ -150,12 +205,42 @@ type ComplexityRoot struct {
 		UnitPrice func(childComplexity int) int
 	}
 
+	ReturnRule struct {
+		CatalogueOnly func(childComplexity int) int
+		Configurable  func(childComplexity int) int
+		Explanation   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Markets       func(childComplexity int) int
+		Platforms     func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Zone          func(childComplexity int) int
+	}
+
+	RuleApplication struct {
+		Effect      func(childComplexity int) int
+		Explanation func(childComplexity int) int
+		RuleID      func(childComplexity int) int
+	}
+
+	RuleViolation struct {
+		Acknowledgeable func(childComplexity int) int
+		Message         func(childComplexity int) int
+		RuleID          func(childComplexity int) int
+	}
+
 	Shipment struct {
 		CarrierCode func(childComplexity int) int
 		CarrierName func(childComplexity int) int
 		ShippedAt   func(childComplexity int) int
 		SignedAt    func(childComplexity int) int
 		TrackingNo  func(childComplexity int) int
+	}
+
+	ShopConnection struct {
+		Health func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Market func(childComplexity int) int
+		Name   func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -175,6 +260,8 @@ type MutationResolver interface {
 	ReturnReject(ctx context.Context, input model.ReturnRejectInput) (*model.ReturnCasePayload, error)
 	ReturnConfirmReceipt(ctx context.Context, input model.ReturnConfirmReceiptInput) (*model.ReturnCasePayload, error)
 	ReturnRefund(ctx context.Context, input model.ReturnRefundInput) (*model.ReturnCasePayload, error)
+	ReturnOffer(ctx context.Context, input model.ReturnOfferInput) (*model.ReturnCasePayload, error)
+	ReturnEscalate(ctx context.Context, input model.ReturnEscalateInput) (*model.ReturnCasePayload, error)
 }
 type PendingStepResolver interface {
 	Action(ctx context.Context, obj *returns.PendingStep) (string, error)
@@ -183,9 +270,17 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	ReturnCase(ctx context.Context, id string) (*returns.Case, error)
 	ReturnCases(ctx context.Context, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) (*model.ReturnCaseConnection, error)
+	Platforms(ctx context.Context) ([]*model.PlatformInfo, error)
+	ReturnEligibility(ctx context.Context, input model.ReturnEligibilityInput) (*returns.Eligibility, error)
+	ReturnRules(ctx context.Context, platform *returns.PlatformID) ([]*returns.Rule, error)
 }
 type ReturnCaseResolver interface {
 	ID(ctx context.Context, obj *returns.Case) (string, error)
+
+	Deadlines(ctx context.Context, obj *returns.Case) (*returns.Deadlines, error)
+	Eligibility(ctx context.Context, obj *returns.Case) (*returns.Eligibility, error)
+	RefundDue(ctx context.Context, obj *returns.Case) (*model.RefundDue, error)
+	Negotiation(ctx context.Context, obj *returns.Case) ([]*returns.NegotiationEntry, error)
 
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
@@ -227,6 +322,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AvailableAction.ViaAPI(childComplexity), true
+	case "AvailableAction.violations":
+		if e.ComplexityRoot.AvailableAction.Violations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailableAction.Violations(childComplexity), true
 
 	case "Deadlines.autoAction":
 		if e.ComplexityRoot.Deadlines.AutoAction == nil {
@@ -300,6 +401,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnConfirmReceipt(childComplexity, args["input"].(model.ReturnConfirmReceiptInput)), true
+	case "Mutation.returnEscalate":
+		if e.ComplexityRoot.Mutation.ReturnEscalate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnEscalate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnEscalate(childComplexity, args["input"].(model.ReturnEscalateInput)), true
+	case "Mutation.returnOffer":
+		if e.ComplexityRoot.Mutation.ReturnOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnOffer(childComplexity, args["input"].(model.ReturnOfferInput)), true
 	case "Mutation.returnRefund":
 		if e.ComplexityRoot.Mutation.ReturnRefund == nil {
 			break
@@ -322,6 +445,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnReject(childComplexity, args["input"].(model.ReturnRejectInput)), true
+
+	case "NegotiationEntry.amount":
+		if e.ComplexityRoot.NegotiationEntry.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NegotiationEntry.Amount(childComplexity), true
+	case "NegotiationEntry.at":
+		if e.ComplexityRoot.NegotiationEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NegotiationEntry.At(childComplexity), true
+	case "NegotiationEntry.kind":
+		if e.ComplexityRoot.NegotiationEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NegotiationEntry.Kind(childComplexity), true
+	case "NegotiationEntry.party":
+		if e.ComplexityRoot.NegotiationEntry.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NegotiationEntry.Party(childComplexity), true
+	case "NegotiationEntry.text":
+		if e.ComplexityRoot.NegotiationEntry.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NegotiationEntry.Text(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -373,6 +527,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PendingStep.URL(childComplexity), true
 
+	case "PlatformHealth.circuit":
+		if e.ComplexityRoot.PlatformHealth.Circuit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformHealth.Circuit(childComplexity), true
+	case "PlatformHealth.consecutiveFailures":
+		if e.ComplexityRoot.PlatformHealth.ConsecutiveFailures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformHealth.ConsecutiveFailures(childComplexity), true
+	case "PlatformHealth.lastError":
+		if e.ComplexityRoot.PlatformHealth.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformHealth.LastError(childComplexity), true
+	case "PlatformHealth.lastErrorAt":
+		if e.ComplexityRoot.PlatformHealth.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformHealth.LastErrorAt(childComplexity), true
+	case "PlatformHealth.lastSyncAt":
+		if e.ComplexityRoot.PlatformHealth.LastSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformHealth.LastSyncAt(childComplexity), true
+	case "PlatformHealth.state":
+		if e.ComplexityRoot.PlatformHealth.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformHealth.State(childComplexity), true
+
+	case "PlatformInfo.actionsSupported":
+		if e.ComplexityRoot.PlatformInfo.ActionsSupported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInfo.ActionsSupported(childComplexity), true
+	case "PlatformInfo.health":
+		if e.ComplexityRoot.PlatformInfo.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInfo.Health(childComplexity), true
+	case "PlatformInfo.platform":
+		if e.ComplexityRoot.PlatformInfo.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInfo.Platform(childComplexity), true
+	case "PlatformInfo.pushSupported":
+		if e.ComplexityRoot.PlatformInfo.PushSupported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInfo.PushSupported(childComplexity), true
+	case "PlatformInfo.sellerCentreActions":
+		if e.ComplexityRoot.PlatformInfo.SellerCentreActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInfo.SellerCentreActions(childComplexity), true
+	case "PlatformInfo.shops":
+		if e.ComplexityRoot.PlatformInfo.Shops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInfo.Shops(childComplexity), true
+
 	case "PlatformStatus.code":
 		if e.ComplexityRoot.PlatformStatus.Code == nil {
 			break
@@ -397,6 +625,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.platforms":
+		if e.ComplexityRoot.Query.Platforms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Platforms(childComplexity), true
 	case "Query.returnCase":
 		if e.ComplexityRoot.Query.ReturnCase == nil {
 			break
@@ -419,6 +653,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ReturnCases(childComplexity, args["filter"].(*model.ReturnCaseFilter), args["orderBy"].(*store.Order), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.returnEligibility":
+		if e.ComplexityRoot.Query.ReturnEligibility == nil {
+			break
+		}
+
+		args, err := ec.field_Query_returnEligibility_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReturnEligibility(childComplexity, args["input"].(model.ReturnEligibilityInput)), true
+	case "Query.returnRules":
+		if e.ComplexityRoot.Query.ReturnRules == nil {
+			break
+		}
+
+		args, err := ec.field_Query_returnRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReturnRules(childComplexity, args["platform"].(*returns.PlatformID)), true
+
+	case "RefundDue.amount":
+		if e.ComplexityRoot.RefundDue.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundDue.Amount(childComplexity), true
+	case "RefundDue.rules":
+		if e.ComplexityRoot.RefundDue.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundDue.Rules(childComplexity), true
 
 	case "ReturnCase.allowedActions":
 		if e.ComplexityRoot.ReturnCase.AllowedActions == nil {
@@ -426,6 +695,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.AllowedActions(childComplexity), true
+	case "ReturnCase.approvedAt":
+		if e.ComplexityRoot.ReturnCase.ApprovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ApprovedAt(childComplexity), true
 	case "ReturnCase.availableActions":
 		if e.ComplexityRoot.ReturnCase.AvailableActions == nil {
 			break
@@ -450,6 +725,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.DeliveredAt(childComplexity), true
+	case "ReturnCase.eligibility":
+		if e.ComplexityRoot.ReturnCase.Eligibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Eligibility(childComplexity), true
+	case "ReturnCase.freeReturnPromised":
+		if e.ComplexityRoot.ReturnCase.FreeReturnPromised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.FreeReturnPromised(childComplexity), true
 	case "ReturnCase.id":
 		if e.ComplexityRoot.ReturnCase.ID == nil {
 			break
@@ -474,6 +761,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.Market(childComplexity), true
+	case "ReturnCase.negotiation":
+		if e.ComplexityRoot.ReturnCase.Negotiation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Negotiation(childComplexity), true
 	case "ReturnCase.buyerNote":
 		if e.ComplexityRoot.ReturnCase.Note == nil {
 			break
@@ -522,6 +815,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.Reason(childComplexity), true
+	case "ReturnCase.receivedAt":
+		if e.ComplexityRoot.ReturnCase.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ReceivedAt(childComplexity), true
+	case "ReturnCase.refundDue":
+		if e.ComplexityRoot.ReturnCase.RefundDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.RefundDue(childComplexity), true
 	case "ReturnCase.refundedAmount":
 		if e.ComplexityRoot.ReturnCase.RefundedAmount == nil {
 			break
@@ -570,6 +875,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.SyncedAt(childComplexity), true
+	case "ReturnCase.tariff":
+		if e.ComplexityRoot.ReturnCase.Tariff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Tariff(childComplexity), true
 	case "ReturnCase.updatedAt":
 		if e.ComplexityRoot.ReturnCase.UpdatedAt == nil {
 			break
@@ -634,6 +945,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReturnCasePayload.UserErrors(childComplexity), true
 
+	case "ReturnEligibility.needsSellerAgreement":
+		if e.ComplexityRoot.ReturnEligibility.NeedsSellerAgreement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.NeedsSellerAgreement(childComplexity), true
+	case "ReturnEligibility.noReasonReturnAllowed":
+		if e.ComplexityRoot.ReturnEligibility.NoReasonReturnAllowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.NoReasonReturnAllowed(childComplexity), true
+	case "ReturnEligibility.refundDueDaysAfterReceipt":
+		if e.ComplexityRoot.ReturnEligibility.RefundDueDaysAfterReceipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.RefundDueDaysAfterReceipt(childComplexity), true
+	case "ReturnEligibility.returnAllowed":
+		if e.ComplexityRoot.ReturnEligibility.ReturnAllowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.ReturnAllowed(childComplexity), true
+	case "ReturnEligibility.returnFreightPaidBy":
+		if e.ComplexityRoot.ReturnEligibility.ReturnFreightPaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.ReturnFreightPaidBy(childComplexity), true
+	case "ReturnEligibility.rules":
+		if e.ComplexityRoot.ReturnEligibility.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.Rules(childComplexity), true
+	case "ReturnEligibility.tariffRefundable":
+		if e.ComplexityRoot.ReturnEligibility.TariffRefundable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.TariffRefundable(childComplexity), true
+	case "ReturnEligibility.windowClosesAt":
+		if e.ComplexityRoot.ReturnEligibility.WindowClosesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnEligibility.WindowClosesAt(childComplexity), true
+
 	case "ReturnLine.category":
 		if e.ComplexityRoot.ReturnLine.Category == nil {
 			break
@@ -665,6 +1025,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReturnLine.UnitPrice(childComplexity), true
 
+	case "ReturnRule.catalogueOnly":
+		if e.ComplexityRoot.ReturnRule.CatalogueOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.CatalogueOnly(childComplexity), true
+	case "ReturnRule.configurable":
+		if e.ComplexityRoot.ReturnRule.Configurable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.Configurable(childComplexity), true
+	case "ReturnRule.explanation":
+		if e.ComplexityRoot.ReturnRule.Explanation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.Explanation(childComplexity), true
+	case "ReturnRule.id":
+		if e.ComplexityRoot.ReturnRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.ID(childComplexity), true
+	case "ReturnRule.markets":
+		if e.ComplexityRoot.ReturnRule.Markets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.Markets(childComplexity), true
+	case "ReturnRule.platforms":
+		if e.ComplexityRoot.ReturnRule.Platforms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.Platforms(childComplexity), true
+	case "ReturnRule.source":
+		if e.ComplexityRoot.ReturnRule.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.Source(childComplexity), true
+	case "ReturnRule.zone":
+		if e.ComplexityRoot.ReturnRule.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRule.Zone(childComplexity), true
+
+	case "RuleApplication.effect":
+		if e.ComplexityRoot.RuleApplication.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleApplication.Effect(childComplexity), true
+	case "RuleApplication.explanation":
+		if e.ComplexityRoot.RuleApplication.Explanation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleApplication.Explanation(childComplexity), true
+	case "RuleApplication.ruleId":
+		if e.ComplexityRoot.RuleApplication.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleApplication.RuleID(childComplexity), true
+
+	case "RuleViolation.acknowledgeable":
+		if e.ComplexityRoot.RuleViolation.Acknowledgeable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleViolation.Acknowledgeable(childComplexity), true
+	case "RuleViolation.message":
+		if e.ComplexityRoot.RuleViolation.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleViolation.Message(childComplexity), true
+	case "RuleViolation.ruleId":
+		if e.ComplexityRoot.RuleViolation.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleViolation.RuleID(childComplexity), true
+
 	case "Shipment.carrierCode":
 		if e.ComplexityRoot.Shipment.CarrierCode == nil {
 			break
@@ -695,6 +1142,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.TrackingNo(childComplexity), true
+
+	case "ShopConnection.health":
+		if e.ComplexityRoot.ShopConnection.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnection.Health(childComplexity), true
+	case "ShopConnection.id":
+		if e.ComplexityRoot.ShopConnection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnection.ID(childComplexity), true
+	case "ShopConnection.market":
+		if e.ComplexityRoot.ShopConnection.Market == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnection.Market(childComplexity), true
+	case "ShopConnection.name":
+		if e.ComplexityRoot.ShopConnection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnection.Name(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -729,10 +1201,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputItemConditionInput,
 		ec.unmarshalInputMoneyInput,
 		ec.unmarshalInputReturnApproveInput,
 		ec.unmarshalInputReturnCaseFilter,
 		ec.unmarshalInputReturnConfirmReceiptInput,
+		ec.unmarshalInputReturnEligibilityInput,
+		ec.unmarshalInputReturnEscalateInput,
+		ec.unmarshalInputReturnOfferInput,
 		ec.unmarshalInputReturnRefundInput,
 		ec.unmarshalInputReturnRejectInput,
 		ec.unmarshalInputShipmentInput,
@@ -810,7 +1286,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "cases.graphqls" "mutations.graphqls" "schema.graphqls"
+//go:embed "cases.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -824,6 +1300,8 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
+	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
+	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -840,6 +1318,8 @@ func (ec *executionContext) childFields_AvailableAction(ctx context.Context, fie
 		return ec.fieldContext_AvailableAction_viaApi(ctx, field)
 	case "sellerCentreUrl":
 		return ec.fieldContext_AvailableAction_sellerCentreUrl(ctx, field)
+	case "violations":
+		return ec.fieldContext_AvailableAction_violations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AvailableAction", field.Name)
 }
@@ -872,6 +1352,22 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
 }
 
+func (ec *executionContext) childFields_NegotiationEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_NegotiationEntry_at(ctx, field)
+	case "party":
+		return ec.fieldContext_NegotiationEntry_party(ctx, field)
+	case "kind":
+		return ec.fieldContext_NegotiationEntry_kind(ctx, field)
+	case "text":
+		return ec.fieldContext_NegotiationEntry_text(ctx, field)
+	case "amount":
+		return ec.fieldContext_NegotiationEntry_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NegotiationEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -900,6 +1396,42 @@ func (ec *executionContext) childFields_PendingStep(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type PendingStep", field.Name)
 }
 
+func (ec *executionContext) childFields_PlatformHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_PlatformHealth_state(ctx, field)
+	case "lastSyncAt":
+		return ec.fieldContext_PlatformHealth_lastSyncAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_PlatformHealth_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_PlatformHealth_lastErrorAt(ctx, field)
+	case "consecutiveFailures":
+		return ec.fieldContext_PlatformHealth_consecutiveFailures(ctx, field)
+	case "circuit":
+		return ec.fieldContext_PlatformHealth_circuit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformHealth", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_PlatformInfo_platform(ctx, field)
+	case "actionsSupported":
+		return ec.fieldContext_PlatformInfo_actionsSupported(ctx, field)
+	case "sellerCentreActions":
+		return ec.fieldContext_PlatformInfo_sellerCentreActions(ctx, field)
+	case "pushSupported":
+		return ec.fieldContext_PlatformInfo_pushSupported(ctx, field)
+	case "health":
+		return ec.fieldContext_PlatformInfo_health(ctx, field)
+	case "shops":
+		return ec.fieldContext_PlatformInfo_shops(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -908,6 +1440,16 @@ func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, fiel
 		return ec.fieldContext_PlatformStatus_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_RefundDue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_RefundDue_amount(ctx, field)
+	case "rules":
+		return ec.fieldContext_RefundDue_rules(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefundDue", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -944,14 +1486,28 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_returnFreight(ctx, field)
 	case "returnFreightPaidBy":
 		return ec.fieldContext_ReturnCase_returnFreightPaidBy(ctx, field)
+	case "freeReturnPromised":
+		return ec.fieldContext_ReturnCase_freeReturnPromised(ctx, field)
+	case "tariff":
+		return ec.fieldContext_ReturnCase_tariff(ctx, field)
 	case "deadlines":
 		return ec.fieldContext_ReturnCase_deadlines(ctx, field)
+	case "eligibility":
+		return ec.fieldContext_ReturnCase_eligibility(ctx, field)
+	case "refundDue":
+		return ec.fieldContext_ReturnCase_refundDue(ctx, field)
+	case "negotiation":
+		return ec.fieldContext_ReturnCase_negotiation(ctx, field)
 	case "returnShipment":
 		return ec.fieldContext_ReturnCase_returnShipment(ctx, field)
 	case "buyerNote":
 		return ec.fieldContext_ReturnCase_buyerNote(ctx, field)
 	case "deliveredAt":
 		return ec.fieldContext_ReturnCase_deliveredAt(ctx, field)
+	case "approvedAt":
+		return ec.fieldContext_ReturnCase_approvedAt(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ReturnCase_receivedAt(ctx, field)
 	case "allowedActions":
 		return ec.fieldContext_ReturnCase_allowedActions(ctx, field)
 	case "availableActions":
@@ -1004,6 +1560,28 @@ func (ec *executionContext) childFields_ReturnCasePayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCasePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReturnEligibility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "noReasonReturnAllowed":
+		return ec.fieldContext_ReturnEligibility_noReasonReturnAllowed(ctx, field)
+	case "returnAllowed":
+		return ec.fieldContext_ReturnEligibility_returnAllowed(ctx, field)
+	case "windowClosesAt":
+		return ec.fieldContext_ReturnEligibility_windowClosesAt(ctx, field)
+	case "returnFreightPaidBy":
+		return ec.fieldContext_ReturnEligibility_returnFreightPaidBy(ctx, field)
+	case "tariffRefundable":
+		return ec.fieldContext_ReturnEligibility_tariffRefundable(ctx, field)
+	case "refundDueDaysAfterReceipt":
+		return ec.fieldContext_ReturnEligibility_refundDueDaysAfterReceipt(ctx, field)
+	case "needsSellerAgreement":
+		return ec.fieldContext_ReturnEligibility_needsSellerAgreement(ctx, field)
+	case "rules":
+		return ec.fieldContext_ReturnEligibility_rules(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnEligibility", field.Name)
+}
+
 func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sku":
@@ -1020,6 +1598,52 @@ func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ReturnLine", field.Name)
 }
 
+func (ec *executionContext) childFields_ReturnRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReturnRule_id(ctx, field)
+	case "explanation":
+		return ec.fieldContext_ReturnRule_explanation(ctx, field)
+	case "source":
+		return ec.fieldContext_ReturnRule_source(ctx, field)
+	case "platforms":
+		return ec.fieldContext_ReturnRule_platforms(ctx, field)
+	case "markets":
+		return ec.fieldContext_ReturnRule_markets(ctx, field)
+	case "configurable":
+		return ec.fieldContext_ReturnRule_configurable(ctx, field)
+	case "zone":
+		return ec.fieldContext_ReturnRule_zone(ctx, field)
+	case "catalogueOnly":
+		return ec.fieldContext_ReturnRule_catalogueOnly(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnRule", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleApplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ruleId":
+		return ec.fieldContext_RuleApplication_ruleId(ctx, field)
+	case "effect":
+		return ec.fieldContext_RuleApplication_effect(ctx, field)
+	case "explanation":
+		return ec.fieldContext_RuleApplication_explanation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleApplication", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleViolation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ruleId":
+		return ec.fieldContext_RuleViolation_ruleId(ctx, field)
+	case "message":
+		return ec.fieldContext_RuleViolation_message(ctx, field)
+	case "acknowledgeable":
+		return ec.fieldContext_RuleViolation_acknowledgeable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleViolation", field.Name)
+}
+
 func (ec *executionContext) childFields_Shipment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "carrierCode":
@@ -1034,6 +1658,20 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_signedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShopConnection_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ShopConnection_name(ctx, field)
+	case "market":
+		return ec.fieldContext_ShopConnection_market(ctx, field)
+	case "health":
+		return ec.fieldContext_ShopConnection_health(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1194,6 +1832,34 @@ func (ec *executionContext) field_Mutation_returnConfirmReceipt_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_returnEscalate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnEscalateInput, error) {
+			return ec.unmarshalNReturnEscalateInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnEscalateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnOfferInput, error) {
+			return ec.unmarshalNReturnOfferInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnOfferInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_returnRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1318,6 +1984,34 @@ func (ec *executionContext) field_Query_returnCases_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_returnEligibility_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnEligibilityInput, error) {
+			return ec.unmarshalNReturnEligibilityInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnEligibilityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_returnRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (*returns.PlatformID, error) {
+			return ec.unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1397,6 +2091,38 @@ func (ec *executionContext) _AvailableAction_sellerCentreUrl(ctx context.Context
 }
 func (ec *executionContext) fieldContext_AvailableAction_sellerCentreUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailableAction", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AvailableAction_violations(ctx context.Context, field graphql.CollectedField, obj *model.AvailableAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailableAction_violations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Violations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.Violation) graphql.Marshaler {
+			return ec.marshalNRuleViolation2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐViolationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailableAction_violations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AvailableAction",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleViolation(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Deadlines_respondBy(ctx context.Context, field graphql.CollectedField, obj *returns.Deadlines) (ret graphql.Marshaler) {
@@ -1631,6 +2357,154 @@ func (ec *executionContext) fieldContext_Mutation_returnRefund(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_returnOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnOffer(ctx, fc.Args["input"].(model.ReturnOfferInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
+			return ec.marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnEscalate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnEscalate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnEscalate(ctx, fc.Args["input"].(model.ReturnEscalateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
+			return ec.marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnEscalate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnEscalate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NegotiationEntry_at(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.At)
+}
+func (ec *executionContext) fieldContext_NegotiationEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NegotiationEntry", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _NegotiationEntry_party(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
+	return ec.marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.Party)
+}
+func (ec *executionContext) fieldContext_NegotiationEntry_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NegotiationEntry", field, false, false, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _NegotiationEntry_kind(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_NegotiationEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NegotiationEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NegotiationEntry_text(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.Text)
+}
+func (ec *executionContext) fieldContext_NegotiationEntry_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NegotiationEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NegotiationEntry_amount(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NegotiationEntry_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NegotiationEntry_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NegotiationEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
 }
@@ -1701,6 +2575,140 @@ func (ec *executionContext) _PendingStep_url(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_PendingStep_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PendingStep", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformHealth_state(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
+	return ec.marshalNPlatformHealthState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealthState(ctx, field.Selections, obj.State)
+}
+func (ec *executionContext) fieldContext_PlatformHealth_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type PlatformHealthState does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformHealth_lastSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastSyncAt)
+}
+func (ec *executionContext) fieldContext_PlatformHealth_lastSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformHealth_lastError(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
+}
+func (ec *executionContext) fieldContext_PlatformHealth_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformHealth_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastErrorAt)
+}
+func (ec *executionContext) fieldContext_PlatformHealth_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformHealth_consecutiveFailures(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.ConsecutiveFailures)
+}
+func (ec *executionContext) fieldContext_PlatformHealth_consecutiveFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformHealth_circuit(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Circuit)
+}
+func (ec *executionContext) fieldContext_PlatformHealth_circuit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformInfo_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformInfo) (ret graphql.Marshaler) {
+	return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, field.Selections, obj.Platform)
+}
+func (ec *executionContext) fieldContext_PlatformInfo_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInfo", field, false, false, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformInfo_actionsSupported(ctx context.Context, field graphql.CollectedField, obj *model.PlatformInfo) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.ActionsSupported)
+}
+func (ec *executionContext) fieldContext_PlatformInfo_actionsSupported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformInfo_sellerCentreActions(ctx context.Context, field graphql.CollectedField, obj *model.PlatformInfo) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.SellerCentreActions)
+}
+func (ec *executionContext) fieldContext_PlatformInfo_sellerCentreActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformInfo_pushSupported(ctx context.Context, field graphql.CollectedField, obj *model.PlatformInfo) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.PushSupported)
+}
+func (ec *executionContext) fieldContext_PlatformInfo_pushSupported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformInfo_health(ctx context.Context, field graphql.CollectedField, obj *model.PlatformInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInfo_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Health, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformHealth) graphql.Marshaler {
+			return ec.marshalNPlatformHealth2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInfo_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlatformInfo_shops(ctx context.Context, field graphql.CollectedField, obj *model.PlatformInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInfo_shops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShopConnection) graphql.Marshaler {
+			return ec.marshalNShopConnection2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInfo_shops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopConnection(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PlatformStatus_code(ctx context.Context, field graphql.CollectedField, obj *returns.PlatformStatus) (ret graphql.Marshaler) {
@@ -1849,6 +2857,126 @@ func (ec *executionContext) fieldContext_Query_returnCases(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platforms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Platforms(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlatformInfo) graphql.Marshaler {
+			return ec.marshalNPlatformInfo2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platforms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_returnEligibility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_returnEligibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReturnEligibility(ctx, fc.Args["input"].(model.ReturnEligibilityInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Eligibility) graphql.Marshaler {
+			return ec.marshalNReturnEligibility2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEligibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_returnEligibility(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnEligibility(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_returnEligibility_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_returnRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_returnRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReturnRules(ctx, fc.Args["platform"].(*returns.PlatformID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.Rule) graphql.Marshaler {
+			return ec.marshalNReturnRule2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_returnRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_returnRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1920,6 +3048,70 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundDue_amount(ctx context.Context, field graphql.CollectedField, obj *model.RefundDue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundDue_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundDue_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundDue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundDue_rules(ctx context.Context, field graphql.CollectedField, obj *model.RefundDue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundDue_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.RuleApplication) graphql.Marshaler {
+			return ec.marshalNRuleApplication2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundDue_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundDue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleApplication(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2178,6 +3370,45 @@ func (ec *executionContext) fieldContext_ReturnCase_returnFreightPaidBy(_ contex
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type Party does not have child fields"))
 }
 
+func (ec *executionContext) _ReturnCase_freeReturnPromised(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.FreeReturnPromised)
+}
+func (ec *executionContext) fieldContext_ReturnCase_freeReturnPromised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_tariff(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_tariff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tariff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_tariff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReturnCase_deadlines(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2187,11 +3418,11 @@ func (ec *executionContext) _ReturnCase_deadlines(ctx context.Context, field gra
 			return ec.fieldContext_ReturnCase_deadlines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Deadlines, nil
+			return ec.Resolvers.ReturnCase().Deadlines(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v returns.Deadlines) graphql.Marshaler {
-			return ec.marshalNDeadlines2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDeadlines(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Deadlines) graphql.Marshaler {
+			return ec.marshalNDeadlines2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDeadlines(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2201,10 +3432,106 @@ func (ec *executionContext) fieldContext_ReturnCase_deadlines(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "ReturnCase",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deadlines(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_eligibility(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_eligibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Eligibility(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Eligibility) graphql.Marshaler {
+			return ec.marshalNReturnEligibility2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEligibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_eligibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnEligibility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_refundDue(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_refundDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().RefundDue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundDue) graphql.Marshaler {
+			return ec.marshalORefundDue2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundDue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_refundDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundDue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_negotiation(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_negotiation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Negotiation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.NegotiationEntry) graphql.Marshaler {
+			return ec.marshalONegotiationEntry2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐNegotiationEntryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_negotiation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NegotiationEntry(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2253,6 +3580,20 @@ func (ec *executionContext) _ReturnCase_deliveredAt(ctx context.Context, field g
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DeliveredAt)
 }
 func (ec *executionContext) fieldContext_ReturnCase_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_approvedAt(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ApprovedAt)
+}
+func (ec *executionContext) fieldContext_ReturnCase_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_receivedAt(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ReceivedAt)
+}
+func (ec *executionContext) fieldContext_ReturnCase_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
@@ -2577,6 +3918,87 @@ func (ec *executionContext) fieldContext_ReturnCasePayload_replayed(_ context.Co
 	return graphql.NewScalarFieldContext("ReturnCasePayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _ReturnEligibility_noReasonReturnAllowed(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.NoReasonReturnAllowed)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_noReasonReturnAllowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_returnAllowed(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.ReturnAllowed)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_returnAllowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_windowClosesAt(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.WindowClosesAt)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_windowClosesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_returnFreightPaidBy(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.ReturnFreightPaidBy)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_returnFreightPaidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_tariffRefundable(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.TariffRefundable)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_tariffRefundable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_refundDueDaysAfterReceipt(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.RefundDueDaysAfterReceipt)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_refundDueDaysAfterReceipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_needsSellerAgreement(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.NeedsSellerAgreement)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_needsSellerAgreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnEligibility", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnEligibility_rules(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnEligibility_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []returns.RuleApplication) graphql.Marshaler {
+			return ec.marshalNRuleApplication2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnEligibility_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnEligibility",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReturnLine_sku(ctx context.Context, field graphql.CollectedField, obj *returns.Line) (ret graphql.Marshaler) {
 	return ec.marshalNString2string(ctx, field.Selections, obj.SKU)
 }
@@ -2637,6 +4059,104 @@ func (ec *executionContext) fieldContext_ReturnLine_category(_ context.Context, 
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, errors.New("field of type ProductCategory does not have child fields"))
 }
 
+func (ec *executionContext) _ReturnRule_id(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+}
+func (ec *executionContext) fieldContext_ReturnRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_explanation(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Explanation)
+}
+func (ec *executionContext) fieldContext_ReturnRule_explanation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_source(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Source)
+}
+func (ec *executionContext) fieldContext_ReturnRule_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_platforms(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNPlatform2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformIDᚄ(ctx, field.Selections, obj.Platforms)
+}
+func (ec *executionContext) fieldContext_ReturnRule_platforms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_markets(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarketᚄ(ctx, field.Selections, obj.Markets)
+}
+func (ec *executionContext) fieldContext_ReturnRule_markets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type Market does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_configurable(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Configurable)
+}
+func (ec *executionContext) fieldContext_ReturnRule_configurable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_zone(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.Zone)
+}
+func (ec *executionContext) fieldContext_ReturnRule_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRule_catalogueOnly(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.CatalogueOnly)
+}
+func (ec *executionContext) fieldContext_ReturnRule_catalogueOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RuleApplication_ruleId(ctx context.Context, field graphql.CollectedField, obj *returns.RuleApplication) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.RuleID)
+}
+func (ec *executionContext) fieldContext_RuleApplication_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleApplication", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RuleApplication_effect(ctx context.Context, field graphql.CollectedField, obj *returns.RuleApplication) (ret graphql.Marshaler) {
+	return ec.marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect(ctx, field.Selections, obj.Effect)
+}
+func (ec *executionContext) fieldContext_RuleApplication_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleApplication", field, false, false, errors.New("field of type RuleEffect does not have child fields"))
+}
+
+func (ec *executionContext) _RuleApplication_explanation(ctx context.Context, field graphql.CollectedField, obj *returns.RuleApplication) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Explanation)
+}
+func (ec *executionContext) fieldContext_RuleApplication_explanation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleApplication", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RuleViolation_ruleId(ctx context.Context, field graphql.CollectedField, obj *returns.Violation) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.RuleID)
+}
+func (ec *executionContext) fieldContext_RuleViolation_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleViolation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RuleViolation_message(ctx context.Context, field graphql.CollectedField, obj *returns.Violation) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+}
+func (ec *executionContext) fieldContext_RuleViolation_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleViolation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RuleViolation_acknowledgeable(ctx context.Context, field graphql.CollectedField, obj *returns.Violation) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Acknowledgeable)
+}
+func (ec *executionContext) fieldContext_RuleViolation_acknowledgeable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleViolation", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Shipment_carrierCode(ctx context.Context, field graphql.CollectedField, obj *returns.Shipment) (ret graphql.Marshaler) {
 	return ec.marshalOString2string(ctx, field.Selections, obj.CarrierCode)
 }
@@ -2670,6 +4190,59 @@ func (ec *executionContext) _Shipment_signedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Shipment_signedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnection_id(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+}
+func (ec *executionContext) fieldContext_ShopConnection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnection_name(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name)
+}
+func (ec *executionContext) fieldContext_ShopConnection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnection_market(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
+	return ec.marshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx, field.Selections, obj.Market)
+}
+func (ec *executionContext) fieldContext_ShopConnection_market(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnection", field, false, false, errors.New("field of type Market does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnection_health(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopConnection_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Health, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformHealth) graphql.Marshaler {
+			return ec.marshalNPlatformHealth2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopConnection_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformHealth(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
@@ -3391,6 +4964,57 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputItemConditionInput(ctx context.Context, obj any) (model.ItemConditionInput, error) {
+	var it model.ItemConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"packagingOpened", "tagsIntact", "used", "damagedByBuyer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "packagingOpened":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("packagingOpened"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PackagingOpened = data
+		case "tagsIntact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsIntact"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsIntact = data
+		case "used":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("used"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Used = data
+		case "damagedByBuyer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("damagedByBuyer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DamagedByBuyer = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (model.MoneyInput, error) {
 	var it model.MoneyInput
 	if obj == nil {
@@ -3439,7 +5063,7 @@ func (ec *executionContext) unmarshalInputReturnApproveInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "idempotencyKey", "returnAddressId", "message"}
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "returnAddressId", "message", "acknowledgeRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -3474,6 +5098,13 @@ func (ec *executionContext) unmarshalInputReturnApproveInput(ctx context.Context
 				return it, err
 			}
 			it.Message = data
+		case "acknowledgeRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgeRules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgeRules = data
 		}
 	}
 	return it, nil
@@ -3609,6 +5240,241 @@ func (ec *executionContext) unmarshalInputReturnConfirmReceiptInput(ctx context.
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Context, obj any) (model.ReturnEligibilityInput, error) {
+	var it model.ReturnEligibilityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["market"]; !present {
+		asMap["market"] = "DOMESTIC"
+	}
+	if _, present := asMap["category"]; !present {
+		asMap["category"] = "GENERAL"
+	}
+	if _, present := asMap["exemptionConfirmedAtCheckout"]; !present {
+		asMap["exemptionConfirmedAtCheckout"] = false
+	}
+	if _, present := asMap["sellerAgreesToRefundOnly"]; !present {
+		asMap["sellerAgreesToRefundOnly"] = false
+	}
+	if _, present := asMap["freeReturnPromised"]; !present {
+		asMap["freeReturnPromised"] = false
+	}
+	if _, present := asMap["crossBorderCarveOutConfirmed"]; !present {
+		asMap["crossBorderCarveOutConfirmed"] = false
+	}
+
+	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "market":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("market"))
+			data, err := ec.unmarshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Market = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "deliveredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAt = data
+		case "requestedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedAt"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestedAt = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOItemConditionInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐItemConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "exemptionConfirmedAtCheckout":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptionConfirmedAtCheckout"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExemptionConfirmedAtCheckout = data
+		case "sellerAgreesToRefundOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sellerAgreesToRefundOnly"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SellerAgreesToRefundOnly = data
+		case "freeReturnPromised":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freeReturnPromised"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FreeReturnPromised = data
+		case "crossBorderCarveOutConfirmed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("crossBorderCarveOutConfirmed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CrossBorderCarveOutConfirmed = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReturnEscalateInput(ctx context.Context, obj any) (model.ReturnEscalateInput, error) {
+	var it model.ReturnEscalateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReturnOfferInput(ctx context.Context, obj any) (model.ReturnOfferInput, error) {
+	var it model.ReturnOfferInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "kind", "amount", "note", "acknowledgeRules"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "acknowledgeRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgeRules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgeRules = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputReturnRefundInput(ctx context.Context, obj any) (model.ReturnRefundInput, error) {
 	var it model.ReturnRefundInput
 	if obj == nil {
@@ -3620,7 +5486,7 @@ func (ec *executionContext) unmarshalInputReturnRefundInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "idempotencyKey", "amount"}
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "amount", "acknowledgeRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -3648,6 +5514,13 @@ func (ec *executionContext) unmarshalInputReturnRefundInput(ctx context.Context,
 				return it, err
 			}
 			it.Amount = data
+		case "acknowledgeRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgeRules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgeRules = data
 		}
 	}
 	return it, nil
@@ -3664,7 +5537,7 @@ func (ec *executionContext) unmarshalInputReturnRejectInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "idempotencyKey", "reasonId", "note"}
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "reasonId", "note", "grounds", "condition", "exemptionConfirmedAtCheckout", "crossBorderCarveOutConfirmed", "acknowledgeRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -3699,6 +5572,41 @@ func (ec *executionContext) unmarshalInputReturnRejectInput(ctx context.Context,
 				return it, err
 			}
 			it.Note = data
+		case "grounds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grounds"))
+			data, err := ec.unmarshalORejectGround2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGroundᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Grounds = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOItemConditionInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐItemConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "exemptionConfirmedAtCheckout":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptionConfirmedAtCheckout"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExemptionConfirmedAtCheckout = data
+		case "crossBorderCarveOutConfirmed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("crossBorderCarveOutConfirmed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CrossBorderCarveOutConfirmed = data
+		case "acknowledgeRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgeRules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgeRules = data
 		}
 	}
 	return it, nil
@@ -3794,6 +5702,11 @@ func (ec *executionContext) _AvailableAction(ctx context.Context, sel ast.Select
 		case "sellerCentreUrl":
 			out.Values[i] = ec._AvailableAction_sellerCentreUrl(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "violations":
+			out.Values[i] = ec._AvailableAction_violations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -3974,6 +5887,79 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "returnOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnEscalate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnEscalate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var negotiationEntryImplementors = []string{"NegotiationEntry"}
+
+func (ec *executionContext) _NegotiationEntry(ctx context.Context, sel ast.SelectionSet, obj *returns.NegotiationEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, negotiationEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NegotiationEntry")
+		case "at":
+			out.Values[i] = ec._NegotiationEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "party":
+			out.Values[i] = ec._NegotiationEntry_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._NegotiationEntry_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._NegotiationEntry_text(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._NegotiationEntry_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4137,6 +6123,134 @@ func (ec *executionContext) _PendingStep(ctx context.Context, sel ast.SelectionS
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var platformHealthImplementors = []string{"PlatformHealth"}
+
+func (ec *executionContext) _PlatformHealth(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformHealth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformHealth")
+		case "state":
+			out.Values[i] = ec._PlatformHealth_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSyncAt":
+			out.Values[i] = ec._PlatformHealth_lastSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._PlatformHealth_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._PlatformHealth_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "consecutiveFailures":
+			out.Values[i] = ec._PlatformHealth_consecutiveFailures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "circuit":
+			out.Values[i] = ec._PlatformHealth_circuit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var platformInfoImplementors = []string{"PlatformInfo"}
+
+func (ec *executionContext) _PlatformInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformInfo")
+		case "platform":
+			out.Values[i] = ec._PlatformInfo_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actionsSupported":
+			out.Values[i] = ec._PlatformInfo_actionsSupported(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sellerCentreActions":
+			out.Values[i] = ec._PlatformInfo_sellerCentreActions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pushSupported":
+			out.Values[i] = ec._PlatformInfo_pushSupported(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "health":
+			out.Values[i] = ec._PlatformInfo_health(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shops":
+			out.Values[i] = ec._PlatformInfo_shops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var platformStatusImplementors = []string{"PlatformStatus"}
 
 func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.SelectionSet, obj *returns.PlatformStatus) graphql.Marshaler {
@@ -4267,6 +6381,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "platforms":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_platforms(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "returnEligibility":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_returnEligibility(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "returnRules":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_returnRules(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -4280,6 +6460,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var refundDueImplementors = []string{"RefundDue"}
+
+func (ec *executionContext) _RefundDue(ctx context.Context, sel ast.SelectionSet, obj *model.RefundDue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundDueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefundDue")
+		case "amount":
+			out.Values[i] = ec._RefundDue_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rules":
+			out.Values[i] = ec._RefundDue_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -4428,11 +6652,168 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "deadlines":
-			out.Values[i] = ec._ReturnCase_deadlines(ctx, field, obj)
+		case "freeReturnPromised":
+			out.Values[i] = ec._ReturnCase_freeReturnPromised(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "tariff":
+			out.Values[i] = ec._ReturnCase_tariff(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadlines":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_deadlines(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "eligibility":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_eligibility(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "refundDue":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_refundDue(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "negotiation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_negotiation(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "returnShipment":
 			out.Values[i] = ec._ReturnCase_returnShipment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -4445,6 +6826,16 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			}
 		case "deliveredAt":
 			out.Values[i] = ec._ReturnCase_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedAt":
+			out.Values[i] = ec._ReturnCase_approvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ReturnCase_receivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -4713,6 +7104,80 @@ func (ec *executionContext) _ReturnCasePayload(ctx context.Context, sel ast.Sele
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var returnEligibilityImplementors = []string{"ReturnEligibility"}
+
+func (ec *executionContext) _ReturnEligibility(ctx context.Context, sel ast.SelectionSet, obj *returns.Eligibility) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnEligibilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnEligibility")
+		case "noReasonReturnAllowed":
+			out.Values[i] = ec._ReturnEligibility_noReasonReturnAllowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnAllowed":
+			out.Values[i] = ec._ReturnEligibility_returnAllowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowClosesAt":
+			out.Values[i] = ec._ReturnEligibility_windowClosesAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "returnFreightPaidBy":
+			out.Values[i] = ec._ReturnEligibility_returnFreightPaidBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tariffRefundable":
+			out.Values[i] = ec._ReturnEligibility_tariffRefundable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundDueDaysAfterReceipt":
+			out.Values[i] = ec._ReturnEligibility_refundDueDaysAfterReceipt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "needsSellerAgreement":
+			out.Values[i] = ec._ReturnEligibility_needsSellerAgreement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rules":
+			out.Values[i] = ec._ReturnEligibility_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var returnLineImplementors = []string{"ReturnLine"}
 
 func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSet, obj *returns.Line) graphql.Marshaler {
@@ -4747,6 +7212,178 @@ func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSe
 			}
 		case "category":
 			out.Values[i] = ec._ReturnLine_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnRuleImplementors = []string{"ReturnRule"}
+
+func (ec *executionContext) _ReturnRule(ctx context.Context, sel ast.SelectionSet, obj *returns.Rule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnRule")
+		case "id":
+			out.Values[i] = ec._ReturnRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "explanation":
+			out.Values[i] = ec._ReturnRule_explanation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ReturnRule_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platforms":
+			out.Values[i] = ec._ReturnRule_platforms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markets":
+			out.Values[i] = ec._ReturnRule_markets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configurable":
+			out.Values[i] = ec._ReturnRule_configurable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "zone":
+			out.Values[i] = ec._ReturnRule_zone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "catalogueOnly":
+			out.Values[i] = ec._ReturnRule_catalogueOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var ruleApplicationImplementors = []string{"RuleApplication"}
+
+func (ec *executionContext) _RuleApplication(ctx context.Context, sel ast.SelectionSet, obj *returns.RuleApplication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleApplicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleApplication")
+		case "ruleId":
+			out.Values[i] = ec._RuleApplication_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._RuleApplication_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "explanation":
+			out.Values[i] = ec._RuleApplication_explanation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var ruleViolationImplementors = []string{"RuleViolation"}
+
+func (ec *executionContext) _RuleViolation(ctx context.Context, sel ast.SelectionSet, obj *returns.Violation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleViolationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleViolation")
+		case "ruleId":
+			out.Values[i] = ec._RuleViolation_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RuleViolation_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeable":
+			out.Values[i] = ec._RuleViolation_acknowledgeable(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4807,6 +7444,60 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 		case "signedAt":
 			out.Values[i] = ec._Shipment_signedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var shopConnectionImplementors = []string{"ShopConnection"}
+
+func (ec *executionContext) _ShopConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ShopConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopConnection")
+		case "id":
+			out.Values[i] = ec._ShopConnection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ShopConnection_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "market":
+			out.Values[i] = ec._ShopConnection_market(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "health":
+			out.Values[i] = ec._ShopConnection_health(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -5341,8 +8032,14 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) marshalNDeadlines2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDeadlines(ctx context.Context, sel ast.SelectionSet, v returns.Deadlines) graphql.Marshaler {
-	return ec._Deadlines(ctx, sel, &v)
+func (ec *executionContext) marshalNDeadlines2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDeadlines(ctx context.Context, sel ast.SelectionSet, v *returns.Deadlines) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Deadlines(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDecimal2string(ctx context.Context, v any) (string, error) {
@@ -5423,9 +8120,92 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarketᚄ(ctx context.Context, v any) ([]returns.Market, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]returns.Market, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarketᚄ(ctx context.Context, sel ast.SelectionSet, v []returns.Market) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx context.Context, sel ast.SelectionSet, v returns.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
 }
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx context.Context, v any) (*model.MoneyInput, error) {
+	res, err := ec.unmarshalInputMoneyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNegotiationEntry2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐNegotiationEntry(ctx context.Context, sel ast.SelectionSet, v *returns.NegotiationEntry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NegotiationEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx context.Context, v any) (returns.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx context.Context, sel ast.SelectionSet, v returns.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind = map[string]returns.Kind{
+		"REFUND_ONLY":       returns.KindRefundOnly,
+		"RETURN_AND_REFUND": returns.KindReturnAndRefund,
+	}
+	marshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind = map[returns.Kind]string{
+		returns.KindRefundOnly:      "REFUND_ONLY",
+		returns.KindReturnAndRefund: "RETURN_AND_REFUND",
+	}
+)
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
@@ -5436,6 +8216,36 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋreturnsgwᚋretur
 	}
 	return ec._PageInfo(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, v any) (returns.Party, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, sel ast.SelectionSet, v returns.Party) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty = map[string]returns.Party{
+		"BUYER":    returns.PartyBuyer,
+		"SELLER":   returns.PartySeller,
+		"PLATFORM": returns.PartyPlatform,
+	}
+	marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty = map[returns.Party]string{
+		returns.PartyBuyer:    "BUYER",
+		returns.PartySeller:   "SELLER",
+		returns.PartyPlatform: "PLATFORM",
+	}
+)
 
 func (ec *executionContext) marshalNPendingStep2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPendingStep(ctx context.Context, sel ast.SelectionSet, v returns.PendingStep) graphql.Marshaler {
 	return ec._PendingStep(ctx, sel, &v)
@@ -5487,6 +8297,82 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNPlatform2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformIDᚄ(ctx context.Context, v any) ([]returns.PlatformID, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]returns.PlatformID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPlatform2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformIDᚄ(ctx context.Context, sel ast.SelectionSet, v []returns.PlatformID) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformHealth2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealth(ctx context.Context, sel ast.SelectionSet, v *model.PlatformHealth) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PlatformHealth(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlatformHealthState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealthState(ctx context.Context, v any) (model.PlatformHealthState, error) {
+	var res model.PlatformHealthState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlatformHealthState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealthState(ctx context.Context, sel ast.SelectionSet, v model.PlatformHealthState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPlatformInfo2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlatformInfo) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformInfo2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformInfo2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformInfo(ctx context.Context, sel ast.SelectionSet, v *model.PlatformInfo) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PlatformInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPlatformStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformStatus(ctx context.Context, sel ast.SelectionSet, v returns.PlatformStatus) graphql.Marshaler {
 	return ec._PlatformStatus(ctx, sel, &v)
 }
@@ -5532,6 +8418,46 @@ var (
 		returns.CategoryHygiene:            "HYGIENE",
 		returns.CategoryActivatedValueLoss: "ACTIVATED_VALUE_LOSS",
 		returns.CategoryNearExpiry:         "NEAR_EXPIRY",
+	}
+)
+
+func (ec *executionContext) unmarshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround(ctx context.Context, v any) (returns.RejectGround, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround(ctx context.Context, sel ast.SelectionSet, v returns.RejectGround) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround = map[string]returns.RejectGround{
+		"PACKAGING_OPENED": returns.GroundPackagingOpened,
+		"USED":             returns.GroundUsed,
+		"DAMAGED_BY_BUYER": returns.GroundDamagedByBuyer,
+		"TAGS_REMOVED":     returns.GroundTagsRemoved,
+		"OUTSIDE_WINDOW":   returns.GroundOutsideWindow,
+		"EXEMPT_CATEGORY":  returns.GroundExemptCategory,
+		"NOT_AS_CLAIMED":   returns.GroundNotAsClaimed,
+		"OTHER":            returns.GroundOther,
+	}
+	marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround = map[returns.RejectGround]string{
+		returns.GroundPackagingOpened: "PACKAGING_OPENED",
+		returns.GroundUsed:            "USED",
+		returns.GroundDamagedByBuyer:  "DAMAGED_BY_BUYER",
+		returns.GroundTagsRemoved:     "TAGS_REMOVED",
+		returns.GroundOutsideWindow:   "OUTSIDE_WINDOW",
+		returns.GroundExemptCategory:  "EXEMPT_CATEGORY",
+		returns.GroundNotAsClaimed:    "NOT_AS_CLAIMED",
+		returns.GroundOther:           "OTHER",
 	}
 )
 
@@ -5617,6 +8543,26 @@ func (ec *executionContext) unmarshalNReturnConfirmReceiptInput2githubᚗcomᚋr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReturnEligibility2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEligibility(ctx context.Context, sel ast.SelectionSet, v *returns.Eligibility) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnEligibility(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnEligibilityInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnEligibilityInput(ctx context.Context, v any) (model.ReturnEligibilityInput, error) {
+	res, err := ec.unmarshalInputReturnEligibilityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnEscalateInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnEscalateInput(ctx context.Context, v any) (model.ReturnEscalateInput, error) {
+	res, err := ec.unmarshalInputReturnEscalateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx context.Context, v any) (returns.Kind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[tmp]
@@ -5665,6 +8611,11 @@ func (ec *executionContext) marshalNReturnLine2ᚕgithubᚗcomᚋreturnsgwᚋret
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNReturnOfferInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnOfferInput(ctx context.Context, v any) (model.ReturnOfferInput, error) {
+	res, err := ec.unmarshalInputReturnOfferInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx context.Context, v any) (returns.Reason, error) {
@@ -5719,6 +8670,32 @@ func (ec *executionContext) unmarshalNReturnRejectInput2githubᚗcomᚋreturnsgw
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReturnRule2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.Rule) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnRule2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReturnRule2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRule(ctx context.Context, sel ast.SelectionSet, v *returns.Rule) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnRule(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNReturnStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus(ctx context.Context, v any) (returns.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNReturnStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[tmp]
@@ -5768,6 +8745,134 @@ var (
 		returns.StatusClosed:                "CLOSED",
 	}
 )
+
+func (ec *executionContext) marshalNRuleApplication2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplication(ctx context.Context, sel ast.SelectionSet, v returns.RuleApplication) graphql.Marshaler {
+	return ec._RuleApplication(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRuleApplication2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []returns.RuleApplication) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleApplication2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleApplication2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.RuleApplication) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleApplication2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleApplication2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRuleApplication(ctx context.Context, sel ast.SelectionSet, v *returns.RuleApplication) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RuleApplication(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect(ctx context.Context, v any) (returns.Effect, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect(ctx context.Context, sel ast.SelectionSet, v returns.Effect) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect = map[string]returns.Effect{
+		"ALLOWS":  returns.EffectAllows,
+		"FORBIDS": returns.EffectForbids,
+		"INFO":    returns.EffectInfo,
+	}
+	marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect = map[returns.Effect]string{
+		returns.EffectAllows:  "ALLOWS",
+		returns.EffectForbids: "FORBIDS",
+		returns.EffectInfo:    "INFO",
+	}
+)
+
+func (ec *executionContext) marshalNRuleViolation2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐViolationᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.Violation) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleViolation2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐViolation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleViolation2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐViolation(ctx context.Context, sel ast.SelectionSet, v *returns.Violation) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RuleViolation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShopConnection2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShopConnection) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShopConnection2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShopConnection2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnection(ctx context.Context, sel ast.SelectionSet, v *model.ShopConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShopConnection(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -6088,6 +9193,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOItemConditionInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐItemConditionInput(ctx context.Context, v any) (*model.ItemConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputItemConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarketᚄ(ctx context.Context, v any) ([]returns.Market, error) {
 	if v == nil {
 		return nil, nil
@@ -6124,6 +9237,38 @@ func (ec *executionContext) marshalOMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturns
 	return ret
 }
 
+func (ec *executionContext) unmarshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx context.Context, v any) (*returns.Market, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx context.Context, sel ast.SelectionSet, v *returns.Market) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket[*v])
+	return res
+}
+
+var (
+	unmarshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket = map[string]returns.Market{
+		"DOMESTIC":            returns.MarketDomestic,
+		"CROSS_BORDER_BONDED": returns.MarketCrossBorderBonded,
+		"CROSS_BORDER_DIRECT": returns.MarketCrossBorderDirect,
+	}
+	marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket = map[returns.Market]string{
+		returns.MarketDomestic:          "DOMESTIC",
+		returns.MarketCrossBorderBonded: "CROSS_BORDER_BONDED",
+		returns.MarketCrossBorderDirect: "CROSS_BORDER_DIRECT",
+	}
+)
+
 func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *returns.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -6137,6 +9282,25 @@ func (ec *executionContext) unmarshalOMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋr
 	}
 	res, err := ec.unmarshalInputMoneyInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalONegotiationEntry2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐNegotiationEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.NegotiationEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNegotiationEntry2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐNegotiationEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -6197,6 +9361,127 @@ func (ec *executionContext) marshalOPlatform2ᚕgithubᚗcomᚋreturnsgwᚋretur
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx context.Context, v any) (*returns.PlatformID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx context.Context, sel ast.SelectionSet, v *returns.PlatformID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID[*v])
+	return res
+}
+
+var (
+	unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID = map[string]returns.PlatformID{
+		"XHS":        returns.XHS,
+		"ALIBABA":    returns.Alibaba,
+		"ALIEXPRESS": returns.AliExpress,
+	}
+	marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID = map[returns.PlatformID]string{
+		returns.XHS:        "XHS",
+		returns.Alibaba:    "ALIBABA",
+		returns.AliExpress: "ALIEXPRESS",
+	}
+)
+
+func (ec *executionContext) unmarshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory(ctx context.Context, v any) (*returns.Category, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory(ctx context.Context, sel ast.SelectionSet, v *returns.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory[*v])
+	return res
+}
+
+var (
+	unmarshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory = map[string]returns.Category{
+		"GENERAL":              returns.CategoryGeneral,
+		"CUSTOM_MADE":          returns.CategoryCustomMade,
+		"PERISHABLE":           returns.CategoryPerishable,
+		"LIVE_PLANT_OR_ANIMAL": returns.CategoryLivePlantOrAnimal,
+		"DIGITAL_DOWNLOAD":     returns.CategoryDigitalDownload,
+		"UNSEALED_MEDIA":       returns.CategoryUnsealedMedia,
+		"PERIODICAL":           returns.CategoryPeriodical,
+		"HYGIENE":              returns.CategoryHygiene,
+		"ACTIVATED_VALUE_LOSS": returns.CategoryActivatedValueLoss,
+		"NEAR_EXPIRY":          returns.CategoryNearExpiry,
+	}
+	marshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory = map[returns.Category]string{
+		returns.CategoryGeneral:            "GENERAL",
+		returns.CategoryCustomMade:         "CUSTOM_MADE",
+		returns.CategoryPerishable:         "PERISHABLE",
+		returns.CategoryLivePlantOrAnimal:  "LIVE_PLANT_OR_ANIMAL",
+		returns.CategoryDigitalDownload:    "DIGITAL_DOWNLOAD",
+		returns.CategoryUnsealedMedia:      "UNSEALED_MEDIA",
+		returns.CategoryPeriodical:         "PERIODICAL",
+		returns.CategoryHygiene:            "HYGIENE",
+		returns.CategoryActivatedValueLoss: "ACTIVATED_VALUE_LOSS",
+		returns.CategoryNearExpiry:         "NEAR_EXPIRY",
+	}
+)
+
+func (ec *executionContext) marshalORefundDue2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundDue(ctx context.Context, sel ast.SelectionSet, v *model.RefundDue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RefundDue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORejectGround2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGroundᚄ(ctx context.Context, v any) ([]returns.RejectGround, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]returns.RejectGround, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORejectGround2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGroundᚄ(ctx context.Context, sel ast.SelectionSet, v []returns.RejectGround) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -52,6 +52,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.AroundOperations(r.withLive)
 	srv.SetErrorPresenter(presenter(r.deps.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		r.deps.Log.Error("resolver panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))

@@ -27,7 +27,17 @@ type mutation struct {
 	key      *string
 	input    any
 	platform returns.ActionRequest
+	rules    returns.ActionCheck
+	ack      []string
 	errs     []*returns.Error
+}
+
+// acknowledge takes the rule ids a seller acknowledges.
+func (m *mutation) acknowledge(ids []string) {
+	m.check(len(ids) <= 20, returns.Errorf(returns.CodeInvalid, "at most 20 rule ids may be acknowledged").WithField("input", "acknowledgeRules"))
+	for _, id := range ids {
+		m.ack = append(m.ack, strings.TrimSpace(id))
+	}
 }
 
 // check records an input error unless ok.
@@ -82,7 +92,7 @@ func (r *Resolver) run(ctx context.Context, m *mutation) (*model.ReturnCasePaylo
 	if err != nil {
 		return nil, err
 	}
-	req := actions.Request{Org: org, Key: key, Input: input, Platform: m.platform}
+	req := actions.Request{Org: org, Key: key, Input: input, Platform: m.platform, Check: m.rules, Acknowledged: m.ack}
 	req.Platform.Action = m.action
 	if m.key != nil {
 		req.IdempotencyKey = *m.key
@@ -110,11 +120,14 @@ func payload(o *actions.Outcome) *model.ReturnCasePayload {
 	return p
 }
 
-// withoutKey returns a copy of an input for hashing: the key itself is not part of it.
+// The mutation constructors validate their input and drop the idempotency key
+// from what is hashed: the key is not part of the request it identifies.
+
 func approveMutation(in model.ReturnApproveInput) *mutation {
 	m := &mutation{action: returns.ActionApprove, id: in.ID, key: in.IdempotencyKey}
 	m.platform.ReturnAddressID = m.text("returnAddressId", in.ReturnAddressID, maxRef)
 	m.platform.Message = m.text("message", in.Message, maxMessage)
+	m.acknowledge(in.AcknowledgeRules)
 	in.IdempotencyKey = nil
 	m.input = in
 	return m
@@ -124,6 +137,11 @@ func rejectMutation(in model.ReturnRejectInput) *mutation {
 	m := &mutation{action: returns.ActionReject, id: in.ID, key: in.IdempotencyKey}
 	m.platform.ReasonID = m.text("reasonId", in.ReasonID, maxRef)
 	m.platform.Note = m.text("note", in.Note, maxNote)
+	m.rules.Grounds = in.Grounds
+	m.rules.Condition = condition(in.Condition)
+	m.rules.ExemptionConfirmedAtCheckout = deref(in.ExemptionConfirmedAtCheckout)
+	m.rules.CrossBorderCarveOutConfirmed = deref(in.CrossBorderCarveOutConfirmed)
+	m.acknowledge(in.AcknowledgeRules)
 	in.IdempotencyKey = nil
 	m.input = in
 	return m
@@ -146,6 +164,26 @@ func confirmReceiptMutation(in model.ReturnConfirmReceiptInput) *mutation {
 func refundMutation(in model.ReturnRefundInput) *mutation {
 	m := &mutation{action: returns.ActionRefund, id: in.ID, key: in.IdempotencyKey}
 	m.platform.Amount = m.money("amount", in.Amount)
+	m.acknowledge(in.AcknowledgeRules)
+	in.IdempotencyKey = nil
+	m.input = in
+	return m
+}
+
+func offerMutation(in model.ReturnOfferInput) *mutation {
+	m := &mutation{action: returns.ActionOffer, id: in.ID, key: in.IdempotencyKey}
+	m.platform.OfferKind = in.Kind
+	m.platform.Amount = m.money("amount", in.Amount)
+	m.platform.Note = m.text("note", in.Note, maxNote)
+	m.acknowledge(in.AcknowledgeRules)
+	in.IdempotencyKey = nil
+	m.input = in
+	return m
+}
+
+func escalateMutation(in model.ReturnEscalateInput) *mutation {
+	m := &mutation{action: returns.ActionEscalate, id: in.ID, key: in.IdempotencyKey}
+	m.platform.Note = m.text("note", in.Note, maxNote)
 	in.IdempotencyKey = nil
 	m.input = in
 	return m

@@ -31,6 +31,16 @@ func (r *mutationResolver) ReturnRefund(ctx context.Context, input model.ReturnR
 	return r.run(ctx, refundMutation(input))
 }
 
+// ReturnOffer is the resolver for the returnOffer field.
+func (r *mutationResolver) ReturnOffer(ctx context.Context, input model.ReturnOfferInput) (*model.ReturnCasePayload, error) {
+	return r.run(ctx, offerMutation(input))
+}
+
+// ReturnEscalate is the resolver for the returnEscalate field.
+func (r *mutationResolver) ReturnEscalate(ctx context.Context, input model.ReturnEscalateInput) (*model.ReturnCasePayload, error) {
+	return r.run(ctx, escalateMutation(input))
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 

@@ -6,7 +6,10 @@ package graph
 //go:generate go tool gqlgen generate
 //go:generate go run ./internal/lean generated.go
 
+import "github.com/patrickmn/go-cache"
+
 // Resolver is the root resolver; its fields are the API's dependencies.
 type Resolver struct {
 	deps Deps
+	live *cache.Cache // live platform data by case and version
 }

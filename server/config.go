@@ -27,6 +27,20 @@ type Config struct {
 	SandboxCases int           // --sandbox-cases, RETURNSGW_SANDBOX_CASES
 
 	Shops []ShopConfig // from the config file
+	// Rules is the organisation's rule policy: defaults for the configurable
+	// rules, overridden per shop in ShopConfig.Rules.
+	Rules returns.RulePolicy
+	// ShopRules are per-shop rule policies, by "PLATFORM/shop-id".
+	ShopRules map[string]returns.RulePolicy
+}
+
+// PolicyFor returns the rule policy of a shop: its own if configured, else
+// the organisation's.
+func (c *Config) PolicyFor(platform returns.PlatformID, shopID string) returns.RulePolicy {
+	if p, ok := c.ShopRules[string(platform)+"/"+shopID]; ok {
+		return p
+	}
+	return c.Rules
 }
 
 // ShopConfig is one platform connection from the config file.
@@ -39,12 +53,23 @@ type ShopConfig struct {
 	AppID       string             `json:"appId"`
 	AppSecret   string             `json:"appSecret"`
 	AccessToken string             `json:"accessToken"`
+	SellerID    string             `json:"sellerId"`
+	// Rules overrides the organisation's rule policy for this shop.
+	Rules *returns.RulePolicy `json:"rules"`
 }
 
 // FileConfig is the config file's shape.
 type FileConfig struct {
-	Org   string       `json:"org"`
+	Org string `json:"org"`
+	// Rules overrides the defaults of the configurable rules for every shop
+	// (RULES.md marks them; see returns.RulePolicy).
+	Rules *returns.RulePolicy `json:"rules"`
+	// Shops are the platform connections. In sandbox mode they may be left
+	// out: the file then only sets the organisation and its rules.
 	Shops []ShopConfig `json:"shops"`
+	// ShopRules overrides the rules for shops that are not configured here,
+	// such as the sandbox's, by "PLATFORM/shop-id".
+	ShopRules map[string]returns.RulePolicy `json:"shopRules"`
 }
 
 type flagSpec struct {
@@ -72,7 +97,7 @@ func (c *Config) specs() []flagSpec {
 			c.Org = v
 			return nil
 		}},
-		{"poll-interval", "RETURNSGW_POLL_INTERVAL", "", "how often each platform is polled once caught up (default 5m, 5s in sandbox mode)", func(v string) error {
+		{"poll-interval", "RETURNSGW_POLL_INTERVAL", "", "how often each platform is polled once caught up (default 5m, 1s in sandbox mode)", func(v string) error {
 			if v == "" {
 				return nil
 			}
@@ -164,6 +189,24 @@ func (c *Config) loadFile(path string) error {
 	if fc.Org != "" {
 		c.Org = fc.Org
 	}
+	c.Rules = returns.DefaultRulePolicy()
+	if fc.Rules != nil {
+		if err := fc.Rules.Validate(); err != nil {
+			return fmt.Errorf("config file %s: rules: %v", path, err)
+		}
+		c.Rules = *fc.Rules
+	}
+	c.ShopRules = map[string]returns.RulePolicy{}
+	for key, p := range fc.ShopRules {
+		platform, shop, ok := strings.Cut(key, "/")
+		if !ok || !returns.PlatformID(platform).Valid() || shop == "" {
+			return fmt.Errorf("config file %s: shopRules: key %q must be PLATFORM/shop-id, e.g. XHS/xhs-domestic", path, key)
+		}
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("config file %s: shopRules[%q]: %v", path, key, err)
+		}
+		c.ShopRules[key] = p
+	}
 	seen := map[string]bool{}
 	for i, s := range fc.Shops {
 		where := fmt.Sprintf("config file %s: shops[%d]", path, i)
@@ -181,6 +224,12 @@ func (c *Config) loadFile(path string) error {
 			if v == "" {
 				return fmt.Errorf("%s: %s is required", where, name)
 			}
+		}
+		if s.Rules != nil {
+			if err := s.Rules.Validate(); err != nil {
+				return fmt.Errorf("%s: rules: %v", where, err)
+			}
+			c.ShopRules[string(s.Platform)+"/"+s.ID] = *s.Rules
 		}
 	}
 	c.Shops = fc.Shops

@@ -106,6 +106,7 @@ type payloadView struct {
 		Code    string   `json:"code"`
 		Field   []string `json:"field"`
 		Message string   `json:"message"`
+		RuleID  string   `json:"ruleId"`
 	} `json:"userErrors"`
 	Replayed bool `json:"replayed"`
 }

@@ -127,6 +127,8 @@ func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
 		Shop:    returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
 		Catalog: sb.Alibaba.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(alibaba.DefaultPolicy),
+		// The simulator indexes a change at once; the real order list needs a minute.
+		ListLag: -1,
 	})
 	if err != nil {
 		return err

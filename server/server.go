@@ -36,6 +36,7 @@ type Main struct {
 	Store     store.Store
 	Platforms *adapters.Registry
 	Pollers   []*feed.Poller
+	Ingester  *feed.Ingester
 	Sandbox   *Sandbox
 	Actions   *actions.Service
 
@@ -113,7 +114,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Platforms.Add(p)
 		}
 		if interval == 0 {
-			interval = 5 * time.Second
+			// The simulators are local: poll every second so a change reaches
+			// dashboards promptly even where the platform has no push.
+			interval = time.Second
 		}
 	} else {
 		if len(c.Shops) == 0 {
@@ -132,12 +135,16 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log}
-	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log})
+	m.Ingester = ingester
+	if c.ConfigFile == "" {
+		c.Rules = returns.DefaultRulePolicy()
+	}
+	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor})
 	for _, p := range m.Platforms.All() {
 		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log})
 	}
 
-	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Now: m.Now, Log: m.Log})
+	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers, Now: m.Now, Log: m.Log})
 	gql := graph.NewHandler(resolver, graph.HandlerOptions{})
 
 	mux := http.NewServeMux()

@@ -75,8 +75,12 @@ type Config struct {
 	// Freight chooses who bears return freight (zero: FreightCNReading).
 	Freight  FreightRule
 	Lookback time.Duration // how far back an empty cursor starts (0: DefaultLookback)
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// ListLag is how far behind now the change walk stays, for changes the
+	// platform's order list has not indexed yet (0: DefaultListLag; negative: none,
+	// for a simulator that indexes at once).
+	ListLag time.Duration
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Adapter talks to one shop on Alibaba.com.
@@ -130,6 +134,12 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.Lookback < 0 {
 		return nil, returns.Errorf(returns.CodeInvalid, "alibaba: negative Lookback")
+	}
+	switch {
+	case cfg.ListLag == 0:
+		cfg.ListLag = DefaultListLag
+	case cfg.ListLag < 0:
+		cfg.ListLag = 0
 	}
 	if cfg.Lookback == 0 {
 		cfg.Lookback = DefaultLookback

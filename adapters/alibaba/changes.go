@@ -18,9 +18,9 @@ import (
 const (
 	// window bounds one step's modify-date range.
 	window = 24 * time.Hour
-	// listLag is how far behind now the walk stops: the order list reflects a
+	// DefaultListLag is how far behind now the walk stops: the order list reflects a
 	// change within a minute, so later modify dates are not yet reliable.
-	listLag = time.Minute
+	DefaultListLag = time.Minute
 	// queryPad widens every query on both sides, and the adapter keeps only
 	// the orders whose exact timestamp lies in the window. It absorbs the
 	// hour that a Pacific wall-clock date_str cannot name unambiguously when
@@ -35,7 +35,7 @@ const (
 // cursor is where a walk of the change list stands. It is opaque to callers
 // (base64 of this JSON).
 //
-// A walk steps through bounded windows [From, From+window) up to now-listLag,
+// A walk steps through bounded windows [From, From+window) up to now-ListLag,
 // one page per call, and ends with a tail step from there with no upper
 // bound, which catches orders whose modify date moved past the walk's end
 // while it ran. The next walk starts where the tail started.
@@ -90,7 +90,7 @@ func (a *Adapter) ListChanges(ctx context.Context, cursorText string, now time.T
 			return returns.ChangeBatch{}, err
 		}
 	}
-	end := now.Add(-listLag).UnixMilli()
+	end := now.Add(-a.cfg.ListLag).UnixMilli()
 	if !c.Tail && c.From >= end {
 		c.Tail, c.Page, c.Total = true, 0, 0
 	}
@@ -158,7 +158,7 @@ func (a *Adapter) ListChanges(ctx context.Context, cursorText string, now time.T
 		}, nil
 	default:
 		next = cursor{Since: c.Since, From: hi.UnixMilli()}
-		// A window that reached now-listLag hands over to the tail even if
+		// A window that reached now-ListLag hands over to the tail even if
 		// now has moved on meanwhile: otherwise a walk whose steps take time
 		// (rate limits) would chase the receding end in ever smaller windows.
 		next.Tail = hi.UnixMilli() >= end

@@ -3,12 +3,17 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
 )
 
-// An action the seller can take on a case now, and how it will be carried out.
+// An action the platform and the case's status allow now, how it will be carried out, and the rules it would
+// break if taken as it stands (a rejection without grounds, say).
 type AvailableAction struct {
 	// The mutation's name, e.g. "returnApprove".
 	Action string `json:"action"`
@@ -16,6 +21,20 @@ type AvailableAction struct {
 	ViaAPI bool `json:"viaApi"`
 	// Where to complete it when it is not done through the API.
 	SellerCentreURL *string `json:"sellerCentreUrl,omitempty"`
+	// Rules the action would break without further input; empty when the rules allow it.
+	Violations []*returns.Violation `json:"violations"`
+}
+
+// The state of the goods as the seller or buyer describes it. Leave a field out when it is not known.
+type ItemConditionInput struct {
+	// The packaging was opened (inspection alone does not break intactness: CN-7D-INTACT).
+	PackagingOpened *bool `json:"packagingOpened,omitempty"`
+	// The tags are still on.
+	TagsIntact *bool `json:"tagsIntact,omitempty"`
+	// The goods were used beyond inspection and reasonable testing.
+	Used *bool `json:"used,omitempty"`
+	// The buyer damaged the goods.
+	DamagedByBuyer *bool `json:"damagedByBuyer,omitempty"`
 }
 
 // An amount of money as input.
@@ -41,7 +60,47 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The health of a platform, or of one shop's connection to it.
+type PlatformHealth struct {
+	// The state now.
+	State PlatformHealthState `json:"state"`
+	// The last sync that reached the present.
+	LastSyncAt *time.Time `json:"lastSyncAt,omitempty"`
+	// The last error, for people.
+	LastError *string `json:"lastError,omitempty"`
+	// When the last error happened.
+	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
+	// Sync attempts that failed in a row.
+	ConsecutiveFailures int `json:"consecutiveFailures"`
+	// The circuit breaker: CLOSED (calls flow), OPEN (calls fail fast) or HALF_OPEN (probing).
+	Circuit string `json:"circuit"`
+}
+
+// A platform: what its API can do for sellers, and how the connection to it is doing.
+type PlatformInfo struct {
+	// The platform.
+	Platform returns.PlatformID `json:"platform"`
+	// The mutations this platform's API carries out.
+	ActionsSupported []string `json:"actionsSupported"`
+	// The mutations the gateway records for completion in the platform's seller centre, where the API cannot act.
+	SellerCentreActions []string `json:"sellerCentreActions"`
+	// Whether the platform pushes changes (otherwise the gateway polls).
+	PushSupported bool `json:"pushSupported"`
+	// The worst health of its shops.
+	Health *PlatformHealth `json:"health"`
+	// The configured shops.
+	Shops []*ShopConnection `json:"shops"`
+}
+
 type Query struct {
+}
+
+// The refund the rules call for when the seller names no amount.
+type RefundDue struct {
+	// Goods, plus return freight when the seller bears it, plus refundable tariff, less what was refunded.
+	Amount *returns.Money `json:"amount"`
+	// How the amount was made up.
+	Rules []*returns.RuleApplication `json:"rules"`
 }
 
 // Approve the buyer's request: accept the return (with a return address) or, for refund-only, agree to refund.
@@ -54,6 +113,8 @@ type ReturnApproveInput struct {
 	ReturnAddressID *string `json:"returnAddressId,omitempty"`
 	// A message to the buyer.
 	Message *string `json:"message,omitempty"`
+	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
+	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
 }
 
 // A page of cases (a Relay connection).
@@ -119,14 +180,70 @@ type ReturnConfirmReceiptInput struct {
 	ReplacementShipment *ShipmentInput `json:"replacementShipment,omitempty"`
 }
 
+// A hypothetical or real return request, for the rules to judge.
+type ReturnEligibilityInput struct {
+	// The platform the order is on.
+	Platform returns.PlatformID `json:"platform"`
+	// Where and how the order was sold.
+	Market *returns.Market `json:"market,omitempty"`
+	// What the buyer asks for.
+	Kind returns.Kind `json:"kind"`
+	// Why.
+	Reason returns.Reason `json:"reason"`
+	// The product's category.
+	Category *returns.Category `json:"category,omitempty"`
+	// When the buyer signed for the goods; null: not delivered (or not known).
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	// When the buyer asked.
+	RequestedAt time.Time `json:"requestedAt"`
+	// The goods' condition, as far as known.
+	Condition *ItemConditionInput `json:"condition,omitempty"`
+	// The buyer confirmed a disclosed exclusion from the no-reason return at checkout.
+	ExemptionConfirmedAtCheckout *bool `json:"exemptionConfirmedAtCheckout,omitempty"`
+	// The seller agrees to refund without getting the goods back.
+	SellerAgreesToRefundOnly *bool `json:"sellerAgreesToRefundOnly,omitempty"`
+	// The order carries a free-return promise (freight insurance, a shop's offer).
+	FreeReturnPromised *bool `json:"freeReturnPromised,omitempty"`
+	// On a cross-border direct purchase, the buyer confirmed that the 7-day return does not apply.
+	CrossBorderCarveOutConfirmed *bool `json:"crossBorderCarveOutConfirmed,omitempty"`
+}
+
+// Ask the platform to mediate.
+type ReturnEscalateInput struct {
+	// The case's global id.
+	ID string `json:"id"`
+	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Why the seller escalates.
+	Note *string `json:"note,omitempty"`
+}
+
+// A counter-proposal: a partial refund, or a return on other terms.
+type ReturnOfferInput struct {
+	// The case's global id.
+	ID string `json:"id"`
+	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// What the seller proposes.
+	Kind returns.Kind `json:"kind"`
+	// The amount offered, in the order's currency.
+	Amount *MoneyInput `json:"amount"`
+	// The explanation to the buyer.
+	Note *string `json:"note,omitempty"`
+	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
+	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
+}
+
 // Refund the buyer.
 type ReturnRefundInput struct {
 	// The case's global id.
 	ID string `json:"id"`
 	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-	// The amount to refund, in the order's currency; default: the full amount due.
+	// The amount to refund, in the order's currency; default: the amount due by the rules (see ReturnCase.refundDue).
 	Amount *MoneyInput `json:"amount,omitempty"`
+	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
+	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
 }
 
 // Refuse the buyer's request (at review, or at receipt of the goods).
@@ -139,6 +256,16 @@ type ReturnRejectInput struct {
 	ReasonID *string `json:"reasonId,omitempty"`
 	// The explanation given to the buyer and the platform.
 	Note *string `json:"note,omitempty"`
+	// The seller's grounds; the rules check them (refusing only because the packaging was opened is not allowed).
+	Grounds []returns.RejectGround `json:"grounds,omitempty"`
+	// What the seller observed of the goods.
+	Condition *ItemConditionInput `json:"condition,omitempty"`
+	// The buyer confirmed, at checkout, the exclusion the seller relies on.
+	ExemptionConfirmedAtCheckout *bool `json:"exemptionConfirmedAtCheckout,omitempty"`
+	// On a cross-border direct purchase, the buyer confirmed that the 7-day return does not apply.
+	CrossBorderCarveOutConfirmed *bool `json:"crossBorderCarveOutConfirmed,omitempty"`
+	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
+	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
 }
 
 // A replacement parcel.
@@ -147,6 +274,18 @@ type ShipmentInput struct {
 	CarrierCode string `json:"carrierCode"`
 	// The tracking number.
 	TrackingNo string `json:"trackingNo"`
+}
+
+// One shop's connection to a platform.
+type ShopConnection struct {
+	// The gateway's name for the shop.
+	ID string `json:"id"`
+	// A human name.
+	Name *string `json:"name,omitempty"`
+	// The market the shop sells in.
+	Market returns.Market `json:"market"`
+	// The connection's health.
+	Health *PlatformHealth `json:"health"`
 }
 
 // Why a mutation did not do what it asked.
@@ -159,4 +298,65 @@ type UserError struct {
 	Message string `json:"message"`
 	// The return rule concerned, for RULE_VIOLATION.
 	RuleID *string `json:"ruleId,omitempty"`
+}
+
+// How a platform connection is doing.
+type PlatformHealthState string
+
+const (
+	// Syncing normally.
+	PlatformHealthStateHealthy PlatformHealthState = "HEALTHY"
+	// Failing now and then, or recovering: data may lag.
+	PlatformHealthStateDegraded PlatformHealthState = "DEGRADED"
+	// Unreachable: its circuit is open or its syncs keep failing. Other platforms are unaffected.
+	PlatformHealthStateDown PlatformHealthState = "DOWN"
+)
+
+var AllPlatformHealthState = []PlatformHealthState{
+	PlatformHealthStateHealthy,
+	PlatformHealthStateDegraded,
+	PlatformHealthStateDown,
+}
+
+func (e PlatformHealthState) IsValid() bool {
+	switch e {
+	case PlatformHealthStateHealthy, PlatformHealthStateDegraded, PlatformHealthStateDown:
+		return true
+	}
+	return false
+}
+
+func (e PlatformHealthState) String() string {
+	return string(e)
+}
+
+func (e *PlatformHealthState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PlatformHealthState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PlatformHealthState", str)
+	}
+	return nil
+}
+
+func (e PlatformHealthState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PlatformHealthState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PlatformHealthState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
