@@ -167,8 +167,8 @@ func plainHandler(st store.Store, svc *actions.Service) http.Handler {
 			for _, l := range c.Lines {
 				n.Lines = append(n.Lines, line{l.SKU, l.Title, l.Quantity, money{l.UnitPrice.Decimal(), l.UnitPrice.Currency}, string(l.Category)})
 			}
-			for _, a := range svc.Available(c) {
-				n.AllowedActions = append(n.AllowedActions, string(a.Action))
+			for _, a := range svc.Allowed(c, time.Now()) {
+				n.AllowedActions = append(n.AllowedActions, string(a))
 			}
 			edges[i] = edge{Cursor: page.Cursors[i], Node: n}
 		}

@@ -108,6 +108,7 @@ func (r *Resolver) listCases(ctx context.Context, filter *model.ReturnCaseFilter
 		return conn, nil
 	}
 	liveFrom(ctx).listed(page.Cases)
+	r.prefetch(ctx, page.Cases)
 	for i, c := range page.Cases {
 		conn.Edges = append(conn.Edges, &model.ReturnCaseEdge{Cursor: page.Cursors[i], Node: c})
 		conn.Nodes = append(conn.Nodes, c)

@@ -61,6 +61,11 @@ func (r *returnCaseResolver) Negotiation(ctx context.Context, obj *returns.Case)
 	return out, nil
 }
 
+// Current is the resolver for the current field.
+func (r *returnCaseResolver) Current(ctx context.Context, obj *returns.Case) (*returns.Case, error) {
+	return r.current(ctx, obj)
+}
+
 // AllowedActions is the resolver for the allowedActions field.
 func (r *returnCaseResolver) AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error) {
 	return r.allowedActions(obj), nil

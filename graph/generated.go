@@ -137,6 +137,7 @@ type ComplexityRoot struct {
 		ApprovedAt          func(childComplexity int) int
 		AvailableActions    func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
+		Current             func(childComplexity int) int
 		Deadlines           func(childComplexity int) int
 		DeliveredAt         func(childComplexity int) int
 		Eligibility         func(childComplexity int) int
@@ -281,6 +282,7 @@ type ReturnCaseResolver interface {
 	Eligibility(ctx context.Context, obj *returns.Case) (*returns.Eligibility, error)
 	RefundDue(ctx context.Context, obj *returns.Case) (*model.RefundDue, error)
 	Negotiation(ctx context.Context, obj *returns.Case) ([]*returns.NegotiationEntry, error)
+	Current(ctx context.Context, obj *returns.Case) (*returns.Case, error)
 
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
@@ -713,6 +715,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.CreatedAt(childComplexity), true
+	case "ReturnCase.current":
+		if e.ComplexityRoot.ReturnCase.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Current(childComplexity), true
 	case "ReturnCase.deadlines":
 		if e.ComplexityRoot.ReturnCase.Deadlines == nil {
 			break
@@ -1498,6 +1506,8 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_refundDue(ctx, field)
 	case "negotiation":
 		return ec.fieldContext_ReturnCase_negotiation(ctx, field)
+	case "current":
+		return ec.fieldContext_ReturnCase_current(ctx, field)
 	case "returnShipment":
 		return ec.fieldContext_ReturnCase_returnShipment(ctx, field)
 	case "buyerNote":
@@ -3532,6 +3542,38 @@ func (ec *executionContext) fieldContext_ReturnCase_negotiation(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_NegotiationEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_current(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Case) graphql.Marshaler {
+			return ec.marshalOReturnCase2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCase(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6786,6 +6828,44 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 					}
 				}()
 				res = ec._ReturnCase_negotiation(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "current":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_current(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters"
@@ -245,13 +246,24 @@ func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.
 	if !ok {
 		return nil, returns.Errorf(returns.CodeNotFound, "Alibaba.com has no case %q", platformCaseID)
 	}
-	order, err := a.getOrder(ctx, tradeID)
-	if err != nil {
-		return nil, err
-	}
-	refunds, err := a.getRefunds(ctx, tradeID)
-	if err != nil {
-		return nil, err
+	// The three reads are independent: ask them at once, so a case costs
+	// one round trip to the platform, not three.
+	var (
+		wg        sync.WaitGroup
+		order     *alibabawire.Order
+		refunds   []alibabawire.Refund
+		logistics *alibabawire.Logistics
+		errs      [3]error
+	)
+	wg.Add(3)
+	go func() { defer wg.Done(); order, errs[0] = a.getOrder(ctx, tradeID) }()
+	go func() { defer wg.Done(); refunds, errs[1] = a.getRefunds(ctx, tradeID) }()
+	go func() { defer wg.Done(); logistics, errs[2] = a.getLogistics(ctx, tradeID) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	var rec *alibabawire.Refund
 	for i := range refunds {
@@ -262,10 +274,6 @@ func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.
 	}
 	if rec == nil {
 		return nil, returns.Errorf(returns.CodeNotFound, "Alibaba.com order %s has no refund %s", tradeID, refundID)
-	}
-	logistics, err := a.getLogistics(ctx, tradeID)
-	if err != nil {
-		return nil, err
 	}
 	c, warnings, err := normalize(normalizeInput{
 		Shop:      a.cfg.Shop,
