@@ -29,6 +29,10 @@ var DefaultPolicy = adapters.Policy{
 // DefaultLookback is how far back the first walk of the change list goes.
 const DefaultLookback = 30 * 24 * time.Hour
 
+// DefaultPushWindow is how far a push's timestamp may be from the receiver's
+// clock, either way, before it is refused as a possible replay.
+const DefaultPushWindow = 5 * time.Minute
+
 // maxRatePerSecond is the platform's per-app limit; one shop's policy may not exceed it.
 const maxRatePerSecond = 100
 
@@ -54,6 +58,13 @@ type Config struct {
 	// Lookback is how far back the first walk of the change list starts; 0
 	// means DefaultLookback.
 	Lookback time.Duration
+	// SellerID is the platform's id of the shop (sellerId in push messages).
+	// It is optional: only a receiver of push messages needs it, to route a
+	// message to the shop it names (see Adapter.SellerID).
+	SellerID string
+	// PushWindow is how far a push's timestamp may be from the clock, either
+	// way; 0 means DefaultPushWindow.
+	PushWindow time.Duration
 	// Now is the clock, used for request timestamps; nil means time.Now.
 	Now func() time.Time
 	// Logger receives warnings about values the adapter does not know; nil
@@ -111,6 +122,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Lookback < time.Minute {
 		errs = append(errs, fmt.Errorf("Lookback %v is shorter than a minute", c.Lookback))
+	}
+	if c.PushWindow == 0 {
+		c.PushWindow = DefaultPushWindow
+	}
+	if c.PushWindow < time.Second || c.PushWindow > time.Hour {
+		errs = append(errs, fmt.Errorf("PushWindow %v is outside 1s..1h", c.PushWindow))
 	}
 	if c.Now == nil {
 		c.Now = time.Now

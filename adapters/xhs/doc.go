@@ -10,6 +10,7 @@
 // Adapter.ListChanges): first a backfill by creation time over the look-back,
 // then incrementally by update time. Cases created before the look-back are
 // not backfilled: they appear only once they change again. The platform also
-// pushes messages (webhooks), which a receiver elsewhere turns into GetCase
-// calls; polling backs them up.
+// pushes messages (webhooks): Adapter.ReadPush verifies and reads them for a
+// receiver elsewhere, which turns them into GetCase calls (see push.go).
+// Polling backs them up, since the platform retries a failed push only once.
 package xhs

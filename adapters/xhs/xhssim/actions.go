@@ -113,6 +113,8 @@ func (s *Server) receiveAndShip(sh *shopState, req xhswire.ReceiveAndShipRequest
 		return nil, nil, errf(xhswire.ErrStatusNotAllowed, "售后单状态为%d，仅待商家收货状态可操作", c.info.Status)
 	}
 	s.shipExchange(c, req.ExpressCompanyCode, req.ExpressNo, s.nowMS())
+	// One call confirms the returned goods and ships the replacement.
+	c.pushTags = []string{xhswire.TagAfterSaleConfirmReceive, xhswire.TagAfterSaleExchangeShip}
 	return map[string]any{}, []string{c.info.ReturnsID}, nil
 }
 

@@ -17,12 +17,21 @@ func (s *Server) change(id string, fn func(c *simCase, now int64) error) error {
 		s.mu.Unlock()
 		return fmt.Errorf("xhssim: no case %s", id)
 	}
+	c.pushTags = nil
 	err := fn(c, s.nowMS())
+	var msgs []xhswire.PushMessage
+	if err == nil {
+		msgs = s.pushFor(c)
+	}
 	s.mu.Unlock()
-	if err == nil && s.onChange != nil {
+	if err != nil {
+		return err
+	}
+	s.push.send(msgs)
+	if s.onChange != nil {
 		s.onChange(id)
 	}
-	return err
+	return nil
 }
 
 // Open files a new request (status 1) for the shop and returns its returnsId.
@@ -54,7 +63,9 @@ func (s *Server) Open(shopID string, req OpenRequest) (string, error) {
 	}
 	c := s.newCase(sh, req.ReturnType, req, s.nowMS())
 	id := c.info.ReturnsID
+	msgs := s.pushFor(c)
 	s.mu.Unlock()
+	s.push.send(msgs)
 	if s.onChange != nil {
 		s.onChange(id)
 	}

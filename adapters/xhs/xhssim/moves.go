@@ -5,11 +5,13 @@ import (
 )
 
 // The moves of a case. Each is what the platform does when the merchant,
-// the buyer or the platform acts, at the time given; each sets updatedAt.
-// Callers hold the lock and have checked the preconditions.
+// the buyer or the platform acts, at the time given; each sets updatedAt and
+// the tags of the push messages the platform sends for it. Callers hold the
+// lock and have checked the preconditions.
 
 // agreeRefund agrees to a refund-only request and refunds at once.
 func (s *Server) agreeRefund(c *simCase, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleAuditPass, xhswire.TagAfterSaleRefundFinished}
 	c.info.Status = xhswire.StatusCompleted
 	c.info.RefundStatus = xhswire.RefundSucceeded
 	c.info.RefundAmountYuan = c.info.ExpectedRefundAmountYuan
@@ -22,6 +24,7 @@ func (s *Server) agreeRefund(c *simCase, at int64) {
 
 // agreeReturn agrees to a return or exchange, with the return address.
 func (s *Server) agreeReturn(c *simCase, a xhswire.AddressRecord, message string, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleAuditPass}
 	c.info.Status = xhswire.StatusAwaitingReturn
 	if c.info.ReturnType == xhswire.ReturnTypeReturn {
 		c.info.RefundStatus = xhswire.RefundApproved
@@ -38,6 +41,7 @@ func (s *Server) agreeReturn(c *simCase, a xhswire.AddressRecord, message string
 
 // reject refuses a request at review.
 func (s *Server) reject(c *simCase, reason, desc string, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleAuditReject}
 	c.info.Status = xhswire.StatusRejected
 	if c.info.ReturnType != xhswire.ReturnTypeExchange {
 		c.info.RefundStatus = xhswire.RefundNotApproved
@@ -51,6 +55,7 @@ func (s *Server) reject(c *simCase, reason, desc string, at int64) {
 // buyerShip records the buyer's parcel back; the merchant now has a week to
 // confirm receipt before the platform does.
 func (s *Server) buyerShip(c *simCase, carrierCode, trackingNo string, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleUpdate}
 	c.info.Status = xhswire.StatusAwaitingReceipt
 	c.logistics.AfterSale = &xhswire.Express{
 		ExpressNo: trackingNo, ExpressCompanyCode: carrierCode, ExpressCompanyName: carrierName(carrierCode),
@@ -69,11 +74,13 @@ func (s *Server) confirmReceipt(c *simCase, at int64) {
 	}
 	c.info.UpdatedAt = at
 	if c.info.ReturnType == xhswire.ReturnTypeExchange {
+		c.pushTags = []string{xhswire.TagAfterSaleConfirmReceive}
 		c.info.Status = xhswire.StatusExchangeAwaitShip
 		c.info.ExpireTime = at + 48*hour
 		s.record(c, at, roleSeller, "商家确认收货，等待商家发出换货商品")
 		return
 	}
+	c.pushTags = []string{xhswire.TagAfterSaleConfirmReceive, xhswire.TagAfterSaleRefundFinished}
 	c.info.Status = xhswire.StatusCompleted
 	c.info.RefundStatus = xhswire.RefundSucceeded
 	c.info.RefundAmountYuan = c.info.ExpectedRefundAmountYuan
@@ -85,6 +92,7 @@ func (s *Server) confirmReceipt(c *simCase, at int64) {
 
 // rejectReceipt refuses the returned goods.
 func (s *Server) rejectReceipt(c *simCase, reason, desc string, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleRejectReceive}
 	if c.logistics.AfterSale != nil && c.logistics.AfterSale.ExpressSignTime == 0 {
 		c.logistics.AfterSale.ExpressSignTime = at
 	}
@@ -100,6 +108,7 @@ func (s *Server) rejectReceipt(c *simCase, reason, desc string, at int64) {
 
 // extendReceipt gives the merchant three more days to confirm receipt.
 func (s *Server) extendReceipt(c *simCase, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleUpdate}
 	c.info.ExpireTime += 3 * day
 	c.extended = true
 	c.info.UpdatedAt = at
@@ -108,6 +117,7 @@ func (s *Server) extendReceipt(c *simCase, at int64) {
 
 // shipExchange records the replacement parcel of an exchange.
 func (s *Server) shipExchange(c *simCase, carrierCode, trackingNo string, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleExchangeShip}
 	if c.logistics.AfterSale != nil && c.logistics.AfterSale.ExpressSignTime == 0 {
 		c.logistics.AfterSale.ExpressSignTime = at
 	}
@@ -123,6 +133,7 @@ func (s *Server) shipExchange(c *simCase, carrierCode, trackingNo string, at int
 
 // buyerConfirmExchange completes an exchange.
 func (s *Server) buyerConfirmExchange(c *simCase, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleUpdate}
 	c.info.Status = xhswire.StatusCompleted
 	c.info.UpdatedAt = at
 	s.record(c, at, roleBuyer, "买家确认收到换货商品，售后完成")
@@ -130,6 +141,7 @@ func (s *Server) buyerConfirmExchange(c *simCase, at int64) {
 
 // cancel withdraws the request on the buyer's behalf.
 func (s *Server) cancel(c *simCase, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleClosed}
 	c.info.Status = xhswire.StatusCancelled
 	if c.info.ReturnType != xhswire.ReturnTypeExchange {
 		c.info.RefundStatus = xhswire.RefundCancelled
@@ -142,6 +154,7 @@ func (s *Server) cancel(c *simCase, at int64) {
 // closeCase closes a case that ran out of time (the buyer never sent the
 // goods back, or never answered).
 func (s *Server) closeCase(c *simCase, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleClosed}
 	c.info.Status = xhswire.StatusClosed
 	if c.info.ReturnType != xhswire.ReturnTypeExchange {
 		c.info.RefundStatus = xhswire.RefundAutoClosed
@@ -153,6 +166,7 @@ func (s *Server) closeCase(c *simCase, at int64) {
 
 // escalate puts the platform in charge.
 func (s *Server) escalate(c *simCase, at int64) {
+	c.pushTags = []string{xhswire.TagAfterSaleTransfer}
 	c.info.Status = xhswire.StatusPlatformIntervening
 	c.info.ExpireTime = xhswire.NoExpireTime
 	c.info.UpdatedAt = at

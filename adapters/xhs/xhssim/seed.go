@@ -293,6 +293,7 @@ func (s *Server) seedCase(sh *shopState, cb combo) {
 	for i, st := range steps {
 		st(c, times[i+1])
 	}
+	c.pushTags = nil // a seeded history is not pushed
 	// Some refunds are still on their way.
 	if cb.status == xhswire.StatusCompleted && cb.returnType != xhswire.ReturnTypeExchange && s.rng.IntN(7) == 0 {
 		c.info.RefundStatus = []int{xhswire.RefundInProgress, xhswire.RefundTriggered}[s.rng.IntN(2)]
@@ -509,6 +510,7 @@ func (s *Server) newCase(sh *shopState, returnType int, req OpenRequest, at int6
 		attrs = append(attrs, attr("申请说明", desc))
 	}
 	s.record(c, at, roleBuyer, "买家发起"+typeNames[returnType]+"申请", attrs...)
+	c.pushTags = []string{xhswire.TagAfterSaleCreate}
 	s.cases[c.info.ReturnsID] = c
 	s.ids = append(s.ids, c.info.ReturnsID)
 	return c

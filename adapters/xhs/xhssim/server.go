@@ -2,11 +2,13 @@
 // an HTTP server that speaks the same wire format as the real gateway (one
 // signed POST per method, the platform's envelope, its limits and status
 // rules), seeded deterministically with realistic cases, with buyer-side
-// controls and fault injection for tests and the sandbox.
+// controls and fault injection for tests and the sandbox. Like the platform,
+// it pushes a signed message to a configured URL after every change to a
+// case (see push.go).
 //
 // It is an independent oracle of the wire format: it shares only the wire
-// types of package xhswire with the adapter, and verifies signatures with
-// its own code.
+// types of package xhswire with the adapter, and signs and verifies with its
+// own code.
 package xhssim
 
 import (
@@ -35,6 +37,9 @@ type Shop struct {
 	AccessToken string         // the merchant's authorization of the app
 	ShopID      string         // the gateway's name for the shop
 	Market      returns.Market // domestic or cross-border
+	// SellerID is the platform's id of the shop, sent in push messages; empty
+	// means one derived from ShopID (see Server.Shop).
+	SellerID string
 }
 
 // Options configure a Server.
@@ -54,14 +59,23 @@ type Options struct {
 	// OnChange, if set, is called after every change to a case (by an API
 	// call, a buyer control or a test hook), outside the server's lock.
 	OnChange func(returnsID string)
+	// PushURL is where push messages go, as the app's push URL configured on
+	// the platform; empty means no pushes. After every change to a case the
+	// server POSTs one push for it, asynchronously (see push.go).
+	PushURL string
+	// PushRetryDelay is how long a failed push waits for its one retry; 0
+	// means DefaultPushRetryDelay, as on the platform.
+	PushRetryDelay time.Duration
 }
 
 // DefaultShops returns the shops of a server configured without any: one
 // domestic, one cross-border (bonded warehouse).
 func DefaultShops() []Shop {
 	return []Shop{
-		{AccessToken: "sandbox-token-domestic", ShopID: "xhs-domestic", Market: returns.MarketDomestic},
-		{AccessToken: "sandbox-token-crossborder", ShopID: "xhs-crossborder", Market: returns.MarketCrossBorderBonded},
+		{AccessToken: "sandbox-token-domestic", ShopID: "xhs-domestic", Market: returns.MarketDomestic,
+			SellerID: "5f8e2c1a9b3d4e0001a7c001"},
+		{AccessToken: "sandbox-token-crossborder", ShopID: "xhs-crossborder", Market: returns.MarketCrossBorderBonded,
+			SellerID: "5f8e2c1a9b3d4e0001a7c002"},
 	}
 }
 
@@ -105,6 +119,8 @@ type Server struct {
 	srv     *http.Server
 	closing chan struct{}
 	close   sync.Once
+
+	push pusher
 }
 
 type shopState struct {
@@ -118,6 +134,9 @@ type simCase struct {
 	logistics xhswire.LogisticsInfo
 	records   []xhswire.NegotiateRecord
 	extended  bool // the merchant already extended the receipt deadline once
+	// pushTags are the push tags of the case's last move, taken (and
+	// cleared) by pushFor; nil means msg_after_sale_update.
+	pushTags []string
 }
 
 // New returns a server seeded from opts.Seed.
@@ -144,7 +163,11 @@ func New(opts Options) *Server {
 		faults:   map[string][]FaultKind{},
 		closing:  make(chan struct{}),
 	}
+	s.push.init(opts.PushURL, opts.PushRetryDelay, opts.AppID, opts.AppSecret, opts.Now)
 	for i, sh := range opts.Shops {
+		if sh.SellerID == "" {
+			sh.SellerID = derivedSellerID(sh.ShopID)
+		}
 		st := &shopState{Shop: sh, addresses: addressBook(i, s.nowMS())}
 		s.shops[sh.AccessToken] = st
 		s.shopByID[sh.ShopID] = st
@@ -177,9 +200,14 @@ func (s *Server) Start() (string, error) {
 	return "http://" + ln.Addr().String() + xhswire.GatewayPath, nil
 }
 
-// Close stops the server started by Start and ends any delayed response.
+// Close stops the server started by Start, ends any delayed response, and
+// stops pushing: a push in flight is abandoned, a pending retry dropped, and
+// no push goroutine outlives Close.
 func (s *Server) Close() error {
-	s.close.Do(func() { close(s.closing) })
+	s.close.Do(func() {
+		close(s.closing)
+		s.push.close()
+	})
 	s.mu.Lock()
 	srv := s.srv
 	s.mu.Unlock()
@@ -357,8 +385,11 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, false, nil, aerr)
 		return
 	}
-	data, changed, aerr := s.dispatch(sh, sys.Method, body)
+	data, changed, pushes, aerr := s.dispatch(sh, sys.Method, body)
 	writeEnvelope(w, newEnvelopeMethods[sys.Method], data, aerr)
+	for _, p := range pushes {
+		s.push.send(p)
+	}
 	if s.onChange != nil {
 		for _, id := range changed {
 			s.onChange(id)
@@ -460,19 +491,24 @@ func writeEnvelope(w http.ResponseWriter, newLayer bool, data any, aerr *apiErro
 
 // dispatch runs a method for the shop under the server's lock and returns
 // its data, encoded before the lock is released (it shares the case's
-// parcels and slices), and the cases it changed.
-func (s *Server) dispatch(sh *shopState, method string, body []byte) (json.RawMessage, []string, *apiError) {
+// parcels and slices), the cases it changed and their push messages, built
+// under the lock too so that they describe this change and no later one.
+func (s *Server) dispatch(sh *shopState, method string, body []byte) (json.RawMessage, []string, [][]xhswire.PushMessage, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, changed, aerr := s.run(sh, method, body)
 	if aerr != nil {
-		return nil, nil, aerr
+		return nil, nil, nil, aerr
+	}
+	var pushes [][]xhswire.PushMessage
+	for _, id := range changed {
+		pushes = append(pushes, s.pushFor(s.cases[id]))
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return nil, nil, errf(xhswire.ErrSystem, "%v", err)
+		return nil, nil, nil, errf(xhswire.ErrSystem, "%v", err)
 	}
-	return raw, changed, nil
+	return raw, changed, pushes, nil
 }
 
 // run runs a method; the caller holds the lock.
