@@ -386,35 +386,3 @@ func TestRecordWhoseOrderMovesPastTheWalkEndIsListed(t *testing.T) {
 		}
 	}
 }
-
-// A walk whose every step takes time (a rate limit, slow ingestion) must still
-// catch up: the end it walks towards recedes with now, and a walk that only
-// handed over to its tail once it stood past the end chased it for ever.
-func TestWalkWithSlowStepsCatchesUp(t *testing.T) {
-	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, alibabasim.Options{Seed: 5, Cases: 30})
-	seen := map[string]bool{}
-	cursor := ""
-	for step := 0; ; step++ {
-		if step > 200 {
-			t.Fatalf("not caught up after %d steps of 40 ms each", step)
-		}
-		b, err := a.ListChanges(context.Background(), cursor, clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range b.Refs {
-			seen[r.PlatformCaseID] = true
-		}
-		cursor = b.Cursor
-		if b.CaughtUp {
-			break
-		}
-		clock.Advance(40 * time.Millisecond)
-	}
-	for _, id := range sim.CaseIDs() {
-		if !seen[id] {
-			t.Errorf("case %s never listed", id)
-		}
-	}
-}
