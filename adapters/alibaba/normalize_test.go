@@ -1,17 +1,15 @@
 package alibaba
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabawire"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -30,108 +28,68 @@ type goldenOut struct {
 // first line of the comment names the refund record ("refund: <id>").
 // go test -run TestNormalizeGolden -update rewrites want.json.
 func TestNormalizeGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/normalize/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sections := map[string][]byte{}
-			for _, f := range ar.Files {
-				sections[f.Name] = f.Data
-			}
-			refundID := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(string(ar.Comment), "\n", 2)[0], "refund:"))
+	adapterstest.Golden(t, "testdata/normalize/*.txtar", *update, func(t *testing.T, ar *txtar.Archive) any {
+		refundID := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(string(ar.Comment), "\n", 2)[0], "refund:"))
 
-			var order alibabawire.OrderGetResponse
-			if err := decodeResponse(alibabawire.MethodOrderGet, 200, sections["order.json"], &order); err != nil {
-				t.Fatalf("order.json: %v", err)
+		var order alibabawire.OrderGetResponse
+		if err := decodeResponse(alibabawire.MethodOrderGet, 200, adapterstest.Section(ar, "order.json"), &order); err != nil {
+			t.Fatalf("order.json: %v", err)
+		}
+		var fund alibabawire.FundGetResponse
+		if err := decodeResponse(alibabawire.MethodFundGet, 200, adapterstest.Section(ar, "fund.json"), &fund); err != nil {
+			t.Fatalf("fund.json: %v", err)
+		}
+		var logistics *alibabawire.Logistics
+		if b := adapterstest.Section(ar, "logistics.json"); b != nil {
+			var l alibabawire.LogisticsGetResponse
+			if err := decodeResponse(alibabawire.MethodLogisticsGet, 200, b, &l); err != nil {
+				t.Fatalf("logistics.json: %v", err)
 			}
-			var fund alibabawire.FundGetResponse
-			if err := decodeResponse(alibabawire.MethodFundGet, 200, sections["fund.json"], &fund); err != nil {
-				t.Fatalf("fund.json: %v", err)
+			logistics = &l.Value
+		}
+		var cfg struct {
+			Catalog map[string]returns.Category `json:"catalog"`
+			Freight FreightRule                 `json:"freight"`
+			Market  returns.Market              `json:"market"`
+		}
+		if b := adapterstest.Section(ar, "config.json"); b != nil {
+			if err := json.Unmarshal(b, &cfg); err != nil {
+				t.Fatalf("config.json: %v", err)
 			}
-			var logistics *alibabawire.Logistics
-			if b, ok := sections["logistics.json"]; ok {
-				var l alibabawire.LogisticsGetResponse
-				if err := decodeResponse(alibabawire.MethodLogisticsGet, 200, b, &l); err != nil {
-					t.Fatalf("logistics.json: %v", err)
-				}
-				logistics = &l.Value
+		}
+		if cfg.Freight == "" {
+			cfg.Freight = FreightCNReading
+		}
+		if cfg.Market == "" {
+			cfg.Market = returns.MarketCrossBorderDirect
+		}
+		var rec *alibabawire.Refund
+		for i, r := range fund.Value.RefundList.Items {
+			if r.RefundID.String() == refundID {
+				rec = &fund.Value.RefundList.Items[i]
 			}
-			var cfg struct {
-				Catalog map[string]returns.Category `json:"catalog"`
-				Freight FreightRule                 `json:"freight"`
-				Market  returns.Market              `json:"market"`
-			}
-			if b, ok := sections["config.json"]; ok {
-				if err := json.Unmarshal(b, &cfg); err != nil {
-					t.Fatalf("config.json: %v", err)
-				}
-			}
-			if cfg.Freight == "" {
-				cfg.Freight = FreightCNReading
-			}
-			if cfg.Market == "" {
-				cfg.Market = returns.MarketCrossBorderDirect
-			}
-			var rec *alibabawire.Refund
-			for i, r := range fund.Value.RefundList.Items {
-				if r.RefundID.String() == refundID {
-					rec = &fund.Value.RefundList.Items[i]
-				}
-			}
-			if rec == nil {
-				t.Fatalf("fund.json has no refund %q", refundID)
-			}
-			var catalog func(string) returns.Category
-			if cfg.Catalog != nil {
-				catalog = func(id string) returns.Category { return cfg.Catalog[id] }
-			}
-			c, warnings, err := normalize(normalizeInput{
-				Shop:      returns.Shop{ID: "alibaba-golden", Platform: returns.Alibaba, Market: cfg.Market},
-				Order:     &order.Value,
-				Refund:    rec,
-				Logistics: logistics,
-				Catalog:   catalog,
-				Freight:   cfg.Freight,
-			})
-			if err != nil {
-				t.Fatalf("normalize: %v", err)
-			}
-			checkInvariants(t, c)
-			got, err := json.MarshalIndent(goldenOut{Case: c, Warnings: warnings}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			if *update {
-				replaced := false
-				for i := range ar.Files {
-					if ar.Files[i].Name == "want.json" {
-						ar.Files[i].Data, replaced = got, true
-					}
-				}
-				if !replaced {
-					ar.Files = append(ar.Files, txtar.File{Name: "want.json", Data: got})
-				}
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, ok := sections["want.json"]
-			if !ok {
-				t.Fatal("no want.json: run with -update and review it")
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("normalized case differs from want.json\ngot:\n%s", got)
-			}
+		}
+		if rec == nil {
+			t.Fatalf("fund.json has no refund %q", refundID)
+		}
+		var catalog func(string) returns.Category
+		if cfg.Catalog != nil {
+			catalog = func(id string) returns.Category { return cfg.Catalog[id] }
+		}
+		c, warnings, err := normalize(normalizeInput{
+			Shop:      returns.Shop{ID: "alibaba-golden", Platform: returns.Alibaba, Market: cfg.Market},
+			Order:     &order.Value,
+			Refund:    rec,
+			Logistics: logistics,
+			Catalog:   catalog,
+			Freight:   cfg.Freight,
 		})
-	}
+		if err != nil {
+			t.Fatalf("normalize: %v", err)
+		}
+		checkInvariants(t, c)
+		return goldenOut{Case: c, Warnings: warnings}
+	})
 }
 
 // checkInvariants holds for every normalized case, whatever the input.

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -39,70 +37,30 @@ type golden struct {
 // testdata/normalize/*.txtar and compares it with the file's want.json;
 // -update rewrites want.json.
 func TestNormalizeGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/normalize/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, wantIdx := section(ar, "getAfterSaleInfo.json"), sectionIndex(ar, "want.json")
-			if in == nil || wantIdx < 0 {
-				t.Fatal("a golden file needs getAfterSaleInfo.json and want.json sections")
-			}
-			if err := decodeEnvelope(200, nil, in); err != nil {
-				t.Fatalf("the raw answer is not a successful envelope: %v", err)
-			}
-			var env xhswire.Envelope
-			if err := json.Unmarshal(in, &env); err != nil {
-				t.Fatal(err)
-			}
-			var data xhswire.GetAfterSaleInfoData
-			dec := json.NewDecoder(bytes.NewReader(env.Data))
-			dec.UseNumber()
-			if err := dec.Decode(&data); err != nil {
-				t.Fatal(err)
-			}
-			c, warnings, err := normalize(&data, goldenShop, func(sku string) returns.Category { return goldenCatalog[sku] })
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.MarshalIndent(golden{Case: c, Warnings: warnings}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			if *update {
-				ar.Files[wantIdx].Data = got
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := ar.Files[wantIdx].Data; !bytes.Equal(got, want) {
-				t.Errorf("normalized case differs from %s (run with -update to accept)\ngot:\n%s\nwant:\n%s", file, got, want)
-			}
-		})
-	}
-}
-
-func sectionIndex(ar *txtar.Archive, name string) int {
-	for i, f := range ar.Files {
-		if f.Name == name {
-			return i
+	adapterstest.Golden(t, "testdata/normalize/*.txtar", *update, func(t *testing.T, ar *txtar.Archive) any {
+		in := adapterstest.Section(ar, "getAfterSaleInfo.json")
+		if in == nil {
+			t.Fatal("a golden file needs a getAfterSaleInfo.json section")
 		}
-	}
-	return -1
-}
-
-func section(ar *txtar.Archive, name string) []byte {
-	if i := sectionIndex(ar, name); i >= 0 {
-		return ar.Files[i].Data
-	}
-	return nil
+		if err := decodeEnvelope(200, nil, in); err != nil {
+			t.Fatalf("the raw answer is not a successful envelope: %v", err)
+		}
+		var env xhswire.Envelope
+		if err := json.Unmarshal(in, &env); err != nil {
+			t.Fatal(err)
+		}
+		var data xhswire.GetAfterSaleInfoData
+		dec := json.NewDecoder(bytes.NewReader(env.Data))
+		dec.UseNumber()
+		if err := dec.Decode(&data); err != nil {
+			t.Fatal(err)
+		}
+		c, warnings, err := normalize(&data, goldenShop, func(sku string) returns.Category { return goldenCatalog[sku] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return golden{Case: c, Warnings: warnings}
+	})
 }
 
 func TestMapReason(t *testing.T) {
