@@ -71,6 +71,9 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			Shop:        returns.Shop{ID: s.ShopID, Platform: returns.XHS, Name: shopName(s), Market: s.Market},
 			Catalog:     func(sku string) returns.Category { return catalog[sku] },
 			Policy:      policy,
+			SellerID:    s.SellerID,
+			// The simulator indexes an update at once; the platform needs up to a minute.
+			UpdateLag: -1,
 			Now:         o.Now,
 			Logger:      o.Log,
 		})

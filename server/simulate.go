@@ -181,3 +181,14 @@ func (b alibabaBuyer) cancel(id string) error            { return b.s.Cancel(id)
 func (b alibabaBuyer) escalate(id string) error          { return b.s.Escalate(id) }
 func (b alibabaBuyer) has(id string) bool                { return slices.Contains(b.s.CaseIDs(), id) }
 func (b alibabaBuyer) delivery() string                  { return "POLL" }
+
+// routes adds the sandbox's own routes: POST /sandbox/simulate.
+func (sb *Sandbox) routes(mux *http.ServeMux) {
+	mux.Handle("/sandbox/simulate", sb.simulateHandler())
+}
+
+// listening tells the simulators where the gateway listens, so the XHS
+// simulator pushes to its webhook as the platform pushes to an app's URL.
+func (sb *Sandbox) listening(gatewayURL string) {
+	sb.XHS.SetPushURL(gatewayURL + "/webhooks/xhs")
+}

@@ -13,9 +13,9 @@ import (
 
 // The shape of the walk over afterSale.listAfterSaleInfos.
 const (
-	// updateLag keeps the incremental walk this far behind now: the platform
+	// DefaultUpdateLag keeps the incremental walk this far behind now: the platform
 	// indexes updates late, and a window read too early would miss them.
-	updateLag = time.Minute
+	DefaultUpdateLag = time.Minute
 	// backfillWindow and updateWindow are the platform's longest windows for
 	// creation time (24 h) and update time (30 min).
 	backfillWindow = 24 * time.Hour
@@ -105,7 +105,7 @@ func (a *Adapter) ListChanges(ctx context.Context, cur string, now time.Time) (r
 		}
 	}
 
-	limit := now.Add(-updateLag).UnixMilli()
+	limit := now.Add(-a.cfg.UpdateLag).UnixMilli()
 	if limit-c.From < minWindowMS {
 		return returns.ChangeBatch{Cursor: c.encode(), CaughtUp: true}, nil
 	}

@@ -65,6 +65,10 @@ type Config struct {
 	// PushWindow is how far a push's timestamp may be from the clock, either
 	// way; 0 means DefaultPushWindow.
 	PushWindow time.Duration
+	// UpdateLag keeps the incremental walk this far behind now, for updates
+	// the platform has not indexed yet; 0 means DefaultUpdateLag, a negative
+	// value none (a simulator indexes at once).
+	UpdateLag time.Duration
 	// Now is the clock, used for request timestamps; nil means time.Now.
 	Now func() time.Time
 	// Logger receives warnings about values the adapter does not know; nil
@@ -128,6 +132,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PushWindow < time.Second || c.PushWindow > time.Hour {
 		errs = append(errs, fmt.Errorf("PushWindow %v is outside 1s..1h", c.PushWindow))
+	}
+	switch {
+	case c.UpdateLag == 0:
+		c.UpdateLag = DefaultUpdateLag
+	case c.UpdateLag < 0:
+		c.UpdateLag = 0
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -66,16 +66,31 @@ func (p *pusher) init(pushURL string, retryDelay time.Duration, appKey, secret s
 	p.retryDelay = retryDelay
 	p.idle = sync.NewCond(&p.mu)
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	if pushURL != "" {
-		p.transport = http.DefaultTransport.(*http.Transport).Clone()
-		p.client = &http.Client{Transport: p.transport, Timeout: pushTimeout}
-	}
+	// The client exists even without a URL, so SetPushURL can add one later.
+	p.transport = http.DefaultTransport.(*http.Transport).Clone()
+	p.client = &http.Client{Transport: p.transport, Timeout: pushTimeout}
+}
+
+// target is the push URL now.
+func (p *pusher) target() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.url
+}
+
+// SetPushURL sets (or, with "", clears) where push messages go, as changing
+// the app's push URL on the open platform would. A gateway that learns its
+// own address only once it listens sets it then.
+func (s *Server) SetPushURL(u string) {
+	s.push.mu.Lock()
+	s.push.url = u
+	s.push.mu.Unlock()
 }
 
 // send starts delivering one push; it does nothing without messages, without
 // a push URL, or after close.
 func (p *pusher) send(msgs []xhswire.PushMessage) {
-	if len(msgs) == 0 || p.url == "" {
+	if len(msgs) == 0 || p.target() == "" {
 		return
 	}
 	body, err := json.Marshal(msgs)
@@ -136,11 +151,12 @@ func (p *pusher) attempt(body []byte) bool {
 
 // post sends the push signed at the clock's present and reads the answer.
 func (p *pusher) post(body []byte) error {
-	u, err := url.Parse(p.url)
+	target := p.target()
+	u, err := url.Parse(target)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(p.ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(p.ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
