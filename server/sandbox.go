@@ -30,8 +30,8 @@ type Sandbox struct {
 type SandboxOptions struct {
 	Seed  int64
 	Cases int // per simulator; 0: each simulator's default
-	Now  func() time.Time
-	Log  *slog.Logger
+	Now   func() time.Time
+	Log   *slog.Logger
 }
 
 // The sandbox app's credentials. They only ever meet the in-process simulators.
@@ -74,8 +74,8 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			SellerID:    s.SellerID,
 			// The simulator indexes an update at once; the platform needs up to a minute.
 			UpdateLag: -1,
-			Now:         o.Now,
-			Logger:      o.Log,
+			Now:       o.Now,
+			Logger:    o.Log,
 		})
 		if err != nil {
 			sb.Close()

@@ -66,4 +66,3 @@ func TestNormalizeGolden(t *testing.T) {
 			Negotiation: aliexpress.NegotiationOf(resp.ResultObject)}
 	})
 }
-
