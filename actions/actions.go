@@ -67,7 +67,7 @@ type Available struct {
 type Service struct {
 	store     store.Store
 	platforms *adapters.Registry
-	publish   func(returns.Event)
+	publish   func(returns.Event, *returns.Case)
 	now       func() time.Time
 	log       *slog.Logger
 	// PlatformTimeout bounds a platform write; it is not tied to the caller's
@@ -82,8 +82,9 @@ type Service struct {
 type Options struct {
 	Store     store.Store
 	Platforms *adapters.Registry
-	// Publish is told of every event the service writes (the change feed's bus).
-	Publish func(returns.Event)
+	// Publish is told of every event the service writes, with the case as
+	// stored (the change feed's bus: Bus.Publish).
+	Publish func(returns.Event, *returns.Case)
 	Now     func() time.Time
 	Log     *slog.Logger
 	// PlatformTimeout bounds one platform write and its read-back (default 20 s).
@@ -108,7 +109,7 @@ func New(o Options) *Service {
 		s.log = slog.Default()
 	}
 	if s.publish == nil {
-		s.publish = func(returns.Event) {}
+		s.publish = func(returns.Event, *returns.Case) {}
 	}
 	if s.platformTimeout <= 0 {
 		s.platformTimeout = 20 * time.Second
@@ -372,7 +373,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 				if r, uerr := s.store.UpsertCase(pctx, req.Org, fresh, store.Change{Source: returns.SourcePoll}); uerr == nil {
 					c = r.Case
 					if r.Event != nil {
-						s.publish(*r.Event)
+						s.publish(*r.Event, r.Case)
 					}
 				}
 			}
@@ -399,7 +400,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		return &Outcome{Case: next}, true, nil
 	}
 	if r.Event != nil {
-		s.publish(*r.Event)
+		s.publish(*r.Event, r.Case)
 	}
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
@@ -490,7 +491,7 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
 		Action:     via.Action,
 		RecordedAt: s.now().UTC(),
-		Note:       stepNote(req.Platform),
+		Note:       stepNote(s.withDefaultRefund(c, via.Action, req.Platform)),
 		URL:        via.URL,
 	})
 	detail := eventDetail(req, via.Action, acked)
@@ -500,9 +501,22 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 		return nil, false, err
 	}
 	if r.Event != nil {
-		s.publish(*r.Event)
+		s.publish(*r.Event, r.Case)
 	}
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
+}
+
+// withDefaultRefund fills in, for a refund the seller asks to be done in the
+// seller centre without naming an amount, the amount the rules call for, so
+// the recorded step says how much to refund there.
+func (s *Service) withDefaultRefund(c *returns.Case, a returns.Action, r returns.ActionRequest) returns.ActionRequest {
+	if a != returns.ActionRefund || r.Amount != nil {
+		return r
+	}
+	if m, _, err := returns.DefaultRefund(c, s.Policy(c), returns.RefundBasis{Tariff: c.Tariff}); err == nil {
+		r.Amount = &m
+	}
+	return r
 }
 
 func stepNote(r returns.ActionRequest) string {

@@ -125,7 +125,7 @@ func newEnv(t *testing.T, p returns.Platform, status returns.Status) *env {
 	e.svc = New(Options{
 		Store: st, Platforms: adapters.NewRegistry(p), Now: now, Log: slog.New(slog.DiscardHandler),
 		PlatformTimeout: 10 * time.Second,
-		Publish: func(ev returns.Event) {
+		Publish: func(ev returns.Event, _ *returns.Case) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.published = append(e.published, ev)
@@ -364,7 +364,8 @@ func TestDo(t *testing.T) {
 						t.Fatalf("%s case has %d pending steps, want 1", name, len(c.PendingSteps))
 					}
 					st := c.PendingSteps[0]
-					if st.Action != returns.ActionRefund || !st.RecordedAt.Equal(base) || st.Note != "the seller's note" ||
+					// The amount is the rules' default refund (the seller named none).
+					if st.Action != returns.ActionRefund || !st.RecordedAt.Equal(base) || st.Note != "129.90 CNY: the seller's note" ||
 						st.URL != "https://seller.example.com/aftersale/RC-1001?step=returnRefund" {
 						t.Errorf("%s pending step %+v", name, st)
 					}

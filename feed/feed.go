@@ -18,9 +18,11 @@ import (
 // that result. Push receivers and pollers share it, so a change seen by both
 // produces one event: the second write finds nothing changed.
 type Ingester struct {
-	Store   store.Store
-	Org     returns.OrgID
-	Publish func(returns.Event)
+	Store store.Store
+	Org   returns.OrgID
+	// Publish is told of every event written, with the case as stored (the
+	// change feed's bus: Bus.Publish).
+	Publish func(returns.Event, *returns.Case)
 	Log     *slog.Logger
 
 	locks [64]sync.Mutex
@@ -69,7 +71,7 @@ func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventS
 		return nil, err
 	}
 	if r.Event != nil && in.Publish != nil {
-		in.Publish(*r.Event)
+		in.Publish(*r.Event, r.Case)
 	}
 	return r.Event, nil
 }

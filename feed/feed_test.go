@@ -63,7 +63,7 @@ func (r *rig) open(t *testing.T) {
 }
 
 func (r *rig) poller() *Poller {
-	in := &Ingester{Store: r.st, Org: org, Log: quiet, Publish: func(e returns.Event) { r.events = append(r.events, e) }}
+	in := &Ingester{Store: r.st, Org: org, Log: quiet, Publish: func(e returns.Event, _ *returns.Case) { r.events = append(r.events, e) }}
 	return &Poller{Platform: r.a, Ingester: in, Now: r.clock.Now, Log: quiet}
 }
 

@@ -21,6 +21,10 @@ type Deps struct {
 	Actions   *actions.Service
 	// Pollers report each connection's health (Query.platforms).
 	Pollers []*feed.Poller
+	// Bus streams stored changes (Subscription.returnCaseChanged); nil: none.
+	Bus feed.Subscriber
+	// Deadlines raises deadline alerts (Subscription.returnDeadlineApproaching); nil: none.
+	Deadlines *feed.DeadlineTimer
 	// LiveTTL is how long live platform data (negotiation history) is cached;
 	// default 30 s.
 	LiveTTL time.Duration

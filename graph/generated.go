@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/graph/model"
 	"github.com/returnsgw/returnsgw/graph/scalar"
 	"github.com/returnsgw/returnsgw/returns"
@@ -37,6 +38,9 @@ type ResolverRoot interface {
 	PendingStep() PendingStepResolver
 	Query() QueryResolver
 	ReturnCase() ReturnCaseResolver
+	ReturnCaseEvent() ReturnCaseEventResolver
+	ReturnDeadlineAlert() ReturnDeadlineAlertResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -181,10 +185,29 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReturnCaseEvent struct {
+		AcknowledgedRules func(childComplexity int) int
+		Action            func(childComplexity int) int
+		Case              func(childComplexity int) int
+		ID                func(childComplexity int) int
+		OccurredAt        func(childComplexity int) int
+		PreviousStatus    func(childComplexity int) int
+		Source            func(childComplexity int) int
+		Status            func(childComplexity int) int
+	}
+
 	ReturnCasePayload struct {
 		Replayed   func(childComplexity int) int
 		ReturnCase func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	ReturnDeadlineAlert struct {
+		Case   func(childComplexity int) int
+		DueAt  func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Source func(childComplexity int) int
 	}
 
 	ReturnEligibility struct {
@@ -244,6 +267,11 @@ type ComplexityRoot struct {
 		Name   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ReturnCaseChanged         func(childComplexity int, filter *model.ReturnCaseFilter, after *string) int
+		ReturnDeadlineApproaching func(childComplexity int, within int, filter *model.ReturnCaseFilter) int
+	}
+
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -286,6 +314,19 @@ type ReturnCaseResolver interface {
 
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
+}
+type ReturnCaseEventResolver interface {
+	ID(ctx context.Context, obj *feed.Change) (string, error)
+
+	Action(ctx context.Context, obj *feed.Change) (*string, error)
+	AcknowledgedRules(ctx context.Context, obj *feed.Change) ([]string, error)
+}
+type ReturnDeadlineAlertResolver interface {
+	ID(ctx context.Context, obj *feed.Alert) (string, error)
+}
+type SubscriptionResolver interface {
+	ReturnCaseChanged(ctx context.Context, filter *model.ReturnCaseFilter, after *string) (<-chan *feed.Change, error)
+	ReturnDeadlineApproaching(ctx context.Context, within int, filter *model.ReturnCaseFilter) (<-chan *feed.Alert, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -934,6 +975,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReturnCaseEdge.Node(childComplexity), true
 
+	case "ReturnCaseEvent.acknowledgedRules":
+		if e.ComplexityRoot.ReturnCaseEvent.AcknowledgedRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.AcknowledgedRules(childComplexity), true
+	case "ReturnCaseEvent.action":
+		if e.ComplexityRoot.ReturnCaseEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.Action(childComplexity), true
+	case "ReturnCaseEvent.returnCase":
+		if e.ComplexityRoot.ReturnCaseEvent.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.Case(childComplexity), true
+	case "ReturnCaseEvent.id":
+		if e.ComplexityRoot.ReturnCaseEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.ID(childComplexity), true
+	case "ReturnCaseEvent.occurredAt":
+		if e.ComplexityRoot.ReturnCaseEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.OccurredAt(childComplexity), true
+	case "ReturnCaseEvent.previousStatus":
+		if e.ComplexityRoot.ReturnCaseEvent.PreviousStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.PreviousStatus(childComplexity), true
+	case "ReturnCaseEvent.source":
+		if e.ComplexityRoot.ReturnCaseEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.Source(childComplexity), true
+	case "ReturnCaseEvent.status":
+		if e.ComplexityRoot.ReturnCaseEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEvent.Status(childComplexity), true
+
 	case "ReturnCasePayload.replayed":
 		if e.ComplexityRoot.ReturnCasePayload.Replayed == nil {
 			break
@@ -952,6 +1042,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCasePayload.UserErrors(childComplexity), true
+
+	case "ReturnDeadlineAlert.returnCase":
+		if e.ComplexityRoot.ReturnDeadlineAlert.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnDeadlineAlert.Case(childComplexity), true
+	case "ReturnDeadlineAlert.dueAt":
+		if e.ComplexityRoot.ReturnDeadlineAlert.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnDeadlineAlert.DueAt(childComplexity), true
+	case "ReturnDeadlineAlert.id":
+		if e.ComplexityRoot.ReturnDeadlineAlert.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnDeadlineAlert.ID(childComplexity), true
+	case "ReturnDeadlineAlert.deadline":
+		if e.ComplexityRoot.ReturnDeadlineAlert.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnDeadlineAlert.Kind(childComplexity), true
+	case "ReturnDeadlineAlert.source":
+		if e.ComplexityRoot.ReturnDeadlineAlert.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnDeadlineAlert.Source(childComplexity), true
 
 	case "ReturnEligibility.needsSellerAgreement":
 		if e.ComplexityRoot.ReturnEligibility.NeedsSellerAgreement == nil {
@@ -1176,6 +1297,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShopConnection.Name(childComplexity), true
 
+	case "Subscription.returnCaseChanged":
+		if e.ComplexityRoot.Subscription.ReturnCaseChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_returnCaseChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReturnCaseChanged(childComplexity, args["filter"].(*model.ReturnCaseFilter), args["after"].(*string)), true
+	case "Subscription.returnDeadlineApproaching":
+		if e.ComplexityRoot.Subscription.ReturnDeadlineApproaching == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_returnDeadlineApproaching_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReturnDeadlineApproaching(childComplexity, args["within"].(int), args["filter"].(*model.ReturnCaseFilter)), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -1269,6 +1413,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1294,7 +1455,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "cases.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls"
+//go:embed "cases.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1311,6 +1472,7 @@ var sources = []*ast.Source{
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "subscriptions.graphqls", Input: sourceData("subscriptions.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1558,6 +1720,28 @@ func (ec *executionContext) childFields_ReturnCaseEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCaseEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ReturnCaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReturnCaseEvent_id(ctx, field)
+	case "returnCase":
+		return ec.fieldContext_ReturnCaseEvent_returnCase(ctx, field)
+	case "previousStatus":
+		return ec.fieldContext_ReturnCaseEvent_previousStatus(ctx, field)
+	case "status":
+		return ec.fieldContext_ReturnCaseEvent_status(ctx, field)
+	case "source":
+		return ec.fieldContext_ReturnCaseEvent_source(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_ReturnCaseEvent_occurredAt(ctx, field)
+	case "action":
+		return ec.fieldContext_ReturnCaseEvent_action(ctx, field)
+	case "acknowledgedRules":
+		return ec.fieldContext_ReturnCaseEvent_acknowledgedRules(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnCaseEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_ReturnCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "returnCase":
@@ -1568,6 +1752,22 @@ func (ec *executionContext) childFields_ReturnCasePayload(ctx context.Context, f
 		return ec.fieldContext_ReturnCasePayload_replayed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnDeadlineAlert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReturnDeadlineAlert_id(ctx, field)
+	case "returnCase":
+		return ec.fieldContext_ReturnDeadlineAlert_returnCase(ctx, field)
+	case "deadline":
+		return ec.fieldContext_ReturnDeadlineAlert_deadline(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_ReturnDeadlineAlert_dueAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ReturnDeadlineAlert_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnDeadlineAlert", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnEligibility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2019,6 +2219,50 @@ func (ec *executionContext) field_Query_returnRules_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["platform"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_returnCaseChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReturnCaseFilter, error) {
+			return ec.unmarshalOReturnCaseFilter2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_returnDeadlineApproaching_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "within",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["within"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReturnCaseFilter, error) {
+			return ec.unmarshalOReturnCaseFilter2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
 	return args, nil
 }
 
@@ -3889,6 +4133,135 @@ func (ec *executionContext) fieldContext_ReturnCaseEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _ReturnCaseEvent_id(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCaseEvent().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEvent_returnCase(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEvent_returnCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Case, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Case) graphql.Marshaler {
+			return ec.marshalNReturnCase2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_returnCase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCaseEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCaseEvent_previousStatus(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return ec.marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus(ctx, field.Selections, obj.PreviousStatus)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_previousStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, false, false, errors.New("field of type ReturnStatus does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEvent_status(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return ec.marshalNReturnStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus(ctx, field.Selections, obj.Status)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, false, false, errors.New("field of type ReturnStatus does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEvent_source(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return ec.marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource(ctx, field.Selections, obj.Source)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, false, false, errors.New("field of type ReturnEventSource does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.OccurredAt)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEvent_action(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCaseEvent().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEvent_acknowledgedRules(ctx context.Context, field graphql.CollectedField, obj *feed.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEvent_acknowledgedRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCaseEvent().AcknowledgedRules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEvent_acknowledgedRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _ReturnCasePayload_returnCase(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCasePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3958,6 +4331,82 @@ func (ec *executionContext) _ReturnCasePayload_replayed(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_ReturnCasePayload_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCasePayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnDeadlineAlert_id(ctx context.Context, field graphql.CollectedField, obj *feed.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnDeadlineAlert_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnDeadlineAlert().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnDeadlineAlert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnDeadlineAlert", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnDeadlineAlert_returnCase(ctx context.Context, field graphql.CollectedField, obj *feed.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnDeadlineAlert_returnCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Case, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Case) graphql.Marshaler {
+			return ec.marshalNReturnCase2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnDeadlineAlert_returnCase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnDeadlineAlert",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnDeadlineAlert_deadline(ctx context.Context, field graphql.CollectedField, obj *feed.Alert) (ret graphql.Marshaler) {
+	return ec.marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_ReturnDeadlineAlert_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnDeadlineAlert", field, false, false, errors.New("field of type ReturnDeadlineKind does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnDeadlineAlert_dueAt(ctx context.Context, field graphql.CollectedField, obj *feed.Alert) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.DueAt)
+}
+func (ec *executionContext) fieldContext_ReturnDeadlineAlert_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnDeadlineAlert", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnDeadlineAlert_source(ctx context.Context, field graphql.CollectedField, obj *feed.Alert) (ret graphql.Marshaler) {
+	return ec.marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource(ctx, field.Selections, obj.Source())
+}
+func (ec *executionContext) fieldContext_ReturnDeadlineAlert_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnDeadlineAlert", field, true, false, errors.New("field of type ReturnEventSource does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnEligibility_noReasonReturnAllowed(ctx context.Context, field graphql.CollectedField, obj *returns.Eligibility) (ret graphql.Marshaler) {
@@ -4283,6 +4732,94 @@ func (ec *executionContext) fieldContext_ShopConnection_health(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PlatformHealth(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_returnCaseChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_returnCaseChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReturnCaseChanged(ctx, fc.Args["filter"].(*model.ReturnCaseFilter), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *feed.Change) graphql.Marshaler {
+			return ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_returnCaseChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCaseEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_returnCaseChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_returnDeadlineApproaching(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_returnDeadlineApproaching(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReturnDeadlineApproaching(ctx, fc.Args["within"].(int), fc.Args["filter"].(*model.ReturnCaseFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *feed.Alert) graphql.Marshaler {
+			return ec.marshalNReturnDeadlineAlert2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐAlert(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_returnDeadlineApproaching(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnDeadlineAlert(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_returnDeadlineApproaching_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7135,6 +7672,179 @@ func (ec *executionContext) _ReturnCaseEdge(ctx context.Context, sel ast.Selecti
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var returnCaseEventImplementors = []string{"ReturnCaseEvent"}
+
+func (ec *executionContext) _ReturnCaseEvent(ctx context.Context, sel ast.SelectionSet, obj *feed.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnCaseEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnCaseEvent")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCaseEvent_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "returnCase":
+			out.Values[i] = ec._ReturnCaseEvent_returnCase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousStatus":
+			out.Values[i] = ec._ReturnCaseEvent_previousStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ReturnCaseEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ReturnCaseEvent_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurredAt":
+			out.Values[i] = ec._ReturnCaseEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCaseEvent_action(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "acknowledgedRules":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCaseEvent_acknowledgedRules(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var returnCasePayloadImplementors = []string{"ReturnCasePayload"}
 
 func (ec *executionContext) _ReturnCasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnCasePayload) graphql.Marshaler {
@@ -7161,6 +7871,98 @@ func (ec *executionContext) _ReturnCasePayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = ec._ReturnCasePayload_replayed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnDeadlineAlertImplementors = []string{"ReturnDeadlineAlert"}
+
+func (ec *executionContext) _ReturnDeadlineAlert(ctx context.Context, sel ast.SelectionSet, obj *feed.Alert) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnDeadlineAlertImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnDeadlineAlert")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnDeadlineAlert_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "returnCase":
+			out.Values[i] = ec._ReturnDeadlineAlert_returnCase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadline":
+			out.Values[i] = ec._ReturnDeadlineAlert_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._ReturnDeadlineAlert_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ReturnDeadlineAlert_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -7600,6 +8402,28 @@ func (ec *executionContext) _ShopConnection(ctx context.Context, sel ast.Selecti
 	}
 
 	return leanObject{fields: fields, values: out.Values}
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "returnCaseChanged":
+		return ec._Subscription_returnCaseChanged(ctx, fields[0])
+	case "returnDeadlineApproaching":
+		return ec._Subscription_returnDeadlineApproaching(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -8608,6 +9432,16 @@ func (ec *executionContext) marshalNReturnCaseEdge2ᚖgithubᚗcomᚋreturnsgw�
 	return ec._ReturnCaseEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx context.Context, sel ast.SelectionSet, v *feed.Change) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnCaseEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -8622,6 +9456,44 @@ func (ec *executionContext) unmarshalNReturnConfirmReceiptInput2githubᚗcomᚋr
 	res, err := ec.unmarshalInputReturnConfirmReceiptInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) marshalNReturnDeadlineAlert2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐAlert(ctx context.Context, sel ast.SelectionSet, v *feed.Alert) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnDeadlineAlert(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind(ctx context.Context, v any) (feed.DeadlineKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind(ctx context.Context, sel ast.SelectionSet, v feed.DeadlineKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind = map[string]feed.DeadlineKind{
+		"RESPOND_BY": feed.DeadlineRespondBy,
+		"REFUND_BY":  feed.DeadlineRefundBy,
+	}
+	marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind = map[feed.DeadlineKind]string{
+		feed.DeadlineRespondBy: "RESPOND_BY",
+		feed.DeadlineRefundBy:  "REFUND_BY",
+	}
+)
 
 func (ec *executionContext) marshalNReturnEligibility2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEligibility(ctx context.Context, sel ast.SelectionSet, v *returns.Eligibility) graphql.Marshaler {
 	if v == nil {
@@ -8642,6 +9514,38 @@ func (ec *executionContext) unmarshalNReturnEscalateInput2githubᚗcomᚋreturns
 	res, err := ec.unmarshalInputReturnEscalateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource(ctx context.Context, v any) (returns.EventSource, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource(ctx context.Context, sel ast.SelectionSet, v returns.EventSource) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource = map[string]returns.EventSource{
+		"WEBHOOK":  returns.SourceWebhook,
+		"POLL":     returns.SourcePoll,
+		"MUTATION": returns.SourceMutation,
+		"TIMER":    returns.SourceTimer,
+	}
+	marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource = map[returns.EventSource]string{
+		returns.SourceWebhook:  "WEBHOOK",
+		returns.SourcePoll:     "POLL",
+		returns.SourceMutation: "MUTATION",
+		returns.SourceTimer:    "TIMER",
+	}
+)
 
 func (ec *executionContext) unmarshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx context.Context, v any) (returns.Kind, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -9255,6 +10159,24 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -9727,6 +10649,58 @@ func (ec *executionContext) marshalOReturnStatus2ᚕgithubᚗcomᚋreturnsgwᚋr
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus(ctx context.Context, v any) (*returns.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus(ctx context.Context, sel ast.SelectionSet, v *returns.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus = map[string]returns.Status{
+		"REQUESTED":               returns.StatusRequested,
+		"NEGOTIATING":             returns.StatusNegotiating,
+		"AWAITING_BUYER_SHIPMENT": returns.StatusAwaitingBuyerShipment,
+		"IN_TRANSIT":              returns.StatusInTransit,
+		"RECEIVED":                returns.StatusReceived,
+		"REFUND_PENDING":          returns.StatusRefundPending,
+		"REFUNDED":                returns.StatusRefunded,
+		"EXCHANGE_SHIPPED":        returns.StatusExchangeShipped,
+		"COMPLETED":               returns.StatusCompleted,
+		"REJECTED":                returns.StatusRejected,
+		"ESCALATED":               returns.StatusEscalated,
+		"CANCELLED":               returns.StatusCancelled,
+		"CLOSED":                  returns.StatusClosed,
+	}
+	marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus = map[returns.Status]string{
+		returns.StatusRequested:             "REQUESTED",
+		returns.StatusNegotiating:           "NEGOTIATING",
+		returns.StatusAwaitingBuyerShipment: "AWAITING_BUYER_SHIPMENT",
+		returns.StatusInTransit:             "IN_TRANSIT",
+		returns.StatusReceived:              "RECEIVED",
+		returns.StatusRefundPending:         "REFUND_PENDING",
+		returns.StatusRefunded:              "REFUNDED",
+		returns.StatusExchangeShipped:       "EXCHANGE_SHIPPED",
+		returns.StatusCompleted:             "COMPLETED",
+		returns.StatusRejected:              "REJECTED",
+		returns.StatusEscalated:             "ESCALATED",
+		returns.StatusCancelled:             "CANCELLED",
+		returns.StatusClosed:                "CLOSED",
+	}
+)
 
 func (ec *executionContext) marshalOShipment2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐShipment(ctx context.Context, sel ast.SelectionSet, v *returns.Shipment) graphql.Marshaler {
 	if v == nil {

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
+	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -22,30 +26,72 @@ import (
 // HandlerOptions tune the GraphQL handler.
 type HandlerOptions struct {
 	// ComplexityLimit bounds a query's cost (each field 1, lists multiplied by
-	// their page size). Default 5000: a page of 100 cases with all their
-	// fields fits, a query that multiplies lists does not.
+	// their page size). Default 20,000: a page of 100 cases with all their
+	// fields (about 6,100) fits three times over; a query that multiplies
+	// pages or lists does not.
 	ComplexityLimit int
 	// QueryCacheSize is how many parsed and validated documents are kept (default 1000).
 	QueryCacheSize int
 	// Introspection is allowed by default: the schema is public documentation.
 	DisableIntrospection bool
+
+	// WebsocketInit is the authentication hook of WebSocket connections: it
+	// gets the connection_init payload (where clients put what HTTP would
+	// carry in headers) and returns the context the connection's operations
+	// run in, with the organisation (WithOrg). An error refuses the
+	// connection: close code 4403 (Forbidden). Nil accepts every connection
+	// as the upgrade request's context has it.
+	WebsocketInit func(ctx context.Context, payload map[string]any) (context.Context, error)
+	// InitTimeout closes a WebSocket connection that has not sent
+	// connection_init in time (default 10 s), so idle sockets cannot pile up.
+	InitTimeout time.Duration
+	// PingInterval is how often the server checks a quiet connection
+	// (default 25 s): over graphql-transport-ws it sends a ping and closes
+	// the connection when nothing (a pong) has come back by the next; over the
+	// legacy graphql-ws it sends a keep-alive, whose write fails once the
+	// peer is gone; over SSE it sends a comment, for the same reason and so
+	// that proxies keep the stream open.
+	PingInterval time.Duration
+	// OriginPatterns are the browser origins, besides the gateway's own
+	// host, allowed to open WebSocket connections: host patterns as in
+	// path.Match ("dashboard.example.com", "*.example.com"). Requests
+	// without an Origin header (non-browser clients) are always allowed.
+	// The default is same-origin only, against cross-site WebSocket
+	// hijacking: a page on another site must not ride a user's session.
+	OriginPatterns []string
+	// Lifetime ends the WebSocket connections when it is done (close code
+	// 1001, going away): they outlive their HTTP request, so neither the
+	// request's context nor http.Server.Shutdown ends them. Nil: they end
+	// with their peer.
+	Lifetime context.Context
 }
 
-// NewHandler returns the GraphQL HTTP handler: POST and GET per the
-// GraphQL-over-HTTP specification, a parsed-query cache, automatic persisted
-// queries, a complexity limit, and an error presenter that never shows
-// internals.
+// NewHandler returns the GraphQL handler: POST and GET per the
+// GraphQL-over-HTTP specification; subscriptions over WebSocket (the
+// graphql-transport-ws protocol and the legacy graphql-ws) and Server-Sent
+// Events; a parsed-query cache, automatic persisted queries, a complexity
+// limit, and an error presenter that never shows internals.
 func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	if o.ComplexityLimit == 0 {
-		o.ComplexityLimit = 5000
+		o.ComplexityLimit = 20000
 	}
 	if o.QueryCacheSize == 0 {
 		o.QueryCacheSize = 1000
 	}
+	if o.InitTimeout <= 0 {
+		o.InitTimeout = 10 * time.Second
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 25 * time.Second
+	}
 	cfg := Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(NewExecutableSchema(cfg))
+	present := presenter(r.deps.Log)
 	srv.AddTransport(HTTPTransport{})
+	srv.AddTransport(&websocketTransport{init: o.WebsocketInit, initTimeout: o.InitTimeout, ping: o.PingInterval,
+		origins: o.OriginPatterns, lifetime: o.Lifetime, log: r.deps.Log})
+	srv.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: o.PingInterval}})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	if !o.DisableIntrospection {
 		srv.Use(extension.Introspection{})
@@ -53,7 +99,9 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.AroundOperations(r.withLive)
-	srv.SetErrorPresenter(presenter(r.deps.Log))
+	srv.AroundOperations(withStream)
+	srv.AroundResponses(endOfStream(present))
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		r.deps.Log.Error("resolver panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return errors.New("internal error")
@@ -87,6 +135,9 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if errors.As(err, &gerr) && gerr.Err == nil {
 			return gerr // parse, validation and coercion errors
 		}
+		if e, ok := streamError(err); ok {
+			return e
+		}
 		path := graphql.GetPath(ctx)
 		code := returns.ErrorCodeOf(err)
 		if code == returns.CodeInternal {
@@ -110,5 +161,55 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 		}
 		return &gqlerror.Error{Message: returns.ErrorMessage(err), Path: path, Extensions: ext}
+	}
+}
+
+// sseTransport is gqlgen's SSE transport with one repair: its keep-alive
+// goroutine may still write after Do has returned (it stops only when the
+// request's context is cancelled, which net/http does after the handler
+// returns), when the response belongs to net/http again. Writes after Do
+// are dropped here.
+type sseTransport struct{ transport.SSE }
+
+func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	sw := &sseWriter{w: w}
+	t.SSE.Do(sw, r, exec)
+	sw.mu.Lock()
+	sw.done = true
+	sw.mu.Unlock()
+}
+
+var errStreamDone = errors.New("graph: the event stream has ended")
+
+type sseWriter struct {
+	w    http.ResponseWriter
+	mu   sync.Mutex
+	done bool
+}
+
+func (s *sseWriter) Header() http.Header { return s.w.Header() }
+
+func (s *sseWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return 0, errStreamDone
+	}
+	return s.w.Write(b)
+}
+
+func (s *sseWriter) WriteHeader(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.done {
+		s.w.WriteHeader(code)
+	}
+}
+
+func (s *sseWriter) Flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.done {
+		http.NewResponseController(s.w).Flush()
 	}
 }

@@ -99,6 +99,10 @@ func (HTTPTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		writeRequestError(w, code, resp)
 		return
 	}
+	if rc.Operation.Operation == ast.Subscription {
+		writeError(w, http.StatusBadRequest, "subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (Accept: text/event-stream)")
+		return
+	}
 	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "only queries may be sent with GET; send mutations with POST")

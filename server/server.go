@@ -39,12 +39,20 @@ type Main struct {
 	Ingester  *feed.Ingester
 	Sandbox   *Sandbox
 	Actions   *actions.Service
+	// Bus carries every stored change to the subscriptions; Deadlines raises
+	// the deadline alerts.
+	Bus       *feed.Bus
+	Deadlines *feed.DeadlineTimer
+	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
+	// the WebSocket authentication hook unless one is given.
+	GraphOptions graph.HandlerOptions
 
-	listener net.Listener
-	http     *http.Server
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	closers  []func() error
+	listener    net.Listener
+	http        *http.Server
+	cancel      context.CancelFunc
+	stopStreams context.CancelFunc
+	wg          sync.WaitGroup
+	closers     []func() error
 }
 
 // NewMain returns a program with defaults.
@@ -134,21 +142,38 @@ func (m *Main) Run(ctx context.Context) error {
 		interval = 5 * time.Minute
 	}
 
-	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log}
+	// Platform changes and seller actions go through the same log and bus.
+	m.Bus = feed.NewBus(0)
+	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log, Publish: m.Bus.Publish}
 	m.Ingester = ingester
 	if c.ConfigFile == "" {
 		c.Rules = returns.DefaultRulePolicy()
 	}
-	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor})
+	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
+		Publish: m.Bus.Publish})
 	for _, p := range m.Platforms.All() {
 		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log})
 	}
+	m.Deadlines = &feed.DeadlineTimer{Store: m.Store, Orgs: []returns.OrgID{org}, Bus: m.Bus, Policy: m.Actions.Policy,
+		Now: m.Now, Log: m.Log}
 
-	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers, Now: m.Now, Log: m.Log})
-	gql := graph.NewHandler(resolver, graph.HandlerOptions{})
+	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
+		Bus: m.Bus, Deadlines: m.Deadlines, Now: m.Now, Log: m.Log})
+	gopts := m.GraphOptions
+	if gopts.WebsocketInit == nil {
+		gopts.WebsocketInit = func(ctx context.Context, _ map[string]any) (context.Context, error) {
+			// The authentication hook of WebSocket connections: API keys in
+			// the connection_init payload will map to organisations here.
+			return graph.WithOrg(ctx, org), nil
+		}
+	}
+	streams, stopStreams := context.WithCancel(context.Background())
+	m.stopStreams = stopStreams
+	gopts.Lifetime = streams
+	gql := graph.NewHandler(resolver, gopts)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.withOrg(org, gql))
+	mux.Handle("/graphql", m.withOrg(org, endWith(streams, gql)))
 	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler()))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql/", http.StatusFound)
@@ -157,6 +182,10 @@ func (m *Main) Run(ctx context.Context) error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("/readyz", m.readyz)
+	m.routeWebhooks(mux, ingester)
+	if m.Sandbox != nil {
+		m.Sandbox.routes(mux)
+	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -168,6 +197,10 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	if m.Sandbox != nil {
+		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.
+		m.Sandbox.listening(m.URL())
 	}
 	m.wg.Add(1)
 	go func() {
@@ -183,6 +216,11 @@ func (m *Main) Run(ctx context.Context) error {
 			p.Run(runCtx)
 		}()
 	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.Deadlines.Run(runCtx)
+	}()
 	mode := "live"
 	if m.Sandbox != nil {
 		mode = "sandbox"
@@ -197,6 +235,23 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) withOrg(org returns.OrgID, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(graph.WithOrg(r.Context(), org)))
+	})
+}
+
+// endWith ends the event streams (SSE) when ctx ends: http.Server.Shutdown
+// would wait for them, and a stream is never idle. (WebSocket connections
+// end with the handler's Lifetime.)
+func endWith(ctx context.Context, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(ctx, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(rctx))
 	})
 }
 
@@ -236,10 +291,18 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, body)
 }
 
-// Close stops the gateway gracefully: no new requests, in-flight ones
-// finish (up to 10 s), pollers stop, then simulators and the store close.
+// Close stops the gateway gracefully: subscriptions end (told to resume
+// later) and their connections close, no new requests, in-flight ones finish
+// (up to 10 s), pollers and the deadline timer stop, then simulators and the
+// store close.
 func (m *Main) Close() error {
 	var errs []error
+	if m.Bus != nil {
+		m.Bus.Close()
+	}
+	if m.stopStreams != nil {
+		m.stopStreams()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := m.http.Shutdown(ctx); err != nil {

@@ -288,6 +288,9 @@ type ShopConnection struct {
 	Health *PlatformHealth `json:"health"`
 }
 
+type Subscription struct {
+}
+
 // Why a mutation did not do what it asked.
 type UserError struct {
 	// What kind of problem it is.

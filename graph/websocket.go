@@ -1,0 +1,1143 @@
+package graph
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// GraphQL over WebSocket.
+//
+// websocketTransport speaks both protocols clients use: graphql-transport-ws
+// (the graphql-ws npm client; https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md)
+// and the legacy graphql-ws of subscriptions-transport-ws. It is written for
+// many idle subscribers rather than taken from gqlgen, whose transport keeps
+// four goroutines and net/http's read and write buffers per connection (about
+// 56 KiB a subscriber, measured with bench/subscribers_test.go). Here:
+//   - the handler hijacks the connection and returns, which frees net/http's
+//     goroutine and its 8 KiB of buffers; one reader goroutine with a shallow
+//     stack and a 256-byte buffer remains;
+//   - pings and the init timeout are timers, not goroutines;
+//   - a subscription has no goroutine while nothing happens: its resolver
+//     asks the bus to notify the transport (see notifier), and a small pool of
+//     pump goroutines, whose stacks have grown once, runs gqlgen's executor
+//     for the subscriptions that have an event, instead of ten thousand
+//     parked goroutines each growing its stack for the first event;
+//   - writes are queued per connection and flushed by a goroutine that
+//     exists only while there is something to write, so a client that reads
+//     slowly holds up nobody else.
+// A subscription whose resolver does not notify (deadline alerts) gets a
+// goroutine of its own, as in gqlgen.
+
+// The WebSocket subprotocols.
+const (
+	protoTransportWS = "graphql-transport-ws"
+	protoLegacyWS    = "graphql-ws"
+)
+
+// Close codes: RFC 6455's and graphql-transport-ws's.
+const (
+	closeNormal         = 1000
+	closeGoingAway      = 1001
+	closeProtocolError  = 1002
+	closeUnsupported    = 1003
+	closeInvalidPayload = 1007
+	closeTooBig         = 1009
+	closeBadMessage     = 4400
+	closeUnauthorized   = 4401
+	closeForbidden      = 4403
+	closeInitTimeout    = 4408
+	closeDuplicateID    = 4409
+	closeTooManyInits   = 4429
+)
+
+const (
+	// maxWSMessage bounds a client's message: a GraphQL document with variables.
+	maxWSMessage = 1 << 20
+	// maxWSOperations bounds the operations one connection runs at once.
+	maxWSOperations = 100
+	// wsBackpressure is how much may wait to be written to a connection
+	// before its subscriptions stop taking events from the bus (and fall
+	// behind there); maxWSQueued bounds everything else that waits, past
+	// which a client that does not read is closed.
+	wsBackpressure = 64 << 10
+	maxWSQueued    = 4 << 20
+	// wsWriteTimeout bounds a write: a client that does not read for that
+	// long is gone.
+	wsWriteTimeout = 10 * time.Second
+	// wsQuickWrite is how long a pump waits for a socket to take a frame
+	// before leaving it to a flusher goroutine.
+	wsQuickWrite = 5 * time.Millisecond
+	// wsCloseWait is how long a closing connection waits for the peer's close frame.
+	wsCloseWait = 2 * time.Second
+	// maxPumps bounds the goroutines that run subscriptions' events. Four
+	// per processor do the work (fewer leave processors idle while they
+	// are in write system calls); they rarely wait otherwise (writes are
+	// queued), unless a subscription selects live platform data, which is
+	// when more are started, up to this bound.
+	maxPumps = 64
+	// pumpStuck is how long the queue may go untouched before another pump starts.
+	pumpStuck = 5 * time.Millisecond
+)
+
+var errWSClosed = errors.New("graph: the WebSocket connection is closed")
+
+// websocketTransport serves GraphQL over WebSocket (see above).
+type websocketTransport struct {
+	init        func(context.Context, map[string]any) (context.Context, error)
+	initTimeout time.Duration
+	ping        time.Duration
+	origins     []string
+	lifetime    context.Context // nil: connections end only with their peer
+	log         *slog.Logger
+	pumps       pumps
+}
+
+var _ graphql.Transport = (*websocketTransport)(nil)
+
+// Supports claims WebSocket upgrades.
+func (t *websocketTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+
+// Do upgrades the connection, hands it to its reader goroutine, and returns.
+func (t *websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	refuse := func(status int, msg string) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		io.WriteString(w, msg+"\n")
+	}
+	if r.Method != http.MethodGet || !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket") {
+		refuse(http.StatusBadRequest, "a WebSocket handshake is a GET with Connection: Upgrade and Upgrade: websocket")
+		return
+	}
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		refuse(http.StatusUpgradeRequired, "WebSocket version 13 is required")
+		return
+	}
+	key := r.Header.Get("Sec-WebSocket-Key")
+	if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) != 16 {
+		refuse(http.StatusBadRequest, "Sec-WebSocket-Key must be 16 bytes in base64")
+		return
+	}
+	if !t.originAllowed(r) {
+		refuse(http.StatusForbidden, "WebSocket connections from this origin are not allowed")
+		return
+	}
+	proto := pickSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"))
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		refuse(http.StatusInternalServerError, "this server cannot upgrade to WebSocket")
+		return
+	}
+	// Whatever the client sent right after its handshake is in net/http's
+	// buffer, which is not kept.
+	var early []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		early = bytes.Clone(b)
+	}
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	head := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n"
+	if proto != "" {
+		head += "Sec-WebSocket-Protocol: " + proto + "\r\n"
+	}
+	conn.SetDeadline(time.Now().Add(wsWriteTimeout))
+	if _, err := io.WriteString(conn, head+"\r\n"); err != nil {
+		conn.Close()
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	var rd io.Reader = conn
+	if len(early) > 0 {
+		rd = io.MultiReader(bytes.NewReader(early), conn)
+	}
+	// The request's context ends when this handler returns; the
+	// connection keeps its values (the organisation, say), not its end.
+	base, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	c := &wsConn{t: t, exec: exec, conn: conn, r: bufio.NewReaderSize(rd, 256), legacy: proto != protoTransportWS,
+		ctx: base, cancel: cancel, ops: map[string]*wsOp{}}
+	go c.serve()
+}
+
+// originAllowed lets in requests without an Origin (not from a browser), from
+// the gateway's own host, and from the configured origins.
+func (t *websocketTransport) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, p := range t.origins {
+		target := u.Host
+		if strings.Contains(p, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pickSubprotocol prefers graphql-transport-ws; a client that offers neither
+// is spoken to in the legacy protocol (as gqlgen does), without naming it.
+func pickSubprotocol(offered []string) string {
+	legacy := false
+	for _, v := range offered {
+		for p := range strings.SplitSeq(v, ",") {
+			switch strings.TrimSpace(p) {
+			case protoTransportWS:
+				return protoTransportWS
+			case protoLegacyWS:
+				legacy = true
+			}
+		}
+	}
+	if legacy {
+		return protoLegacyWS
+	}
+	return ""
+}
+
+// wsConn is one WebSocket connection.
+type wsConn struct {
+	t      *websocketTransport
+	exec   graphql.GraphExecutor
+	conn   net.Conn
+	r      *bufio.Reader
+	legacy bool
+	// ctx is the connection's context; the reader alone replaces it, with
+	// what the authentication hook returns. cancel ends every operation.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// Owned by the reader goroutine.
+	initReceived bool
+	acked        bool
+
+	closing atomic.Bool // a close frame is on its way: the reader waits for the peer's
+	closed  atomic.Bool // the reader has finished
+
+	wmu      sync.Mutex
+	queue    *[]byte     // frames waiting for the flusher; nil when none
+	inflight int         // bytes the flusher is writing
+	writing  bool        // a flusher is running
+	wdone    bool        // nothing more may be queued: the close frame is queued, or a write failed
+	hangUp   bool        // close the socket once the flusher is done
+	parked   []*wsStream // streams waiting for the queue to drain
+
+	mu       sync.Mutex
+	ops      map[string]*wsOp
+	pongDue  bool        // a ping went out and nothing came back since
+	initT    *time.Timer // closes a connection that does not init in time
+	pingT    *time.Timer
+	stopLife func() bool
+}
+
+// wsOp is one running operation.
+type wsOp struct {
+	cancel context.CancelFunc
+}
+
+// serve reads the client's messages until the connection ends.
+func (c *wsConn) serve() {
+	defer c.finish()
+	c.mu.Lock()
+	c.initT = time.AfterFunc(c.t.initTimeout, func() { c.fail(closeInitTimeout, "Connection initialisation timeout") })
+	if c.t.lifetime != nil {
+		c.stopLife = context.AfterFunc(c.t.lifetime, func() { c.fail(closeGoingAway, "the gateway is shutting down") })
+	}
+	c.mu.Unlock()
+	for {
+		msg, err := c.readMessage()
+		if err != nil {
+			var ce *wsCloseError
+			if errors.As(err, &ce) && !c.closing.Load() {
+				c.fail(ce.code, ce.reason)
+				continue // wait for the peer's close frame
+			}
+			return
+		}
+		if c.closing.Load() {
+			continue
+		}
+		c.mu.Lock()
+		c.pongDue = false // anything from the peer shows it is alive
+		c.mu.Unlock()
+		if c.legacy {
+			c.handleLegacy(msg)
+		} else {
+			c.handle(msg)
+		}
+	}
+}
+
+// finish ends every operation and releases the connection.
+func (c *wsConn) finish() {
+	c.cancel()
+	c.closed.Store(true)
+	c.mu.Lock()
+	if c.initT != nil {
+		c.initT.Stop()
+	}
+	if c.pingT != nil {
+		c.pingT.Stop()
+	}
+	if c.stopLife != nil {
+		c.stopLife()
+	}
+	c.mu.Unlock()
+	c.wmu.Lock()
+	c.wdone = true
+	if c.writing {
+		// The flusher writes what is queued (a close frame, say) and hangs up.
+		c.hangUp = true
+		c.wmu.Unlock()
+		return
+	}
+	parked := c.parked
+	c.parked = nil
+	c.wmu.Unlock()
+	c.conn.Close()
+	c.t.pumps.resume(parked)
+}
+
+// fail closes the connection with a code and reason: the close frame is
+// queued last, the reader waits a moment for the peer's, then the socket
+// closes. Any goroutine may call it.
+func (c *wsConn) fail(code int, reason string) {
+	if !c.closing.CompareAndSwap(false, true) {
+		return
+	}
+	c.cancel()
+	// A control frame carries at most 125 bytes: the code and 123 of reason.
+	for len(reason) > 123 {
+		_, size := utf8.DecodeLastRuneInString(reason)
+		reason = reason[:len(reason)-size]
+	}
+	payload := binary.BigEndian.AppendUint16(nil, uint16(code))
+	payload = append(payload, reason...)
+	c.enqueue(0x8, payload, true)
+	// The reader sees the peer's close frame, or this deadline.
+	c.conn.SetReadDeadline(time.Now().Add(wsCloseWait))
+}
+
+// handle reads one graphql-transport-ws message.
+func (c *wsConn) handle(msg []byte) {
+	var m struct {
+		Type    string          `json:"type"`
+		ID      string          `json:"id"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(msg, &m); err != nil || m.Type == "" {
+		c.fail(closeBadMessage, "Invalid message received")
+		return
+	}
+	switch m.Type {
+	case "connection_init":
+		if c.initReceived {
+			c.fail(closeTooManyInits, "Too many initialisation requests")
+			return
+		}
+		c.initReceived = true
+		if !c.initialise(m.Payload) {
+			c.fail(closeForbidden, "Forbidden")
+			return
+		}
+		c.send("connection_ack", "", nil)
+	case "ping":
+		c.send("pong", "", m.Payload)
+	case "pong":
+	case "subscribe":
+		switch {
+		case !c.acked:
+			c.fail(closeUnauthorized, "Unauthorized")
+		case m.ID == "":
+			c.fail(closeBadMessage, "Invalid message received: a subscribe needs an id")
+		case !c.start(m.ID, m.Payload):
+			c.fail(closeDuplicateID, "Subscriber for "+m.ID+" already exists")
+		}
+	case "complete":
+		c.stop(m.ID)
+	default:
+		c.fail(closeBadMessage, "Invalid message received: unknown type "+strconv.Quote(m.Type))
+	}
+}
+
+// handleLegacy reads one message of the legacy graphql-ws protocol.
+func (c *wsConn) handleLegacy(msg []byte) {
+	var m struct {
+		Type    string          `json:"type"`
+		ID      string          `json:"id"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(msg, &m); err != nil || m.Type == "" {
+		c.sendConnectionError("invalid message")
+		c.fail(closeProtocolError, "invalid message")
+		return
+	}
+	switch m.Type {
+	case "connection_init":
+		if c.initReceived {
+			c.sendConnectionError("the connection is already initialised")
+			return
+		}
+		c.initReceived = true
+		if !c.initialise(m.Payload) {
+			c.sendConnectionError("Forbidden")
+			c.fail(closeForbidden, "Forbidden")
+			return
+		}
+		c.send("connection_ack", "", nil)
+		c.send("ka", "", nil)
+	case "start":
+		switch {
+		case !c.acked:
+			c.sendErrors(m.ID, gqlerror.List{{Message: "the connection is not initialised", Extensions: map[string]any{"code": "UNAUTHORIZED"}}})
+		case !c.start(m.ID, m.Payload):
+			c.sendErrors(m.ID, gqlerror.List{{Message: "an operation with id " + strconv.Quote(m.ID) + " is already running", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		}
+	case "stop":
+		c.stop(m.ID)
+	case "connection_terminate":
+		c.fail(closeNormal, "terminated")
+	default:
+		c.sendConnectionError("unexpected message " + strconv.Quote(m.Type))
+		c.fail(closeProtocolError, "unexpected message")
+	}
+}
+
+// initialise runs the authentication hook and, if it accepts, starts the
+// pings. It reports whether the connection was accepted.
+func (c *wsConn) initialise(raw json.RawMessage) bool {
+	c.mu.Lock()
+	c.initT.Stop()
+	c.mu.Unlock()
+	var payload map[string]any
+	if len(raw) > 0 && string(raw) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&payload); err != nil {
+			return false
+		}
+	}
+	if c.t.init != nil {
+		ctx, err := c.t.init(c.ctx, payload)
+		if err != nil {
+			c.t.log.Info("websocket connection refused", "err", err)
+			return false
+		}
+		c.ctx = ctx
+	}
+	c.acked = true
+	c.mu.Lock()
+	c.pingT = time.AfterFunc(c.t.ping, c.keepAlive)
+	c.mu.Unlock()
+	return true
+}
+
+// keepAlive pings the client (graphql-transport-ws: a client that has not
+// answered the previous ping is gone) or sends a keep-alive (legacy).
+func (c *wsConn) keepAlive() {
+	if c.legacy {
+		c.send("ka", "", nil)
+	} else {
+		c.mu.Lock()
+		due := c.pongDue
+		c.pongDue = true
+		c.mu.Unlock()
+		if due {
+			c.t.log.Debug("websocket peer did not answer a ping; closing")
+			c.cancel()
+			c.conn.Close()
+			return
+		}
+		c.send("ping", "", nil)
+	}
+	c.mu.Lock()
+	if !c.closed.Load() {
+		c.pingT.Reset(c.t.ping)
+	}
+	c.mu.Unlock()
+}
+
+// start runs an operation; it reports false if one with the id is running.
+func (c *wsConn) start(id string, payload json.RawMessage) bool {
+	c.mu.Lock()
+	if _, dup := c.ops[id]; dup {
+		c.mu.Unlock()
+		return false
+	}
+	if len(c.ops) >= maxWSOperations {
+		c.mu.Unlock()
+		c.sendErrors(id, gqlerror.List{{Message: fmt.Sprintf("at most %d operations may run on one connection", maxWSOperations),
+			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		return true
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	op := &wsOp{cancel: cancel}
+	c.ops[id] = op
+	c.mu.Unlock()
+	go c.run(ctx, op, id, payload)
+	return true
+}
+
+// stop ends an operation at the client's request.
+func (c *wsConn) stop(id string) {
+	c.mu.Lock()
+	op := c.ops[id]
+	delete(c.ops, id)
+	c.mu.Unlock()
+	if op != nil {
+		op.cancel()
+	}
+}
+
+// done forgets an operation that ended.
+func (c *wsConn) done(id string, op *wsOp) {
+	op.cancel()
+	c.mu.Lock()
+	if c.ops[id] == op {
+		delete(c.ops, id)
+	}
+	c.mu.Unlock()
+}
+
+// wsEnd collects the error that ends a stream (see endOfStream), for the
+// WebSocket transport to send as the protocol's error message.
+type wsEnd struct{ errs gqlerror.List }
+
+type wsEndKey struct{}
+
+// run parses, validates and starts an operation. A query or mutation is
+// answered here; a subscription's events are run by the pumps when its
+// resolver notifies (or else by a goroutine of its own).
+func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawMessage) {
+	handedOver := false
+	defer func() {
+		if v := recover(); v != nil {
+			c.t.log.Error("websocket operation panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			c.sendErrors(id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+		}
+		if !handedOver {
+			c.done(id, op)
+		}
+	}()
+	start := graphql.Now()
+	params := &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber() // numbers stay exact, as over HTTP
+	if err := dec.Decode(params); err != nil || params.Query == "" && params.Extensions == nil {
+		c.sendErrors(id, gqlerror.List{{Message: "the payload must be an object with a query (a string), and variables and extensions (objects) if any",
+			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	ctx = graphql.StartOperationTrace(ctx)
+	rc, errs := c.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		c.sendErrors(id, resp.Errors)
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+	st := &wsStream{c: c, op: op, id: id, end: &wsEnd{}}
+	ctx = context.WithValue(context.WithValue(ctx, wsEndKey{}, st.end), wsStreamKey{}, st)
+	responses, ctx := c.exec.DispatchOperation(ctx, rc)
+	if rc.Operation.Operation != ast.Subscription {
+		if resp := responses(ctx); resp != nil && ctx.Err() == nil {
+			c.next(id, resp)
+		}
+		if ctx.Err() == nil {
+			c.send("complete", id, nil)
+		}
+		return
+	}
+	handedOver = true
+	st.ctx, st.responses = ctx, responses
+	if st.claimed {
+		st.activate()
+	} else {
+		go st.own()
+	}
+}
+
+// wsStreamKey offers a subscription's resolver its WebSocket stream (see notifier).
+type wsStreamKey struct{}
+
+// notifier returns, under the WebSocket transport, the function to call
+// whenever the subscription's channel has something to read (an event, or
+// its close), and claims the stream: the transport then reads the channel
+// only when told, with no goroutine waiting on it. Nil elsewhere: the
+// channel is read by a goroutine parked on it. A resolver calls it once it
+// is sure to return its channel (after every check that may fail), and must
+// then notify for every value it sends and for the close.
+func notifier(ctx context.Context) func() {
+	st, _ := ctx.Value(wsStreamKey{}).(*wsStream)
+	if st == nil {
+		return nil
+	}
+	st.claimed = true
+	return st.notify
+}
+
+// wsStream is a subscription's stream of events under the WebSocket transport.
+type wsStream struct {
+	c         *wsConn
+	op        *wsOp
+	id        string
+	end       *wsEnd
+	claimed   bool // set by the resolver, before ctx and responses
+	ctx       context.Context
+	responses graphql.ResponseHandler
+
+	pending   atomic.Int64 // notifications not yet read: each is one receive that will not block
+	active    atomic.Bool  // ctx and responses are set
+	scheduled atomic.Bool  // queued for, or running on, a pump
+	over      bool         // owned by the pump that runs it
+}
+
+// notify is told of one thing to read on the subscription's channel. It
+// may be called under the bus's lock: it only counts and queues.
+func (st *wsStream) notify() {
+	st.pending.Add(1)
+	if st.active.Load() && st.scheduled.CompareAndSwap(false, true) {
+		st.c.t.pumps.schedule(st)
+	}
+}
+
+// activate lets the pumps run the stream, with what was notified meanwhile.
+func (st *wsStream) activate() {
+	st.active.Store(true)
+	if st.pending.Load() > 0 && st.scheduled.CompareAndSwap(false, true) {
+		st.c.t.pumps.schedule(st)
+	}
+}
+
+// pump sends what the stream was notified of; a pump goroutine runs it.
+func (st *wsStream) pump() {
+	defer func() {
+		if v := recover(); v != nil {
+			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			st.over = true
+			st.c.done(st.id, st.op)
+		}
+	}()
+	for {
+		for !st.over && st.pending.Load() > 0 {
+			if st.c.park(st) {
+				return // still scheduled: the flusher resumes it
+			}
+			st.pending.Add(-1)
+			// Something is on the channel (or it is closed): this does not block.
+			resp := st.responses(st.ctx)
+			if resp == nil {
+				st.over = true
+				st.finish()
+				break
+			}
+			st.c.next(st.id, resp)
+		}
+		st.scheduled.Store(false)
+		// A notification that came after the last look schedules it again.
+		if st.over || st.pending.Load() == 0 || !st.scheduled.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// own runs a stream whose resolver does not notify, on a goroutine of its own.
+func (st *wsStream) own() {
+	defer func() {
+		if v := recover(); v != nil {
+			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			st.c.done(st.id, st.op)
+		}
+	}()
+	for {
+		resp := st.responses(st.ctx)
+		if resp == nil {
+			st.finish()
+			return
+		}
+		st.c.next(st.id, resp)
+	}
+}
+
+// finish tells the client how the stream ended (unless it stopped it or
+// left) and forgets the operation.
+func (st *wsStream) finish() {
+	defer st.c.done(st.id, st.op)
+	if st.ctx.Err() != nil {
+		return
+	}
+	if len(st.end.errs) > 0 {
+		st.c.sendErrors(st.id, st.end.errs)
+		return
+	}
+	st.c.send("complete", st.id, nil)
+}
+
+// pumps run the streams that have events on a few goroutines, which exist
+// only while there is work: four per processor, and more, up to maxPumps,
+// while the queue is not moving (pumps waiting on live platform data).
+type pumps struct {
+	mu       sync.Mutex
+	queue    []*wsStream
+	head     int
+	running  int
+	lastTake time.Time // when a pump last took a stream off the queue, or it last became non-empty
+}
+
+func (p *pumps) schedule(st *wsStream) {
+	p.mu.Lock()
+	if p.head == len(p.queue) {
+		p.lastTake = time.Now() // the queue was empty: nothing is stuck
+	}
+	p.queue = append(p.queue, st)
+	start := p.running < 4*runtime.GOMAXPROCS(0) ||
+		p.running < maxPumps && time.Since(p.lastTake) > pumpStuck
+	if start {
+		p.running++
+	}
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
+// resume reschedules streams that were parked (they are still marked scheduled).
+func (p *pumps) resume(parked []*wsStream) {
+	for _, st := range parked {
+		p.schedule(st)
+	}
+}
+
+func (p *pumps) work() {
+	for {
+		p.mu.Lock()
+		if p.head == len(p.queue) {
+			clear(p.queue)
+			p.queue, p.head = p.queue[:0], 0
+			p.running--
+			p.mu.Unlock()
+			return
+		}
+		st := p.queue[p.head]
+		p.queue[p.head] = nil
+		p.head++
+		p.lastTake = time.Now()
+		p.mu.Unlock()
+		st.pump()
+	}
+}
+
+// next sends one result.
+func (c *wsConn) next(id string, resp *graphql.Response) {
+	typ := "next"
+	if c.legacy {
+		typ = "data"
+	}
+	if len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 {
+		// The common case, without encoding the data a second time.
+		c.sendParts(typ, id, []byte(`{"data":`), resp.Data, []byte{'}'})
+		return
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		c.t.log.Error("encode a subscription result", "err", err)
+		b = []byte(`{"errors":[{"message":"internal error"}]}`)
+	}
+	c.sendParts(typ, id, b)
+}
+
+// sendErrors ends an operation with errors: graphql-transport-ws's error
+// message, or the legacy protocol's.
+func (c *wsConn) sendErrors(id string, errs gqlerror.List) {
+	b, err := json.Marshal(errs)
+	if err != nil {
+		b = []byte(`[{"message":"internal error"}]`)
+	}
+	c.send("error", id, b)
+}
+
+func (c *wsConn) sendConnectionError(msg string) {
+	b, _ := json.Marshal(map[string]string{"message": msg})
+	c.send("connection_error", "", b)
+}
+
+// send queues one protocol message: {"type":..., "id":..., "payload":...}.
+func (c *wsConn) send(typ, id string, payload []byte) {
+	if payload == nil {
+		c.sendParts(typ, id)
+		return
+	}
+	c.sendParts(typ, id, payload)
+}
+
+// sendParts queues a message whose payload is the parts put together (none: no payload).
+func (c *wsConn) sendParts(typ, id string, payload ...[]byte) {
+	bp := wsBufs.Get().(*[]byte)
+	b := append((*bp)[:0], `{"type":"`...)
+	b = append(b, typ...)
+	b = append(b, '"')
+	if id != "" {
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, id)
+	}
+	if len(payload) > 0 {
+		b = append(b, `,"payload":`...)
+		n := len(b)
+		for _, p := range payload {
+			b = append(b, p...)
+		}
+		if len(b) == n {
+			b = append(b, "{}"...)
+		}
+	}
+	b = append(b, '}')
+	c.enqueue(0x1, b, false)
+	*bp = b
+	putBuf(bp)
+}
+
+var wsBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// putBuf returns a buffer to the pool, unless an outsized message grew it.
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		*bp = (*bp)[:0]
+		wsBufs.Put(bp)
+	}
+}
+
+// appendJSONString appends s as a JSON string (ids are the client's: anything goes).
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
+}
+
+// enqueue queues one frame and makes sure it gets written: at once, if no
+// write is under way and the socket takes it (the common case), else by a
+// flusher goroutine. After the close frame (last), nothing more is queued.
+func (c *wsConn) enqueue(op byte, payload []byte, last bool) {
+	c.wmu.Lock()
+	if c.wdone {
+		c.wmu.Unlock()
+		return
+	}
+	if last {
+		c.wdone = true
+	}
+	if c.queue == nil {
+		c.queue = wsBufs.Get().(*[]byte)
+	}
+	q := appendFrameHeader(*c.queue, op, len(payload))
+	q = append(q, payload...)
+	*c.queue = q
+	if len(q) > maxWSQueued {
+		// The client reads far slower than it is written to.
+		c.wdone = true
+		c.wmu.Unlock()
+		c.cancel()
+		c.conn.Close()
+		return
+	}
+	if c.writing {
+		c.wmu.Unlock()
+		return
+	}
+	c.writing = true
+	c.wmu.Unlock()
+	c.write(true)
+}
+
+// write writes the queue until it is empty; the caller has set c.writing.
+// In quick mode (a pump or the reader, which must not wait on one client)
+// it writes one round with a short deadline and leaves whatever the socket
+// did not take, or whatever was queued meanwhile, to a flusher goroutine.
+// Streams parked for the queue to drain go back to the pumps. A write that
+// fails, or times out in a flusher, ends the connection.
+func (c *wsConn) write(quick bool) {
+	for round := 0; ; round++ {
+		c.wmu.Lock()
+		q := c.queue
+		c.queue = nil
+		var parked []*wsStream
+		if q == nil || len(*q) < wsBackpressure/2 {
+			parked, c.parked = c.parked, nil
+		}
+		if q == nil {
+			c.writing = false
+			hangUp := c.hangUp
+			c.wmu.Unlock()
+			if hangUp {
+				c.conn.Close()
+			}
+			c.t.pumps.resume(parked)
+			return
+		}
+		if quick && round > 0 {
+			// More was queued during the quick write: a flusher takes over.
+			c.queue = q
+			c.wmu.Unlock()
+			c.t.pumps.resume(parked)
+			go c.write(false)
+			return
+		}
+		c.inflight = len(*q)
+		c.wmu.Unlock()
+		c.t.pumps.resume(parked)
+		timeout := wsWriteTimeout
+		if quick {
+			timeout = wsQuickWrite
+		}
+		c.conn.SetWriteDeadline(time.Now().Add(timeout))
+		n, err := c.conn.Write(*q)
+		if err != nil && quick && errors.Is(err, os.ErrDeadlineExceeded) {
+			// The socket is full: a flusher writes the rest, before anything queued since.
+			c.wmu.Lock()
+			rest := wsBufs.Get().(*[]byte)
+			*rest = append(append((*rest)[:0], (*q)[n:]...), c.queueBytes()...)
+			if c.queue != nil {
+				putBuf(c.queue)
+			}
+			c.queue, c.inflight = rest, 0
+			c.wmu.Unlock()
+			putBuf(q)
+			go c.write(false)
+			return
+		}
+		putBuf(q)
+		if err != nil {
+			c.wmu.Lock()
+			c.wdone, c.writing, c.inflight = true, false, 0
+			if c.queue != nil {
+				putBuf(c.queue)
+				c.queue = nil
+			}
+			parked, c.parked = c.parked, nil
+			c.wmu.Unlock()
+			c.cancel()
+			c.conn.Close()
+			c.t.pumps.resume(parked)
+			return
+		}
+		c.wmu.Lock()
+		c.inflight = 0
+		c.wmu.Unlock()
+	}
+}
+
+func (c *wsConn) queueBytes() []byte {
+	if c.queue == nil {
+		return nil
+	}
+	return *c.queue
+}
+
+// park holds a stream back while the connection's queue is long, so that a
+// client that reads slowly falls behind on the bus (and is told so) instead
+// of piling up frames here. It reports whether the stream was parked; the
+// flusher resumes it.
+func (c *wsConn) park(st *wsStream) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.wdone || !c.writing {
+		return false
+	}
+	n := c.inflight
+	if c.queue != nil {
+		n += len(*c.queue)
+	}
+	if n < wsBackpressure {
+		return false
+	}
+	c.parked = append(c.parked, st)
+	return true
+}
+
+func appendFrameHeader(b []byte, op byte, n int) []byte {
+	b = append(b, 0x80|op)
+	switch {
+	case n < 126:
+		return append(b, byte(n))
+	case n <= 0xffff:
+		return binary.BigEndian.AppendUint16(append(b, 126), uint16(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
+	}
+}
+
+// wsCloseError is a reason to close the connection found while reading.
+type wsCloseError struct {
+	code   int
+	reason string
+}
+
+func (e *wsCloseError) Error() string { return fmt.Sprintf("websocket: %d %s", e.code, e.reason) }
+
+// readMessage returns the next text message, answering pings and closes on
+// the way. The error is a *wsCloseError when the client broke the protocol,
+// anything else when the connection ended.
+func (c *wsConn) readMessage() ([]byte, error) {
+	var msg []byte
+	inMessage := false
+	for {
+		var h [2]byte
+		if _, err := io.ReadFull(c.r, h[:]); err != nil {
+			return nil, err
+		}
+		fin, op := h[0]&0x80 != 0, h[0]&0x0f
+		if h[0]&0x70 != 0 {
+			return nil, &wsCloseError{closeProtocolError, "reserved bits set"}
+		}
+		if h[1]&0x80 == 0 {
+			return nil, &wsCloseError{closeProtocolError, "client frames must be masked"}
+		}
+		n := uint64(h[1] & 0x7f)
+		switch n {
+		case 126:
+			var x [2]byte
+			if _, err := io.ReadFull(c.r, x[:]); err != nil {
+				return nil, err
+			}
+			n = uint64(binary.BigEndian.Uint16(x[:]))
+		case 127:
+			var x [8]byte
+			if _, err := io.ReadFull(c.r, x[:]); err != nil {
+				return nil, err
+			}
+			n = binary.BigEndian.Uint64(x[:])
+		}
+		var mask [4]byte
+		if _, err := io.ReadFull(c.r, mask[:]); err != nil {
+			return nil, err
+		}
+		if op >= 0x8 { // control frames: whole, small, and allowed between fragments
+			if !fin || n > 125 {
+				return nil, &wsCloseError{closeProtocolError, "malformed control frame"}
+			}
+			p := make([]byte, n)
+			if _, err := io.ReadFull(c.r, p); err != nil {
+				return nil, err
+			}
+			unmask(p, mask)
+			switch op {
+			case 0x8:
+				return nil, c.closeReceived(p)
+			case 0x9:
+				c.enqueue(0xA, p, false)
+			case 0xA:
+			default:
+				return nil, &wsCloseError{closeProtocolError, "unknown control frame"}
+			}
+			continue
+		}
+		switch op {
+		case 0x0:
+			if !inMessage {
+				return nil, &wsCloseError{closeProtocolError, "continuation without a message"}
+			}
+		case 0x1:
+			if inMessage {
+				return nil, &wsCloseError{closeProtocolError, "a new message inside a fragmented one"}
+			}
+			inMessage = true
+		case 0x2:
+			return nil, &wsCloseError{closeUnsupported, "binary messages are not part of the protocol"}
+		default:
+			return nil, &wsCloseError{closeProtocolError, "unknown opcode"}
+		}
+		if uint64(len(msg))+n > maxWSMessage {
+			return nil, &wsCloseError{closeTooBig, fmt.Sprintf("messages are limited to %d bytes", maxWSMessage)}
+		}
+		start := len(msg)
+		msg = append(msg, make([]byte, n)...)
+		if _, err := io.ReadFull(c.r, msg[start:]); err != nil {
+			return nil, err
+		}
+		unmask(msg[start:], mask)
+		if fin {
+			if !utf8.Valid(msg) {
+				return nil, &wsCloseError{closeInvalidPayload, "text messages must be UTF-8"}
+			}
+			return msg, nil
+		}
+	}
+}
+
+func unmask(p []byte, mask [4]byte) {
+	for i := range p {
+		p[i] ^= mask[i&3]
+	}
+}
+
+// closeReceived answers the peer's close frame (echoing its code, unless we
+// sent ours first) and ends the read loop.
+func (c *wsConn) closeReceived(p []byte) error {
+	if c.closing.CompareAndSwap(false, true) {
+		c.cancel()
+		code := closeNormal
+		if len(p) >= 2 {
+			code = int(binary.BigEndian.Uint16(p))
+		}
+		if code == 1005 || code == 1006 || code == 1015 { // never sent on the wire
+			code = closeNormal
+		}
+		c.enqueue(0x8, binary.BigEndian.AppendUint16(nil, uint16(code)), true)
+	}
+	return io.EOF
+}
