@@ -16,11 +16,11 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
 	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
 )
@@ -75,7 +75,7 @@ type Service struct {
 	platformTimeout time.Duration
 	policy          func(platform returns.PlatformID, shopID string) returns.RulePolicy
 
-	locks [64]sync.Mutex // serialise actions per case within the process
+	locks *feed.CaseLocks // shared with the ingester: one writer of a case at a time
 }
 
 // Options configure a Service.
@@ -89,6 +89,9 @@ type Options struct {
 	Log     *slog.Logger
 	// PlatformTimeout bounds one platform write and its read-back (default 20 s).
 	PlatformTimeout time.Duration
+	// Locks serialises the writes of a case; give the ingester the same, so
+	// a platform's report of an action's own change waits for the action.
+	Locks *feed.CaseLocks
 	// Policy is a shop's rule policy (its overrides of the configurable
 	// rules); nil means the defaults everywhere.
 	Policy func(platform returns.PlatformID, shopID string) returns.RulePolicy
@@ -97,7 +100,10 @@ type Options struct {
 // New returns a service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
-		platformTimeout: o.PlatformTimeout, policy: o.Policy}
+		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks}
+	if s.locks == nil {
+		s.locks = &feed.CaseLocks{}
+	}
 	if s.policy == nil {
 		def := returns.DefaultRulePolicy()
 		s.policy = func(returns.PlatformID, string) returns.RulePolicy { return def }
@@ -273,12 +279,7 @@ func validKey(k string) *returns.Error {
 	return nil
 }
 
-func (s *Service) lock(k returns.CaseKey) func() {
-	h := sha256.Sum256([]byte(string(k.Platform) + "\x00" + k.PlatformCaseID))
-	m := &s.locks[int(h[0])%len(s.locks)]
-	m.Lock()
-	return m.Unlock
-}
+func (s *Service) lock(k returns.CaseKey) func() { return s.locks.Lock(k) }
 
 // do carries out the action. effect reports whether anything reached the
 // platform or the store, i.e. whether the answer must be remembered.

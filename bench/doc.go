@@ -4,4 +4,6 @@
 //
 //	go test ./bench -run XXX -bench . -benchtime 5s
 //	go test ./bench -run TestListLoad -v -load
+//	go test ./bench -run TestLiveLoad -v -load
+//	go test ./bench -run TestSubscribers -v -load
 package bench

@@ -6,9 +6,7 @@ package feed
 
 import (
 	"context"
-	"crypto/sha256"
 	"log/slog"
-	"sync"
 
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
@@ -25,14 +23,17 @@ type Ingester struct {
 	Publish func(returns.Event, *returns.Case)
 	Log     *slog.Logger
 
-	locks [64]sync.Mutex
+	// Locks serialises writes of one case; share them with the actions
+	// service (nil: the ingester's own).
+	Locks    *CaseLocks
+	ownLocks CaseLocks
 }
 
 func (in *Ingester) lock(k returns.CaseKey) func() {
-	h := sha256.Sum256([]byte(string(k.Platform) + "\x00" + k.PlatformCaseID))
-	m := &in.locks[int(h[0])%len(in.locks)]
-	m.Lock()
-	return m.Unlock
+	if in.Locks != nil {
+		return in.Locks.Lock(k)
+	}
+	return in.ownLocks.Lock(k)
 }
 
 // Fetch reads one case from the platform and stores it. It returns the event

@@ -43,7 +43,7 @@ func NewResolver(d Deps) *Resolver {
 	if d.LiveTTL == 0 {
 		d.LiveTTL = 30 * time.Second
 	}
-	return &Resolver{deps: d, live: cache.New(d.LiveTTL, 2*d.LiveTTL)}
+	return &Resolver{deps: d, live: cache.New(d.LiveTTL, 2*d.LiveTTL), shared: newSharedMarshals()}
 }
 
 type orgKey struct{}

@@ -4750,7 +4750,7 @@ func (ec *executionContext) _Subscription_returnCaseChanged(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *feed.Change) graphql.Marshaler {
-			return ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx, selections, v)
+			return ec.Resolvers.(*Resolver).sharedEvent(ctx, selections, v, ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange)
 		},
 		true,
 		true,

@@ -11,5 +11,6 @@ import "github.com/patrickmn/go-cache"
 // Resolver is the root resolver; its fields are the API's dependencies.
 type Resolver struct {
 	deps Deps
-	live *cache.Cache // live platform data by case and version
+	live   *cache.Cache // live platform data by case and version
+	shared *sharedMarshals
 }

@@ -144,13 +144,14 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// Platform changes and seller actions go through the same log and bus.
 	m.Bus = feed.NewBus(0)
-	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log, Publish: m.Bus.Publish}
+	locks := &feed.CaseLocks{}
+	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log, Publish: m.Bus.Publish, Locks: locks}
 	m.Ingester = ingester
 	if c.ConfigFile == "" {
 		c.Rules = returns.DefaultRulePolicy()
 	}
 	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
-		Publish: m.Bus.Publish})
+		Publish: m.Bus.Publish, Locks: locks})
 	for _, p := range m.Platforms.All() {
 		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log})
 	}

@@ -1,0 +1,129 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"reflect"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/returnsgw/returnsgw/feed"
+)
+
+// One change is delivered to every subscriber it concerns, and subscribers
+// mostly send the same subscription document: a dashboard's. The generated
+// executor marshals the event once per subscriber; sharedEvent (wired in by
+// internal/lean) marshals it once per change, document and variables, and
+// hands the same bytes to the others. A result that carried field errors is
+// not shared, so each subscriber still gets its own errors.
+
+// sharedKey identifies identical work: the same change, the same parsed
+// selection, the same variables. Identical documents share their parsed form
+// through the query cache; the selection's slice is collected afresh for each
+// operation, but its elements are the document's own nodes, so the first
+// node and the length identify it.
+type sharedKey struct {
+	change *feed.Change
+	sel    uintptr
+	n      int
+	vars   string
+}
+
+type sharedEntry struct {
+	done  chan struct{}
+	bytes []byte // nil when the result had errors
+}
+
+// sharedMarshals holds the results of the last few changes.
+type sharedMarshals struct {
+	mu      sync.Mutex
+	entries map[sharedKey]*sharedEntry
+	recent  []*feed.Change // changes with entries, oldest first
+}
+
+// keepChanges is how many recent changes keep their results: deliveries of
+// one change happen within moments of each other.
+const keepChanges = 16
+
+func newSharedMarshals() *sharedMarshals {
+	return &sharedMarshals{entries: map[sharedKey]*sharedEntry{}}
+}
+
+// sharedEvent marshals a change for a subscriber, reusing the bytes of an
+// identical delivery.
+func (r *Resolver) sharedEvent(ctx context.Context, sel ast.SelectionSet, v *feed.Change,
+	marshal func(context.Context, ast.SelectionSet, *feed.Change) graphql.Marshaler) graphql.Marshaler {
+	if v == nil || len(sel) == 0 {
+		return marshal(ctx, sel, v)
+	}
+	key := sharedKey{change: v, sel: reflect.ValueOf(sel[0]).Pointer(), n: len(sel), vars: variablesKey(ctx)}
+	sm := r.shared
+	sm.mu.Lock()
+	e, found := sm.entries[key]
+	if !found {
+		e = &sharedEntry{done: make(chan struct{})}
+		sm.entries[key] = e
+		sm.remember(v)
+	}
+	sm.mu.Unlock()
+	if found {
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return marshal(ctx, sel, v)
+		}
+		if e.bytes != nil {
+			return rawJSON(e.bytes)
+		}
+		return marshal(ctx, sel, v)
+	}
+	// First delivery: marshal now, share the bytes unless there were errors.
+	before := len(graphql.GetErrors(ctx))
+	var buf bytes.Buffer
+	marshal(ctx, sel, v).MarshalGQL(&buf)
+	if len(graphql.GetErrors(ctx)) == before {
+		e.bytes = buf.Bytes()
+	}
+	close(e.done)
+	return rawJSON(buf.Bytes())
+}
+
+// remember records a change with results, dropping the oldest; sm.mu is held.
+func (sm *sharedMarshals) remember(v *feed.Change) {
+	for _, c := range sm.recent {
+		if c == v {
+			return
+		}
+	}
+	sm.recent = append(sm.recent, v)
+	if len(sm.recent) <= keepChanges {
+		return
+	}
+	old := sm.recent[0]
+	sm.recent = sm.recent[1:]
+	for k := range sm.entries {
+		if k.change == old {
+			delete(sm.entries, k)
+		}
+	}
+}
+
+func variablesKey(ctx context.Context) string {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || len(oc.Variables) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(oc.Variables) // map keys are sorted
+	if err != nil {
+		return "\x00unshareable"
+	}
+	return string(b)
+}
+
+type rawJSON []byte
+
+func (b rawJSON) MarshalGQL(w io.Writer) { w.Write(b) }
