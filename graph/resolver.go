@@ -10,7 +10,7 @@ import "github.com/patrickmn/go-cache"
 
 // Resolver is the root resolver; its fields are the API's dependencies.
 type Resolver struct {
-	deps Deps
+	deps   Deps
 	live   *cache.Cache // live platform data by case and version
 	shared *sharedMarshals
 }
