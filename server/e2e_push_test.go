@@ -157,3 +157,35 @@ func TestForgedPushIsRefused(t *testing.T) {
 		t.Errorf("a forged push wrote %d events", len(after)-len(before))
 	}
 }
+
+// The platform may fail to deliver a push (XHS retries once, five minutes
+// later): polling is the safety net. A request whose push is lost still
+// arrives, by the poller, and only once.
+func TestLostPushIsCaughtByPolling(t *testing.T) {
+	m := startGateway(t)
+	m.Sandbox.XHS.DropPushes(1)
+	code, out := simulate(t, m, `{"platform": "XHS", "action": "open"}`)
+	if code != http.StatusOK {
+		t.Fatalf("simulate: %d %v", code, out)
+	}
+	key := returns.CaseKey{Platform: returns.XHS, PlatformCaseID: out["platformCaseId"]}
+	org := returns.OrgID(m.Config.Org)
+	eventually(t, 30*time.Second, "the request whose push was lost never arrived", func() bool {
+		_, err := m.Store.GetCase(context.Background(), org, key)
+		return err == nil
+	})
+	time.Sleep(500 * time.Millisecond) // a few more polls
+	evs, _ := m.Store.EventsAfter(context.Background(), org, 0, 100000)
+	var mine []returns.Event
+	for _, e := range evs {
+		if e.Key == key {
+			mine = append(mine, e)
+		}
+	}
+	if len(mine) != 1 || mine[0].Source != returns.SourcePoll {
+		t.Errorf("events for the case = %+v, want one from POLL", mine)
+	}
+	if sent, failed := m.Sandbox.XHS.Pushes(); failed == 0 {
+		t.Errorf("the simulator reports no failed delivery (sent %d)", sent)
+	}
+}
