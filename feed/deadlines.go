@@ -429,9 +429,13 @@ func (t *DeadlineTimer) flushLocked(s *AlertSubscription) bool {
 	return true
 }
 
+// flushAllLocked flushes the organisation's subscriptions. It goes from the
+// last one down: a flush that drops a subscriber moves the last one into its
+// slot, which has then been flushed already, and leaves nil past the end.
 func (t *DeadlineTimer) flushAllLocked(org returns.OrgID) {
-	for _, s := range t.subs[org] {
-		t.flushLocked(s)
+	subs := t.subs[org]
+	for i := len(subs) - 1; i >= 0; i-- {
+		t.flushLocked(subs[i])
 	}
 }
 
@@ -441,8 +445,8 @@ func (t *DeadlineTimer) flushAll() bool {
 	defer t.mu.Unlock()
 	waiting := false
 	for _, subs := range t.subs {
-		for _, s := range subs {
-			if t.flushLocked(s) {
+		for i := len(subs) - 1; i >= 0; i-- { // see flushAllLocked
+			if t.flushLocked(subs[i]) {
 				waiting = true
 			}
 		}

@@ -311,3 +311,50 @@ func eventually(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Dropping a subscriber that does not read leaves the others, wherever it
+// stood among them, receiving: each flush goes over every subscription
+// once, even while one is taken off.
+func TestDeadlineAlertsDropOneSubscriberAmongOthers(t *testing.T) {
+	for _, slow := range []int{0, 1, 2} {
+		t.Run(fmt.Sprint("slow subscriber ", slow), func(t *testing.T) {
+			clock := adapterstest.NewClock(t0)
+			tm := newTimer(clock)
+			tm.Buffer, tm.MaxPending = 2, 3
+			var subs []*feed.AlertSubscription
+			for range 3 {
+				s, err := tm.Subscribe(orgA, time.Hour, returns.Filter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				subs = append(subs, s)
+			}
+			got := make([][]string, len(subs))
+			read := func() {
+				for i, s := range subs {
+					if i != slow {
+						got[i] = append(got[i], alerts(s.C())...)
+					}
+				}
+			}
+			for i := range 6 {
+				update(tm, openCase(fmt.Sprint("d", i), returns.XHS, returns.StatusRequested, at(time.Duration(i+1)*time.Minute), nil))
+				read()
+			}
+			tm.Check()
+			read()
+			var behind *feed.FellBehindError
+			if !errors.As(subs[slow].Err(), &behind) {
+				t.Errorf("the subscriber that does not read: err %v, want FellBehindError", subs[slow].Err())
+			}
+			for i, s := range subs {
+				if i == slow {
+					continue
+				}
+				if len(got[i]) != 6 || s.Err() != nil {
+					t.Errorf("subscriber %d: alerts %v, err %v: want all six", i, got[i], s.Err())
+				}
+			}
+		})
+	}
+}

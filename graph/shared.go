@@ -82,13 +82,14 @@ func (r *Resolver) sharedEvent(ctx context.Context, sel ast.SelectionSet, v *fee
 		return marshal(ctx, sel, v)
 	}
 	// First delivery: marshal now, share the bytes unless there were errors.
+	// The others are released however it ends; a panic leaves them no bytes.
+	defer close(e.done)
 	before := len(graphql.GetErrors(ctx))
 	var buf bytes.Buffer
 	marshal(ctx, sel, v).MarshalGQL(&buf)
 	if len(graphql.GetErrors(ctx)) == before {
 		e.bytes = buf.Bytes()
 	}
-	close(e.done)
 	return rawJSON(buf.Bytes())
 }
 

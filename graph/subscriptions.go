@@ -235,8 +235,12 @@ func (rp *replay) run(ctx context.Context) {
 		rp.sub.Close()
 		return
 	}
+	// The replay read the log up to here. Live changes past it are all new,
+	// even one with a lower seq than a change forwarded before it (two
+	// writers publish in either order).
+	replayed := rp.last
 	for ch := range rp.sub.C() {
-		if ch.Seq <= rp.last {
+		if ch.Seq <= replayed {
 			continue // replayed already
 		}
 		if !rp.send(ctx, ch) {

@@ -81,6 +81,8 @@ const (
 const (
 	// maxWSMessage bounds a client's message: a GraphQL document with variables.
 	maxWSMessage = 1 << 20
+	// wsReadChunk is how much more of a message is allocated at a time.
+	wsReadChunk = 32 << 10
 	// maxWSOperations bounds the operations one connection runs at once.
 	maxWSOperations = 100
 	// wsBackpressure is how much may wait to be written to a connection
@@ -562,6 +564,9 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	defer func() {
 		if v := recover(); v != nil {
 			c.t.log.Error("websocket operation panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !handedOver {
+				c.done(id, op)
+			}
 			c.sendErrors(id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 		if !handedOver {
@@ -572,7 +577,10 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	params := &graphql.RawParams{}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber() // numbers stay exact, as over HTTP
+	// Each message that ends an operation goes out after done, which frees
+	// its id: a client may reuse the id as soon as it hears the end.
 	if err := dec.Decode(params); err != nil || params.Query == "" && params.Extensions == nil {
+		c.done(id, op)
 		c.sendErrors(id, gqlerror.List{{Message: "the payload must be an object with a query (a string), and variables and extensions (objects) if any",
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return
@@ -582,6 +590,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		c.done(id, op)
 		c.sendErrors(id, resp.Errors)
 		return
 	}
@@ -594,6 +603,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 			c.next(id, resp)
 		}
 		if ctx.Err() == nil {
+			c.done(id, op)
 			c.send("complete", id, nil)
 		}
 		return
@@ -664,9 +674,9 @@ func (st *wsStream) pump() {
 	defer func() {
 		if v := recover(); v != nil {
 			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 			st.over = true
 			st.c.done(st.id, st.op)
+			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 	}()
 	for {
@@ -684,9 +694,12 @@ func (st *wsStream) pump() {
 			}
 			st.c.next(st.id, resp)
 		}
+		// Read over before letting go: once scheduled is false another
+		// worker may run the stream and write it.
+		over := st.over
 		st.scheduled.Store(false)
 		// A notification that came after the last look schedules it again.
-		if st.over || st.pending.Load() == 0 || !st.scheduled.CompareAndSwap(false, true) {
+		if over || st.pending.Load() == 0 || !st.scheduled.CompareAndSwap(false, true) {
 			return
 		}
 	}
@@ -697,8 +710,8 @@ func (st *wsStream) own() {
 	defer func() {
 		if v := recover(); v != nil {
 			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 			st.c.done(st.id, st.op)
+			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 	}()
 	for {
@@ -711,11 +724,13 @@ func (st *wsStream) own() {
 	}
 }
 
-// finish tells the client how the stream ended (unless it stopped it or
-// left) and forgets the operation.
+// finish forgets the operation and tells the client how the stream ended
+// (unless it stopped it or left), in that order: the id is free again when
+// the client hears of the end.
 func (st *wsStream) finish() {
-	defer st.c.done(st.id, st.op)
-	if st.ctx.Err() != nil {
+	left := st.ctx.Err() != nil
+	st.c.done(st.id, st.op)
+	if left {
 		return
 	}
 	if len(st.end.errs) > 0 {
@@ -1101,13 +1116,19 @@ func (c *wsConn) readMessage() ([]byte, error) {
 		default:
 			return nil, &wsCloseError{closeProtocolError, "unknown opcode"}
 		}
-		if uint64(len(msg))+n > maxWSMessage {
+		// n alone first: a 64-bit length would wrap the sum around.
+		if n > maxWSMessage || uint64(len(msg))+n > maxWSMessage {
 			return nil, &wsCloseError{closeTooBig, fmt.Sprintf("messages are limited to %d bytes", maxWSMessage)}
 		}
+		// Grow as the payload arrives, not as declared: a client that
+		// declares a megabyte and sends a byte holds a chunk, not a megabyte.
 		start := len(msg)
-		msg = append(msg, make([]byte, n)...)
-		if _, err := io.ReadFull(c.r, msg[start:]); err != nil {
-			return nil, err
+		for len(msg)-start < int(n) {
+			k := min(int(n)-(len(msg)-start), wsReadChunk)
+			msg = append(msg, make([]byte, k)...)
+			if _, err := io.ReadFull(c.r, msg[len(msg)-k:]); err != nil {
+				return nil, err
+			}
 		}
 		unmask(msg[start:], mask)
 		if fin {
@@ -1119,23 +1140,36 @@ func (c *wsConn) readMessage() ([]byte, error) {
 	}
 }
 
+// validCloseCode reports whether a peer may send the code (RFC 6455 7.4 and
+// IANA's registry): 1004 is reserved, 1005, 1006 and 1015 are never sent,
+// and the rest below 3000 are unassigned.
+func validCloseCode(code int) bool {
+	return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999
+}
+
 func unmask(p []byte, mask [4]byte) {
 	for i := range p {
 		p[i] ^= mask[i&3]
 	}
 }
 
-// closeReceived answers the peer's close frame (echoing its code, unless we
-// sent ours first) and ends the read loop.
+// closeReceived answers the peer's close frame (echoing its code, or 1002
+// or 1007 for a malformed one, unless we sent ours first) and ends the read
+// loop.
 func (c *wsConn) closeReceived(p []byte) error {
 	if c.closing.CompareAndSwap(false, true) {
 		c.cancel()
 		code := closeNormal
-		if len(p) >= 2 {
+		switch {
+		case len(p) == 1:
+			code = closeProtocolError
+		case len(p) >= 2:
 			code = int(binary.BigEndian.Uint16(p))
-		}
-		if code == 1005 || code == 1006 || code == 1015 { // never sent on the wire
-			code = closeNormal
+			if !validCloseCode(code) {
+				code = closeProtocolError
+			} else if !utf8.Valid(p[2:]) {
+				code = closeInvalidPayload
+			}
 		}
 		c.enqueue(0x8, binary.BigEndian.AppendUint16(nil, uint16(code)), true)
 	}

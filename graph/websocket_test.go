@@ -1,0 +1,439 @@
+package graph
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/returnsgw/returnsgw/feed"
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/sqlite"
+)
+
+const wsOrg = returns.OrgID("ws-test")
+
+var wsQuiet = slog.New(slog.DiscardHandler)
+
+// wsResolver is a resolver over a fresh SQLite store and bus.
+func wsResolver(t *testing.T) (*Resolver, *sqlite.Store, *feed.Bus) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bus := feed.NewBus(0)
+	return NewResolver(Deps{Store: st, Bus: bus, Log: wsQuiet}), st, bus
+}
+
+// wsServer serves the GraphQL handler, WebSocket included, on loopback.
+func wsServer(t *testing.T) string {
+	t.Helper()
+	r, _, _ := wsResolver(t)
+	h := NewHandler(r, HandlerOptions{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h.ServeHTTP(w, req.WithContext(WithOrg(req.Context(), wsOrg)))
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// wsExecutor is an executor with the middlewares the WebSocket transport
+// relies on (see NewHandler).
+func wsExecutor(r *Resolver) graphql.GraphExecutor {
+	exec := executor.New(NewExecutableSchema(Config{Resolvers: r}))
+	present := presenter(wsQuiet)
+	exec.AroundOperations(withStream)
+	exec.AroundResponses(endOfStream(present))
+	exec.SetErrorPresenter(present)
+	return exec
+}
+
+// wsFrames is a client's side of a WebSocket connection, written frame by frame.
+type wsFrames struct {
+	t    *testing.T
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func dialWS(t *testing.T, addr string) *wsFrames {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
+	fmt.Fprintf(conn, "GET /graphql HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n", addr, key)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: HTTP %d", resp.StatusCode)
+	}
+	return &wsFrames{t: t, conn: conn, br: br}
+}
+
+// header writes a masked frame's header declaring the length n, and returns its mask.
+func (c *wsFrames) header(fin bool, op byte, n uint64) [4]byte {
+	c.t.Helper()
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	b := []byte{b0}
+	switch {
+	case n < 126:
+		b = append(b, 0x80|byte(n))
+	case n <= 0xffff:
+		b = binary.BigEndian.AppendUint16(append(b, 0x80|126), uint16(n))
+	default:
+		b = binary.BigEndian.AppendUint64(append(b, 0x80|127), n)
+	}
+	mask := [4]byte{7, 1, 2, 9}
+	if _, err := c.conn.Write(append(b, mask[:]...)); err != nil {
+		c.t.Fatal(err)
+	}
+	return mask
+}
+
+func (c *wsFrames) frame(fin bool, op byte, payload []byte) {
+	c.t.Helper()
+	mask := c.header(fin, op, uint64(len(payload)))
+	p := bytes.Clone(payload)
+	for i := range p {
+		p[i] ^= mask[i%4]
+	}
+	if _, err := c.conn.Write(p); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// read returns the server's next frame; ok is false once the connection ended.
+func (c *wsFrames) read() (op byte, payload []byte, ok bool) {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	var h [2]byte
+	if _, err := io.ReadFull(c.br, h[:]); err != nil {
+		return 0, nil, false
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var x [2]byte
+		io.ReadFull(c.br, x[:])
+		n = uint64(binary.BigEndian.Uint16(x[:]))
+	case 127:
+		var x [8]byte
+		io.ReadFull(c.br, x[:])
+		n = binary.BigEndian.Uint64(x[:])
+	}
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(c.br, payload); err != nil {
+		return 0, nil, false
+	}
+	return h[0] & 0x0f, payload, true
+}
+
+// closeFrame reads until the server's close frame and returns its code (1005: none).
+func (c *wsFrames) closeFrame() int {
+	c.t.Helper()
+	for {
+		op, p, ok := c.read()
+		if !ok {
+			c.t.Fatal("the connection ended without a close frame")
+		}
+		if op == 0x8 {
+			if len(p) < 2 {
+				return 1005
+			}
+			return int(binary.BigEndian.Uint16(p))
+		}
+	}
+}
+
+// The frames a client may get wrong, and the close code each earns. The
+// server answers every one and stays up (the last case checks it still
+// accepts connections).
+func TestWebsocketFramesAClientGetsWrong(t *testing.T) {
+	addr := wsServer(t)
+	closeWith := func(code int, reason string) func(c *wsFrames) {
+		return func(c *wsFrames) {
+			c.frame(true, 0x8, append(binary.BigEndian.AppendUint16(nil, uint16(code)), reason...))
+		}
+	}
+	tests := []struct {
+		name string
+		run  func(c *wsFrames)
+		want int
+	}{
+		{"a continuation whose length wraps the message's around", func(c *wsFrames) {
+			c.frame(false, 0x1, []byte(`{"type":`))
+			c.header(true, 0x0, ^uint64(0)-3) // 8 + this is 4, modulo 2^64
+		}, closeTooBig},
+		{"a continuation declaring more than the limit", func(c *wsFrames) {
+			c.frame(false, 0x1, []byte(`{"type":`))
+			c.header(true, 0x0, maxWSMessage)
+		}, closeTooBig},
+		{"a close frame of one byte", func(c *wsFrames) { c.frame(true, 0x8, []byte{0x03}) }, closeProtocolError},
+		{"a close code below 1000", closeWith(999, ""), closeProtocolError},
+		{"the reserved close code 1004", closeWith(1004, ""), closeProtocolError},
+		{"the close code 1005, which is never sent", closeWith(1005, ""), closeProtocolError},
+		{"the close code 1006, which is never sent", closeWith(1006, ""), closeProtocolError},
+		{"the close code 1015, which is never sent", closeWith(1015, ""), closeProtocolError},
+		{"an unassigned close code", closeWith(2000, ""), closeProtocolError},
+		{"a close code past 4999", closeWith(5000, ""), closeProtocolError},
+		{"a close reason that is not UTF-8", closeWith(1000, "\xff\xfe"), closeInvalidPayload},
+		{"a close without a code", func(c *wsFrames) { c.frame(true, 0x8, nil) }, closeNormal},
+		{"a close with 1001 and a reason", closeWith(1001, "bye"), closeGoingAway},
+		{"a close with an application's code", closeWith(4321, "done"), 4321},
+		{"a close with a registered code", closeWith(3000, ""), 3000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dialWS(t, addr)
+			c.t = t
+			tt.run(c)
+			if code := c.closeFrame(); code != tt.want {
+				t.Errorf("closed with %d, want %d", code, tt.want)
+			}
+		})
+	}
+	c := dialWS(t, addr)
+	c.frame(true, 0x1, []byte(`{"type":"connection_init"}`))
+	if op, p, ok := c.read(); !ok || op != 0x1 || !strings.Contains(string(p), "connection_ack") {
+		t.Errorf("after the cases above: opcode %d %q (%v), want connection_ack", op, p, ok)
+	}
+}
+
+// A frame is read as it arrives: a client that declares a large message and
+// sends little of it does not make the server allocate the whole of it.
+func TestWebsocketReadAllocatesWhatArrives(t *testing.T) {
+	var in bytes.Buffer
+	in.Write([]byte{0x81, 0x80 | 127})
+	in.Write(binary.BigEndian.AppendUint64(nil, maxWSMessage))
+	in.Write([]byte{1, 2, 3, 4})  // the mask
+	in.WriteString(`{"type":"x"`) // and then the client stops
+	c := &wsConn{r: bufio.NewReaderSize(&in, 256)}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := c.readMessage()
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("err %v, want the connection's end", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > maxWSMessage/4 {
+		t.Errorf("reading 11 bytes of a message that declared %d allocated %d bytes", maxWSMessage, n)
+	}
+}
+
+// watchedConn is a connection whose writes a test sees frame by frame, as
+// they are made.
+type watchedConn struct {
+	net.Conn
+	onFrame func(op byte, payload []byte)
+}
+
+func (w *watchedConn) Write(b []byte) (int, error) {
+	for rest := b; len(rest) >= 2; {
+		n, h := uint64(rest[1]&0x7f), 2
+		switch n {
+		case 126:
+			n, h = uint64(binary.BigEndian.Uint16(rest[2:])), 4
+		case 127:
+			n, h = binary.BigEndian.Uint64(rest[2:]), 10
+		}
+		w.onFrame(rest[0]&0x0f, rest[h:h+int(n)])
+		rest = rest[h+int(n):]
+	}
+	return len(b), nil
+}
+
+func (w *watchedConn) SetWriteDeadline(time.Time) error { return nil }
+
+// An operation's id is free again by the time the client hears that the
+// operation is over (complete, or error), so that a client that reuses it
+// at once is not closed with 4409 (Subscriber already exists).
+func TestWebsocketIDIsFreeWhenTheOperationEnds(t *testing.T) {
+	r, _, bus := wsResolver(t)
+	exec := wsExecutor(r)
+	type end struct {
+		typ, id string
+		running bool // the id was still taken when the message was written
+	}
+	ends := make(chan end, 10)
+	server, client := net.Pipe()
+	defer client.Close()
+	ctx, cancel := context.WithCancel(WithOrg(context.Background(), wsOrg))
+	c := &wsConn{t: &websocketTransport{initTimeout: time.Hour, ping: time.Hour, log: wsQuiet}, exec: exec,
+		ctx: ctx, cancel: cancel, ops: map[string]*wsOp{}, acked: true}
+	c.conn = &watchedConn{Conn: server, onFrame: func(op byte, p []byte) {
+		var m struct{ Type, ID string }
+		if op != 0x1 || json.Unmarshal(p, &m) != nil || m.Type != "complete" && m.Type != "error" {
+			return
+		}
+		c.mu.Lock()
+		_, running := c.ops[m.ID]
+		c.mu.Unlock()
+		ends <- end{m.Type, m.ID, running}
+	}}
+	defer c.finish()
+
+	tests := []struct {
+		name, msg string
+		before    func() // what ends the operation, once it runs
+		want      end
+	}{
+		{"a query", `{"type":"subscribe","id":"q","payload":{"query":"{ __typename }"}}`, nil, end{"complete", "q", false}},
+		{"a document that does not validate", `{"type":"subscribe","id":"v","payload":{"query":"{ nothingHere }"}}`, nil,
+			end{"error", "v", false}},
+		{"a payload without a query", `{"type":"subscribe","id":"p","payload":{"variables":{}}}`, nil, end{"error", "p", false}},
+		{"a subscription the gateway ends", `{"type":"subscribe","id":"s","payload":{"query":"subscription { returnCaseChanged { id } }"}}`,
+			func() {
+				for bus.Len() == 0 {
+					runtime.Gosched()
+				}
+				bus.Close()
+			}, end{"error", "s", false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c.handle([]byte(tt.msg))
+			if tt.before != nil {
+				tt.before()
+			}
+			select {
+			case got := <-ends:
+				if got != tt.want {
+					t.Errorf("got %+v, want %+v", got, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the operation never ended")
+			}
+		})
+	}
+}
+
+// caseFor is an open case with a fixed shape, as the store takes it.
+func caseFor(id string) *returns.Case {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	return &returns.Case{Platform: returns.XHS, PlatformCaseID: id, ShopID: "shop", Status: returns.StatusRequested,
+		Kind: returns.KindReturnAndRefund, Reason: returns.ReasonSizeFit, Market: returns.MarketDomestic, CreatedAt: at, UpdatedAt: at, Version: 1}
+}
+
+// A resumed stream replays the log, then forwards every live change it has
+// not replayed, including one published after a later one (two writers
+// store and publish at once): it skips only what the replay sent.
+func TestResumedStreamForwardsLiveChangesPublishedOutOfOrder(t *testing.T) {
+	r, st, bus := wsResolver(t)
+	ctx, cancel := context.WithCancel(WithOrg(context.Background(), wsOrg))
+	defer cancel()
+	put := func(id string) (returns.Event, *returns.Case) {
+		t.Helper()
+		res, err := st.UpsertCase(ctx, wsOrg, caseFor(id), store.Change{Source: returns.SourcePoll})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *res.Event, res.Case
+	}
+	first, _ := put("a")
+	put("b")
+	after := EventID(first.Seq)
+	ch, err := r.caseChanged(ctx, nil, &after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() string {
+		t.Helper()
+		select {
+		case c, ok := <-ch:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			return c.Case.PlatformCaseID
+		case <-time.After(10 * time.Second):
+			t.Fatal("no change")
+		}
+		return ""
+	}
+	if got := next(); got != "b" {
+		t.Fatalf("replayed %s, want b", got)
+	}
+	// The replay has read the log: what follows comes live.
+	evC, c := put("c")
+	evD, d := put("d")
+	evE, e := put("e")
+	bus.Publish(evD, d)
+	bus.Publish(evC, c)
+	bus.Publish(evE, e)
+	var got []string
+	for len(got) < 3 {
+		got = append(got, next())
+		if got[len(got)-1] == "e" {
+			break
+		}
+	}
+	if strings.Join(got, ",") != "d,c,e" {
+		t.Errorf("live changes %v, want d,c,e", got)
+	}
+}
+
+// A marshal that panics still releases the deliveries of the same change
+// that wait for its bytes: they marshal for themselves.
+func TestSharedEventReleasesWaitersWhenTheFirstMarshalPanics(t *testing.T) {
+	r := &Resolver{shared: newSharedMarshals()}
+	sel := ast.SelectionSet{&ast.Field{Name: "a"}}
+	change := &feed.Change{}
+	op := func() context.Context {
+		return graphql.WithResponseContext(graphql.WithOperationContext(context.Background(), &graphql.OperationContext{}),
+			graphql.DefaultErrorPresenter, graphql.DefaultRecover)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the marshal did not panic")
+			}
+		}()
+		r.sharedEvent(op(), sel, change, func(context.Context, ast.SelectionSet, *feed.Change) graphql.Marshaler { panic("boom") })
+	}()
+	out := make(chan string, 1)
+	go func() {
+		var b bytes.Buffer
+		r.sharedEvent(op(), sel, change, func(context.Context, ast.SelectionSet, *feed.Change) graphql.Marshaler {
+			return graphql.MarshalString("own")
+		}).MarshalGQL(&b)
+		out <- b.String()
+	}()
+	select {
+	case got := <-out:
+		if got != `"own"` {
+			t.Errorf("got %s", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a delivery of the same change still waits for the marshal that panicked")
+	}
+}
