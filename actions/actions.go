@@ -388,7 +388,12 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	if next == nil {
 		cp := *c
 		cp.Status = res.Expected
-		cp.UpdatedAt = s.now().UTC()
+		// Not the gateway's clock: the ingester drops a platform view older
+		// than the stored one, and the platform's own record of this action
+		// (its status code, deadlines) is stamped before our now. Just past
+		// the last platform change keeps out views fetched before the action
+		// and lets the platform's next one in.
+		cp.UpdatedAt = c.UpdatedAt.Add(time.Nanosecond)
 		next = &cp
 	}
 	next.KeepPendingSteps(c)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
 	"github.com/returnsgw/returnsgw/store/sqlite"
@@ -270,8 +271,9 @@ func TestDo(t *testing.T) {
 			status: returns.StatusRequested, mode: doneNoReadBack, action: returns.ActionReject,
 			wantStatus: returns.StatusRejected, wantPerforms: 1, wantEvent: true, keyKept: true,
 			check: func(t *testing.T, e *env, out *Outcome) {
-				if got := e.stored(t).UpdatedAt; !got.Equal(base) {
-					t.Errorf("stored UpdatedAt %v, want the service's now %v", got, base)
+				// Not the gateway's clock (see TestDoWithoutReadBackTakesThePlatformsNextView).
+				if got, want := e.stored(t).UpdatedAt, base.Add(-time.Hour).Add(time.Nanosecond); !got.Equal(want) {
+					t.Errorf("stored UpdatedAt %v, want just past the last platform change %v", got, want)
 				}
 			},
 		},
@@ -809,5 +811,42 @@ func TestRulesStopActions(t *testing.T) {
 	evs, _ = e.st.EventsAfter(context.Background(), org, e.seeded, 10)
 	if len(evs) != 1 || evs[0].Detail["acknowledgedRules"] == "" {
 		t.Errorf("events = %+v, want one recording the acknowledged rules", evs)
+	}
+}
+
+// An action whose case could not be read back stores the expected status;
+// the platform's own view of the action (its status code, which decides the
+// actions allowed next) is stamped before the gateway's now and must still
+// be taken in by the next poll or push, while a view fetched before the
+// action must not undo it.
+func TestDoWithoutReadBackTakesThePlatformsNextView(t *testing.T) {
+	e := newEnv(t, apiPlatform(), returns.StatusRequested)
+	stale, err := e.fp.GetCase(context.Background(), e.key.PlatformCaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fp.setMode(doneNoReadBack)
+	out := e.do(t, e.req(returns.ActionApprove, "key-1", `{"input":1}`))
+	wantCode(t, out, "")
+	in := &feed.Ingester{Store: e.st, Org: org, Log: slog.New(slog.DiscardHandler)}
+
+	// A poll that read the case just before the action stores late: ignored.
+	if _, err := in.Put(context.Background(), stale, returns.SourcePoll); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.stored(t).Status; got != returns.StatusAwaitingBuyerShipment {
+		t.Fatalf("a view from before the action undid it: status %s", got)
+	}
+
+	// The platform's view after the action is taken in.
+	if _, err := in.Fetch(context.Background(), e.fp, e.key.PlatformCaseID, returns.SourcePoll); err != nil {
+		t.Fatal(err)
+	}
+	c := e.stored(t)
+	if c.Status != returns.StatusAwaitingBuyerShipment || c.PlatformStatus.Code != "S_AWAITING_BUYER_SHIPMENT" {
+		t.Errorf("stored %s (platform status %q), want the platform's view after the action", c.Status, c.PlatformStatus.Code)
+	}
+	if slices.Contains(e.svc.Allowed(c, base), returns.ActionApprove) {
+		t.Errorf("approve is still offered after the approval")
 	}
 }

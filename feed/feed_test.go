@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -178,5 +179,46 @@ func TestPollerHealth(t *testing.T) {
 	h = p.Health()
 	if h.Failures != 0 || !h.CaughtUpOnce || !h.LastSyncAt.Equal(r.clock.Now()) {
 		t.Errorf("health after recovery: %+v", h)
+	}
+}
+
+// A poller that keeps failing backs off up to its interval and stays there:
+// however long the outage, the wait never overflows into a busy loop.
+func TestPollerBackoffStaysWithinTheInterval(t *testing.T) {
+	for _, interval := range []time.Duration{time.Second, 5 * time.Minute, 24 * time.Hour} {
+		backoff, last := time.Second, time.Duration(0)
+		for failure := 1; failure <= 200; failure++ {
+			var wait time.Duration
+			wait, backoff = retryWait(interval, backoff)
+			if wait <= 0 || wait > interval || wait < last {
+				t.Fatalf("interval %v, failure %d: wait %v after %v", interval, failure, wait, last)
+			}
+			last = wait
+		}
+		if last != interval {
+			t.Errorf("interval %v: after 200 failures the wait is %v, want the interval", interval, last)
+		}
+	}
+}
+
+// failingCursors is a store whose cursors cannot be saved.
+type failingCursors struct{ store.Store }
+
+func (failingCursors) SetCursor(context.Context, returns.OrgID, string, string) error {
+	return errors.New("disk full")
+}
+
+// A walk whose cursor cannot be saved has not caught up: the health says so,
+// rather than reporting a connection that re-reads the same step forever
+// as healthy.
+func TestPollerHealthWhenTheCursorCannotBeSaved(t *testing.T) {
+	r := newRig(t)
+	p := r.poller()
+	p.Ingester.Store = failingCursors{r.st}
+	if err := p.Sync(context.Background()); err == nil {
+		t.Fatal("Sync succeeded although its cursor was not saved")
+	}
+	if h := p.Health(); h.Failures != 1 || h.LastError == "" || h.CaughtUpOnce {
+		t.Errorf("health after a cursor that could not be saved: %+v", h)
 	}
 }

@@ -88,10 +88,7 @@ func (p *Poller) Run(ctx context.Context) {
 		wait := p.Interval
 		if err != nil && ctx.Err() == nil {
 			p.log().Warn("poll failed", "platform", p.Platform.ID(), "shop", p.Platform.Shop().ID, "err", err)
-			if backoff < wait {
-				wait = backoff
-			}
-			backoff *= 2
+			wait, backoff = retryWait(p.Interval, backoff)
 		} else {
 			backoff = time.Second
 		}
@@ -107,12 +104,24 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
+// retryWait is the wait after a failed walk and the backoff for the next
+// failure: doubling from a second up to the interval, never past it, so a
+// long outage neither overflows the backoff into a busy loop nor waits longer
+// than a healthy poll would.
+func retryWait(interval, backoff time.Duration) (wait, next time.Duration) {
+	if backoff >= interval {
+		return interval, backoff
+	}
+	return backoff, backoff * 2
+}
+
 // Sync walks the change list from the stored cursor until it is caught up.
 func (p *Poller) Sync(ctx context.Context) error {
 	in := p.Ingester
 	name := CursorName(p.Platform)
 	cursor, err := in.Store.Cursor(ctx, in.Org, name)
 	if err != nil {
+		p.fail(err)
 		return err
 	}
 	for {
@@ -131,6 +140,8 @@ func (p *Poller) Sync(ctx context.Context) error {
 			return err
 		}
 		if err := in.Store.SetCursor(ctx, in.Org, name, b.Cursor); err != nil {
+			// Not caught up: the next walk reads this step again.
+			p.fail(err)
 			return err
 		}
 		cursor = b.Cursor

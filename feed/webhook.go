@@ -33,17 +33,17 @@ type Webhook struct {
 // ServeHTTP handles one push request.
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conns := h.Connections()
-	var src returns.PushSource
+	var sources []returns.PushSource
 	for _, p := range conns {
 		if ps, ok := p.(returns.PushSource); ok {
-			src = ps
-			break
+			sources = append(sources, ps)
 		}
 	}
-	if src == nil {
+	if len(sources) == 0 {
 		http.Error(w, "this platform does not push", http.StatusNotFound)
 		return
 	}
+	src := sources[0]
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.reply(w, src, returns.Errorf(returns.CodeInvalid, "push requests are POST"), http.StatusMethodNotAllowed)
@@ -58,7 +58,22 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Now != nil {
 		now = h.Now
 	}
-	changes, err := src.ReadPush(returns.PushRequest{Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header, Body: body}, now())
+	// Shops may be connected through different apps, each signing its pushes
+	// with its own secret: the push is the first connection's that verifies
+	// it. Failing that, a connection that verified the push but could not
+	// read it says more than one that did not recognise it.
+	preq := returns.PushRequest{Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header, Body: body}
+	at := now()
+	var changes []returns.PushedChange
+	for i, ps := range sources {
+		changes, err = ps.ReadPush(preq, at)
+		if i == 0 || err == nil || returns.ErrorCodeOf(err) != returns.CodeUnauthorized {
+			src = ps
+		}
+		if err == nil || returns.ErrorCodeOf(err) != returns.CodeUnauthorized {
+			break
+		}
+	}
 	if err != nil {
 		h.log().Warn("push refused", "platform", h.Platform, "err", err, "remote", r.RemoteAddr)
 		h.reply(w, src, err, 0)
@@ -87,9 +102,13 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Webhook) ingest(ctx context.Context, conns []returns.Platform, ch returns.PushedChange) error {
 	var tried []returns.Platform
 	for _, p := range conns {
-		if ps, ok := p.(returns.PushSource); ok && ch.SellerID != "" && ps.SellerID() == ch.SellerID {
+		ps, ok := p.(returns.PushSource)
+		if ok && ch.SellerID != "" && ps.SellerID() == ch.SellerID {
 			_, err := h.Ingester.Fetch(ctx, p, ch.Ref.PlatformCaseID, returns.SourceWebhook)
 			return err
+		}
+		if ok && ch.SellerID != "" && ps.SellerID() != "" {
+			continue // another seller's shop: it cannot have the case
 		}
 		tried = append(tried, p)
 	}

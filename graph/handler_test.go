@@ -10,10 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/returnsgw/returnsgw/actions"
 	"github.com/returnsgw/returnsgw/adapters"
@@ -97,5 +101,76 @@ func TestPresenterHidesInternals(t *testing.T) {
 		Err: errors.New("dial tcp 10.0.0.7:443: connection refused")})
 	if platform.Extensions["code"] != "PLATFORM_UNAVAILABLE" || strings.Contains(platform.Message, "10.0.0.7") {
 		t.Errorf("platform error presented as %+v", platform)
+	}
+}
+
+// livePlatform answers GetCase with the case in the status it holds now.
+type livePlatform struct {
+	mu     sync.Mutex
+	status returns.Status
+}
+
+func (p *livePlatform) ID() returns.PlatformID { return returns.XHS }
+func (p *livePlatform) Shop() returns.Shop {
+	return returns.Shop{ID: "shop", Platform: returns.XHS, Market: returns.MarketDomestic}
+}
+func (p *livePlatform) Capabilities() returns.Capabilities            { return returns.Capabilities{} }
+func (p *livePlatform) AllowedActions(*returns.Case) []returns.Action { return nil }
+func (p *livePlatform) ListChanges(context.Context, string, time.Time) (returns.ChangeBatch, error) {
+	return returns.ChangeBatch{CaughtUp: true}, nil
+}
+func (p *livePlatform) Perform(context.Context, returns.ActionRequest) (*returns.ActionResult, error) {
+	return nil, returns.Errorf(returns.CodeUnsupported, "no actions")
+}
+func (p *livePlatform) GetCase(_ context.Context, id string) (*returns.Case, error) {
+	if id == "R-panic" {
+		panic("adapter bug")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return &returns.Case{Platform: returns.XHS, PlatformCaseID: id, ShopID: "shop", Status: p.status}, nil
+}
+
+// A subscription delivers one case again and again as it changes: each
+// delivery's live data (ReturnCase.current) is the platform's at that
+// delivery, not the first delivery's.
+func TestLiveDataOfASubscriptionFollowsTheCase(t *testing.T) {
+	p := &livePlatform{status: returns.StatusRequested}
+	r := NewResolver(Deps{Platforms: adapters.NewRegistry(p), Log: slog.New(slog.DiscardHandler)})
+	ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{
+		Operation: &ast.OperationDefinition{Operation: ast.Subscription}})
+	var got []returns.Status
+	r.withLive(ctx, func(ctx context.Context) graphql.ResponseHandler {
+		// Two deliveries of the case, the platform moving it in between.
+		for v, next := range []returns.Status{returns.StatusAwaitingBuyerShipment, returns.StatusInTransit} {
+			c := &returns.Case{Platform: returns.XHS, PlatformCaseID: "R-1", ShopID: "shop", Version: int64(v + 1)}
+			cur, err := r.current(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, cur.Status)
+			p.mu.Lock()
+			p.status = next
+			p.mu.Unlock()
+		}
+		return nil
+	})
+	want := []returns.Status{returns.StatusRequested, returns.StatusAwaitingBuyerShipment}
+	if !slices.Equal(got, want) {
+		t.Errorf("live statuses of two deliveries %v, want %v", got, want)
+	}
+}
+
+// Live data is fetched on goroutines of the gateway's own, out of gqlgen's
+// panic recovery: an adapter that panics fails the field, not the process.
+func TestLiveFetchPanicFailsTheField(t *testing.T) {
+	r := NewResolver(Deps{Platforms: adapters.NewRegistry(&livePlatform{}), Log: slog.New(slog.DiscardHandler)})
+	c := &returns.Case{Platform: returns.XHS, PlatformCaseID: "R-panic", ShopID: "shop", Version: 1}
+	cur, err := r.current(context.Background(), c)
+	if err == nil || cur != nil || returns.ErrorCodeOf(err) != returns.CodeInternal {
+		t.Fatalf("current = %v, %v; want an internal error", cur, err)
+	}
+	if p := presenter(slog.New(slog.DiscardHandler))(context.Background(), err); p.Message != "internal error" {
+		t.Errorf("presented as %q", p.Message)
 	}
 }

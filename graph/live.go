@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -64,8 +66,19 @@ type liveFetch struct {
 
 // withLive gives an operation its live set (see NewHandler).
 func (r *Resolver) withLive(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if graphql.HasOperationContext(ctx) && isSubscription(graphql.GetOperationContext(ctx)) {
+		// A subscription lives on and delivers the same case again and
+		// again: a set kept for its lifetime would answer every later
+		// delivery with the first one's live data, and grow without end.
+		// Each delivery fetches afresh (through the cache, by version).
+		return next(ctx)
+	}
 	ls := &liveSet{r: r, ctx: ctx, sem: make(chan struct{}, maxLiveFetches), fetch: map[liveID]*liveFetch{}}
 	return next(context.WithValue(ctx, liveKey{}, ls))
+}
+
+func isSubscription(oc *graphql.OperationContext) bool {
+	return oc.Operation != nil && oc.Operation.Operation == ast.Subscription
 }
 
 func liveFrom(ctx context.Context) *liveSet {
@@ -127,6 +140,15 @@ func (ls *liveSet) start(kind *liveKind, c *returns.Case) *liveFetch {
 			f.err = ls.ctx.Err()
 			return
 		}
+		// This goroutine is outside gqlgen's panic recovery: an adapter's
+		// panic must fail this field, not the process.
+		defer func() {
+			if v := recover(); v != nil {
+				ls.r.deps.Log.Error("live fetch panic", "kind", kind.name, "case", c.PlatformCaseID,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				f.val, f.err = nil, errors.New("internal error")
+			}
+		}()
 		f.val, f.err = kind.fetch(ls.r, ls.ctx, c)
 		if f.err == nil {
 			ls.r.live.SetDefault(ck, f.val)

@@ -35,13 +35,15 @@ const maxBody = 1 << 20
 //   - a document that does not parse or validate, or variables that do not
 //     coerce, are 400 under application/graphql-response+json and 200 under
 //     application/json, without a data entry;
-//   - GET runs queries only: a mutation is 405 with Allow: POST.
+//   - GET runs queries only: a mutation is 405 with Allow: POST; any other
+//     method is 405 with Allow: GET, POST.
 type HTTPTransport struct{}
 
 var _ graphql.Transport = HTTPTransport{}
 
-// Supports claims plain POST and GET requests, leaving WebSocket upgrades and
-// event streams to their transports.
+// Supports claims every request but WebSocket upgrades and event streams,
+// which have their own transports: POST and GET are served, any other method
+// is answered 405 (rather than left to gqlgen's catch-all 400 in text/plain).
 func (HTTPTransport) Supports(r *http.Request) bool {
 	if r.Header.Get("Upgrade") != "" {
 		return false
@@ -49,7 +51,7 @@ func (HTTPTransport) Supports(r *http.Request) bool {
 	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return false
 	}
-	return r.Method == http.MethodPost || r.Method == http.MethodGet
+	return true
 }
 
 // rawRequest is a GraphQL request as it arrives, each parameter still raw so
@@ -71,6 +73,11 @@ func (HTTPTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.Header().Set("Vary", "Accept")
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET")
+		return
+	}
 
 	start := graphql.Now()
 	var params *graphql.RawParams
@@ -219,11 +226,10 @@ func readGet(r *http.Request) (*graphql.RawParams, int, string) {
 // fromRaw checks each parameter's type as the specification requires.
 func fromRaw(raw rawRequest) (*graphql.RawParams, int, string) {
 	p := &graphql.RawParams{}
-	if isNull(raw.Query) {
-		return nil, http.StatusBadRequest, "the request has no query"
-	}
-	if err := json.Unmarshal(raw.Query, &p.Query); err != nil {
-		return nil, http.StatusBadRequest, "query must be a string"
+	if !isNull(raw.Query) {
+		if err := json.Unmarshal(raw.Query, &p.Query); err != nil {
+			return nil, http.StatusBadRequest, "query must be a string"
+		}
 	}
 	if !isNull(raw.OperationName) {
 		if err := json.Unmarshal(raw.OperationName, &p.OperationName); err != nil {
@@ -239,6 +245,12 @@ func fromRaw(raw rawRequest) (*graphql.RawParams, int, string) {
 		if err := decodeObject(raw.Extensions, &p.Extensions); err != nil {
 			return nil, http.StatusBadRequest, "extensions must be a JSON object"
 		}
+	}
+	// An automatic persisted query names its document by hash alone; the
+	// executor looks it up (or answers PERSISTED_QUERY_NOT_FOUND, and the
+	// client sends the document).
+	if isNull(raw.Query) && p.Extensions["persistedQuery"] == nil {
+		return nil, http.StatusBadRequest, "the request has no query"
 	}
 	return p, 0, ""
 }

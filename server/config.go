@@ -187,6 +187,9 @@ func (c *Config) loadFile(path string) error {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
 	if fc.Org != "" {
+		if strings.TrimSpace(fc.Org) == "" {
+			return fmt.Errorf("config file %s: org must not be blank", path)
+		}
 		c.Org = fc.Org
 	}
 	c.Rules = returns.DefaultRulePolicy()

@@ -76,6 +76,7 @@ func TestBadConfigurationFailsWithAClearMessage(t *testing.T) {
 		{"rule out of range", []string{"--config", write("d.json", `{"rules":{"aliexpress":{"windowDays":400}}}`)}, "windowDays"},
 		{"shop rule key", []string{"--config", write("e.json", `{"shopRules":{"xhs-domestic":{}}}`)}, "PLATFORM/shop-id"},
 		{"shop rule value", []string{"--config", write("f.json", `{"shopRules":{"XHS/xhs-domestic":{"xhsRespondHours":72}}}`)}, "xhsRespondHours"},
+		{"blank org", []string{"--config", write("g.json", `{"org":"  "}`)}, "org must not be blank"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

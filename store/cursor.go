@@ -141,9 +141,9 @@ func (q *ListQuery) Normalize() error {
 			q.First = DefaultPageSize
 		}
 	}
-	for _, c := range []*Cursor{q.After, q.Before} {
+	for name, c := range map[string]*Cursor{"after": q.After, "before": q.Before} {
 		if c != nil && c.Order != q.Order {
-			return returns.Errorf(returns.CodeInvalid, "the cursor belongs to another ordering").WithField("after")
+			return returns.Errorf(returns.CodeInvalid, "the cursor belongs to another ordering").WithField(name)
 		}
 	}
 	return nil
