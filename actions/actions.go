@@ -371,11 +371,8 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 			if fresh, gerr := p.GetCase(pctx, c.PlatformCaseID); gerr == nil {
 				fresh.KeepPendingSteps(c)
 				fresh.KeepMilestones(c)
-				if r, uerr := s.store.UpsertCase(pctx, req.Org, fresh, store.Change{Source: returns.SourcePoll}); uerr == nil {
+				if r, uerr := s.locks.Write(pctx, s.store, req.Org, fresh, store.Change{Source: returns.SourcePoll}, s.publish); uerr == nil {
 					c = r.Case
-					if r.Event != nil {
-						s.publish(*r.Event, r.Case)
-					}
 				}
 			}
 		}
@@ -399,14 +396,11 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	next.KeepPendingSteps(c)
 	next.KeepMilestones(c)
 	detail := eventDetail(req, action, acked)
-	r, uerr := s.store.UpsertCase(pctx, req.Org, next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true})
+	r, uerr := s.locks.Write(pctx, s.store, req.Org, next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if uerr != nil {
 		// The platform acted; the poller will bring the state in. Say so in the log, answer with the truth.
 		s.log.Error("store case after platform action", "case", c.PlatformCaseID, "action", action, "err", uerr)
 		return &Outcome{Case: next}, true, nil
-	}
-	if r.Event != nil {
-		s.publish(*r.Event, r.Case)
 	}
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
@@ -502,12 +496,9 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	})
 	detail := eventDetail(req, via.Action, acked)
 	detail["completeIn"] = "SELLER_CENTRE"
-	r, err := s.store.UpsertCase(context.WithoutCancel(ctx), req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true})
+	r, err := s.locks.Write(context.WithoutCancel(ctx), s.store, req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if err != nil {
 		return nil, false, err
-	}
-	if r.Event != nil {
-		s.publish(*r.Event, r.Case)
 	}
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }

@@ -67,12 +67,13 @@ func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventS
 		old = nil
 	}
 	c.KeepMilestones(old)
-	r, err := in.Store.UpsertCase(ctx, in.Org, c, store.Change{Source: src})
+	locks := in.Locks
+	if locks == nil {
+		locks = &in.ownLocks
+	}
+	r, err := locks.Write(ctx, in.Store, in.Org, c, store.Change{Source: src}, in.Publish)
 	if err != nil {
 		return nil, err
-	}
-	if r.Event != nil && in.Publish != nil {
-		in.Publish(*r.Event, r.Case)
 	}
 	return r.Event, nil
 }

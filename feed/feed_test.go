@@ -2,13 +2,17 @@ package feed
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/xhs"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
@@ -220,5 +224,88 @@ func TestPollerHealthWhenTheCursorCannotBeSaved(t *testing.T) {
 	}
 	if h := p.Health(); h.Failures != 1 || h.LastError == "" || h.CaughtUpOnce {
 		t.Errorf("health after a cursor that could not be saved: %+v", h)
+	}
+}
+
+// badCase answers one case with an unreadable body, as a platform can.
+type badCase struct {
+	returns.Platform
+	id string
+}
+
+func (b badCase) GetCase(ctx context.Context, id string) (*returns.Case, error) {
+	if id == b.id {
+		return nil, &adapters.PlatformError{Platform: returns.XHS, Method: "afterSale.getAfterSaleInfo", Kind: adapters.KindMalformed}
+	}
+	return b.Platform.GetCase(ctx, id)
+}
+
+// One case the platform keeps answering with something unreadable does not
+// stop the shop's sync: after a few tries it is skipped, said so in health,
+// and the other cases arrive.
+func TestPollerSkipsACaseItCannotRead(t *testing.T) {
+	r := newRig(t)
+	ids := r.sim.CaseIDs(r.shop.ShopID)
+	p := r.poller()
+	p.Platform = badCase{Platform: r.a, id: ids[0]}
+	for i := 1; i < unreadableTries; i++ {
+		if err := p.Sync(context.Background()); err == nil {
+			t.Fatalf("try %d: a case that cannot be read passed", i)
+		}
+	}
+	if err := p.Sync(context.Background()); err != nil {
+		t.Fatalf("after %d tries the case should be skipped: %v", unreadableTries, err)
+	}
+	page, err := r.st.ListCases(context.Background(), org, store.ListQuery{First: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.TotalCount != len(ids)-1 {
+		t.Errorf("stored %d cases, want all but the unreadable one (%d)", page.TotalCount, len(ids)-1)
+	}
+	if h := p.Health(); !strings.Contains(h.LastError, ids[0]) || !strings.Contains(h.LastError, "skipped") {
+		t.Errorf("health does not name the skipped case: %+v", h)
+	}
+}
+
+// Events are published in the order of the event log even with many
+// writers, so a subscriber that resumes after the last event it saw misses
+// nothing.
+func TestWritesPublishInSequenceOrder(t *testing.T) {
+	r := newRig(t)
+	locks := &CaseLocks{}
+	var mu sync.Mutex
+	var seqs []int64
+	publish := func(e returns.Event, _ *returns.Case) {
+		// A publisher held up for a moment, as a busy one would be.
+		time.Sleep(time.Duration(e.Seq%7) * 50 * time.Microsecond)
+		mu.Lock()
+		seqs = append(seqs, e.Seq)
+		mu.Unlock()
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				c := &returns.Case{Platform: returns.XHS, PlatformCaseID: fmt.Sprintf("W%d-%d", w, i), ShopID: "s", OrderID: "o",
+					Kind: returns.KindRefundOnly, Status: returns.StatusRequested, Reason: returns.ReasonOther, Market: returns.MarketDomestic,
+					CreatedAt: r.clock.Now(), UpdatedAt: r.clock.Now()}
+				if _, err := locks.Write(ctx, r.st, org, c, store.Change{Source: returns.SourcePoll}, publish); err != nil {
+					t.Error(err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if len(seqs) != 200 {
+		t.Fatalf("%d events published, want 200", len(seqs))
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("published out of order: %d after %d", seqs[i], seqs[i-1])
+		}
 	}
 }

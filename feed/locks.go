@@ -1,10 +1,12 @@
 package feed
 
 import (
+	"context"
 	"hash/maphash"
 	"sync"
 
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
 )
 
 // CaseLocks serialises, within the process, everything that writes one case:
@@ -13,10 +15,30 @@ import (
 // lets a push of the action's own change find the case already stored and
 // write no second event, and keeps the action's event the one that moves
 // the status.
+//
+// It also keeps publishing in the order of the event log (see Write).
 type CaseLocks struct {
 	seed  maphash.Seed
 	once  sync.Once
 	slots [256]sync.Mutex
+	order sync.Mutex
+}
+
+// Write stores a case and publishes the event it wrote as one step, so that
+// events reach subscribers in the order of their sequence numbers: two
+// writers of different cases could otherwise store 11 and 12 and publish 12
+// first, and a dashboard that disconnected after 12 would resume after it
+// and never see 11. The store serialises writes anyway; publishing never
+// blocks (a full subscriber is dropped, not waited for).
+func (l *CaseLocks) Write(ctx context.Context, st store.Store, org returns.OrgID, c *returns.Case, ch store.Change,
+	publish func(returns.Event, *returns.Case)) (*store.UpsertResult, error) {
+	l.order.Lock()
+	defer l.order.Unlock()
+	r, err := st.UpsertCase(ctx, org, c, ch)
+	if err == nil && r.Event != nil && publish != nil {
+		publish(*r.Event, r.Case)
+	}
+	return r, err
 }
 
 // Lock locks the case and returns the unlock.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -21,9 +22,10 @@ type Poller struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 
-	mu     sync.Mutex
-	health Health
-	kick   chan struct{}
+	mu         sync.Mutex
+	health     Health
+	unreadable map[string]int // failed reads of a case, in a row
+	kick       chan struct{}
 }
 
 // Health is what a poller knows about its platform connection.
@@ -170,10 +172,50 @@ func (p *Poller) ingest(ctx context.Context, refs []returns.CaseRef) error {
 				p.log().Warn("listed case not found", "platform", p.Platform.ID(), "case", ref.PlatformCaseID)
 				continue
 			}
+			if unreadable(err) && p.giveUp(ref.PlatformCaseID) {
+				// One case the platform keeps answering for in a way we cannot
+				// read must not stop the shop's sync: skip it, say so, and let
+				// its next change (or a push) bring it in again.
+				p.log().Error("listed case cannot be read; skipped", "platform", p.Platform.ID(), "case", ref.PlatformCaseID, "err", err)
+				p.mu.Lock()
+				p.health.LastError = "case " + ref.PlatformCaseID + " skipped: " + returns.ErrorMessage(err)
+				p.health.LastErrorAt = p.now()
+				p.mu.Unlock()
+				continue
+			}
 			return err
 		}
 	}
 	return nil
+}
+
+// unreadableTries is how many steps in a row a case may fail to read (a
+// truncated answer can be a passing fault) before the poller skips it.
+const unreadableTries = 3
+
+// giveUp counts a failed read of the case and reports whether to skip it now.
+func (p *Poller) giveUp(caseID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.unreadable == nil {
+		p.unreadable = map[string]int{}
+	}
+	p.unreadable[caseID]++
+	if p.unreadable[caseID] < unreadableTries {
+		return false
+	}
+	delete(p.unreadable, caseID)
+	return true
+}
+
+// unreadable reports an error that concerns one case's answer rather than
+// the platform's availability: a malformed answer, or a refusal of the read.
+func unreadable(err error) bool {
+	var pe *adapters.PlatformError
+	if errors.As(err, &pe) {
+		return pe.Kind == adapters.KindMalformed || pe.Kind == adapters.KindInvalid
+	}
+	return false
 }
 
 func (p *Poller) fail(err error) {

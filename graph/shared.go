@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"reflect"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -28,7 +27,7 @@ import (
 // node and the length identify it.
 type sharedKey struct {
 	change *feed.Change
-	sel    uintptr
+	sel    ast.Selection // the first node: a pointer into the document, kept alive by the key
 	n      int
 	vars   string
 }
@@ -60,8 +59,8 @@ func (r *Resolver) sharedEvent(ctx context.Context, sel ast.SelectionSet, v *fee
 	if v == nil || len(sel) == 0 {
 		return marshal(ctx, sel, v)
 	}
-	key := sharedKey{change: v, sel: reflect.ValueOf(sel[0]).Pointer(), n: len(sel), vars: variablesKey(ctx)}
 	sm := r.shared
+	key := sharedKey{change: v, sel: sel[0], n: len(sel), vars: variablesKey(ctx, sel)}
 	sm.mu.Lock()
 	e, found := sm.entries[key]
 	if !found {
@@ -113,16 +112,83 @@ func (sm *sharedMarshals) remember(v *feed.Change) {
 	}
 }
 
-func variablesKey(ctx context.Context) string {
+// variablesKey is the values of the variables the selection uses: only they
+// can change what is written. Variables the selection does not use (the
+// subscription's own filter and after, say) must not split the sharing, or
+// every resuming dashboard would hold results of its own.
+func variablesKey(ctx context.Context, sel ast.SelectionSet) string {
 	oc := graphql.GetOperationContext(ctx)
 	if oc == nil || len(oc.Variables) == 0 {
 		return ""
 	}
-	b, err := json.Marshal(oc.Variables) // map keys are sorted
+	names := usedVariables(sel)
+	if len(names) == 0 {
+		return ""
+	}
+	used := make(map[string]any, len(names))
+	for _, n := range names {
+		used[n] = oc.Variables[n]
+	}
+	b, err := json.Marshal(used) // map keys are sorted
 	if err != nil {
 		return "\x00unshareable"
 	}
 	return string(b)
+}
+
+// usedVariables lists the variables a selection refers to, in arguments and
+// directives at any depth, fragments included.
+func usedVariables(sel ast.SelectionSet) []string {
+	seen := map[string]bool{}
+	var walkValue func(v *ast.Value)
+	walkValue = func(v *ast.Value) {
+		if v == nil {
+			return
+		}
+		if v.Kind == ast.Variable {
+			seen[v.Raw] = true
+		}
+		for _, c := range v.Children {
+			walkValue(c.Value)
+		}
+	}
+	directives := func(ds ast.DirectiveList) {
+		for _, d := range ds {
+			for _, a := range d.Arguments {
+				walkValue(a.Value)
+			}
+		}
+	}
+	visited := map[*ast.FragmentDefinition]bool{}
+	var walk func(ss ast.SelectionSet)
+	walk = func(ss ast.SelectionSet) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *ast.Field:
+				for _, a := range s.Arguments {
+					walkValue(a.Value)
+				}
+				directives(s.Directives)
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				directives(s.Directives)
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				directives(s.Directives)
+				if d := s.Definition; d != nil && !visited[d] {
+					visited[d] = true
+					directives(d.Directives)
+					walk(d.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(sel)
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	return names
 }
 
 type rawJSON []byte

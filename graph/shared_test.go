@@ -57,17 +57,27 @@ func TestSharedEventMarshalsOncePerChangeDocumentAndVariables(t *testing.T) {
 	if got := out(op(nil), docB, change); got != `"b"` || calls != 2 {
 		t.Errorf("another document: %s after %d marshals", got, calls)
 	}
-	out(op(map[string]any{"withLines": true}), docA, change)
-	out(op(map[string]any{"withLines": true}), docA, change)
-	if calls != 3 {
-		t.Errorf("other variables share nothing with none, but each other: %d marshals", calls)
+	// Variables the selection does not use (the subscription's filter,
+	// after) do not split the sharing.
+	out(op(map[string]any{"after": "x"}), docA, change)
+	if calls != 2 {
+		t.Errorf("a variable the selection does not use split the sharing: %d marshals", calls)
+	}
+	// Variables it uses do: with a different value, a different result.
+	docV := ast.SelectionSet{&ast.Field{Name: "v", Directives: ast.DirectiveList{{Name: "include",
+		Arguments: ast.ArgumentList{{Name: "if", Value: &ast.Value{Kind: ast.Variable, Raw: "withLines"}}}}}}}
+	out(op(map[string]any{"withLines": true}), docV, change)
+	out(op(map[string]any{"withLines": true}), docV, change)
+	out(op(map[string]any{"withLines": false}), docV, change)
+	if calls != 4 {
+		t.Errorf("a used variable: %d marshals, want 4 (true shared, false apart)", calls)
 	}
 	failing := &feed.Change{}
 	failing.Seq = 99
 	out(op(nil), docA, failing)
 	out(op(nil), docA, failing)
-	if calls != 5 {
-		t.Errorf("a result with errors is not shared: %d marshals, want 5", calls)
+	if calls != 6 {
+		t.Errorf("a result with errors is not shared: %d marshals, want 6", calls)
 	}
 	// Old changes are forgotten.
 	for i := 0; i < keepChanges+1; i++ {

@@ -106,3 +106,29 @@ func TestRulePoliciesPerShop(t *testing.T) {
 		t.Error("a config file with rules only keeps sandbox mode")
 	}
 }
+
+// A config file with one shop on each platform connects to all three (here,
+// to the sandbox's simulators' addresses; nothing is called until the
+// gateway polls).
+func TestConnectBuildsEveryPlatform(t *testing.T) {
+	shops := []ShopConfig{
+		{Platform: returns.XHS, ID: "x", BaseURL: "https://ark.xiaohongshu.com/ark/open_api/v3/common_controller", AppID: "a", AppSecret: "s", AccessToken: "t", SellerID: "5f8e"},
+		{Platform: returns.AliExpress, ID: "e", BaseURL: "https://api-sg.aliexpress.com", AppID: "a", AppSecret: "s", AccessToken: "t"},
+		{Platform: returns.Alibaba, ID: "b", BaseURL: "https://openapi-api.alibaba.com/router/rest", AppID: "a", AppSecret: "s", AccessToken: "t"},
+	}
+	ps, err := connect(shops, time.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ps {
+		if p.ID() != shops[i].Platform || p.Shop().ID != shops[i].ID {
+			t.Errorf("connection %d is %s/%s", i, p.ID(), p.Shop().ID)
+		}
+	}
+	if ps[0].(returns.PushSource).SellerID() != "5f8e" {
+		t.Error("the XHS shop's seller id, which routes its pushes, was not passed on")
+	}
+	if _, err := connect([]ShopConfig{{Platform: returns.XHS, ID: "x", BaseURL: "ftp://nowhere"}}, time.Now, nil); err == nil {
+		t.Error("a bad connection was accepted")
+	}
+}

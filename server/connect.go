@@ -5,11 +5,15 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/returnsgw/returnsgw/adapters/alibaba"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress"
 	"github.com/returnsgw/returnsgw/adapters/xhs"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
-// connect builds the platform connections of the config file.
+// connect builds the platform connections of the config file. Each
+// platform's production policy (retries, timeouts, rate limit, breaker) and
+// index lag apply.
 func connect(shops []ShopConfig, now func() time.Time, log *slog.Logger) ([]returns.Platform, error) {
 	var out []returns.Platform
 	for _, s := range shops {
@@ -22,9 +26,15 @@ func connect(shops []ShopConfig, now func() time.Time, log *slog.Logger) ([]retu
 				shop.Market = returns.MarketDomestic
 			}
 			p, err = xhs.New(xhs.Config{BaseURL: s.BaseURL, AppID: s.AppID, AppSecret: s.AppSecret,
+				AccessToken: s.AccessToken, SellerID: s.SellerID, Shop: shop, Now: now, Logger: log})
+		case returns.AliExpress:
+			p, err = aliexpress.New(aliexpress.Config{BaseURL: s.BaseURL, AppKey: s.AppID, AppSecret: s.AppSecret,
 				AccessToken: s.AccessToken, Shop: shop, Now: now, Logger: log})
+		case returns.Alibaba:
+			p, err = alibaba.New(alibaba.Config{BaseURL: s.BaseURL, AppKey: s.AppID, AppSecret: s.AppSecret,
+				Session: s.AccessToken, Shop: shop, Now: now, Logger: log})
 		default:
-			err = fmt.Errorf("platform %s is not supported yet", s.Platform)
+			err = fmt.Errorf("unknown platform %s", s.Platform)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("shop %s/%s: %w", s.Platform, s.ID, err)

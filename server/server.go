@@ -294,7 +294,7 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 
 // Close stops the gateway gracefully: subscriptions end (told to resume
 // later) and their connections close, no new requests, in-flight ones finish
-// (up to 10 s), pollers and the deadline timer stop, then simulators and the
+// (up to 25 s), pollers and the deadline timer stop, then simulators and the
 // store close.
 func (m *Main) Close() error {
 	var errs []error
@@ -305,7 +305,10 @@ func (m *Main) Close() error {
 		m.stopStreams()
 	}
 	if m.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Long enough for a seller action's platform write and read-back,
+		// and a push's fetches (20 s each), to finish and be stored: cutting
+		// them off would leave an action done on the platform but not here.
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		if err := m.http.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
@@ -323,6 +326,9 @@ func (m *Main) Close() error {
 	m.closers = nil
 	return errors.Join(errs...)
 }
+
+// shutdownGrace bounds how long Close waits for requests in flight.
+const shutdownGrace = 25 * time.Second
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
