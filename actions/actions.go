@@ -208,9 +208,28 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
 	}
+	if rec != nil && rec.State != store.IdempotencyDone && rec.RequestHash == hash && s.now().Sub(rec.CreatedAt) > s.staleClaim() {
+		// A claim older than any request can run was abandoned (a crash, a
+		// panic): take it over. Should its action have reached the platform,
+		// the platform's own status check refuses it a second time.
+		s.log.Warn("taking over an abandoned idempotency key", "key", req.IdempotencyKey, "claimed", rec.CreatedAt)
+		if err := s.store.ReleaseIdempotency(ctx, req.Org, req.IdempotencyKey); err != nil {
+			return nil, fmt.Errorf("release abandoned idempotency key: %w", err)
+		}
+		if rec, err = s.store.ClaimIdempotency(ctx, req.Org, req.IdempotencyKey, hash); err != nil {
+			return nil, fmt.Errorf("claim idempotency key: %w", err)
+		}
+	}
 	if rec != nil {
 		return s.replay(ctx, req, rec, hash)
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			// Free the key before the panic goes on: nothing was remembered.
+			_ = s.store.ReleaseIdempotency(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey)
+			panic(v)
+		}
+	}()
 	out, effect, err := s.do(ctx, req)
 	// The key's fate must not depend on the caller still listening.
 	bg := context.WithoutCancel(ctx)
@@ -232,6 +251,10 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 	}
 	return out, nil
 }
+
+// staleClaim is how old an unfinished idempotency claim must be to count as
+// abandoned: well past the longest a request can take.
+func (s *Service) staleClaim() time.Duration { return 3 * s.platformTimeout }
 
 func (s *Service) replay(ctx context.Context, req Request, rec *store.IdempotencyRecord, hash string) (*Outcome, error) {
 	if rec.RequestHash != hash {

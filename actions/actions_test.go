@@ -2,6 +2,8 @@ package actions
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -848,5 +850,42 @@ func TestDoWithoutReadBackTakesThePlatformsNextView(t *testing.T) {
 	}
 	if slices.Contains(e.svc.Allowed(c, base), returns.ActionApprove) {
 		t.Errorf("approve is still offered after the approval")
+	}
+}
+
+// A claim left by a request that never finished (a crash, a panic) is taken
+// over once it is older than any request can run; a fresh one is not.
+func TestAbandonedClaimIsTakenOver(t *testing.T) {
+	e := newEnv(t, apiPlatform(), returns.StatusRequested)
+	r := e.req(returns.ActionApprove, "abandoned", `{"n":1}`)
+	sum := sha256.Sum256(r.Input)
+	if rec, err := e.st.ClaimIdempotency(context.Background(), org, "abandoned", hex.EncodeToString(sum[:])); err != nil || rec != nil {
+		t.Fatalf("claim: %v %v", rec, err)
+	}
+	if out := e.do(t, r); len(out.Errors) != 1 || out.Errors[0].Code != returns.CodeConflict {
+		t.Fatalf("a fresh claim must stand: %+v", out.Errors)
+	}
+	later := New(Options{Store: e.st, Platforms: adapters.NewRegistry(e.fp), Log: slog.New(slog.DiscardHandler),
+		PlatformTimeout: 10 * time.Second, Now: func() time.Time { return base.Add(time.Hour) }})
+	out, err := later.Do(context.Background(), r)
+	if err != nil || len(out.Errors) != 0 || out.Replayed {
+		t.Fatalf("an abandoned claim was not taken over: %+v %v", out, err)
+	}
+	if n, _ := e.fp.counts(); n != 1 {
+		t.Errorf("the platform was called %d times, want 1", n)
+	}
+}
+
+// A panic inside an action frees its key: nothing was remembered.
+func TestPanicFreesTheKey(t *testing.T) {
+	e := newEnv(t, apiPlatform(), returns.StatusRequested)
+	r := e.req(returns.ActionApprove, "panics", `{"n":1}`)
+	e.fp.panicOnce = true
+	func() {
+		defer func() { recover() }()
+		e.svc.Do(context.Background(), r)
+	}()
+	if out := e.do(t, r); len(out.Errors) != 0 {
+		t.Errorf("after a panic the same key is refused: %+v", out.Errors)
 	}
 }

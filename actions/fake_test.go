@@ -36,11 +36,12 @@ type fakePlatform struct {
 	leads map[returns.Action]returns.Status
 	now   func() time.Time
 
-	mu       sync.Mutex
-	truth    map[string]*returns.Case
-	mode     performMode
-	performs int
-	gets     int
+	mu        sync.Mutex
+	panicOnce bool // the next Perform panics
+	truth     map[string]*returns.Case
+	mode      performMode
+	performs  int
+	gets      int
 	// gate, when set, holds every Perform until it is closed; started hears
 	// of each Perform as it begins.
 	gate    chan struct{}
@@ -111,6 +112,11 @@ func (p *fakePlatform) Perform(ctx context.Context, req returns.ActionRequest) (
 	p.mu.Lock()
 	p.performs++
 	gate, started := p.gate, p.started
+	if p.panicOnce {
+		p.panicOnce = false
+		p.mu.Unlock()
+		panic("the adapter panicked")
+	}
 	p.mu.Unlock()
 	if started != nil {
 		started <- struct{}{}
