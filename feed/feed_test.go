@@ -2,8 +2,8 @@ package feed
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
