@@ -90,7 +90,7 @@ type Bus struct {
 	buffer int
 
 	mu     sync.Mutex
-	orgs   map[returns.OrgID][]*busSub
+	orgs   orgSet[*busSub]
 	closed bool
 }
 
@@ -106,18 +106,17 @@ func NewBus(buffer int) *Bus {
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
-	return &Bus{buffer: buffer, orgs: map[returns.OrgID][]*busSub{}}
+	return &Bus{buffer: buffer, orgs: orgSet[*busSub]{}}
 }
 
 type busSub struct {
+	slot   // in bus.orgs; guarded by bus.mu
 	bus    *Bus
-	org    returns.OrgID
 	filter returns.Filter
 	ch     chan *Change
 	notify func()
 
 	// Guarded by bus.mu.
-	idx  int   // position in bus.orgs[org]; -1 once removed
 	last int64 // seq of the last change queued
 	err  error
 }
@@ -143,7 +142,7 @@ func (b *Bus) Subscribe(org returns.OrgID, f returns.Filter, o SubscribeOptions)
 	if n <= 0 {
 		n = b.buffer
 	}
-	s := &busSub{bus: b, org: org, filter: f, ch: make(chan *Change, n), notify: o.Notify, idx: -1}
+	s := &busSub{slot: slot{org: org, idx: -1}, bus: b, filter: f, ch: make(chan *Change, n), notify: o.Notify}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -154,9 +153,7 @@ func (b *Bus) Subscribe(org returns.OrgID, f returns.Filter, o SubscribeOptions)
 		}
 		return s
 	}
-	subs := b.orgs[org]
-	s.idx = len(subs)
-	b.orgs[org] = append(subs, s)
+	b.orgs.add(s)
 	return s
 }
 
@@ -209,31 +206,16 @@ func (b *Bus) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
-	for _, subs := range b.orgs {
-		for len(subs) > 0 {
-			s := subs[len(subs)-1]
-			b.removeLocked(s, ErrBusClosed)
-			subs = b.orgs[s.org]
-		}
+	for _, s := range b.orgs.all() {
+		b.removeLocked(s, ErrBusClosed)
 	}
 }
 
 // removeLocked takes s off the bus and closes its channel; b.mu is held.
 func (b *Bus) removeLocked(s *busSub, err error) {
-	if s.idx < 0 {
+	if !b.orgs.remove(s) {
 		return
 	}
-	subs := b.orgs[s.org]
-	last := len(subs) - 1
-	subs[s.idx] = subs[last]
-	subs[s.idx].idx = s.idx
-	subs[last] = nil
-	if last == 0 {
-		delete(b.orgs, s.org)
-	} else {
-		b.orgs[s.org] = subs[:last]
-	}
-	s.idx = -1
 	s.err = err
 	close(s.ch)
 	if s.notify != nil {

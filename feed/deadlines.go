@@ -73,7 +73,7 @@ type DeadlineTimer struct {
 
 	mu      sync.Mutex
 	index   map[returns.OrgID]map[returns.CaseKey]*tracked
-	subs    map[returns.OrgID][]*AlertSubscription
+	subs    orgSet[*AlertSubscription]
 	stopped bool
 	wake    chan struct{} // alerts wait in a queue: drain soon
 }
@@ -95,14 +95,13 @@ type alertKey struct {
 
 // AlertSubscription is one stream of deadline alerts.
 type AlertSubscription struct {
+	slot   // in t.subs; guarded by t.mu
 	t      *DeadlineTimer
-	org    returns.OrgID
 	within time.Duration
 	filter returns.Filter
 	ch     chan *Alert
 
 	// Guarded by t.mu.
-	idx     int                    // position in t.subs[org]; -1 once removed
 	alerted map[alertKey]time.Time // the deadline each alert was raised for
 	pending []*Alert               // raised, waiting for room in ch
 	err     error
@@ -141,8 +140,8 @@ func (t *DeadlineTimer) Subscribe(org returns.OrgID, within time.Duration, f ret
 	if err := ValidateWithin(within); err != nil {
 		return nil, err
 	}
-	s := &AlertSubscription{t: t, org: org, within: within, filter: f, ch: make(chan *Alert, t.buffer()),
-		idx: -1, alerted: map[alertKey]time.Time{}}
+	s := &AlertSubscription{slot: slot{org: org, idx: -1}, t: t, within: within, filter: f, ch: make(chan *Alert, t.buffer()),
+		alerted: map[alertKey]time.Time{}}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.initLocked()
@@ -151,9 +150,7 @@ func (t *DeadlineTimer) Subscribe(org returns.OrgID, within time.Duration, f ret
 		close(s.ch)
 		return s, nil
 	}
-	subs := t.subs[org]
-	s.idx = len(subs)
-	t.subs[org] = append(subs, s)
+	t.subs.add(s)
 	now := t.now()
 	for _, e := range t.index[org] {
 		t.raiseLocked(s, e, now)
@@ -458,31 +455,16 @@ func (t *DeadlineTimer) stop() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.stopped = true
-	for _, subs := range t.subs {
-		for len(subs) > 0 {
-			s := subs[len(subs)-1]
-			t.removeLocked(s, ErrTimerStopped)
-			subs = t.subs[s.org]
-		}
+	for _, s := range t.subs.all() {
+		t.removeLocked(s, ErrTimerStopped)
 	}
 }
 
 // removeLocked takes s off the timer and closes its channel; t.mu is held.
 func (t *DeadlineTimer) removeLocked(s *AlertSubscription, err error) {
-	if s.idx < 0 {
+	if !t.subs.remove(s) {
 		return
 	}
-	subs := t.subs[s.org]
-	last := len(subs) - 1
-	subs[s.idx] = subs[last]
-	subs[s.idx].idx = s.idx
-	subs[last] = nil
-	if last == 0 {
-		delete(t.subs, s.org)
-	} else {
-		t.subs[s.org] = subs[:last]
-	}
-	s.idx = -1
 	s.err = err
 	s.pending = nil
 	close(s.ch)
@@ -491,7 +473,7 @@ func (t *DeadlineTimer) removeLocked(s *AlertSubscription, err error) {
 func (t *DeadlineTimer) initLocked() {
 	if t.index == nil {
 		t.index = map[returns.OrgID]map[returns.CaseKey]*tracked{}
-		t.subs = map[returns.OrgID][]*AlertSubscription{}
+		t.subs = orgSet[*AlertSubscription]{}
 		t.wake = make(chan struct{}, 1)
 	}
 }
