@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 	"github.com/returnsgw/returnsgw/graph"
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
 )
 
 // eventually polls cond until it holds or the time is up.
@@ -359,4 +362,49 @@ func arrive(t *testing.T, m *Main, key returns.CaseKey) {
 		}
 	}
 	t.Fatalf("no %s connection has case %s", key.Platform, key.PlatformCaseID)
+}
+
+// The simulators start afresh with every run, so a restarted sandbox clears
+// what the last run stored instead of contradicting the new simulators; a
+// database with an organisation that sandbox mode did not write is refused.
+func TestSandboxRestartStartsClean(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gw.db")
+	m := startGateway(t, "--db", db)
+	c := findCase(t, m, map[string]any{"platforms": []string{"XHS"}, "statuses": []string{"REQUESTED"}, "kinds": []string{"RETURN_AND_REFUND"}}, "returnApprove")
+	if p := approve(t, m, map[string]any{"id": c.ID, "idempotencyKey": "before-restart", "acknowledgeRules": acknowledgeAll(t, m, c, "returnApprove")}); len(p.UserErrors) > 0 {
+		t.Fatal(p.UserErrors)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := startGateway(t, "--db", db)
+	got, err := m2.Store.GetCase(context.Background(), returns.OrgID(m2.Config.Org), returns.CaseKey{Platform: returns.XHS, PlatformCaseID: c.PlatformCaseID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != returns.StatusRequested {
+		t.Errorf("after a restart the case is %s, but the new simulator has it REQUESTED", got.Status)
+	}
+	// The same key acts again: the last run's answer is gone with its simulator.
+	if p := approve(t, m2, map[string]any{"id": c.ID, "idempotencyKey": "before-restart", "acknowledgeRules": acknowledgeAll(t, m2, c, "returnApprove")}); len(p.UserErrors) > 0 || p.Replayed {
+		t.Errorf("approve after restart: %+v", p)
+	}
+
+	// A database holding another organisation's own data is not wiped.
+	other := NewMain()
+	other.Stdout = io.Discard
+	if err := other.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", db, "--sandbox", "true", "--org", "acme"}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	st := m2.Store
+	fx := &returns.Case{Platform: returns.XHS, PlatformCaseID: "LIVE-1", ShopID: "s", OrderID: "o", Kind: returns.KindRefundOnly,
+		Status: returns.StatusRequested, Reason: returns.ReasonOther, Market: returns.MarketDomestic, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if _, err := st.UpsertCase(context.Background(), "acme", fx, store.Change{Source: returns.SourcePoll}); err != nil {
+		t.Fatal(err)
+	}
+	err = other.Run(context.Background())
+	other.Close()
+	if err == nil || !strings.Contains(err.Error(), "did not write") {
+		t.Errorf("sandbox mode over another organisation's data: %v", err)
+	}
 }

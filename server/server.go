@@ -112,6 +112,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Platforms = adapters.NewRegistry()
 	interval := c.PollInterval
 	if c.SandboxOn() {
+		if err := m.freshSandbox(ctx, org); err != nil {
+			return err
+		}
 		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log})
 		if err != nil {
 			return fmt.Errorf("start sandbox: %w", err)
@@ -229,6 +232,33 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Log.Info("returns gateway listening", "url", m.URL(), "graphql", m.URL()+"/graphql",
 		"graphiql", m.URL()+"/graphiql/", "mode", mode, "db", c.DB, "connections", len(m.Pollers))
 	return nil
+}
+
+// sandboxMarker is the cursor that marks an organisation's data as written in
+// sandbox mode.
+const sandboxMarker = "sandbox"
+
+// freshSandbox clears what an earlier sandbox run stored: the simulators
+// start afresh with every run (their state lives in memory), so the last
+// run's cases, events and cursors would contradict them. It refuses to touch
+// an organisation whose data was not written in sandbox mode.
+func (m *Main) freshSandbox(ctx context.Context, org returns.OrgID) error {
+	marker, err := m.Store.Cursor(ctx, org, sandboxMarker)
+	if err != nil {
+		return err
+	}
+	if marker == "" {
+		page, err := m.Store.ListCases(ctx, org, store.ListQuery{First: 1})
+		if err != nil {
+			return err
+		}
+		if page.TotalCount > 0 {
+			return fmt.Errorf("sandbox mode: organisation %q in %s holds data that sandbox mode did not write; give another --org or --db", org, m.Config.DB)
+		}
+	} else if err := m.Store.ResetOrganisation(ctx, org); err != nil {
+		return err
+	}
+	return m.Store.SetCursor(ctx, org, sandboxMarker, m.Now().UTC().Format(time.RFC3339))
 }
 
 // withOrg runs requests on behalf of the configured organisation. This is the

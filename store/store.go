@@ -55,6 +55,13 @@ type Store interface {
 	// SetCursor saves the named sync cursor.
 	SetCursor(ctx context.Context, org returns.OrgID, name, value string) error
 
+	// ResetOrganisation deletes everything the organisation has: cases,
+	// events, idempotency records and cursors. Other organisations are
+	// untouched, and sequence numbers are never reused. Sandbox mode uses it:
+	// its simulators start afresh with every run, so what was stored of the
+	// last run's simulated platforms is stale.
+	ResetOrganisation(ctx context.Context, org returns.OrgID) error
+
 	// Close releases the backend's resources.
 	Close() error
 }

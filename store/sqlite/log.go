@@ -207,3 +207,35 @@ func (s *Store) SetCursor(ctx context.Context, org returns.OrgID, name, value st
 	}
 	return nil
 }
+
+// ResetOrganisation deletes the organisation's cases, events, idempotency
+// records and cursors in one transaction. The events table's AUTOINCREMENT
+// key never hands out a deleted sequence number again.
+func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error {
+	if err := checkOrg(org); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: reset %s: %w", org, err)
+	}
+	defer rollback(tx)
+	for _, q := range []string{
+		`DELETE FROM events WHERE org = ?`,
+		`DELETE FROM case_docs WHERE id IN (SELECT id FROM cases WHERE org = ?)`,
+		`DELETE FROM cases WHERE org = ?`,
+		`DELETE FROM idempotency WHERE org = ?`,
+		`DELETE FROM cursors WHERE org = ?`,
+		// The cached counts of the organisation's lists are stale now.
+		`INSERT INTO org_generations (org, generation) VALUES (?, 1)
+			ON CONFLICT (org) DO UPDATE SET generation = generation + 1`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, string(org)); err != nil {
+			return fmt.Errorf("sqlite: reset %s: %w", org, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: reset %s: %w", org, err)
+	}
+	return nil
+}

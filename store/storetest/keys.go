@@ -278,3 +278,54 @@ func (s suite) cursors(t *testing.T) {
 	_, err := e.s.Cursor(ctx, "", "xhs/xhs-global-bonded/updated")
 	wantCode(t, "Cursor without organisation", err, returns.CodeInvalid)
 }
+
+// reset: an organisation's reset removes all it has and nothing of another's,
+// and the event sequence goes on rising.
+func (s suite) reset(t *testing.T) {
+	e := s.env(t)
+	ctx := t.Context()
+	var lastSeq int64
+	fx := NewFixtures(7, start)
+	cases := fx.Cases(3)
+	for _, org := range []returns.OrgID{e.orgA, e.orgB} {
+		for _, c := range cases {
+			if r := e.upsert(t, org, c, store.Change{Source: returns.SourcePoll}); r.Event != nil && r.Event.Seq > lastSeq {
+				lastSeq = r.Event.Seq
+			}
+		}
+		if err := e.s.SetCursor(ctx, org, "poll:XHS:s", "c"); err != nil {
+			t.Fatal(err)
+		}
+		if rec, err := e.s.ClaimIdempotency(ctx, org, "k", "h"); err != nil || rec != nil {
+			t.Fatalf("claim: %v %v", rec, err)
+		}
+	}
+	if err := e.s.ResetOrganisation(ctx, e.orgA); err != nil {
+		t.Fatalf("ResetOrganisation: %v", err)
+	}
+	page, err := e.s.ListCases(ctx, e.orgA, store.ListQuery{First: 10})
+	if err != nil || page.TotalCount != 0 || len(page.Cases) != 0 {
+		t.Errorf("cases after the reset: %v %v", page, err)
+	}
+	if evs := e.allEvents(t, e.orgA); len(evs) != 0 {
+		t.Errorf("%d events after the reset", len(evs))
+	}
+	if v, err := e.s.Cursor(ctx, e.orgA, "poll:XHS:s"); err != nil || v != "" {
+		t.Errorf("cursor after the reset: %q %v", v, err)
+	}
+	if rec, err := e.s.ClaimIdempotency(ctx, e.orgA, "k", "h"); err != nil || rec != nil {
+		t.Errorf("the key is still claimed after the reset: %v %v", rec, err)
+	}
+	// The other organisation keeps everything.
+	if page, _ := e.s.ListCases(ctx, e.orgB, store.ListQuery{First: 10}); page.TotalCount != 3 {
+		t.Errorf("the other organisation has %d cases left, want 3", page.TotalCount)
+	}
+	if v, _ := e.s.Cursor(ctx, e.orgB, "poll:XHS:s"); v != "c" {
+		t.Errorf("the other organisation's cursor: %q", v)
+	}
+	// New writes get new sequence numbers, above every earlier one.
+	r := e.upsert(t, e.orgA, cases[0], store.Change{Source: returns.SourcePoll})
+	if r.Event == nil || r.Event.Seq <= lastSeq {
+		t.Errorf("an event after the reset has seq %v, want above %d", r.Event, lastSeq)
+	}
+}
