@@ -96,7 +96,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 
 func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	sb.AliExpress = aesim.New(aesim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
-		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Logger: o.Log, Cases: o.Cases})
+		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
 	base, err := sb.AliExpress.Start()
 	if err != nil {
 		return err

@@ -28,9 +28,6 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 func startPair(t *testing.T, now func() time.Time, opts aesim.Options) (*aliexpress.Adapter, *aesim.Server) {
 	t.Helper()
 	opts.Now = now
-	if opts.Logger == nil {
-		opts.Logger = quietLogger()
-	}
 	sim := aesim.New(opts)
 	url, err := sim.Start()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabawire"
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -46,20 +47,11 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 	method := r.Form.Get(alibabawire.ParamMethod)
 	s.mu.Lock()
 	s.calls[method]++
-	latency, down := s.latency, s.down
 	s.mu.Unlock()
 
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			return
-		}
+	latency, down := s.Current()
+	if !simkit.Delay(r.Context(), latency, s.done) {
+		return
 	}
 	if down {
 		http.Error(w, "502 Bad Gateway", http.StatusBadGateway)

@@ -19,13 +19,13 @@ package alibabasim
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabawire"
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -65,8 +65,12 @@ const (
 // adapter has never seen.
 const UnknownStatus = "WAIT_PLATFORM_RISK_REVIEW"
 
-// Server is a running (or runnable) simulator.
+// Server is a running (or runnable) simulator. Its outage (SetDown) answers
+// every request with HTTP 502, as the platform's load balancer would, after
+// any latency set by SetLatency.
 type Server struct {
+	simkit.Conditions
+
 	appKey, appSecret string
 	sessions          map[string]bool
 	now               func() time.Time
@@ -76,9 +80,7 @@ type Server struct {
 	orders    map[string]*order
 	caseIDs   []string // in seeding order, then opening order
 	products  []*product
-	latency   time.Duration
-	down      bool
-	faults    []*fault
+	faults    []*fault // in injection order
 	calls     map[string]int
 	nextID    int64
 	requestNo int64
@@ -142,16 +144,14 @@ func (s *Server) Handler() http.Handler {
 // Start serves the simulator on 127.0.0.1 on a free port and returns the
 // router URL to configure the adapter with.
 func (s *Server) Start() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, base, err := simkit.Serve(s.Handler())
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
 	s.srv = srv
 	s.mu.Unlock()
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String() + alibabawire.RouterPath, nil
+	return base + alibabawire.RouterPath, nil
 }
 
 // Close stops serving and aborts responses that are being delayed.
@@ -204,21 +204,6 @@ func (s *Server) CaseIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.caseIDs...)
-}
-
-// SetLatency delays every response by d (0: none).
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	s.latency = d
-	s.mu.Unlock()
-}
-
-// SetDown makes every request fail with HTTP 502, as an outage behind the
-// platform's load balancer would (false: up again).
-func (s *Server) SetDown(down bool) {
-	s.mu.Lock()
-	s.down = down
-	s.mu.Unlock()
 }
 
 // InjectFault makes the next count requests for method ("" for any method)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -28,7 +27,6 @@ func newSim(t *testing.T, o aesim.Options) (*aesim.Server, string) {
 	if o.Now == nil {
 		o.Now = func() time.Time { return start }
 	}
-	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := aesim.New(o)
 	u, err := s.Start()
 	if err != nil {

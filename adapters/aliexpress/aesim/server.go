@@ -17,11 +17,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -30,6 +27,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -44,7 +42,6 @@ type Options struct {
 	// OnChange is called after every change to an issue (by the seller
 	// through the API or by a buyer method), outside the simulator's lock.
 	OnChange func(issueID string)
-	Logger   *slog.Logger
 }
 
 // FaultKind is a failure the simulator can be told to produce.
@@ -61,10 +58,12 @@ const (
 // AnyMethod makes InjectFault apply to every method.
 const AnyMethod = "*"
 
-// Server is one simulated AliExpress seller account.
+// Server is one simulated AliExpress seller account. Its outage (SetDown)
+// answers every request with HTTP 503, after any latency set by SetLatency.
 type Server struct {
+	simkit.Conditions
+
 	opts Options
-	log  *slog.Logger
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -72,18 +71,10 @@ type Server struct {
 	order     []string // issue ids, oldest first
 	addresses []aewire.Address
 	nextSeq   int64 // for solution, process and request ids
-	latency   time.Duration
-	down      bool
-	faults    map[string][]fault
+	faults    simkit.Faults[FaultKind]
 	calls     map[string]int
 
 	srv *http.Server
-	ln  net.Listener
-}
-
-type fault struct {
-	kind  FaultKind
-	count int
 }
 
 // New returns a seeded simulator.
@@ -103,15 +94,10 @@ func New(o Options) *Server {
 	if o.Cases <= 0 {
 		o.Cases = 120
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
 	s := &Server{
 		opts:   o,
-		log:    o.Logger.With("simulator", "aliexpress"),
 		rng:    rand.New(rand.NewPCG(uint64(o.Seed), uint64(o.Seed)^0x9e3779b97f4a7c15)),
 		issues: map[string]*issue{},
-		faults: map[string][]fault{},
 		calls:  map[string]int{},
 	}
 	s.seed()
@@ -129,18 +115,12 @@ func (s *Server) AccessToken() string { return s.opts.AccessTokens[0] }
 
 // Start serves the simulator on 127.0.0.1 at a free port and returns its base URL.
 func (s *Server) Start() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, base, err := simkit.Serve(s.Handler())
 	if err != nil {
 		return "", err
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("aesim: serve", "err", err)
-		}
-	}()
-	return "http://" + ln.Addr().String(), nil
+	s.srv = srv
+	return base, nil
 }
 
 // Close stops a started simulator; requests in flight are cut off.
@@ -151,28 +131,10 @@ func (s *Server) Close() error {
 	return s.srv.Close()
 }
 
-// SetLatency delays every response by d (0: none).
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	s.latency = d
-	s.mu.Unlock()
-}
-
-// SetDown makes every request fail with HTTP 503, as an outage would.
-func (s *Server) SetDown(down bool) {
-	s.mu.Lock()
-	s.down = down
-	s.mu.Unlock()
-}
-
 // InjectFault makes the next count calls of method (AnyMethod: of any
 // method) fail with kind.
 func (s *Server) InjectFault(method string, kind FaultKind, count int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if count > 0 {
-		s.faults[method] = append(s.faults[method], fault{kind, count})
-	}
+	s.faults.Inject(method, kind, count)
 }
 
 // Calls reports how many requests for method reached the simulator
@@ -189,17 +151,9 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	latency, down := s.latency, s.down
-	s.mu.Unlock()
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	latency, down := s.Current()
+	if !simkit.Delay(r.Context(), latency, nil) {
+		return
 	}
 	if down {
 		http.Error(w, "<html><body>503 Service Temporarily Unavailable</body></html>", http.StatusServiceUnavailable)
@@ -240,8 +194,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[method]++
-	f, faulted := s.takeFault(method)
 	s.mu.Unlock()
+	f, faulted := s.faults.Take(method, AnyMethod)
 	if faulted {
 		switch f {
 		case FaultHTTP500:
@@ -276,24 +230,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	_, _ = w.Write(body)
-}
-
-// takeFault pops the next fault for method; s.mu must be held.
-func (s *Server) takeFault(method string) (FaultKind, bool) {
-	for _, key := range []string{method, AnyMethod} {
-		q := s.faults[key]
-		if len(q) == 0 {
-			continue
-		}
-		k := q[0].kind
-		q[0].count--
-		if q[0].count == 0 {
-			q = q[1:]
-		}
-		s.faults[key] = q
-		return k, true
-	}
-	return "", false
 }
 
 // apiError is an error_response the simulator sends.

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -28,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -97,8 +97,14 @@ const (
 	FaultAuth      FaultKind = "AUTH"      // the envelope of an invalid access token (HTTP 200)
 )
 
-// Server is a simulated XHS open platform.
+// Server is a simulated XHS open platform. Its outage (SetDown) fails every
+// request at the connection level: the server accepts the request and closes
+// the connection without answering, so a client sees an EOF, not an HTTP
+// status. A response delayed by SetLatency ends early when its client goes
+// away or the server closes.
 type Server struct {
+	simkit.Conditions
+
 	appID    string
 	secret   string
 	now      func() time.Time
@@ -112,9 +118,7 @@ type Server struct {
 	rng      *rand.Rand
 	seq      int64
 	calls    map[string]int
-	faults   map[string][]FaultKind
-	latency  time.Duration
-	down     bool
+	faults   simkit.Faults[FaultKind]
 
 	srv     *http.Server
 	closing chan struct{}
@@ -160,7 +164,6 @@ func New(opts Options) *Server {
 		cases:    map[string]*simCase{},
 		rng:      rand.New(rand.NewPCG(uint64(opts.Seed), 0x58485353494d)),
 		calls:    map[string]int{},
-		faults:   map[string][]FaultKind{},
 		closing:  make(chan struct{}),
 	}
 	s.push.init(opts.PushURL, opts.PushRetryDelay, opts.AppID, opts.AppSecret, opts.Now)
@@ -188,16 +191,14 @@ func (s *Server) Handler() http.Handler {
 // Start serves on a free port of 127.0.0.1 and returns the gateway URL to
 // configure an adapter with (the full URL, path included).
 func (s *Server) Start() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, base, err := simkit.Serve(s.Handler())
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
 	s.srv = srv
 	s.mu.Unlock()
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String() + xhswire.GatewayPath, nil
+	return base + xhswire.GatewayPath, nil
 }
 
 // Close stops the server started by Start, ends any delayed response, and
@@ -217,31 +218,10 @@ func (s *Server) Close() error {
 	return srv.Close()
 }
 
-// SetLatency delays every response by d (0: none). A delayed request ends
-// early when its client goes away or the server closes.
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	s.latency = d
-	s.mu.Unlock()
-}
-
-// SetDown makes every request fail at the connection level, as an outage
-// would: the server accepts the request and closes the connection without
-// answering (so a client sees an EOF, not an HTTP status).
-func (s *Server) SetDown(down bool) {
-	s.mu.Lock()
-	s.down = down
-	s.mu.Unlock()
-}
-
 // InjectFault makes the next count calls of method (any method when method is
 // "") fail with kind.
 func (s *Server) InjectFault(method string, kind FaultKind, count int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := 0; i < count; i++ {
-		s.faults[method] = append(s.faults[method], kind)
-	}
+	s.faults.Inject(method, kind, count)
 }
 
 // Calls counts the requests that named method, whatever their outcome
@@ -329,24 +309,13 @@ var newEnvelopeMethods = map[string]bool{
 }
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	down, latency := s.down, s.latency
-	s.mu.Unlock()
+	latency, down := s.Current()
 	if down {
 		hangUp(w)
 		return
 	}
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.closing:
-			t.Stop()
-			return
-		}
+	if !simkit.Delay(r.Context(), latency, s.closing) {
+		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
@@ -360,8 +329,8 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls[sys.Method]++
-	fault := s.takeFault(sys.Method)
 	s.mu.Unlock()
+	fault, _ := s.faults.Take(sys.Method, "")
 	switch fault {
 	case FaultHTTP500:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -408,16 +377,6 @@ func hangUp(w http.ResponseWriter) {
 	if err == nil {
 		_ = conn.Close()
 	}
-}
-
-func (s *Server) takeFault(method string) FaultKind {
-	for _, key := range []string{method, ""} {
-		if q := s.faults[key]; len(q) > 0 {
-			s.faults[key] = q[1:]
-			return q[0]
-		}
-	}
-	return ""
 }
 
 // authenticate checks the app, the timestamp, the signature and the access
