@@ -18,7 +18,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters/alibaba"
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabasim"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
 	"github.com/returnsgw/returnsgw/adapters/xhs"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
 	"github.com/returnsgw/returnsgw/feed"
@@ -55,7 +55,7 @@ func TestLiveLoad(t *testing.T) {
 	xsim := xhssim.New(xhssim.Options{AppID: "a", AppSecret: "s", Seed: 1, Cases: 40})
 	xurl, _ := xsim.Start()
 	defer xsim.Close()
-	asim := aesim.New(aesim.Options{AppKey: "k", AppSecret: "s", AccessTokens: []string{"t"}, Seed: 1, Cases: 40})
+	asim := aliexpresssim.New(aliexpresssim.Options{AppKey: "k", AppSecret: "s", AccessTokens: []string{"t"}, Seed: 1, Cases: 40})
 	aurl, _ := asim.Start()
 	defer asim.Close()
 	bsim, err := alibabasim.New(alibabasim.Options{AppKey: "k", AppSecret: "s", Sessions: []string{"t"}, Seed: 1, Cases: 40})

@@ -9,7 +9,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters/alibaba"
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabasim"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
 	"github.com/returnsgw/returnsgw/adapters/xhs"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
 	"github.com/returnsgw/returnsgw/returns"
@@ -19,7 +19,7 @@ import (
 // loopback, and adapters that talk to them over real HTTP with real signatures.
 type Sandbox struct {
 	XHS        *xhssim.Server
-	AliExpress *aesim.Server
+	AliExpress *aliexpresssim.Server
 	Alibaba    *alibabasim.Server
 	// Platforms are the adapters connected to the simulators, one per simulated shop.
 	Platforms []returns.Platform
@@ -95,7 +95,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 }
 
 func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
-	sb.AliExpress = aesim.New(aesim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
+	sb.AliExpress = aliexpresssim.New(aliexpresssim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
 		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
 	base, err := sb.AliExpress.Start()
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabasim"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -162,9 +162,9 @@ func (b xhsBuyer) delivery() string { return "PUSH" }
 // carrierCode is the XHS code of the sandbox's carrier.
 func carrierCode(string) string { return "shunfeng" }
 
-type aeBuyer struct{ s *aesim.Server }
+type aeBuyer struct{ s *aliexpresssim.Server }
 
-func (b aeBuyer) open(string) (string, error)       { return b.s.Open(aesim.OpenRequest{}) }
+func (b aeBuyer) open(string) (string, error)       { return b.s.Open(aliexpresssim.OpenRequest{}) }
 func (b aeBuyer) ship(id, carrier, no string) error { return b.s.Ship(id, carrier, no) }
 func (b aeBuyer) cancel(id string) error            { return b.s.Cancel(id) }
 func (b aeBuyer) escalate(id string) error          { return b.s.Escalate(id) }

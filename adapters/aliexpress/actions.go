@@ -7,7 +7,7 @@ import (
 
 	gocache "github.com/patrickmn/go-cache"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -16,14 +16,14 @@ import (
 // It reads the raw values the case keeps, so it needs no platform call.
 func actionsFor(raw map[string]string) (api, centre []returns.Action) {
 	is, rds := raw["issue_status"], raw["reverse_detail_status"]
-	if is != aewire.IssueProcessing || !statusKnown(is, rds) {
+	if is != aliexpresswire.IssueProcessing || !statusKnown(is, rds) {
 		// Finished, cancelled, or a status the adapter does not know: nothing.
 		return nil, nil
 	}
 	buyerWaiting := raw[rawBuyerSolution+"_id"] != "" &&
-		(raw[rawBuyerSolution+"_status"] == aewire.SolWaitSellerAccept || raw[rawBuyerSolution+"_status"] == aewire.SolWaitBuyerAndSellerAccept)
+		(raw[rawBuyerSolution+"_status"] == aliexpresswire.SolWaitSellerAccept || raw[rawBuyerSolution+"_status"] == aliexpresswire.SolWaitBuyerAndSellerAccept)
 	switch rds {
-	case "", aewire.RDWaitSellerResponse, aewire.RDWaitBuyerResponse:
+	case "", aliexpresswire.RDWaitSellerResponse, aliexpresswire.RDWaitBuyerResponse:
 		if buyerWaiting {
 			api = append(api, returns.ActionApprove)
 		}
@@ -32,18 +32,18 @@ func actionsFor(raw map[string]string) (api, centre []returns.Action) {
 		if buyerWaiting || raw[rawSellerPendingID] != "" {
 			api = append(api, returns.ActionReject, returns.ActionOffer)
 		}
-		if rds == aewire.RDWaitBuyerResponse {
+		if rds == aliexpresswire.RDWaitBuyerResponse {
 			centre = append(centre, returns.ActionEscalate)
 		}
-	case aewire.RDWaitSellerSetAddress:
+	case aliexpresswire.RDWaitSellerSetAddress:
 		// Agreeing with a return address is how the address is given.
 		if raw[rawBuyerSolution+"_id"] != "" {
 			api = append(api, returns.ActionApprove)
 		}
-	case aewire.RDWaitSellerConfirmation:
+	case aliexpresswire.RDWaitSellerConfirmation:
 		// Confirming receipt releases the refund; both happen in the seller centre.
 		centre = append(centre, returns.ActionConfirmReceipt, returns.ActionRefund, returns.ActionEscalate)
-	case aewire.RDReturnSuccess:
+	case aliexpresswire.RDReturnSuccess:
 		centre = append(centre, returns.ActionRefund)
 	}
 	return api, centre
@@ -133,8 +133,8 @@ func (a *Adapter) Perform(ctx context.Context, req returns.ActionRequest) (*retu
 
 func (a *Adapter) approve(ctx context.Context, c *returns.Case, buyer string, req returns.ActionRequest) (returns.Status, error) {
 	solID := c.Raw[rawBuyerSolution+"_id"]
-	needsReturn := c.Raw[rawBuyerSolution+"_type"] == aewire.SolutionReturnAndRefund ||
-		c.Raw["reverse_detail_status"] == aewire.RDWaitSellerSetAddress
+	needsReturn := c.Raw[rawBuyerSolution+"_type"] == aliexpresswire.SolutionReturnAndRefund ||
+		c.Raw["reverse_detail_status"] == aliexpresswire.RDWaitSellerSetAddress
 	addr := ""
 	if needsReturn {
 		var err error
@@ -170,14 +170,14 @@ func (a *Adapter) offer(ctx context.Context, c *returns.Case, buyer string, req 
 	dto.RefundAmount, dto.RefundAmountCurrency, dto.SolutionContext = amount.Decimal(), amount.Currency, req.Note
 	switch req.OfferKind {
 	case "", returns.KindRefundOnly:
-		dto.AddSolutionType = aewire.SolutionRefund
+		dto.AddSolutionType = aliexpresswire.SolutionRefund
 	case returns.KindReturnAndRefund:
-		dto.AddSolutionType = aewire.SolutionReturnAndRefund
+		dto.AddSolutionType = aliexpresswire.SolutionReturnAndRefund
 		addr, err := a.returnAddressID(ctx, req.ReturnAddressID)
 		if err != nil {
 			return "", err
 		}
-		dto.ReturnGoodAddressID = aewire.Long(addr)
+		dto.ReturnGoodAddressID = aliexpresswire.Long(addr)
 	default:
 		return "", returns.Errorf(returns.CodeInvalid, "AliExpress offers are a refund or a return and refund, not %s", req.OfferKind).WithField("offerKind")
 	}
@@ -199,7 +199,7 @@ func (a *Adapter) reject(ctx context.Context, c *returns.Case, buyer string, req
 		return "", returns.Errorf(returns.CodeInvalid, "the issue's currency %q is unknown", cur)
 	}
 	dto := a.saveParam(c, buyer)
-	dto.AddSolutionType = aewire.SolutionRefund
+	dto.AddSolutionType = aliexpresswire.SolutionRefund
 	dto.RefundAmount, dto.RefundAmountCurrency, dto.SolutionContext = zero.Decimal(), cur, req.Note
 	if err := a.solutionSave(ctx, dto); err != nil {
 		return "", err
@@ -210,14 +210,14 @@ func (a *Adapter) reject(ctx context.Context, c *returns.Case, buyer string, req
 // saveParam starts a solution.save: a new seller solution refusing the
 // buyer's, or — when the seller already has one waiting for the buyer — a
 // change of that one.
-func (a *Adapter) saveParam(c *returns.Case, buyer string) aewire.SolutionSaveParam {
-	p := aewire.SolutionSaveParam{IssueID: aewire.Long(c.PlatformCaseID), BuyerLoginID: buyer}
+func (a *Adapter) saveParam(c *returns.Case, buyer string) aliexpresswire.SolutionSaveParam {
+	p := aliexpresswire.SolutionSaveParam{IssueID: aliexpresswire.Long(c.PlatformCaseID), BuyerLoginID: buyer}
 	if id := c.Raw[rawSellerPendingID]; id != "" {
-		p.ModifySellerSolutionID = aewire.Long(id)
+		p.ModifySellerSolutionID = aliexpresswire.Long(id)
 		return p
 	}
 	p.AddSellerSolution = true
-	p.BuyerSolutionID = aewire.Long(c.Raw[rawBuyerSolution+"_id"])
+	p.BuyerSolutionID = aliexpresswire.Long(c.Raw[rawBuyerSolution+"_id"])
 	return p
 }
 

@@ -10,13 +10,13 @@ import (
 
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
 // openCase opens a dispute on the simulator and returns it as the adapter sees it.
-func openCase(t *testing.T, a *aliexpress.Adapter, sim *aesim.Server, o aesim.OpenRequest) *returns.Case {
+func openCase(t *testing.T, a *aliexpress.Adapter, sim *aliexpresssim.Server, o aliexpresssim.OpenRequest) *returns.Case {
 	t.Helper()
 	id, err := sim.Open(o)
 	if err != nil {
@@ -29,15 +29,15 @@ func openCase(t *testing.T, a *aliexpress.Adapter, sim *aesim.Server, o aesim.Op
 	return c
 }
 
-func writes(sim *aesim.Server) int {
-	return sim.Calls(aewire.MethodSolutionAgree) + sim.Calls(aewire.MethodSolutionSave)
+func writes(sim *aliexpresssim.Server) int {
+	return sim.Calls(aliexpresswire.MethodSolutionAgree) + sim.Calls(aliexpresswire.MethodSolutionSave)
 }
 
 func TestApproveReturnUsesDefaultAddress(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
 	ctx := context.Background()
-	c := openCase(t, a, sim, aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund, ReasonID: 3, LocalCurrency: "BRL"})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund, ReasonID: 3, LocalCurrency: "BRL"})
 	if c.Status != returns.StatusRequested || c.Kind != returns.KindReturnAndRefund || c.ReturnFreightPaidBy != returns.PartySeller {
 		t.Fatalf("opened case %s %s %s", c.Status, c.Kind, c.ReturnFreightPaidBy)
 	}
@@ -52,11 +52,11 @@ func TestApproveReturnUsesDefaultAddress(t *testing.T) {
 		t.Errorf("return address %q, want the default %q", got, want)
 	}
 	// A second approval uses the cached address list.
-	c2 := openCase(t, a, sim, aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund})
+	c2 := openCase(t, a, sim, aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund})
 	if _, err := a.Perform(ctx, returns.ActionRequest{Action: returns.ActionApprove, Case: c2}); err != nil {
 		t.Fatal(err)
 	}
-	if n := sim.Calls(aewire.MethodSellerAddresses); n != 1 {
+	if n := sim.Calls(aliexpresswire.MethodSellerAddresses); n != 1 {
 		t.Errorf("address list fetched %d times, want 1 (cached)", n)
 	}
 	// The buyer ships: the case moves on.
@@ -78,8 +78,8 @@ func TestApproveReturnUsesDefaultAddress(t *testing.T) {
 
 func TestApproveRefundOnlyRefunds(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
-	c := openCase(t, a, sim, aesim.OpenRequest{Amount: "20.00", Currency: "EUR", LocalCurrency: "PLN"})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{Amount: "20.00", Currency: "EUR", LocalCurrency: "PLN"})
 	res, err := a.Perform(context.Background(), returns.ActionRequest{Action: returns.ActionApprove, Case: c})
 	if err != nil {
 		t.Fatal(err)
@@ -87,16 +87,16 @@ func TestApproveRefundOnlyRefunds(t *testing.T) {
 	if res.Case.Status != returns.StatusRefunded || res.Case.RefundedAmount == nil || *res.Case.RefundedAmount != returns.MustParseMoney("20.00", "EUR") {
 		t.Errorf("after approving a refund: %s refunded %v", res.Case.Status, res.Case.RefundedAmount)
 	}
-	if n := sim.Calls(aewire.MethodSellerAddresses); n != 0 {
+	if n := sim.Calls(aliexpresswire.MethodSellerAddresses); n != 0 {
 		t.Errorf("a refund without return asked for addresses %d times", n)
 	}
 }
 
 func TestOfferThenChangeOffer(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
 	ctx := context.Background()
-	c := openCase(t, a, sim, aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund})
 	ten := returns.MustParseMoney("10.00", "USD")
 	res, err := a.Perform(ctx, returns.ActionRequest{Action: returns.ActionOffer, Case: c, Amount: &ten,
 		OfferKind: returns.KindRefundOnly, Note: "Keep it, here is 10 USD"})
@@ -108,7 +108,7 @@ func TestOfferThenChangeOffer(t *testing.T) {
 	}
 	d, _ := sim.Detail(c.PlatformCaseID)
 	if len(d.SellerSolutionList) != 1 || d.SellerSolutionList[0].RefundMoneyPost != "10.00" ||
-		d.SellerSolutionList[0].Status != aewire.SolWaitBuyerAccept || d.SellerSolutionList[0].Content != "Keep it, here is 10 USD" {
+		d.SellerSolutionList[0].Status != aliexpresswire.SolWaitBuyerAccept || d.SellerSolutionList[0].Content != "Keep it, here is 10 USD" {
 		t.Fatalf("seller solutions on the platform: %+v", d.SellerSolutionList)
 	}
 	// A second offer changes the pending one rather than adding another.
@@ -148,9 +148,9 @@ func TestOfferThenChangeOffer(t *testing.T) {
 
 func TestRejectIsACounterProposalOfNothing(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
 	ctx := context.Background()
-	c := openCase(t, a, sim, aesim.OpenRequest{ReasonID: 8})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{ReasonID: 8})
 
 	_, err := a.Perform(ctx, returns.ActionRequest{Action: returns.ActionReject, Case: c, Note: "  "})
 	var e *returns.Error
@@ -172,17 +172,17 @@ func TestRejectIsACounterProposalOfNothing(t *testing.T) {
 		t.Fatalf("seller solutions %+v", d.SellerSolutionList)
 	}
 	s := d.SellerSolutionList[0]
-	if s.RefundMoneyPost != "0.00" || s.SolutionType != aewire.SolutionRefund || s.Content != "The item was used." {
+	if s.RefundMoneyPost != "0.00" || s.SolutionType != aliexpresswire.SolutionRefund || s.Content != "The item was used." {
 		t.Errorf("counter-proposal %+v", s)
 	}
 }
 
 func TestActionsRefusedWithoutCallingThePlatform(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
 	ctx := context.Background()
 	// A return the seller agreed to: the buyer must ship, the seller can do nothing.
-	c := openCase(t, a, sim, aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund})
 	res, err := a.Perform(ctx, returns.ActionRequest{Action: returns.ActionApprove, Case: c, ReturnAddressID: sim.DefaultAddressID()})
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +191,7 @@ func TestActionsRefusedWithoutCallingThePlatform(t *testing.T) {
 	before := writes(sim)
 	eur := returns.MustParseMoney("5.00", "EUR")
 	usd := returns.MustParseMoney("5.00", "USD")
-	fresh := openCase(t, a, sim, aesim.OpenRequest{})
+	fresh := openCase(t, a, sim, aliexpresssim.OpenRequest{})
 	tests := []struct {
 		name  string
 		req   returns.ActionRequest
@@ -207,7 +207,7 @@ func TestActionsRefusedWithoutCallingThePlatform(t *testing.T) {
 		{"OfferInAnotherCurrency", returns.ActionRequest{Action: returns.ActionOffer, Case: fresh, Amount: &eur}, returns.CodeInvalid, "amount"},
 		{"OfferAnExchange", returns.ActionRequest{Action: returns.ActionOffer, Case: fresh, Amount: &usd, OfferKind: returns.KindExchange}, returns.CodeInvalid, "offerKind"},
 		{"ApproveWithBadAddress", returns.ActionRequest{Action: returns.ActionApprove, Case: openCase(t, a, sim,
-			aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund}), ReturnAddressID: "shop-1"}, returns.CodeInvalid, "returnAddressId"},
+			aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund}), ReturnAddressID: "shop-1"}, returns.CodeInvalid, "returnAddressId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,9 +241,9 @@ func TestActionsRefusedWithoutCallingThePlatform(t *testing.T) {
 
 func TestReadBackFailureSetsExpected(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
-	c := openCase(t, a, sim, aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund})
-	sim.InjectFault(aewire.MethodIssueDetail, aesim.FaultHTTP500, 10)
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund})
+	sim.InjectFault(aliexpresswire.MethodIssueDetail, aliexpresssim.FaultHTTP500, 10)
 	res, err := a.Perform(context.Background(), returns.ActionRequest{Action: returns.ActionApprove, Case: c, ReturnAddressID: sim.DefaultAddressID()})
 	if err != nil {
 		t.Fatalf("the write succeeded; a failed read-back must not fail it: %v", err)
@@ -251,7 +251,7 @@ func TestReadBackFailureSetsExpected(t *testing.T) {
 	if res.Case != nil || res.Expected != returns.StatusAwaitingBuyerShipment {
 		t.Errorf("result %+v, want no case and AWAITING_BUYER_SHIPMENT expected", res)
 	}
-	if n := sim.Calls(aewire.MethodSolutionAgree); n != 1 {
+	if n := sim.Calls(aliexpresswire.MethodSolutionAgree); n != 1 {
 		t.Errorf("agree sent %d times", n)
 	}
 }
@@ -260,13 +260,13 @@ func TestBuyerMovesReachTheAdapter(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
 	var mu sync.Mutex
 	changed := map[string]int{}
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10, OnChange: func(id string) {
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10, OnChange: func(id string) {
 		mu.Lock()
 		changed[id]++
 		mu.Unlock()
 	}})
 	ctx := context.Background()
-	c := openCase(t, a, sim, aesim.OpenRequest{})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{})
 	if err := sim.Escalate(c.PlatformCaseID); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestBuyerMovesReachTheAdapter(t *testing.T) {
 	if got.Status != returns.StatusEscalated || len(a.AllowedActions(got)) != 0 {
 		t.Errorf("after escalation: %s %v", got.Status, a.AllowedActions(got))
 	}
-	c2 := openCase(t, a, sim, aesim.OpenRequest{})
+	c2 := openCase(t, a, sim, aliexpresssim.OpenRequest{})
 	if err := sim.Cancel(c2.PlatformCaseID); err != nil {
 		t.Fatal(err)
 	}
@@ -293,14 +293,14 @@ func TestBuyerMovesReachTheAdapter(t *testing.T) {
 
 func TestApproveGivesTheMissingReturnAddress(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 9, Cases: 30})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 9, Cases: 30})
 	ctx := context.Background()
 	for _, id := range sim.CaseIDs() {
 		c, err := a.GetCase(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Raw["reverse_detail_status"] != aewire.RDWaitSellerSetAddress {
+		if c.Raw["reverse_detail_status"] != aliexpresswire.RDWaitSellerSetAddress {
 			continue
 		}
 		if got := a.AllowedActions(c); !slices.Equal(got, []returns.Action{returns.ActionApprove}) {
@@ -320,9 +320,9 @@ func TestApproveGivesTheMissingReturnAddress(t *testing.T) {
 
 func TestUnknownStatusAllowsNothing(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 3, Cases: 10})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 3, Cases: 10})
 	ctx := context.Background()
-	c := openCase(t, a, sim, aesim.OpenRequest{})
+	c := openCase(t, a, sim, aliexpresssim.OpenRequest{})
 	if _, err := sim.InjectUnknownStatus(c.PlatformCaseID); err != nil {
 		t.Fatal(err)
 	}

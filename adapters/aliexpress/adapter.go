@@ -6,7 +6,7 @@
 // save a counter-proposal). Steps the API cannot take — confirming receipt,
 // refunding, escalating — are reported as seller-centre steps.
 //
-// The wire format lives in aewire; a simulator of the platform is in aesim.
+// The wire format lives in aliexpresswire; a simulator of the platform is in aliexpresssim.
 package aliexpress
 
 import (

@@ -10,8 +10,8 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -68,7 +68,7 @@ func TestNewValidatesConfig(t *testing.T) {
 
 func TestGetCaseUsesTheBuyerSeenInTheList(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 11})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 11})
 	ctx := context.Background()
 	for cursor := ""; ; {
 		b, err := a.ListChanges(ctx, cursor, clock.Now())
@@ -80,7 +80,7 @@ func TestGetCaseUsesTheBuyerSeenInTheList(t *testing.T) {
 			break
 		}
 	}
-	pages := sim.Calls(aewire.MethodIssueList)
+	pages := sim.Calls(aliexpresswire.MethodIssueList)
 	if pages != 3 {
 		t.Errorf("120 issues listed in %d pages, want 3 of 50", pages)
 	}
@@ -93,7 +93,7 @@ func TestGetCaseUsesTheBuyerSeenInTheList(t *testing.T) {
 			t.Errorf("%s: buyer %q, want %q", id, c.BuyerID, sim.BuyerOf(id))
 		}
 	}
-	if n := sim.Calls(aewire.MethodIssueList); n != pages {
+	if n := sim.Calls(aliexpresswire.MethodIssueList); n != pages {
 		t.Errorf("GetCase walked the list again (%d more calls) although the buyers were known", n-pages)
 	}
 	// A fresh adapter finds an issue it never listed by walking the list.
@@ -109,7 +109,7 @@ func TestGetCaseUsesTheBuyerSeenInTheList(t *testing.T) {
 
 func TestSimulatedIssuesCoverTheLifecycle(t *testing.T) {
 	clock := adapterstest.NewClock(adapterstest.Start)
-	a, sim := startPair(t, clock.Now, aesim.Options{Seed: 5})
+	a, sim := startPair(t, clock.Now, aliexpresssim.Options{Seed: 5})
 	ctx := context.Background()
 	statuses := map[returns.Status]int{}
 	currencies := map[string]bool{}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -20,7 +20,7 @@ import (
 // a page the walk has already read.
 type listPlatform struct {
 	mu     sync.Mutex
-	issues map[string]aewire.IssueSummary
+	issues map[string]aliexpresswire.IssueSummary
 	pages  int
 	// beforePage runs before a page is served (with the lock released).
 	beforePage func(page int)
@@ -29,22 +29,22 @@ type listPlatform struct {
 func (p *listPlatform) set(id string, created, modified time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.issues[id] = aewire.IssueSummary{IssueID: aewire.Long(id), BuyerLoginID: "b" + id, IssueStatus: aewire.IssueProcessing,
-		GmtCreate: pac(created), GmtModified: pac(modified), OrderID: "1" + aewire.Long(id)}
+	p.issues[id] = aliexpresswire.IssueSummary{IssueID: aliexpresswire.Long(id), BuyerLoginID: "b" + id, IssueStatus: aliexpresswire.IssueProcessing,
+		GmtCreate: pac(created), GmtModified: pac(modified), OrderID: "1" + aliexpresswire.Long(id)}
 }
 
-func pac(t time.Time) string { return t.In(returns.Pacific).Format(aewire.TimeLayout) }
+func pac(t time.Time) string { return t.In(returns.Pacific).Format(aliexpresswire.TimeLayout) }
 
 func (p *listPlatform) serve(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	var q aewire.IssueListQuery
+	var q aliexpresswire.IssueListQuery
 	_ = json.Unmarshal([]byte(r.PostForm.Get("query_dto")), &q)
 	if p.beforePage != nil {
 		p.beforePage(q.CurrentPage)
 	}
 	p.mu.Lock()
 	p.pages++
-	all := make([]aewire.IssueSummary, 0, len(p.issues))
+	all := make([]aliexpresswire.IssueSummary, 0, len(p.issues))
 	for _, it := range p.issues {
 		all = append(all, it)
 	}
@@ -55,11 +55,11 @@ func (p *listPlatform) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return all[i].IssueID > all[j].IssueID
 	})
-	resp := aewire.IssueListResponse{CurrentPage: q.CurrentPage, PageSize: q.PageSize, TotalItem: len(all)}
+	resp := aliexpresswire.IssueListResponse{CurrentPage: q.CurrentPage, PageSize: q.PageSize, TotalItem: len(all)}
 	for i := (q.CurrentPage - 1) * q.PageSize; i >= 0 && i < len(all) && i < q.CurrentPage*q.PageSize; i++ {
 		resp.DataList = append(resp.DataList, all[i])
 	}
-	body, _ := aewire.EncodeSuccess(aewire.MethodIssueList, resp)
+	body, _ := aliexpresswire.EncodeSuccess(aliexpresswire.MethodIssueList, resp)
 	_, _ = w.Write(body)
 }
 
@@ -110,7 +110,7 @@ func count(ids []string, id string) int {
 var t0 = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 
 func TestChangeDuringPagingIsListedByTheNextWalk(t *testing.T) {
-	p := &listPlatform{issues: map[string]aewire.IssueSummary{}}
+	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
 	for i := 0; i < 7; i++ {
 		at := t0.Add(-time.Duration(i+1) * time.Hour)
 		p.set(string(rune('1'+i))+"00", at, at)
@@ -151,7 +151,7 @@ func TestChangeDuringPagingIsListedByTheNextWalk(t *testing.T) {
 }
 
 func TestSameSecondChangeIsNotLost(t *testing.T) {
-	p := &listPlatform{issues: map[string]aewire.IssueSummary{}}
+	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
 	s := t0.Add(-time.Hour)
 	p.set("100", s, s)
 	a := newListAdapter(t, p, 50)
@@ -169,7 +169,7 @@ func TestSameSecondChangeIsNotLost(t *testing.T) {
 }
 
 func TestChangeAtTheWatermarkIsListedOnce(t *testing.T) {
-	p := &listPlatform{issues: map[string]aewire.IssueSummary{}}
+	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
 	p.set("100", t0.Add(-48*time.Hour), t0.Add(-48*time.Hour))
 	a := newListAdapter(t, p, 50)
 	_, cursor := walkAll(t, a, "", t0)
@@ -187,7 +187,7 @@ func TestChangeAtTheWatermarkIsListedOnce(t *testing.T) {
 }
 
 func TestFirstWalkHonoursLookbackOnCreateAndModify(t *testing.T) {
-	p := &listPlatform{issues: map[string]aewire.IssueSummary{}}
+	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
 	const old, oldBusy, recent = "100", "200", "300"
 	p.set(old, t0.Add(-40*24*time.Hour), t0.Add(-35*24*time.Hour))
 	p.set(oldBusy, t0.Add(-40*24*time.Hour), t0.Add(-24*time.Hour))
@@ -203,12 +203,12 @@ func TestRepeatedAutumnHourIsComparedAtItsLatestReading(t *testing.T) {
 	// 2026-11-01 01:30 happens at 08:30 and at 09:30 UTC. A change written
 	// "01:30:00" after a walk at 09:10 UTC may be the second one: it must be
 	// listed by the next walk.
-	p := &listPlatform{issues: map[string]aewire.IssueSummary{}}
+	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
 	walkAt := time.Date(2026, 11, 1, 9, 10, 0, 0, time.UTC)
 	a := newListAdapter(t, p, 50)
 	_, cursor := walkAll(t, a, "", walkAt)
 	p.mu.Lock()
-	p.issues["100"] = aewire.IssueSummary{IssueID: "100", BuyerLoginID: "b", IssueStatus: aewire.IssueProcessing,
+	p.issues["100"] = aliexpresswire.IssueSummary{IssueID: "100", BuyerLoginID: "b", IssueStatus: aliexpresswire.IssueProcessing,
 		GmtCreate: "2026-11-01 01:30:00", GmtModified: "2026-11-01 01:30:00"}
 	p.mu.Unlock()
 	ids, _ := walkAll(t, a, cursor, walkAt.Add(30*time.Minute))
@@ -218,7 +218,7 @@ func TestRepeatedAutumnHourIsComparedAtItsLatestReading(t *testing.T) {
 }
 
 func TestForeignCursorIsInvalid(t *testing.T) {
-	p := &listPlatform{issues: map[string]aewire.IssueSummary{}}
+	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
 	a := newListAdapter(t, p, 50)
 	for _, c := range []string{"not base64 !", "eyJ2Ijo5fQ"} {
 		_, err := a.ListChanges(context.Background(), c, t0)

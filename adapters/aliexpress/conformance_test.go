@@ -9,7 +9,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -25,10 +25,10 @@ var fastPolicy = adapters.Policy{
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // startPair starts a seeded simulator and an adapter talking to it over HTTP.
-func startPair(t *testing.T, now func() time.Time, opts aesim.Options) (*aliexpress.Adapter, *aesim.Server) {
+func startPair(t *testing.T, now func() time.Time, opts aliexpresssim.Options) (*aliexpress.Adapter, *aliexpresssim.Server) {
 	t.Helper()
 	opts.Now = now
-	sim := aesim.New(opts)
+	sim := aliexpresssim.New(opts)
 	url, err := sim.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestConformance(t *testing.T) {
 	adapterstest.Run(t, adapterstest.Harness{
 		Platform: returns.AliExpress,
 		New: func(t *testing.T, now func() time.Time) (returns.Platform, adapterstest.Sim) {
-			a, sim := startPair(t, now, aesim.Options{Seed: 7})
+			a, sim := startPair(t, now, aliexpresssim.Options{Seed: 7})
 			return a, sim
 		},
 		UnknownStatus: aliexpress.UnknownStatus,

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -42,29 +42,29 @@ const (
 )
 
 var processKinds = map[string]string{
-	aewire.ActInitiate:                 EntryProposal,
-	aewire.ActBuyerCreateSolution:      EntryProposal,
-	aewire.ActSellerCreateSolution:     EntryProposal,
-	aewire.ActBuyerModifySolution:      EntryProposal,
-	aewire.ActSellerModifySolution:     EntryProposal,
-	aewire.ActBuyerAccept:              EntryAccepted,
-	aewire.ActSellerAccept:             EntryAccepted,
-	aewire.ActBuyerRefuse:              EntryRefused,
-	aewire.ActBuyerDeleteSolution:      EntryWithdrawn,
-	aewire.ActSellerDeleteSolution:     EntryWithdrawn,
-	aewire.ActCancel:                   EntryCancelled,
-	aewire.ActBuyerInitiateArbitration: EntryEscalated,
-	aewire.ActPlatformForceReach:       EntryRuling,
-	aewire.ActPerformSolution:          EntryRuling,
-	aewire.ActBuyerReturnGoods:         EntryShipped,
-	aewire.ActSellerConfirmReceipt:     EntryReceived,
+	aliexpresswire.ActInitiate:                 EntryProposal,
+	aliexpresswire.ActBuyerCreateSolution:      EntryProposal,
+	aliexpresswire.ActSellerCreateSolution:     EntryProposal,
+	aliexpresswire.ActBuyerModifySolution:      EntryProposal,
+	aliexpresswire.ActSellerModifySolution:     EntryProposal,
+	aliexpresswire.ActBuyerAccept:              EntryAccepted,
+	aliexpresswire.ActSellerAccept:             EntryAccepted,
+	aliexpresswire.ActBuyerRefuse:              EntryRefused,
+	aliexpresswire.ActBuyerDeleteSolution:      EntryWithdrawn,
+	aliexpresswire.ActSellerDeleteSolution:     EntryWithdrawn,
+	aliexpresswire.ActCancel:                   EntryCancelled,
+	aliexpresswire.ActBuyerInitiateArbitration: EntryEscalated,
+	aliexpresswire.ActPlatformForceReach:       EntryRuling,
+	aliexpresswire.ActPerformSolution:          EntryRuling,
+	aliexpresswire.ActBuyerReturnGoods:         EntryShipped,
+	aliexpresswire.ActSellerConfirmReceipt:     EntryReceived,
 }
 
 func partyOf(role string) returns.Party {
 	switch role {
-	case aewire.RoleBuyer:
+	case aliexpresswire.RoleBuyer:
 		return returns.PartyBuyer
-	case aewire.RoleSeller:
+	case aliexpresswire.RoleSeller:
 		return returns.PartySeller
 	}
 	// platform, waiter (customer service), system
@@ -76,7 +76,7 @@ func partyOf(role string) returns.Party {
 // one PROPOSAL entry carrying the solution's terms and the step's raw values.
 // Entries with the same time keep the platform's order: solutions first
 // (buyer, seller, platform), then the process steps oldest first.
-func NegotiationOf(d *aewire.IssueDetail) []returns.NegotiationEntry {
+func NegotiationOf(d *aliexpresswire.IssueDetail) []returns.NegotiationEntry {
 	sol := pickSolutions(d)
 	type item struct {
 		e   returns.NegotiationEntry
@@ -93,7 +93,7 @@ func NegotiationOf(d *aewire.IssueDetail) []returns.NegotiationEntry {
 		at    string
 	}
 	proposals := map[key]int{} // index into items of a solution's entry
-	for _, list := range []aewire.SolutionList{d.BuyerSolutionList, d.SellerSolutionList, d.PlatformSolutionList} {
+	for _, list := range []aliexpresswire.SolutionList{d.BuyerSolutionList, d.SellerSolutionList, d.PlatformSolutionList} {
 		for i := range list {
 			x := &list[i]
 			at, _ := utcOf(x.GmtCreate)
@@ -116,7 +116,7 @@ func NegotiationOf(d *aewire.IssueDetail) []returns.NegotiationEntry {
 		}
 	}
 	// process_dto_list comes newest first; walk it oldest first.
-	procs := append([]aewire.Process(nil), d.ProcessDtoList...)
+	procs := append([]aliexpresswire.Process(nil), d.ProcessDtoList...)
 	sort.SliceStable(procs, func(i, j int) bool {
 		ti, _ := utcOf(procs[i].GmtCreate)
 		tj, _ := utcOf(procs[j].GmtCreate)

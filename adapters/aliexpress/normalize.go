@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -22,7 +22,7 @@ type Listed struct {
 	ReasonChinese string `json:"reason_chinese"`
 }
 
-func listedFrom(it aewire.IssueSummary) Listed {
+func listedFrom(it aliexpresswire.IssueSummary) Listed {
 	return Listed{
 		IssueID: it.IssueID.String(), BuyerLoginID: it.BuyerLoginID, GmtCreate: it.GmtCreate,
 		GmtModified: it.GmtModified, IssueStatus: it.IssueStatus,
@@ -71,24 +71,24 @@ const (
 // gateway's lifecycle. Unknown values give UnknownStatus and are reported.
 func Status(issueStatus, rds string, s Solutions) (returns.Status, []Unknown) {
 	switch issueStatus {
-	case aewire.IssueCanceled:
+	case aliexpresswire.IssueCanceled:
 		return returns.StatusCancelled, nil
-	case aewire.IssueFinish:
+	case aliexpresswire.IssueFinish:
 		var unk []Unknown
 		if rds != "" && !knownRDS[rds] {
 			unk = append(unk, Unknown{Field: "reverse_detail_status", Value: rds, Fallback: "decided by the solutions"})
 		}
 		switch rds {
-		case aewire.RDRefundReject:
+		case aliexpresswire.RDRefundReject:
 			return returns.StatusClosed, unk
-		case aewire.RDRefundSuccess, aewire.RDReturnSuccess:
+		case aliexpresswire.RDRefundSuccess, aliexpresswire.RDReturnSuccess:
 			return returns.StatusRefunded, unk
 		}
 		if s.Reached != nil && s.refundsSomething(s.Reached) {
 			return returns.StatusRefunded, unk
 		}
 		return returns.StatusClosed, unk
-	case aewire.IssueProcessing:
+	case aliexpresswire.IssueProcessing:
 		if rds == "" {
 			if s.SellerPending != nil {
 				return returns.StatusNegotiating, nil
@@ -100,10 +100,10 @@ func Status(issueStatus, rds string, s Solutions) (returns.Status, []Unknown) {
 			return UnknownStatus, []Unknown{{Field: "reverse_detail_status", Value: rds, Fallback: string(UnknownStatus)}}
 		}
 		switch {
-		case rds == aewire.RDWaitSellerResponse && s.SellerPending != nil:
+		case rds == aliexpresswire.RDWaitSellerResponse && s.SellerPending != nil:
 			// The seller has already countered; the buyer has not answered yet.
 			return returns.StatusNegotiating, nil
-		case rds == aewire.RDAEFeedbackFinish && s.Reached != nil && s.refundsSomething(s.Reached):
+		case rds == aliexpresswire.RDAEFeedbackFinish && s.Reached != nil && s.refundsSomething(s.Reached):
 			return returns.StatusRefundPending, nil
 		}
 		return st, nil
@@ -113,23 +113,23 @@ func Status(issueStatus, rds string, s Solutions) (returns.Status, []Unknown) {
 
 // processingStatus maps reverse_detail_status while the issue is processing.
 var processingStatus = map[string]returns.Status{
-	aewire.RDWaitSellerResponse:        returns.StatusRequested,
-	aewire.RDWaitBuyerResponse:         returns.StatusNegotiating,
-	aewire.RDWaitSellerSetAddress:      returns.StatusRequested, // the seller must give the return address
-	aewire.RDWaitBuyerReturn:           returns.StatusAwaitingBuyerShipment,
-	aewire.RDWaitSellerConfirmation:    returns.StatusInTransit, // shipped back, waiting for the seller to confirm receipt
-	aewire.RDWaitWarehouseConfirmation: returns.StatusInTransit, // shipped back to a platform warehouse
-	aewire.RDWaitWarehouseQualityCheck: returns.StatusReceived,  // the warehouse has it and checks it
-	aewire.RDWaitAEFeedback:            returns.StatusEscalated,
-	aewire.RDWaitYourResponse:          returns.StatusEscalated,
-	aewire.RDWaitYourEvidence:          returns.StatusEscalated,
-	aewire.RDWaitFinalSolution:         returns.StatusEscalated,
-	aewire.RDWaitAEFinalFeedback:       returns.StatusEscalated,
-	aewire.RDWaitServiceProvider:       returns.StatusEscalated,
-	aewire.RDAEFeedbackFinish:          returns.StatusEscalated, // ruled, not yet carried out
-	aewire.RDReturnSuccess:             returns.StatusRefundPending,
-	aewire.RDRefundSuccess:             returns.StatusRefunded,
-	aewire.RDRefundReject:              returns.StatusClosed,
+	aliexpresswire.RDWaitSellerResponse:        returns.StatusRequested,
+	aliexpresswire.RDWaitBuyerResponse:         returns.StatusNegotiating,
+	aliexpresswire.RDWaitSellerSetAddress:      returns.StatusRequested, // the seller must give the return address
+	aliexpresswire.RDWaitBuyerReturn:           returns.StatusAwaitingBuyerShipment,
+	aliexpresswire.RDWaitSellerConfirmation:    returns.StatusInTransit, // shipped back, waiting for the seller to confirm receipt
+	aliexpresswire.RDWaitWarehouseConfirmation: returns.StatusInTransit, // shipped back to a platform warehouse
+	aliexpresswire.RDWaitWarehouseQualityCheck: returns.StatusReceived,  // the warehouse has it and checks it
+	aliexpresswire.RDWaitAEFeedback:            returns.StatusEscalated,
+	aliexpresswire.RDWaitYourResponse:          returns.StatusEscalated,
+	aliexpresswire.RDWaitYourEvidence:          returns.StatusEscalated,
+	aliexpresswire.RDWaitFinalSolution:         returns.StatusEscalated,
+	aliexpresswire.RDWaitAEFinalFeedback:       returns.StatusEscalated,
+	aliexpresswire.RDWaitServiceProvider:       returns.StatusEscalated,
+	aliexpresswire.RDAEFeedbackFinish:          returns.StatusEscalated, // ruled, not yet carried out
+	aliexpresswire.RDReturnSuccess:             returns.StatusRefundPending,
+	aliexpresswire.RDRefundSuccess:             returns.StatusRefunded,
+	aliexpresswire.RDRefundReject:              returns.StatusClosed,
 }
 
 var knownRDS = func() map[string]bool {
@@ -140,7 +140,7 @@ var knownRDS = func() map[string]bool {
 	return m
 }()
 
-var knownIssueStatus = map[string]bool{aewire.IssueProcessing: true, aewire.IssueCanceled: true, aewire.IssueFinish: true}
+var knownIssueStatus = map[string]bool{aliexpresswire.IssueProcessing: true, aliexpresswire.IssueCanceled: true, aliexpresswire.IssueFinish: true}
 
 // statusKnown reports whether the platform statuses are ones the adapter
 // knows, i.e. the normalized status is not the fallback.
@@ -148,62 +148,62 @@ func statusKnown(issueStatus, rds string) bool {
 	if !knownIssueStatus[issueStatus] {
 		return false
 	}
-	return issueStatus != aewire.IssueProcessing || rds == "" || knownRDS[rds]
+	return issueStatus != aliexpresswire.IssueProcessing || rds == "" || knownRDS[rds]
 }
 
 // Solutions are an issue's solutions, with the ones that matter picked out.
 type Solutions struct {
-	Buyer, Seller, Platform []aewire.Solution
+	Buyer, Seller, Platform []aliexpresswire.Solution
 	// BuyerCurrent is the buyer's solution the seller answers: the one
 	// waiting for the seller, else the reached one, else the default, else
 	// the latest.
-	BuyerCurrent *aewire.Solution
+	BuyerCurrent *aliexpresswire.Solution
 	// SellerPending is the seller's solution waiting for the buyer.
-	SellerPending *aewire.Solution
+	SellerPending *aliexpresswire.Solution
 	// SellerLatest and PlatformLatest are the latest of their lists.
-	SellerLatest, PlatformLatest *aewire.Solution
+	SellerLatest, PlatformLatest *aliexpresswire.Solution
 	// Reached is the agreed (or carried out) solution, if any.
-	Reached *aewire.Solution
+	Reached *aliexpresswire.Solution
 	// currency is the case's currency (refund_money_max_currency).
 	currency string
 }
 
-func pickSolutions(d *aewire.IssueDetail) Solutions {
+func pickSolutions(d *aliexpresswire.IssueDetail) Solutions {
 	s := Solutions{Buyer: d.BuyerSolutionList, Seller: d.SellerSolutionList, Platform: d.PlatformSolutionList,
 		currency: d.RefundMoneyMaxCurrency}
-	waitingSeller := func(x *aewire.Solution) bool {
-		return x.Status == aewire.SolWaitSellerAccept || x.Status == aewire.SolWaitBuyerAndSellerAccept
+	waitingSeller := func(x *aliexpresswire.Solution) bool {
+		return x.Status == aliexpresswire.SolWaitSellerAccept || x.Status == aliexpresswire.SolWaitBuyerAndSellerAccept
 	}
-	reached := func(x *aewire.Solution) bool { return x.Status == aewire.SolReached || x.Status == aewire.SolPerform }
+	reached := func(x *aliexpresswire.Solution) bool { return x.Status == aliexpresswire.SolReached || x.Status == aliexpresswire.SolPerform }
 	s.BuyerCurrent = latest(s.Buyer, waitingSeller)
 	if s.BuyerCurrent == nil {
 		s.BuyerCurrent = latest(s.Buyer, reached)
 	}
 	if s.BuyerCurrent == nil {
-		s.BuyerCurrent = latest(s.Buyer, func(x *aewire.Solution) bool { return bool(x.IsDefault) })
+		s.BuyerCurrent = latest(s.Buyer, func(x *aliexpresswire.Solution) bool { return bool(x.IsDefault) })
 	}
 	if s.BuyerCurrent == nil {
 		s.BuyerCurrent = latest(s.Buyer, nil)
 	}
-	s.SellerPending = latest(s.Seller, func(x *aewire.Solution) bool {
-		return x.Status == aewire.SolWaitBuyerAccept || x.Status == aewire.SolWaitBuyerAndSellerAccept
+	s.SellerPending = latest(s.Seller, func(x *aliexpresswire.Solution) bool {
+		return x.Status == aliexpresswire.SolWaitBuyerAccept || x.Status == aliexpresswire.SolWaitBuyerAndSellerAccept
 	})
 	s.SellerLatest = latest(s.Seller, nil)
 	s.PlatformLatest = latest(s.Platform, nil)
-	var all []aewire.Solution
+	var all []aliexpresswire.Solution
 	all = append(append(append(all, s.Buyer...), s.Seller...), s.Platform...)
-	s.Reached = latestBy(all, reached, func(x *aewire.Solution) string { return firstNonEmpty(x.ReachedTime, x.GmtModified, x.GmtCreate) })
+	s.Reached = latestBy(all, reached, func(x *aliexpresswire.Solution) string { return firstNonEmpty(x.ReachedTime, x.GmtModified, x.GmtCreate) })
 	return s
 }
 
 // latest returns the most recently created solution that passes keep (nil:
 // all), ties broken by the larger id, so that the choice is deterministic.
-func latest(xs []aewire.Solution, keep func(*aewire.Solution) bool) *aewire.Solution {
-	return latestBy(xs, keep, func(x *aewire.Solution) string { return x.GmtCreate })
+func latest(xs []aliexpresswire.Solution, keep func(*aliexpresswire.Solution) bool) *aliexpresswire.Solution {
+	return latestBy(xs, keep, func(x *aliexpresswire.Solution) string { return x.GmtCreate })
 }
 
-func latestBy(xs []aewire.Solution, keep func(*aewire.Solution) bool, when func(*aewire.Solution) string) *aewire.Solution {
-	var best *aewire.Solution
+func latestBy(xs []aliexpresswire.Solution, keep func(*aliexpresswire.Solution) bool, when func(*aliexpresswire.Solution) string) *aliexpresswire.Solution {
+	var best *aliexpresswire.Solution
 	var bestAt time.Time
 	for i := range xs {
 		x := &xs[i]
@@ -246,12 +246,12 @@ func compareIDs(a, b string) int {
 
 // amountIn returns the solution's refund in the currency: refund_money_post
 // (settlement currency) or refund_money (buyer's currency), whichever is in it.
-func amountIn(x *aewire.Solution, currency string) (*returns.Money, bool) {
+func amountIn(x *aliexpresswire.Solution, currency string) (*returns.Money, bool) {
 	if x == nil || currency == "" {
 		return nil, false
 	}
 	for _, v := range []struct {
-		amount aewire.Decimal
+		amount aliexpresswire.Decimal
 		cur    string
 	}{{x.RefundMoneyPost, x.RefundMoneyPostCurrency}, {x.RefundMoney, x.RefundMoneyCurrency}} {
 		if v.amount != "" && v.cur == currency {
@@ -265,7 +265,7 @@ func amountIn(x *aewire.Solution, currency string) (*returns.Money, bool) {
 
 // amountOf returns the solution's refund in the case's currency if it states
 // one, else in the buyer's currency, else in whatever it states.
-func (s Solutions) amountOf(x *aewire.Solution) *returns.Money {
+func (s Solutions) amountOf(x *aliexpresswire.Solution) *returns.Money {
 	if x == nil {
 		return nil
 	}
@@ -280,7 +280,7 @@ func (s Solutions) amountOf(x *aewire.Solution) *returns.Money {
 	return nil
 }
 
-func (s Solutions) refundsSomething(x *aewire.Solution) bool {
+func (s Solutions) refundsSomething(x *aliexpresswire.Solution) bool {
 	m := s.amountOf(x)
 	return m != nil && m.Minor > 0
 }
@@ -289,7 +289,7 @@ func (s Solutions) refundsSomething(x *aewire.Solution) bool {
 // into a case. It is pure: unknown values come back as Unknowns (the case
 // carries the documented fallback), and only a detail without an id or with
 // an unreadable amount fails.
-func Normalize(d *aewire.IssueDetail, l Listed, env Env) (*returns.Case, []Unknown, error) {
+func Normalize(d *aliexpresswire.IssueDetail, l Listed, env Env) (*returns.Case, []Unknown, error) {
 	if d == nil || d.ID == "" {
 		return nil, nil, fmt.Errorf("aliexpress: issue detail without an id")
 	}
@@ -328,9 +328,9 @@ func Normalize(d *aewire.IssueDetail, l Listed, env Env) (*returns.Case, []Unkno
 	c.Kind = UnknownKind
 	if b := sol.BuyerCurrent; b != nil {
 		switch b.SolutionType {
-		case aewire.SolutionRefund:
+		case aliexpresswire.SolutionRefund:
 			c.Kind = returns.KindRefundOnly
-		case aewire.SolutionReturnAndRefund:
+		case aliexpresswire.SolutionReturnAndRefund:
 			c.Kind = returns.KindReturnAndRefund
 		default:
 			unknown = append(unknown, Unknown{Field: "solution_type", Value: b.SolutionType, Fallback: string(UnknownKind)})
@@ -402,11 +402,11 @@ func Normalize(d *aewire.IssueDetail, l Listed, env Env) (*returns.Case, []Unkno
 	}
 	if freightSol != nil && freightSol.LogisticsFeeBearRole != "" {
 		switch freightSol.LogisticsFeeBearRole {
-		case aewire.RoleSeller:
+		case aliexpresswire.RoleSeller:
 			c.ReturnFreightPaidBy = returns.PartySeller
-		case aewire.RoleBuyer:
+		case aliexpresswire.RoleBuyer:
 			c.ReturnFreightPaidBy = returns.PartyBuyer
-		case aewire.RolePlatform:
+		case aliexpresswire.RolePlatform:
 			c.ReturnFreightPaidBy = returns.PartyPlatform
 		default:
 			unknown = append(unknown, Unknown{Field: "logistics_fee_bear_role", Value: freightSol.LogisticsFeeBearRole, Fallback: "not stated"})
@@ -433,7 +433,7 @@ func Normalize(d *aewire.IssueDetail, l Listed, env Env) (*returns.Case, []Unkno
 		c.ReturnShipment = &returns.Shipment{CarrierName: d.BuyerReturnLogisticsCompany,
 			TrackingNo: firstNonEmpty(d.BuyerReturnNo, d.BuyerReturnLogisticsLpNo)}
 		for _, p := range d.ProcessDtoList {
-			if p.ActionType == aewire.ActBuyerReturnGoods {
+			if p.ActionType == aliexpresswire.ActBuyerReturnGoods {
 				if t, err := utcOf(p.GmtCreate); err == nil && !t.IsZero() {
 					c.ReturnShipment.ShippedAt = &t
 				}
@@ -444,7 +444,7 @@ func Normalize(d *aewire.IssueDetail, l Listed, env Env) (*returns.Case, []Unkno
 		c.Note = b.Content
 	} else {
 		for _, p := range d.ProcessDtoList {
-			if p.ActionType == aewire.ActInitiate && p.Content != "" {
+			if p.ActionType == aliexpresswire.ActInitiate && p.Content != "" {
 				c.Note = p.Content
 			}
 		}
@@ -479,7 +479,7 @@ func Normalize(d *aewire.IssueDetail, l Listed, env Env) (*returns.Case, []Unkno
 	put("list.issue_status", l.IssueStatus)
 	put("reason_english", l.ReasonEnglish)
 	put("reason_chinese", l.ReasonChinese)
-	putSolution := func(prefix string, x *aewire.Solution) {
+	putSolution := func(prefix string, x *aliexpresswire.Solution) {
 		if x == nil {
 			return
 		}
@@ -542,19 +542,19 @@ func Deadlines(status returns.Status, rds, timeoutType string, at time.Time) (re
 	var d returns.Deadlines
 	d.AutoActionAt = &t
 	switch {
-	case rds == aewire.RDWaitBuyerReturn:
+	case rds == aliexpresswire.RDWaitBuyerReturn:
 		// Whatever the type, the clock now runs for the buyer's parcel.
 		d.BuyerShipBy = &t
 		d.AutoAction = AutoReturnLapses
-	case timeoutType == aewire.TimeoutWaitSolution && status == returns.StatusRequested:
+	case timeoutType == aliexpresswire.TimeoutWaitSolution && status == returns.StatusRequested:
 		d.RespondBy = &t
 		d.AutoAction = AutoBuyerSolution
-	case timeoutType == aewire.TimeoutWaitSolution:
+	case timeoutType == aliexpresswire.TimeoutWaitSolution:
 		d.AutoAction = AutoPlatformSteps
-	case timeoutType == aewire.TimeoutWaitSellerFillAddress:
+	case timeoutType == aliexpresswire.TimeoutWaitSellerFillAddress:
 		d.RespondBy = &t
 		d.AutoAction = AutoRefundNoReturn
-	case timeoutType == aewire.TimeoutWaitReceiveItem:
+	case timeoutType == aliexpresswire.TimeoutWaitReceiveItem:
 		d.RefundBy = &t
 		d.AutoAction = AutoReceiptAssumed
 	default:
@@ -576,7 +576,7 @@ func utcOf(s string) (time.Time, error) {
 
 // latestTime is when the issue last changed: the list's gmt_modified, or the
 // latest time the detail shows (it has no modification time of its own).
-func latestTime(d *aewire.IssueDetail, l Listed, floor time.Time) time.Time {
+func latestTime(d *aliexpresswire.IssueDetail, l Listed, floor time.Time) time.Time {
 	best := floor
 	consider := func(s string) {
 		if t, err := utcOf(s); err == nil && t.After(best) {
@@ -584,7 +584,7 @@ func latestTime(d *aewire.IssueDetail, l Listed, floor time.Time) time.Time {
 		}
 	}
 	consider(l.GmtModified)
-	for _, list := range []aewire.SolutionList{d.BuyerSolutionList, d.SellerSolutionList, d.PlatformSolutionList} {
+	for _, list := range []aliexpresswire.SolutionList{d.BuyerSolutionList, d.SellerSolutionList, d.PlatformSolutionList} {
 		for _, x := range list {
 			for _, s := range []string{x.GmtCreate, x.GmtModified, x.ReachedTime, x.BuyerAcceptTime, x.SellerAcceptTime} {
 				consider(s)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -44,11 +44,11 @@ func TestNormalizeGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	adapterstest.Golden(t, "testdata/normalize/*.txtar", *update, func(t *testing.T, ar *txtar.Archive) any {
-		env, err := aewire.DecodeEnvelope(aewire.MethodIssueDetail, adapterstest.Section(ar, "detail.json"))
+		env, err := aliexpresswire.DecodeEnvelope(aliexpresswire.MethodIssueDetail, adapterstest.Section(ar, "detail.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var resp aewire.IssueDetailResponse
+		var resp aliexpresswire.IssueDetailResponse
 		if err := json.Unmarshal(env.Success, &resp); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -17,7 +17,7 @@ type pacificTime struct {
 	Latest   time.Time // UTC
 }
 
-// parsePacific reads a time of the issue APIs (aewire.TimeLayout, US
+// parsePacific reads a time of the issue APIs (aliexpresswire.TimeLayout, US
 // Pacific time) and resolves it to UTC deterministically, the way java.time
 // resolves a local time (the platform is written in Java):
 //   - an ambiguous wall time (01:00–01:59 on the first Sunday of November)
@@ -35,7 +35,7 @@ func parsePacific(s string) (pacificTime, bool, error) {
 	if s == "" {
 		return pacificTime{}, false, nil
 	}
-	wall, err := time.ParseInLocation(aewire.TimeLayout, s, time.UTC)
+	wall, err := time.ParseInLocation(aliexpresswire.TimeLayout, s, time.UTC)
 	if err != nil {
 		return pacificTime{}, false, fmt.Errorf("time %q: %w", s, err)
 	}
@@ -64,6 +64,3 @@ func parsePacific(s string) (pacificTime, bool, error) {
 	}
 	return pacificTime{Earliest: valid[0].UTC(), Latest: valid[0].UTC()}, true, nil
 }
-
-// formatPacific writes an instant as the issue APIs do.
-func formatPacific(t time.Time) string { return t.In(returns.Pacific).Format(aewire.TimeLayout) }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -67,23 +67,23 @@ func TestDeadlinesAcrossDaylightSavingChanges(t *testing.T) {
 		respondBy, shipBy, refundBy     string
 		auto                            string
 	}{
-		{"MarchBeforeChangePST", "2026-03-07 23:00:00", aewire.TimeoutWaitSolution, aewire.RDWaitSellerResponse, returns.StatusRequested,
+		{"MarchBeforeChangePST", "2026-03-07 23:00:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitSellerResponse, returns.StatusRequested,
 			"2026-03-08T07:00:00Z", "", "", AutoBuyerSolution},
-		{"MarchAfterChangePDT", "2026-03-08 23:00:00", aewire.TimeoutWaitSolution, aewire.RDWaitSellerResponse, returns.StatusRequested,
+		{"MarchAfterChangePDT", "2026-03-08 23:00:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitSellerResponse, returns.StatusRequested,
 			"2026-03-09T06:00:00Z", "", "", AutoBuyerSolution},
-		{"MarchAddressInGap", "2026-03-08 02:15:00", aewire.TimeoutWaitSellerFillAddress, aewire.RDWaitSellerSetAddress, returns.StatusRequested,
+		{"MarchAddressInGap", "2026-03-08 02:15:00", aliexpresswire.TimeoutWaitSellerFillAddress, aliexpresswire.RDWaitSellerSetAddress, returns.StatusRequested,
 			"2026-03-08T10:15:00Z", "", "", AutoRefundNoReturn},
-		{"NovemberBeforeChangePDT", "2026-10-31 23:00:00", aewire.TimeoutWaitSolution, aewire.RDWaitSellerResponse, returns.StatusRequested,
+		{"NovemberBeforeChangePDT", "2026-10-31 23:00:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitSellerResponse, returns.StatusRequested,
 			"2026-11-01T06:00:00Z", "", "", AutoBuyerSolution},
-		{"NovemberRepeatedHourEarlier", "2026-11-01 01:45:00", aewire.TimeoutWaitSolution, aewire.RDWaitSellerResponse, returns.StatusRequested,
+		{"NovemberRepeatedHourEarlier", "2026-11-01 01:45:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitSellerResponse, returns.StatusRequested,
 			"2026-11-01T08:45:00Z", "", "", AutoBuyerSolution},
-		{"NovemberAfterChangePST", "2026-11-01 23:00:00", aewire.TimeoutWaitSolution, aewire.RDWaitSellerResponse, returns.StatusRequested,
+		{"NovemberAfterChangePST", "2026-11-01 23:00:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitSellerResponse, returns.StatusRequested,
 			"2026-11-02T07:00:00Z", "", "", AutoBuyerSolution},
-		{"ReceiveTimeoutIsRefundDue", "2026-11-02 08:00:00", aewire.TimeoutWaitReceiveItem, aewire.RDWaitSellerConfirmation, returns.StatusInTransit,
+		{"ReceiveTimeoutIsRefundDue", "2026-11-02 08:00:00", aliexpresswire.TimeoutWaitReceiveItem, aliexpresswire.RDWaitSellerConfirmation, returns.StatusInTransit,
 			"", "", "2026-11-02T16:00:00Z", AutoReceiptAssumed},
-		{"BuyerReturnClock", "2026-03-10 08:00:00", aewire.TimeoutWaitSolution, aewire.RDWaitBuyerReturn, returns.StatusAwaitingBuyerShipment,
+		{"BuyerReturnClock", "2026-03-10 08:00:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitBuyerReturn, returns.StatusAwaitingBuyerShipment,
 			"", "2026-03-10T15:00:00Z", "", AutoReturnLapses},
-		{"BuyerAnswerClockIsNotTheSellers", "2026-11-05 08:00:00", aewire.TimeoutWaitSolution, aewire.RDWaitBuyerResponse, returns.StatusNegotiating,
+		{"BuyerAnswerClockIsNotTheSellers", "2026-11-05 08:00:00", aliexpresswire.TimeoutWaitSolution, aliexpresswire.RDWaitBuyerResponse, returns.StatusNegotiating,
 			"", "", "", AutoPlatformSteps},
 	}
 	for _, tt := range tests {
@@ -138,12 +138,12 @@ func TestClassifyErrorResponses(t *testing.T) {
 		{"SomethingNew", "Something we never saw", "", "", adapters.KindInvalid},
 	}
 	for _, tt := range tests {
-		e := &aewire.ErrorResponse{Code: aewire.Text(tt.code), Msg: aewire.Text(tt.msg), SubCode: aewire.Text(tt.sub), SubMsg: aewire.Text(tt.subMsg)}
+		e := &aliexpresswire.ErrorResponse{Code: aliexpresswire.Text(tt.code), Msg: aliexpresswire.Text(tt.msg), SubCode: aliexpresswire.Text(tt.sub), SubMsg: aliexpresswire.Text(tt.subMsg)}
 		if got := classify(e); got != tt.want {
 			t.Errorf("classify(%s/%s %q) = %s, want %s", tt.code, tt.sub, tt.msg, got, tt.want)
 		}
 	}
-	pe := platformError(&aewire.ErrorResponse{Code: "ApiCallLimit", Msg: "limit", SubMsg: "This ban will last 3 more seconds"})
+	pe := platformError(&aliexpresswire.ErrorResponse{Code: "ApiCallLimit", Msg: "limit", SubMsg: "This ban will last 3 more seconds"})
 	if pe.RetryAfter != 3*time.Second {
 		t.Errorf("ban length %v, want 3s", pe.RetryAfter)
 	}

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 )
 
 // StringToSign is the open platform's string to sign (doc articleId 120692):
@@ -17,7 +17,7 @@ import (
 func StringToSign(apiPath string, params map[string]string) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
-		if k == aewire.ParamSign {
+		if k == aliexpresswire.ParamSign {
 			continue
 		}
 		keys = append(keys, k)

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 )
 
-const maxPageSize = aewire.MaxPageSize
+const maxPageSize = aliexpresswire.MaxPageSize
 
-type issueDetailWire = aewire.IssueDetail
+type issueDetailWire = aliexpresswire.IssueDetail
 
 const formContentType = "application/x-www-form-urlencoded;charset=utf-8"
 
@@ -29,17 +29,17 @@ func (a *Adapter) params(method string, business map[string]string) map[string]s
 	for k, v := range business {
 		p[k] = v
 	}
-	p[aewire.ParamAppKey] = a.cfg.AppKey
-	p[aewire.ParamAccessToken] = a.cfg.AccessToken
-	p[aewire.ParamTimestamp] = strconv.FormatInt(a.cfg.Now().UnixMilli(), 10)
-	p[aewire.ParamSignMethod] = aewire.SignMethodSHA256
-	p[aewire.ParamMethod] = method
-	p[aewire.ParamVersion] = aewire.APIVersion
-	p[aewire.ParamFormat] = aewire.FormatJSON
+	p[aliexpresswire.ParamAppKey] = a.cfg.AppKey
+	p[aliexpresswire.ParamAccessToken] = a.cfg.AccessToken
+	p[aliexpresswire.ParamTimestamp] = strconv.FormatInt(a.cfg.Now().UnixMilli(), 10)
+	p[aliexpresswire.ParamSignMethod] = aliexpresswire.SignMethodSHA256
+	p[aliexpresswire.ParamMethod] = method
+	p[aliexpresswire.ParamVersion] = aliexpresswire.APIVersion
+	p[aliexpresswire.ParamFormat] = aliexpresswire.FormatJSON
 	// simplify=false keeps the documented response shape, lists nested
-	// under their element names (see aewire.ItemSolution).
-	p[aewire.ParamSimplify] = "false"
-	p[aewire.ParamSign] = Sign(a.cfg.AppSecret, "", p)
+	// under their element names (see aliexpresswire.ItemSolution).
+	p[aliexpresswire.ParamSimplify] = "false"
+	p[aliexpresswire.ParamSign] = Sign(a.cfg.AppSecret, "", p)
 	return p
 }
 
@@ -49,7 +49,7 @@ func (a *Adapter) call(ctx context.Context, method string, business map[string]s
 	typ := reflect.TypeOf(out).Elem()
 	body, err := a.client.Do(ctx, adapters.Call{
 		Method:      method,
-		URL:         a.cfg.BaseURL + aewire.SyncPath + "?" + url.Values{aewire.ParamMethod: {method}}.Encode(),
+		URL:         a.cfg.BaseURL + aliexpresswire.SyncPath + "?" + url.Values{aliexpresswire.ParamMethod: {method}}.Encode(),
 		ContentType: formContentType,
 		Write:       write,
 		Build: func() ([]byte, error) {
@@ -72,7 +72,7 @@ func (a *Adapter) call(ctx context.Context, method string, business map[string]s
 // decodeResponse reads the envelope: an error_response becomes a
 // *adapters.PlatformError of the right kind; a success is decoded into out.
 func decodeResponse(method string, body []byte, out any) error {
-	env, err := aewire.DecodeEnvelope(method, body)
+	env, err := aliexpresswire.DecodeEnvelope(method, body)
 	if err != nil {
 		return err // not a PlatformError: the client decides by the HTTP status
 	}
@@ -80,12 +80,12 @@ func decodeResponse(method string, body []byte, out any) error {
 		return platformError(env.Error)
 	}
 	if err := json.Unmarshal(env.Success, out); err != nil {
-		return &adapters.PlatformError{Kind: adapters.KindMalformed, Message: "unreadable " + aewire.ResponseKey(method), Err: err}
+		return &adapters.PlatformError{Kind: adapters.KindMalformed, Message: "unreadable " + aliexpresswire.ResponseKey(method), Err: err}
 	}
 	return nil
 }
 
-func platformError(e *aewire.ErrorResponse) *adapters.PlatformError {
+func platformError(e *aliexpresswire.ErrorResponse) *adapters.PlatformError {
 	code := string(e.Code)
 	if e.SubCode != "" {
 		code += "/" + string(e.SubCode)
@@ -148,7 +148,7 @@ var errorKinds = map[string]adapters.ErrorKind{
 // (isv.invalid-parameter, isv.issue-not-found...), so only those that name a
 // limit or frequency are treated as throttling; isp.* (the platform's own
 // failures) are unavailable.
-func classify(e *aewire.ErrorResponse) adapters.ErrorKind {
+func classify(e *aliexpresswire.ErrorResponse) adapters.ErrorKind {
 	sub := strings.ToLower(string(e.SubCode))
 	words := strings.ToLower(string(e.SubCode) + " " + string(e.SubMsg) + " " + string(e.Code) + " " + string(e.Msg))
 	has := func(s string, parts ...string) bool {
@@ -192,30 +192,30 @@ func classify(e *aewire.ErrorResponse) adapters.ErrorKind {
 }
 
 // issueList calls aliexpress.issue.issuelist.get for one page of every issue.
-func (a *Adapter) issueList(ctx context.Context, page int) (*aewire.IssueListResponse, error) {
-	q, err := json.Marshal(aewire.IssueListQuery{CurrentPage: page, PageSize: a.cfg.PageSize})
+func (a *Adapter) issueList(ctx context.Context, page int) (*aliexpresswire.IssueListResponse, error) {
+	q, err := json.Marshal(aliexpresswire.IssueListQuery{CurrentPage: page, PageSize: a.cfg.PageSize})
 	if err != nil {
 		return nil, err
 	}
-	var resp aewire.IssueListResponse
-	if err := a.call(ctx, aewire.MethodIssueList, map[string]string{aewire.ParamQueryDTO: string(q)}, false, &resp); err != nil {
+	var resp aliexpresswire.IssueListResponse
+	if err := a.call(ctx, aliexpresswire.MethodIssueList, map[string]string{aliexpresswire.ParamQueryDTO: string(q)}, false, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
 }
 
 // issueDetail calls aliexpress.issue.detail.get.
-func (a *Adapter) issueDetail(ctx context.Context, id, buyer string) (*aewire.IssueDetail, error) {
-	var resp aewire.IssueDetailResponse
-	err := a.call(ctx, aewire.MethodIssueDetail, map[string]string{
-		aewire.ParamIssueID:      id,
-		aewire.ParamBuyerLoginID: buyer,
+func (a *Adapter) issueDetail(ctx context.Context, id, buyer string) (*aliexpresswire.IssueDetail, error) {
+	var resp aliexpresswire.IssueDetailResponse
+	err := a.call(ctx, aliexpresswire.MethodIssueDetail, map[string]string{
+		aliexpresswire.ParamIssueID:      id,
+		aliexpresswire.ParamBuyerLoginID: buyer,
 	}, false, &resp)
 	if err != nil {
 		return nil, notFoundOrErr(err, id)
 	}
 	if resp.ResultObject == nil || resp.ResultObject.ID == "" {
-		return nil, &adapters.PlatformError{Platform: a.ID(), Method: aewire.MethodIssueDetail,
+		return nil, &adapters.PlatformError{Platform: a.ID(), Method: aliexpresswire.MethodIssueDetail,
 			Kind: adapters.KindMalformed, Message: "result_object is missing"}
 	}
 	return resp.ResultObject, nil
@@ -225,19 +225,19 @@ func (a *Adapter) issueDetail(ctx context.Context, id, buyer string) (*aewire.Is
 // solution; a return needs the address the goods go back to.
 func (a *Adapter) solutionAgree(ctx context.Context, issueID, solutionID, buyer, addressID string) error {
 	p := map[string]string{
-		aewire.ParamIssueID:      issueID,
-		aewire.ParamSolutionID:   solutionID,
-		aewire.ParamBuyerLoginID: buyer,
+		aliexpresswire.ParamIssueID:      issueID,
+		aliexpresswire.ParamSolutionID:   solutionID,
+		aliexpresswire.ParamBuyerLoginID: buyer,
 	}
 	if addressID != "" {
-		p[aewire.ParamReturnAddressID] = addressID
+		p[aliexpresswire.ParamReturnAddressID] = addressID
 	}
-	var resp aewire.ResultResponse
-	if err := a.call(ctx, aewire.MethodSolutionAgree, p, true, &resp); err != nil {
+	var resp aliexpresswire.ResultResponse
+	if err := a.call(ctx, aliexpresswire.MethodSolutionAgree, p, true, &resp); err != nil {
 		return err
 	}
 	if !resp.ResultObject {
-		return &adapters.PlatformError{Platform: a.ID(), Method: aewire.MethodSolutionAgree, Kind: adapters.KindInvalid,
+		return &adapters.PlatformError{Platform: a.ID(), Method: aliexpresswire.MethodSolutionAgree, Kind: adapters.KindInvalid,
 			Message: "the platform did not accept the solution (result_object false)"}
 	}
 	return nil
@@ -245,17 +245,17 @@ func (a *Adapter) solutionAgree(ctx context.Context, issueID, solutionID, buyer,
 
 // solutionSave calls aliexpress.issue.solution.save: the seller adds (or
 // modifies) a solution, which refuses the buyer's.
-func (a *Adapter) solutionSave(ctx context.Context, dto aewire.SolutionSaveParam) error {
+func (a *Adapter) solutionSave(ctx context.Context, dto aliexpresswire.SolutionSaveParam) error {
 	b, err := json.Marshal(dto)
 	if err != nil {
 		return err
 	}
-	var resp aewire.ResultResponse
-	if err := a.call(ctx, aewire.MethodSolutionSave, map[string]string{aewire.ParamParamDTO: string(b)}, true, &resp); err != nil {
+	var resp aliexpresswire.ResultResponse
+	if err := a.call(ctx, aliexpresswire.MethodSolutionSave, map[string]string{aliexpresswire.ParamParamDTO: string(b)}, true, &resp); err != nil {
 		return err
 	}
 	if !resp.ResultObject {
-		return &adapters.PlatformError{Platform: a.ID(), Method: aewire.MethodSolutionSave, Kind: adapters.KindInvalid,
+		return &adapters.PlatformError{Platform: a.ID(), Method: aliexpresswire.MethodSolutionSave, Kind: adapters.KindInvalid,
 			Message: "the platform did not save the solution (result_object false)"}
 	}
 	return nil
@@ -263,19 +263,19 @@ func (a *Adapter) solutionSave(ctx context.Context, dto aewire.SolutionSaveParam
 
 // sellerAddresses calls aliexpress.logistics.redefining.getlogisticsselleraddresses
 // for the return (refund) addresses.
-func (a *Adapter) sellerAddresses(ctx context.Context) (*aewire.SellerAddressesResponse, error) {
-	var resp aewire.SellerAddressesResponse
-	if err := a.call(ctx, aewire.MethodSellerAddresses, map[string]string{aewire.ParamSellerAddressQuery: "refund"}, false, &resp); err != nil {
+func (a *Adapter) sellerAddresses(ctx context.Context) (*aliexpresswire.SellerAddressesResponse, error) {
+	var resp aliexpresswire.SellerAddressesResponse
+	if err := a.call(ctx, aliexpresswire.MethodSellerAddresses, map[string]string{aliexpresswire.ParamSellerAddressQuery: "refund"}, false, &resp); err != nil {
 		return nil, err
 	}
 	if !resp.ResultSuccess {
-		return nil, &adapters.PlatformError{Platform: a.ID(), Method: aewire.MethodSellerAddresses, Kind: adapters.KindInvalid,
+		return nil, &adapters.PlatformError{Platform: a.ID(), Method: aliexpresswire.MethodSellerAddresses, Kind: adapters.KindInvalid,
 			Code: resp.ResultErrorCode.String(), Message: fmt.Sprintf("address query failed: %s", resp.ErrorDesc)}
 	}
 	return &resp, nil
 }
 
 // lastPage reports whether page was the last page of the list.
-func lastPage(r *aewire.IssueListResponse, page, size int) bool {
+func lastPage(r *aliexpresswire.IssueListResponse, page, size int) bool {
 	return len(r.DataList) < size || page*size >= r.TotalItem
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -76,7 +76,7 @@ func (f *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
-	body, err := aewire.EncodeSuccess(method, def)
+	body, err := aliexpresswire.EncodeSuccess(method, def)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -107,24 +107,24 @@ const (
 	testSecret = "fake-secret"
 )
 
-func fakeDetail(rds string) *aewire.IssueDetail {
-	return &aewire.IssueDetail{
+func fakeDetail(rds string) *aliexpresswire.IssueDetail {
+	return &aliexpresswire.IssueDetail{
 		ID: testIssue, OrderID: "8194715118461470", ParentOrderID: "8194715118451470", BuyerLoginID: testBuyer,
-		GmtCreate: "2026-11-16 10:20:56", IssueStatus: aewire.IssueProcessing, IssueReason: "Quality problems",
-		ReverseDetailStatus: rds, TimeoutType: aewire.TimeoutWaitSolution, TimeoutTriggerTime: "2026-11-21 10:20:56",
+		GmtCreate: "2026-11-16 10:20:56", IssueStatus: aliexpresswire.IssueProcessing, IssueReason: "Quality problems",
+		ReverseDetailStatus: rds, TimeoutType: aliexpresswire.TimeoutWaitSolution, TimeoutTriggerTime: "2026-11-21 10:20:56",
 		RefundMoneyMax: "66.65", RefundMoneyMaxCurrency: "USD", RefundMoneyMaxLocal: "361.91", RefundMoneyMaxLocalCurrency: "BRL",
 		ProductID: "1005003600816013", ProductName: "Cage", ProductPrice: "66.65", ProductPriceCurrency: "USD",
-		BuyerSolutionList: aewire.SolutionList{{ID: "6010915445171470", IssueID: testIssue, SolutionOwner: "buyer",
-			SolutionType: aewire.SolutionReturnAndRefund, Status: aewire.SolWaitSellerAccept, IsDefault: true,
+		BuyerSolutionList: aliexpresswire.SolutionList{{ID: "6010915445171470", IssueID: testIssue, SolutionOwner: "buyer",
+			SolutionType: aliexpresswire.SolutionReturnAndRefund, Status: aliexpresswire.SolWaitSellerAccept, IsDefault: true,
 			RefundMoney: "361.91", RefundMoneyCurrency: "BRL", RefundMoneyPost: "66.65", RefundMoneyPostCurrency: "USD",
 			LogisticsFeeBearRole: "seller", GmtCreate: "2026-11-16 10:20:56", GmtModified: "2026-11-16 10:20:56"}},
 	}
 }
 
-func fakeList() aewire.IssueListResponse {
-	return aewire.IssueListResponse{CurrentPage: 1, PageSize: 50, TotalItem: 1, DataList: aewire.IssueList{{
+func fakeList() aliexpresswire.IssueListResponse {
+	return aliexpresswire.IssueListResponse{CurrentPage: 1, PageSize: 50, TotalItem: 1, DataList: aliexpresswire.IssueList{{
 		BuyerLoginID: testBuyer, GmtCreate: "2026-11-16 10:20:56", GmtModified: "2026-11-16 10:21:30", IssueID: testIssue,
-		IssueStatus: aewire.IssueProcessing, OrderID: "8194715118461470", ParentOrderID: "8194715118451470",
+		IssueStatus: aliexpresswire.IssueProcessing, OrderID: "8194715118461470", ParentOrderID: "8194715118451470",
 		ReasonEnglish: "Quality problems", ReasonChinese: "质量问题"}}}
 }
 
@@ -203,12 +203,12 @@ func equalMaps(a, b map[string]string) bool {
 
 func TestRequestsCarryExactParametersAndSignature(t *testing.T) {
 	f, srv := newFake(t)
-	f.defaults[aewire.MethodIssueList] = fakeList()
-	f.defaults[aewire.MethodIssueDetail] = aewire.IssueDetailResponse{ResultObject: fakeDetail(aewire.RDWaitSellerResponse)}
-	f.defaults[aewire.MethodSolutionAgree] = aewire.ResultResponse{ResultObject: true}
-	f.defaults[aewire.MethodSolutionSave] = aewire.ResultResponse{ResultObject: true}
-	f.defaults[aewire.MethodSellerAddresses] = aewire.SellerAddressesResponse{ResultSuccess: true,
-		RefundSellerAddressList: aewire.RefundAddressList{{AddressID: "900100201", Name: "A", IsDefault: "0"},
+	f.defaults[aliexpresswire.MethodIssueList] = fakeList()
+	f.defaults[aliexpresswire.MethodIssueDetail] = aliexpresswire.IssueDetailResponse{ResultObject: fakeDetail(aliexpresswire.RDWaitSellerResponse)}
+	f.defaults[aliexpresswire.MethodSolutionAgree] = aliexpresswire.ResultResponse{ResultObject: true}
+	f.defaults[aliexpresswire.MethodSolutionSave] = aliexpresswire.ResultResponse{ResultObject: true}
+	f.defaults[aliexpresswire.MethodSellerAddresses] = aliexpresswire.SellerAddressesResponse{ResultSuccess: true,
+		RefundSellerAddressList: aliexpresswire.RefundAddressList{{AddressID: "900100201", Name: "A", IsDefault: "0"},
 			{AddressID: "900100202", Name: "B", IsDefault: "1", StreetAddress: "Lagerstrasse 12", City: "Berlin", Country: "DE"}}}
 	fixed := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 	a := newFakeAdapter(t, srv, func() time.Time { return fixed })
@@ -237,15 +237,15 @@ func TestRequestsCarryExactParametersAndSignature(t *testing.T) {
 		n      int // which call of the method
 		want   map[string]string
 	}{
-		{aewire.MethodIssueList, 0, map[string]string{"query_dto": `{"current_page":1,"page_size":50}`}},
-		{aewire.MethodIssueDetail, 0, map[string]string{"issue_id": testIssue, "buyer_login_id": testBuyer}},
-		{aewire.MethodSellerAddresses, 0, map[string]string{"seller_address_query": "refund"}},
-		{aewire.MethodSolutionAgree, 0, map[string]string{"issue_id": testIssue, "solution_id": "6010915445171470",
+		{aliexpresswire.MethodIssueList, 0, map[string]string{"query_dto": `{"current_page":1,"page_size":50}`}},
+		{aliexpresswire.MethodIssueDetail, 0, map[string]string{"issue_id": testIssue, "buyer_login_id": testBuyer}},
+		{aliexpresswire.MethodSellerAddresses, 0, map[string]string{"seller_address_query": "refund"}},
+		{aliexpresswire.MethodSolutionAgree, 0, map[string]string{"issue_id": testIssue, "solution_id": "6010915445171470",
 			"buyer_login_id": testBuyer, "return_address_id": "900100202"}},
-		{aewire.MethodSolutionSave, 0, map[string]string{"param_dto": `{"add_seller_solution":true,` +
+		{aliexpresswire.MethodSolutionSave, 0, map[string]string{"param_dto": `{"add_seller_solution":true,` +
 			`"add_solution_type":"refund","buyer_login_id":"br517204883kzae","buyer_solution_id":6010915445171470,` +
 			`"issue_id":6345753109519425,"refund_amount":"30.00","refund_amount_currency":"USD","solution_context":"Half back, keep it"}`}},
-		{aewire.MethodSolutionSave, 1, map[string]string{"param_dto": `{"add_seller_solution":true,` +
+		{aliexpresswire.MethodSolutionSave, 1, map[string]string{"param_dto": `{"add_seller_solution":true,` +
 			`"add_solution_type":"refund","buyer_login_id":"br517204883kzae","buyer_solution_id":6010915445171470,` +
 			`"issue_id":6345753109519425,"refund_amount":"0.00","refund_amount_currency":"USD","solution_context":"Used and worn"}`}},
 	}
@@ -264,22 +264,22 @@ func TestRequestsCarryExactParametersAndSignature(t *testing.T) {
 
 func TestReadIsRetriedAndSignedAfresh(t *testing.T) {
 	f, srv := newFake(t)
-	f.defaults[aewire.MethodIssueDetail] = aewire.IssueDetailResponse{ResultObject: fakeDetail(aewire.RDWaitSellerResponse)}
-	f.queue(aewire.MethodIssueDetail, http.StatusInternalServerError, "<html>oops</html>")
-	f.queue(aewire.MethodIssueDetail, http.StatusOK, `{"not":"an envelope"}`)
+	f.defaults[aliexpresswire.MethodIssueDetail] = aliexpresswire.IssueDetailResponse{ResultObject: fakeDetail(aliexpresswire.RDWaitSellerResponse)}
+	f.queue(aliexpresswire.MethodIssueDetail, http.StatusInternalServerError, "<html>oops</html>")
+	f.queue(aliexpresswire.MethodIssueDetail, http.StatusOK, `{"not":"an envelope"}`)
 	clock := &tickingClock{t: time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)}
 	a := newFakeAdapter(t, srv, clock.Now)
 	c := &returns.Case{PlatformCaseID: testIssue, BuyerID: testBuyer}
 	if _, err := a.Negotiation(context.Background(), c); err != nil {
 		t.Fatalf("a read that failed twice and then succeeded: %v", err)
 	}
-	calls := f.calls(aewire.MethodIssueDetail)
+	calls := f.calls(aliexpresswire.MethodIssueDetail)
 	if len(calls) != 3 {
 		t.Fatalf("detail called %d times, want 3 (two failures retried)", len(calls))
 	}
 	stamps := map[string]bool{}
 	for _, r := range calls {
-		checkSystem(t, r, aewire.MethodIssueDetail, time.Time{})
+		checkSystem(t, r, aliexpresswire.MethodIssueDetail, time.Time{})
 		stamps[r.form["timestamp"]] = true
 	}
 	if len(stamps) != 3 {
@@ -288,7 +288,7 @@ func TestReadIsRetriedAndSignedAfresh(t *testing.T) {
 }
 
 // caseOf normalizes a fake detail into the case the gateway would hold.
-func caseOf(t *testing.T, d *aewire.IssueDetail) *returns.Case {
+func caseOf(t *testing.T, d *aliexpresswire.IssueDetail) *returns.Case {
 	t.Helper()
 	c, _, err := aliexpress.Normalize(d, aliexpress.Listed{}, aliexpress.Env{Shop: returns.Shop{ID: "ae-1"}})
 	if err != nil {
@@ -309,9 +309,9 @@ func TestWriteIsNeverRepeatedAfterAmbiguousFailure(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			f.queue(aewire.MethodSolutionAgree, tt.status, tt.body)
+			f.queue(aliexpresswire.MethodSolutionAgree, tt.status, tt.body)
 			a := newFakeAdapter(t, srv, time.Now)
-			c := caseOf(t, fakeDetail(aewire.RDWaitSellerResponse))
+			c := caseOf(t, fakeDetail(aliexpresswire.RDWaitSellerResponse))
 			_, err := a.Perform(context.Background(), returns.ActionRequest{Action: returns.ActionApprove, Case: c, ReturnAddressID: "900100202"})
 			if code := returns.ErrorCodeOf(err); code != returns.CodePlatformUnavailable {
 				t.Fatalf("Perform = %v (%s), want PLATFORM_UNAVAILABLE", err, code)
@@ -320,10 +320,10 @@ func TestWriteIsNeverRepeatedAfterAmbiguousFailure(t *testing.T) {
 			if !errors.As(err, &pe) || !pe.Ambiguous {
 				t.Errorf("the failure is not marked ambiguous: %#v", err)
 			}
-			if n := len(f.calls(aewire.MethodSolutionAgree)); n != 1 {
+			if n := len(f.calls(aliexpresswire.MethodSolutionAgree)); n != 1 {
 				t.Errorf("solution.agree sent %d times, want exactly 1", n)
 			}
-			if n := len(f.calls(aewire.MethodIssueDetail)); n != 0 {
+			if n := len(f.calls(aliexpresswire.MethodIssueDetail)); n != 0 {
 				t.Errorf("the case was read back %d times after a failed write", n)
 			}
 		})
@@ -334,25 +334,25 @@ func TestThrottlingIsRetriedForReadsAndWrites(t *testing.T) {
 	const throttled = `{"error_response":{"code":"ApiCallLimit","msg":"The request has failed due to api call limit",` +
 		`"sub_msg":"This ban will last 1 more seconds","request_id":"x"}}`
 	f, srv := newFake(t)
-	f.defaults[aewire.MethodIssueList] = fakeList()
-	f.defaults[aewire.MethodIssueDetail] = aewire.IssueDetailResponse{ResultObject: fakeDetail(aewire.RDWaitSellerResponse)}
-	f.defaults[aewire.MethodSolutionAgree] = aewire.ResultResponse{ResultObject: true}
-	f.queue(aewire.MethodIssueList, http.StatusOK, throttled)
-	f.queue(aewire.MethodSolutionAgree, http.StatusOK, throttled)
+	f.defaults[aliexpresswire.MethodIssueList] = fakeList()
+	f.defaults[aliexpresswire.MethodIssueDetail] = aliexpresswire.IssueDetailResponse{ResultObject: fakeDetail(aliexpresswire.RDWaitSellerResponse)}
+	f.defaults[aliexpresswire.MethodSolutionAgree] = aliexpresswire.ResultResponse{ResultObject: true}
+	f.queue(aliexpresswire.MethodIssueList, http.StatusOK, throttled)
+	f.queue(aliexpresswire.MethodSolutionAgree, http.StatusOK, throttled)
 	a := newFakeAdapter(t, srv, time.Now)
 	ctx := context.Background()
 	if _, err := a.ListChanges(ctx, "", time.Now()); err != nil {
 		t.Fatalf("throttled read not retried: %v", err)
 	}
-	if n := len(f.calls(aewire.MethodIssueList)); n != 2 {
+	if n := len(f.calls(aliexpresswire.MethodIssueList)); n != 2 {
 		t.Errorf("issuelist.get sent %d times, want 2", n)
 	}
-	c := caseOf(t, fakeDetail(aewire.RDWaitSellerResponse))
+	c := caseOf(t, fakeDetail(aliexpresswire.RDWaitSellerResponse))
 	res, err := a.Perform(ctx, returns.ActionRequest{Action: returns.ActionApprove, Case: c, ReturnAddressID: "900100202"})
 	if err != nil {
 		t.Fatalf("throttled write not retried: %v", err)
 	}
-	if n := len(f.calls(aewire.MethodSolutionAgree)); n != 2 {
+	if n := len(f.calls(aliexpresswire.MethodSolutionAgree)); n != 2 {
 		t.Errorf("solution.agree sent %d times, want 2 (the throttled attempt was not processed)", n)
 	}
 	if res.Case == nil || res.Expected != returns.StatusAwaitingBuyerShipment {
@@ -394,7 +394,7 @@ func TestPlatformErrorsAreTyped(t *testing.T) {
 				status = http.StatusBadRequest
 			}
 			for i := 0; i < 5; i++ {
-				f.queue(aewire.MethodIssueDetail, status, tt.body)
+				f.queue(aliexpresswire.MethodIssueDetail, status, tt.body)
 			}
 			a := newFakeAdapter(t, srv, time.Now)
 			_, err := a.Negotiation(context.Background(), &returns.Case{PlatformCaseID: testIssue, BuyerID: testBuyer})
@@ -417,9 +417,9 @@ func TestPlatformErrorsAreTyped(t *testing.T) {
 
 func TestEnvelopeResultFalseIsARefusal(t *testing.T) {
 	f, srv := newFake(t)
-	f.defaults[aewire.MethodSolutionSave] = aewire.ResultResponse{ResultObject: false}
+	f.defaults[aliexpresswire.MethodSolutionSave] = aliexpresswire.ResultResponse{ResultObject: false}
 	a := newFakeAdapter(t, srv, time.Now)
-	c := caseOf(t, fakeDetail(aewire.RDWaitSellerResponse))
+	c := caseOf(t, fakeDetail(aliexpresswire.RDWaitSellerResponse))
 	_, err := a.Perform(context.Background(), returns.ActionRequest{Action: returns.ActionReject, Case: c, Note: "no"})
 	if code := returns.ErrorCodeOf(err); code != returns.CodePlatformRejected {
 		t.Errorf("result_object false = %v (%s), want PLATFORM_REJECTED", err, code)

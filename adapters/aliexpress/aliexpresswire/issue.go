@@ -1,4 +1,4 @@
-package aewire
+package aliexpresswire
 
 // IssueListQuery is query_dto of aliexpress.issue.issuelist.get, sent as a
 // JSON string in the form. It has no time filter.

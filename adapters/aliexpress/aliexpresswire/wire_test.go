@@ -1,17 +1,17 @@
-package aewire_test
+package aliexpresswire_test
 
 import (
 	"encoding/json"
 	"testing"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 )
 
-// Assumption (aewire/list.go): with simplify=false the platform nests list
+// Assumption (aliexpresswire/list.go): with simplify=false the platform nests list
 // items under an element name and writes an empty list as {}; bare arrays
 // (simplify=true) decode the same.
 func TestAssumptionListsNestUnderElementNamesWhenNotSimplified(t *testing.T) {
-	got, err := json.Marshal(aewire.IssueDetail{ID: "1", BuyerSolutionList: aewire.SolutionList{{ID: "7", SolutionOwner: "buyer"}}})
+	got, err := json.Marshal(aliexpresswire.IssueDetail{ID: "1", BuyerSolutionList: aliexpresswire.SolutionList{{ID: "7", SolutionOwner: "buyer"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +39,12 @@ func TestAssumptionListsNestUnderElementNamesWhenNotSimplified(t *testing.T) {
 		{"Null", `null`, 0},
 		{"SingleObject", `{"solution_api_dto":{"id":1}}`, 1},
 	} {
-		var l aewire.SolutionList
+		var l aliexpresswire.SolutionList
 		if err := json.Unmarshal([]byte(tt.in), &l); err != nil || len(l) != tt.n {
 			t.Errorf("%s: %d items, %v; want %d", tt.name, len(l), err, tt.n)
 		}
 	}
-	var bad aewire.SolutionList
+	var bad aliexpresswire.SolutionList
 	if err := json.Unmarshal([]byte(`"x"`), &bad); err == nil {
 		t.Error("a string decoded as a list")
 	}
@@ -53,9 +53,9 @@ func TestAssumptionListsNestUnderElementNamesWhenNotSimplified(t *testing.T) {
 func TestLongIDsNeverGoThroughFloat(t *testing.T) {
 	// 2^53+1 is the first integer a float64 cannot hold.
 	var v struct {
-		A aewire.Long `json:"a"`
-		B aewire.Long `json:"b"`
-		C aewire.Long `json:"c"`
+		A aliexpresswire.Long `json:"a"`
+		B aliexpresswire.Long `json:"b"`
+		C aliexpresswire.Long `json:"c"`
 	}
 	if err := json.Unmarshal([]byte(`{"a":9007199254740993,"b":"6345753109519425","c":-2}`), &v); err != nil {
 		t.Fatal(err)
@@ -74,11 +74,11 @@ func TestLongIDsNeverGoThroughFloat(t *testing.T) {
 
 func TestAmountsAndCodesKeepTheirText(t *testing.T) {
 	var v struct {
-		M aewire.Decimal `json:"m"`
-		N aewire.Decimal `json:"n"`
-		C aewire.Text    `json:"c"`
-		B aewire.Bool    `json:"b"`
-		D aewire.Bool    `json:"d"`
+		M aliexpresswire.Decimal `json:"m"`
+		N aliexpresswire.Decimal `json:"n"`
+		C aliexpresswire.Text    `json:"c"`
+		B aliexpresswire.Bool    `json:"b"`
+		D aliexpresswire.Bool    `json:"d"`
 	}
 	if err := json.Unmarshal([]byte(`{"m":"407.47","n":0.10000000000000001,"c":15,"b":"true","d":1}`), &v); err != nil {
 		t.Fatal(err)
@@ -89,24 +89,24 @@ func TestAmountsAndCodesKeepTheirText(t *testing.T) {
 }
 
 func TestEnvelope(t *testing.T) {
-	if got := aewire.ResponseKey(aewire.MethodIssueDetail); got != "aliexpress_issue_detail_get_response" {
+	if got := aliexpresswire.ResponseKey(aliexpresswire.MethodIssueDetail); got != "aliexpress_issue_detail_get_response" {
 		t.Errorf("response key %s", got)
 	}
-	body, err := aewire.EncodeSuccess(aewire.MethodSolutionAgree, aewire.ResultResponse{ResultObject: true, RequestID: "r"})
+	body, err := aliexpresswire.EncodeSuccess(aliexpresswire.MethodSolutionAgree, aliexpresswire.ResultResponse{ResultObject: true, RequestID: "r"})
 	if err != nil || string(body) != `{"aliexpress_issue_solution_agree_response":{"result_object":true,"request_id":"r"}}` {
 		t.Errorf("success body %s, %v", body, err)
 	}
-	env, err := aewire.DecodeEnvelope(aewire.MethodSolutionAgree, body)
+	env, err := aliexpresswire.DecodeEnvelope(aliexpresswire.MethodSolutionAgree, body)
 	if err != nil || env.Error != nil || len(env.Success) == 0 {
 		t.Errorf("decoded %+v, %v", env, err)
 	}
-	env, err = aewire.DecodeEnvelope(aewire.MethodSolutionAgree,
+	env, err = aliexpresswire.DecodeEnvelope(aliexpresswire.MethodSolutionAgree,
 		[]byte(`{"error_response":{"code":15,"msg":"Remote service error","sub_code":"isv.x","sub_msg":"y","request_id":"r"}}`))
 	if err != nil || env.Error == nil || env.Error.Code != "15" || env.Error.SubCode != "isv.x" {
 		t.Errorf("error envelope %+v, %v", env, err)
 	}
 	for _, bad := range []string{`<html>`, `{"other_response":{}}`, `[]`, `{"aliexpress_issue_solution_agree_response":null}`} {
-		if _, err := aewire.DecodeEnvelope(aewire.MethodSolutionAgree, []byte(bad)); err == nil {
+		if _, err := aliexpresswire.DecodeEnvelope(aliexpresswire.MethodSolutionAgree, []byte(bad)); err == nil {
 			t.Errorf("%s decoded as an envelope", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package aesim
+package aliexpresssim
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -21,14 +21,14 @@ const (
 
 // aliexpress.issue.issuelist.get
 func (s *Server) issueList(p map[string]string) (any, *apiError) {
-	raw, ok := p[aewire.ParamQueryDTO]
+	raw, ok := p[aliexpresswire.ParamQueryDTO]
 	if !ok {
-		return nil, missing(aewire.ParamQueryDTO)
+		return nil, missing(aliexpresswire.ParamQueryDTO)
 	}
-	var q aewire.IssueListQuery
+	var q aliexpresswire.IssueListQuery
 	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	if err := dec.Decode(&q); err != nil {
-		return nil, invalid(aewire.ParamQueryDTO, "not a JSON object")
+		return nil, invalid(aliexpresswire.ParamQueryDTO, "not a JSON object")
 	}
 	if q.CurrentPage == 0 {
 		q.CurrentPage = 1
@@ -39,7 +39,7 @@ func (s *Server) issueList(p map[string]string) (any, *apiError) {
 	if q.CurrentPage < 1 {
 		return nil, invalid("current_page", "must be at least 1")
 	}
-	if q.PageSize < 1 || q.PageSize > aewire.MaxPageSize {
+	if q.PageSize < 1 || q.PageSize > aliexpresswire.MaxPageSize {
 		return nil, invalid("page_size", "must be between 1 and 50")
 	}
 	s.mu.Lock()
@@ -61,7 +61,7 @@ func (s *Server) issueList(p map[string]string) (any, *apiError) {
 		}
 		return match[i].id > match[j].id
 	})
-	resp := aewire.IssueListResponse{CurrentPage: q.CurrentPage, PageSize: q.PageSize, TotalItem: len(match),
+	resp := aliexpresswire.IssueListResponse{CurrentPage: q.CurrentPage, PageSize: q.PageSize, TotalItem: len(match),
 		RequestID: s.requestID()}
 	from := (q.CurrentPage - 1) * q.PageSize
 	for i := from; i < len(match) && i < from+q.PageSize; i++ {
@@ -72,12 +72,12 @@ func (s *Server) issueList(p map[string]string) (any, *apiError) {
 
 // lookup finds an issue of the buyer; s.mu must be held.
 func (s *Server) lookup(p map[string]string) (*issue, *apiError) {
-	id, buyer := p[aewire.ParamIssueID], p[aewire.ParamBuyerLoginID]
+	id, buyer := p[aliexpresswire.ParamIssueID], p[aliexpresswire.ParamBuyerLoginID]
 	if id == "" {
-		return nil, missing(aewire.ParamIssueID)
+		return nil, missing(aliexpresswire.ParamIssueID)
 	}
 	if buyer == "" {
-		return nil, missing(aewire.ParamBuyerLoginID)
+		return nil, missing(aliexpresswire.ParamBuyerLoginID)
 	}
 	is, ok := s.issues[id]
 	if !ok || is.buyer != buyer {
@@ -94,11 +94,11 @@ func (s *Server) issueDetail(p map[string]string) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	return aewire.IssueDetailResponse{ResultObject: is.wire(), RequestID: s.requestID()}, nil
+	return aliexpresswire.IssueDetailResponse{ResultObject: is.wire(), RequestID: s.requestID()}, nil
 }
 
 func negotiable(rds string) bool {
-	return rds == "" || rds == aewire.RDWaitSellerResponse || rds == aewire.RDWaitBuyerResponse
+	return rds == "" || rds == aliexpresswire.RDWaitSellerResponse || rds == aliexpresswire.RDWaitBuyerResponse
 }
 
 // aliexpress.issue.solution.agree
@@ -109,57 +109,57 @@ func (s *Server) solutionAgree(p map[string]string) (any, *apiError) {
 		s.mu.Unlock()
 		return nil, e
 	}
-	solID := p[aewire.ParamSolutionID]
+	solID := p[aliexpresswire.ParamSolutionID]
 	if solID == "" {
 		s.mu.Unlock()
-		return nil, missing(aewire.ParamSolutionID)
+		return nil, missing(aliexpresswire.ParamSolutionID)
 	}
 	x := is.find(solID)
-	if x == nil || x.owner == aewire.RoleSeller {
+	if x == nil || x.owner == aliexpresswire.RoleSeller {
 		s.mu.Unlock()
-		return nil, invalid(aewire.ParamSolutionID, "no such buyer or platform solution on the issue")
+		return nil, invalid(aliexpresswire.ParamSolutionID, "no such buyer or platform solution on the issue")
 	}
-	if is.status != aewire.IssueProcessing {
+	if is.status != aliexpresswire.IssueProcessing {
 		s.mu.Unlock()
 		return nil, badState("the issue is " + is.status)
 	}
-	settingAddress := is.rds == aewire.RDWaitSellerSetAddress
+	settingAddress := is.rds == aliexpresswire.RDWaitSellerSetAddress
 	switch {
-	case settingAddress && x.status == aewire.SolReached && x.typ == aewire.SolutionReturnAndRefund:
-	case negotiable(is.rds) && (x.status == aewire.SolWaitSellerAccept || x.status == aewire.SolWaitBuyerAndSellerAccept):
+	case settingAddress && x.status == aliexpresswire.SolReached && x.typ == aliexpresswire.SolutionReturnAndRefund:
+	case negotiable(is.rds) && (x.status == aliexpresswire.SolWaitSellerAccept || x.status == aliexpresswire.SolWaitBuyerAndSellerAccept):
 	default:
 		s.mu.Unlock()
 		return nil, badState("solution " + x.status + " while " + is.rds)
 	}
-	addr := p[aewire.ParamReturnAddressID]
-	if x.typ == aewire.SolutionReturnAndRefund {
+	addr := p[aliexpresswire.ParamReturnAddressID]
+	if x.typ == aliexpresswire.SolutionReturnAndRefund {
 		if addr == "" {
 			s.mu.Unlock()
-			return nil, missing(aewire.ParamReturnAddressID)
+			return nil, missing(aliexpresswire.ParamReturnAddressID)
 		}
 		if !s.hasAddress(addr) {
 			s.mu.Unlock()
-			return nil, invalid(aewire.ParamReturnAddressID, "no such return address")
+			return nil, invalid(aliexpresswire.ParamReturnAddressID, "no such return address")
 		}
 	}
 	now := s.opts.Now()
 	if !settingAddress {
-		x.status, x.reachedType, x.reachedAt, x.sellerAcceptAt, x.modified = aewire.SolReached, aewire.ReachedNegotiation, now, now, now
-		s.addProcess(is, aewire.ActSellerAccept, aewire.RoleSeller, "", now)
+		x.status, x.reachedType, x.reachedAt, x.sellerAcceptAt, x.modified = aliexpresswire.SolReached, aliexpresswire.ReachedNegotiation, now, now, now
+		s.addProcess(is, aliexpresswire.ActSellerAccept, aliexpresswire.RoleSeller, "", now)
 	}
-	if x.typ == aewire.SolutionReturnAndRefund {
+	if x.typ == aliexpresswire.SolutionReturnAndRefund {
 		is.returnAddressID = addr
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitBuyerReturn, "", time.Time{}
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitBuyerReturn, "", time.Time{}
 		if settingAddress {
-			s.addProcess(is, "seller_set_return_address", aewire.RoleSeller, "", now)
+			s.addProcess(is, "seller_set_return_address", aliexpresswire.RoleSeller, "", now)
 		}
 	} else {
-		is.status, is.rds, is.timeoutType, is.timeoutAt = aewire.IssueFinish, aewire.RDRefundSuccess, "", time.Time{}
-		s.addProcess(is, aewire.ActPerformSolution, aewire.RoleSystem, "", now)
+		is.status, is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.IssueFinish, aliexpresswire.RDRefundSuccess, "", time.Time{}
+		s.addProcess(is, aliexpresswire.ActPerformSolution, aliexpresswire.RoleSystem, "", now)
 	}
 	is.modified = now
 	id := is.id
-	resp := aewire.ResultResponse{ResultObject: true, RequestID: s.requestID()}
+	resp := aliexpresswire.ResultResponse{ResultObject: true, RequestID: s.requestID()}
 	s.mu.Unlock()
 	s.notify(id)
 	return resp, nil
@@ -167,14 +167,14 @@ func (s *Server) solutionAgree(p map[string]string) (any, *apiError) {
 
 // aliexpress.issue.solution.save
 func (s *Server) solutionSave(p map[string]string) (any, *apiError) {
-	raw, ok := p[aewire.ParamParamDTO]
+	raw, ok := p[aliexpresswire.ParamParamDTO]
 	if !ok {
-		return nil, missing(aewire.ParamParamDTO)
+		return nil, missing(aliexpresswire.ParamParamDTO)
 	}
 	var fields map[string]json.RawMessage
-	var dto aewire.SolutionSaveParam
+	var dto aliexpresswire.SolutionSaveParam
 	if json.Unmarshal([]byte(raw), &fields) != nil || json.Unmarshal([]byte(raw), &dto) != nil {
-		return nil, invalid(aewire.ParamParamDTO, "not a JSON object of the documented fields")
+		return nil, invalid(aliexpresswire.ParamParamDTO, "not a JSON object of the documented fields")
 	}
 	for _, f := range []string{"add_seller_solution", "issue_id", "buyer_login_id", "refund_amount", "refund_amount_currency"} {
 		if v, ok := fields[f]; !ok || string(v) == "null" || string(v) == `""` {
@@ -182,7 +182,7 @@ func (s *Server) solutionSave(p map[string]string) (any, *apiError) {
 		}
 	}
 	s.mu.Lock()
-	is, e := s.lookup(map[string]string{aewire.ParamIssueID: dto.IssueID.String(), aewire.ParamBuyerLoginID: dto.BuyerLoginID})
+	is, e := s.lookup(map[string]string{aliexpresswire.ParamIssueID: dto.IssueID.String(), aliexpresswire.ParamBuyerLoginID: dto.BuyerLoginID})
 	if e != nil {
 		s.mu.Unlock()
 		return nil, e
@@ -194,7 +194,7 @@ func (s *Server) solutionSave(p map[string]string) (any, *apiError) {
 	}
 	apply()
 	id := is.id
-	resp := aewire.ResultResponse{ResultObject: true, RequestID: s.requestID()}
+	resp := aliexpresswire.ResultResponse{ResultObject: true, RequestID: s.requestID()}
 	s.mu.Unlock()
 	s.notify(id)
 	return resp, nil
@@ -202,8 +202,8 @@ func (s *Server) solutionSave(p map[string]string) (any, *apiError) {
 
 // planSave checks a solution.save against the issue and returns the change
 // to make; s.mu must be held.
-func (s *Server) planSave(is *issue, dto aewire.SolutionSaveParam) (func(), *apiError) {
-	if is.status != aewire.IssueProcessing || !negotiable(is.rds) {
+func (s *Server) planSave(is *issue, dto aliexpresswire.SolutionSaveParam) (func(), *apiError) {
+	if is.status != aliexpresswire.IssueProcessing || !negotiable(is.rds) {
 		return nil, badState("the issue is " + is.status + "/" + is.rds)
 	}
 	if dto.RefundAmountCurrency != is.settle {
@@ -214,10 +214,10 @@ func (s *Server) planSave(is *issue, dto aewire.SolutionSaveParam) (func(), *api
 		return nil, invalid("refund_amount", "must be between 0 and refund_money_max")
 	}
 	typ := dto.AddSolutionType
-	if typ != "" && typ != aewire.SolutionRefund && typ != aewire.SolutionReturnAndRefund {
+	if typ != "" && typ != aliexpresswire.SolutionRefund && typ != aliexpresswire.SolutionReturnAndRefund {
 		return nil, invalid("add_solution_type", "refund or return_and_refund")
 	}
-	if typ == aewire.SolutionReturnAndRefund {
+	if typ == aliexpresswire.SolutionReturnAndRefund {
 		if dto.ReturnGoodAddressID == "" {
 			return nil, missing("return_good_address_id")
 		}
@@ -234,37 +234,37 @@ func (s *Server) planSave(is *issue, dto aewire.SolutionSaveParam) (func(), *api
 			return nil, missing("buyer_solution_id")
 		}
 		b := is.find(dto.BuyerSolutionID.String())
-		if b == nil || b.owner != aewire.RoleBuyer {
+		if b == nil || b.owner != aliexpresswire.RoleBuyer {
 			return nil, invalid("buyer_solution_id", "no such buyer solution on the issue")
 		}
-		if b.status != aewire.SolWaitSellerAccept {
+		if b.status != aliexpresswire.SolWaitSellerAccept {
 			return nil, badState("the buyer's solution is " + b.status)
 		}
-		for _, x := range is.solutionsOf(aewire.RoleSeller) {
-			if x.status == aewire.SolWaitBuyerAccept {
+		for _, x := range is.solutionsOf(aliexpresswire.RoleSeller) {
+			if x.status == aliexpresswire.SolWaitBuyerAccept {
 				return nil, badState("a seller solution already waits for the buyer; modify it")
 			}
 		}
 		return func() {
-			x := &solution{id: s.nextID(), owner: aewire.RoleSeller, typ: typ, status: aewire.SolWaitBuyerAccept,
+			x := &solution{id: s.nextID(), owner: aliexpresswire.RoleSeller, typ: typ, status: aliexpresswire.SolWaitBuyerAccept,
 				content: dto.SolutionContext, amountMinor: amount.Minor, created: now, modified: now, version: 1}
-			if typ == aewire.SolutionReturnAndRefund {
-				x.bear = aewire.RoleSeller
+			if typ == aliexpresswire.SolutionReturnAndRefund {
+				x.bear = aliexpresswire.RoleSeller
 				is.returnAddressID = dto.ReturnGoodAddressID.String()
 			}
 			is.solutions = append(is.solutions, x)
-			is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitBuyerResponse, aewire.TimeoutWaitSolution, now.Add(answerWindow)
-			s.addProcess(is, aewire.ActSellerCreateSolution, aewire.RoleSeller, dto.SolutionContext, now)
+			is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitBuyerResponse, aliexpresswire.TimeoutWaitSolution, now.Add(answerWindow)
+			s.addProcess(is, aliexpresswire.ActSellerCreateSolution, aliexpresswire.RoleSeller, dto.SolutionContext, now)
 		}, nil
 	}
 	if dto.ModifySellerSolutionID == "" {
 		return nil, missing("modify_seller_solution_id")
 	}
 	x := is.find(dto.ModifySellerSolutionID.String())
-	if x == nil || x.owner != aewire.RoleSeller {
+	if x == nil || x.owner != aliexpresswire.RoleSeller {
 		return nil, invalid("modify_seller_solution_id", "no such seller solution on the issue")
 	}
-	if x.status != aewire.SolWaitBuyerAccept {
+	if x.status != aliexpresswire.SolWaitBuyerAccept {
 		return nil, badState("the seller's solution is " + x.status)
 	}
 	return func() {
@@ -273,8 +273,8 @@ func (s *Server) planSave(is *issue, dto aewire.SolutionSaveParam) (func(), *api
 		if typ != "" {
 			x.typ = typ
 		}
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitBuyerResponse, aewire.TimeoutWaitSolution, now.Add(answerWindow)
-		s.addProcess(is, aewire.ActSellerModifySolution, aewire.RoleSeller, dto.SolutionContext, now)
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitBuyerResponse, aliexpresswire.TimeoutWaitSolution, now.Add(answerWindow)
+		s.addProcess(is, aliexpresswire.ActSellerModifySolution, aliexpresswire.RoleSeller, dto.SolutionContext, now)
 	}, nil
 }
 
@@ -290,21 +290,21 @@ func (s *Server) hasAddress(id string) bool {
 
 // aliexpress.logistics.redefining.getlogisticsselleraddresses
 func (s *Server) sellerAddresses(p map[string]string) (any, *apiError) {
-	q := p[aewire.ParamSellerAddressQuery]
+	q := p[aliexpresswire.ParamSellerAddressQuery]
 	if q == "" {
-		return nil, missing(aewire.ParamSellerAddressQuery)
+		return nil, missing(aliexpresswire.ParamSellerAddressQuery)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	resp := aewire.SellerAddressesResponse{ResultSuccess: true, RequestID: s.requestID()}
+	resp := aliexpresswire.SellerAddressesResponse{ResultSuccess: true, RequestID: s.requestID()}
 	for _, kind := range strings.Split(q, ",") {
 		switch strings.TrimSpace(kind) {
 		case "refund":
-			resp.RefundSellerAddressList = append(aewire.RefundAddressList(nil), s.addresses...)
+			resp.RefundSellerAddressList = append(aliexpresswire.RefundAddressList(nil), s.addresses...)
 		case "sender", "pickup":
 			// The gateway does not ask for these; the simulator has none.
 		default:
-			return nil, invalid(aewire.ParamSellerAddressQuery, "sender, pickup or refund")
+			return nil, invalid(aliexpresswire.ParamSellerAddressQuery, "sender, pickup or refund")
 		}
 	}
 	return resp, nil

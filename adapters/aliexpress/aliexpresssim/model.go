@@ -1,4 +1,4 @@
-package aesim
+package aliexpresssim
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -127,20 +127,20 @@ func convert(minor int64, from, to string) int64 {
 	return q.Int64()
 }
 
-func decimal(minor int64, currency string) aewire.Decimal {
-	return aewire.Decimal(returns.Money{Minor: minor, Currency: currency}.Decimal())
+func decimal(minor int64, currency string) aliexpresswire.Decimal {
+	return aliexpresswire.Decimal(returns.Money{Minor: minor, Currency: currency}.Decimal())
 }
 
 func pacific(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(returns.Pacific).Format(aewire.TimeLayout)
+	return t.In(returns.Pacific).Format(aliexpresswire.TimeLayout)
 }
 
 func (is *issue) refunded() bool {
-	return is.status == aewire.IssueFinish && (is.rds == aewire.RDRefundSuccess || is.rds == aewire.RDReturnSuccess ||
-		is.rds == aewire.RDAEFeedbackFinish)
+	return is.status == aliexpresswire.IssueFinish && (is.rds == aliexpresswire.RDRefundSuccess || is.rds == aliexpresswire.RDReturnSuccess ||
+		is.rds == aliexpresswire.RDAEFeedbackFinish)
 }
 
 func (is *issue) solutionsOf(owner string) []*solution {
@@ -162,10 +162,10 @@ func (is *issue) find(id string) *solution {
 	return nil
 }
 
-func (is *issue) wireSolution(x *solution) aewire.Solution {
-	out := aewire.Solution{
-		ID: aewire.Long(x.id), IssueID: aewire.Long(is.id), OrderID: aewire.Long(is.orderID),
-		SolutionOwner: x.owner, SolutionType: x.typ, IsDefault: aewire.Bool(x.isDefault), Content: x.content,
+func (is *issue) wireSolution(x *solution) aliexpresswire.Solution {
+	out := aliexpresswire.Solution{
+		ID: aliexpresswire.Long(x.id), IssueID: aliexpresswire.Long(is.id), OrderID: aliexpresswire.Long(is.orderID),
+		SolutionOwner: x.owner, SolutionType: x.typ, IsDefault: aliexpresswire.Bool(x.isDefault), Content: x.content,
 		RefundMoney:         decimal(convert(x.amountMinor, is.settle, is.local), is.local),
 		RefundMoneyCurrency: is.local,
 		RefundMoneyPost:     decimal(x.amountMinor, is.settle), RefundMoneyPostCurrency: is.settle,
@@ -177,9 +177,9 @@ func (is *issue) wireSolution(x *solution) aewire.Solution {
 		out.Status = x.status
 	}
 	if x.version > 0 {
-		out.Version = aewire.Long(fmt.Sprint(x.version))
+		out.Version = aliexpresswire.Long(fmt.Sprint(x.version))
 	}
-	if x.typ == aewire.SolutionReturnAndRefund {
+	if x.typ == aliexpresswire.SolutionReturnAndRefund {
 		out.LogisticsFeeAmountCurrency = is.settle
 		out.LogisticsFeeAmount = "0"
 	}
@@ -187,14 +187,14 @@ func (is *issue) wireSolution(x *solution) aewire.Solution {
 }
 
 // wire writes the issue as aliexpress.issue.detail.get's result_object.
-func (is *issue) wire() *aewire.IssueDetail {
-	d := &aewire.IssueDetail{
-		ID: aewire.Long(is.id), OrderID: aewire.Long(is.orderID), ParentOrderID: aewire.Long(is.parentOrderID),
+func (is *issue) wire() *aliexpresswire.IssueDetail {
+	d := &aliexpresswire.IssueDetail{
+		ID: aliexpresswire.Long(is.id), OrderID: aliexpresswire.Long(is.orderID), ParentOrderID: aliexpresswire.Long(is.parentOrderID),
 		BuyerLoginID: is.buyer, GmtCreate: pacific(is.created), IssueStatus: is.status,
-		IssueReason: is.reason.english, IssueReasonID: aewire.Long(fmt.Sprint(is.reason.id)),
-		ReverseDetailStatus: is.rds, AfterSaleWarranty: aewire.Bool(is.warranty),
+		IssueReason: is.reason.english, IssueReasonID: aliexpresswire.Long(fmt.Sprint(is.reason.id)),
+		ReverseDetailStatus: is.rds, AfterSaleWarranty: aliexpresswire.Bool(is.warranty),
 		RefundMoneyMaxCurrency: is.settle, RefundMoneyMaxLocalCurrency: is.local,
-		ProductID: aewire.Long(is.product.id), ProductName: is.product.name,
+		ProductID: aliexpresswire.Long(is.product.id), ProductName: is.product.name,
 		ProductPrice: decimal(is.priceMinor, is.settle), ProductPriceCurrency: is.settle,
 		BuyerReturnLogisticsCompany: is.returnCompany, BuyerReturnLogisticsLpNo: is.returnLP, BuyerReturnNo: is.returnNo,
 	}
@@ -210,9 +210,9 @@ func (is *issue) wire() *aewire.IssueDetail {
 	for _, x := range is.solutions {
 		w := is.wireSolution(x)
 		switch x.owner {
-		case aewire.RoleBuyer:
+		case aliexpresswire.RoleBuyer:
 			d.BuyerSolutionList = append(d.BuyerSolutionList, w)
-		case aewire.RoleSeller:
+		case aliexpresswire.RoleSeller:
 			d.SellerSolutionList = append(d.SellerSolutionList, w)
 		default:
 			d.PlatformSolutionList = append(d.PlatformSolutionList, w)
@@ -222,12 +222,12 @@ func (is *issue) wire() *aewire.IssueDetail {
 	ps := append([]*process(nil), is.process...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].at.After(ps[j].at) })
 	for _, p := range ps {
-		w := aewire.Process{ID: aewire.Long(p.id), IssueID: aewire.Long(is.id), ActionType: p.action,
-			SubmitMemberType: p.member, Content: p.content, GmtCreate: pacific(p.at), ReceiveGoods: aewire.Bool(p.receive)}
+		w := aliexpresswire.Process{ID: aliexpresswire.Long(p.id), IssueID: aliexpresswire.Long(is.id), ActionType: p.action,
+			SubmitMemberType: p.member, Content: p.content, GmtCreate: pacific(p.at), ReceiveGoods: aliexpresswire.Bool(p.receive)}
 		for k := 0; k < p.attachments; k++ {
-			w.Attachments = append(w.Attachments, aewire.Attachment{
+			w.Attachments = append(w.Attachments, aliexpresswire.Attachment{
 				FilePath:  fmt.Sprintf("https://ae01.alicdn.com/kf/issue/%s-%s-%d.jpg", is.id, p.id, k),
-				GmtCreate: pacific(p.at), IssueID: aewire.Long(is.id), IssueProcessID: aewire.Long(p.id), Owner: p.member})
+				GmtCreate: pacific(p.at), IssueID: aliexpresswire.Long(is.id), IssueProcessID: aliexpresswire.Long(p.id), Owner: p.member})
 		}
 		d.ProcessDtoList = append(d.ProcessDtoList, w)
 	}
@@ -235,10 +235,10 @@ func (is *issue) wire() *aewire.IssueDetail {
 }
 
 // summary writes the issue as one entry of issuelist.get.
-func (is *issue) summary() aewire.IssueSummary {
-	return aewire.IssueSummary{BuyerLoginID: is.buyer, GmtCreate: pacific(is.created), GmtModified: pacific(is.modified),
-		IssueID: aewire.Long(is.id), IssueStatus: is.status, OrderID: aewire.Long(is.orderID),
-		ParentOrderID: aewire.Long(is.parentOrderID), ReasonChinese: is.reason.chinese, ReasonEnglish: is.reason.english}
+func (is *issue) summary() aliexpresswire.IssueSummary {
+	return aliexpresswire.IssueSummary{BuyerLoginID: is.buyer, GmtCreate: pacific(is.created), GmtModified: pacific(is.modified),
+		IssueID: aliexpresswire.Long(is.id), IssueStatus: is.status, OrderID: aliexpresswire.Long(is.orderID),
+		ParentOrderID: aliexpresswire.Long(is.parentOrderID), ReasonChinese: is.reason.chinese, ReasonEnglish: is.reason.english}
 }
 
 // nextID returns a fresh 16-digit id; s.mu must be held.

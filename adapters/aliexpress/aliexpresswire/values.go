@@ -1,14 +1,14 @@
-// Package aewire holds the AliExpress open platform's wire format for the
+// Package aliexpresswire holds the AliExpress open platform's wire format for the
 // dispute ("issue") methods and the seller address book: the request and
 // response structures, the success and error envelopes, and the platform's
 // enumerations, spelled exactly as the platform spells them (misspellings
 // such as "reach_cancle" included).
 //
 // Both the adapter (adapters/aliexpress) and the simulator
-// (adapters/aliexpress/aesim) use these types; neither the signature nor any
+// (adapters/aliexpress/aliexpresssim) use these types; neither the signature nor any
 // normalization lives here, so that the simulator stays an independent
 // oracle of the protocol.
-package aewire
+package aliexpresswire
 
 // The API methods the gateway calls, by their platform names.
 const (

@@ -1,4 +1,4 @@
-package aewire
+package aliexpresswire
 
 import (
 	"bytes"
@@ -117,7 +117,7 @@ func unmarshalList[T any](b []byte, dst *[]T) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("aewire: expected a list, got %.20s", b)
+	return fmt.Errorf("aliexpresswire: expected a list, got %.20s", b)
 }
 
 func marshalList[T any](item string, xs []T) ([]byte, error) {

@@ -1,4 +1,4 @@
-package aesim_test
+package aliexpresssim_test
 
 import (
 	"context"
@@ -16,18 +16,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aesim"
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresssim"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 )
 
 var start = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 
-func newSim(t *testing.T, o aesim.Options) (*aesim.Server, string) {
+func newSim(t *testing.T, o aliexpresssim.Options) (*aliexpresssim.Server, string) {
 	t.Helper()
 	if o.Now == nil {
 		o.Now = func() time.Time { return start }
 	}
-	s := aesim.New(o)
+	s := aliexpresssim.New(o)
 	u, err := s.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +57,11 @@ func sign(secret string, p url.Values) string {
 type reply struct {
 	status int
 	env    map[string]json.RawMessage
-	err    *aewire.ErrorResponse
+	err    *aliexpresswire.ErrorResponse
 }
 
 // call sends a signed request; edit may change the parameters after signing.
-func call(t *testing.T, s *aesim.Server, base, method string, business map[string]string, edit func(url.Values)) reply {
+func call(t *testing.T, s *aliexpresssim.Server, base, method string, business map[string]string, edit func(url.Values)) reply {
 	t.Helper()
 	p := url.Values{"app_key": {s.AppKey()}, "access_token": {s.AccessToken()}, "sign_method": {"sha256"},
 		"timestamp": {strconv.FormatInt(start.UnixMilli(), 10)}, "method": {method}, "v": {"2.0"}, "format": {"json"},
@@ -82,19 +82,19 @@ func call(t *testing.T, s *aesim.Server, base, method string, business map[strin
 	r := reply{status: resp.StatusCode}
 	if json.Unmarshal(body, &r.env) == nil {
 		if raw, ok := r.env["error_response"]; ok {
-			r.err = &aewire.ErrorResponse{}
+			r.err = &aliexpresswire.ErrorResponse{}
 			_ = json.Unmarshal(raw, r.err)
 		}
 	}
 	return r
 }
 
-func detailParams(s *aesim.Server, id string) map[string]string {
+func detailParams(s *aliexpresssim.Server, id string) map[string]string {
 	return map[string]string{"issue_id": id, "buyer_login_id": s.BuyerOf(id)}
 }
 
 func TestAuthenticationErrorsComeWithHTTP200(t *testing.T) {
-	s, base := newSim(t, aesim.Options{Seed: 1, Cases: 5})
+	s, base := newSim(t, aliexpresssim.Options{Seed: 1, Cases: 5})
 	id := s.CaseIDs()[0]
 	tests := []struct {
 		name string
@@ -118,7 +118,7 @@ func TestAuthenticationErrorsComeWithHTTP200(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := call(t, s, base, aewire.MethodIssueDetail, detailParams(s, id), tt.edit)
+			r := call(t, s, base, aliexpresswire.MethodIssueDetail, detailParams(s, id), tt.edit)
 			if r.status != http.StatusOK {
 				t.Errorf("HTTP %d", r.status)
 			}
@@ -128,7 +128,7 @@ func TestAuthenticationErrorsComeWithHTTP200(t *testing.T) {
 				if r.err.RequestID == "" {
 					t.Error("error without request_id")
 				}
-			} else if _, ok := r.env[aewire.ResponseKey(aewire.MethodIssueDetail)]; !ok {
+			} else if _, ok := r.env[aliexpresswire.ResponseKey(aliexpresswire.MethodIssueDetail)]; !ok {
 				t.Errorf("no success wrapper: %v", r.env)
 			}
 			if got != tt.code {
@@ -139,7 +139,7 @@ func TestAuthenticationErrorsComeWithHTTP200(t *testing.T) {
 }
 
 func TestParametersAreEnforced(t *testing.T) {
-	s, base := newSim(t, aesim.Options{Seed: 1, Cases: 60})
+	s, base := newSim(t, aliexpresssim.Options{Seed: 1, Cases: 60})
 	id := s.CaseIDs()[0]
 	tests := []struct {
 		name     string
@@ -149,15 +149,15 @@ func TestParametersAreEnforced(t *testing.T) {
 		sub      string
 		wantPage int
 	}{
-		{"PageOf50", aewire.MethodIssueList, map[string]string{"query_dto": `{"current_page":2,"page_size":50}`}, "", "", 10},
-		{"PageOf51", aewire.MethodIssueList, map[string]string{"query_dto": `{"current_page":1,"page_size":51}`}, "InvalidParameter", "", 0},
-		{"NoQuery", aewire.MethodIssueList, nil, "MissingParameter", "", 0},
-		{"QueryNotJSON", aewire.MethodIssueList, map[string]string{"query_dto": `page=1`}, "InvalidParameter", "", 0},
-		{"DetailWithoutBuyer", aewire.MethodIssueDetail, map[string]string{"issue_id": id}, "MissingParameter", "", 0},
-		{"DetailOfAnotherBuyer", aewire.MethodIssueDetail, map[string]string{"issue_id": id, "buyer_login_id": "someone"}, "15", "isv.issue_not_exist", 0},
-		{"UnknownIssue", aewire.MethodIssueDetail, map[string]string{"issue_id": "999", "buyer_login_id": "x"}, "15", "isv.issue_not_exist", 0},
+		{"PageOf50", aliexpresswire.MethodIssueList, map[string]string{"query_dto": `{"current_page":2,"page_size":50}`}, "", "", 10},
+		{"PageOf51", aliexpresswire.MethodIssueList, map[string]string{"query_dto": `{"current_page":1,"page_size":51}`}, "InvalidParameter", "", 0},
+		{"NoQuery", aliexpresswire.MethodIssueList, nil, "MissingParameter", "", 0},
+		{"QueryNotJSON", aliexpresswire.MethodIssueList, map[string]string{"query_dto": `page=1`}, "InvalidParameter", "", 0},
+		{"DetailWithoutBuyer", aliexpresswire.MethodIssueDetail, map[string]string{"issue_id": id}, "MissingParameter", "", 0},
+		{"DetailOfAnotherBuyer", aliexpresswire.MethodIssueDetail, map[string]string{"issue_id": id, "buyer_login_id": "someone"}, "15", "isv.issue_not_exist", 0},
+		{"UnknownIssue", aliexpresswire.MethodIssueDetail, map[string]string{"issue_id": "999", "buyer_login_id": "x"}, "15", "isv.issue_not_exist", 0},
 		{"UnknownMethod", "aliexpress.issue.image.upload", nil, "InvalidApiPath", "", 0},
-		{"AddressesWithoutQuery", aewire.MethodSellerAddresses, nil, "MissingParameter", "", 0},
+		{"AddressesWithoutQuery", aliexpresswire.MethodSellerAddresses, nil, "MissingParameter", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,8 +170,8 @@ func TestParametersAreEnforced(t *testing.T) {
 				t.Fatalf("error %q/%q, want %q/%q", code, sub, tt.code, tt.sub)
 			}
 			if tt.wantPage > 0 {
-				var resp aewire.IssueListResponse
-				if err := json.Unmarshal(r.env[aewire.ResponseKey(tt.method)], &resp); err != nil {
+				var resp aliexpresswire.IssueListResponse
+				if err := json.Unmarshal(r.env[aliexpresswire.ResponseKey(tt.method)], &resp); err != nil {
 					t.Fatal(err)
 				}
 				if len(resp.DataList) != tt.wantPage || resp.TotalItem != 60 || resp.CurrentPage != 2 {
@@ -183,9 +183,9 @@ func TestParametersAreEnforced(t *testing.T) {
 }
 
 func TestActionPreconditions(t *testing.T) {
-	s, base := newSim(t, aesim.Options{Seed: 1, Cases: 5})
-	refund, _ := s.Open(aesim.OpenRequest{})
-	ret, _ := s.Open(aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund})
+	s, base := newSim(t, aliexpresssim.Options{Seed: 1, Cases: 5})
+	refund, _ := s.Open(aliexpresssim.OpenRequest{})
+	ret, _ := s.Open(aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund})
 	d, _ := s.Detail(refund)
 	refundSol := d.BuyerSolutionList[0].ID.String()
 	d, _ = s.Detail(ret)
@@ -208,18 +208,18 @@ func TestActionPreconditions(t *testing.T) {
 		params       map[string]string
 		code, sub    string
 	}{
-		{"AgreeReturnWithoutAddress", aewire.MethodSolutionAgree, agree(ret, retSol, ""), "MissingParameter", ""},
-		{"AgreeReturnUnknownAddress", aewire.MethodSolutionAgree, agree(ret, retSol, "1"), "InvalidParameter", ""},
-		{"AgreeWrongSolution", aewire.MethodSolutionAgree, agree(ret, refundSol, s.DefaultAddressID()), "InvalidParameter", ""},
-		{"SaveMoreThanMax", aewire.MethodSolutionSave, save(refund, refundSol, "1000.00", "refund"), "InvalidParameter", ""},
-		{"SaveReturnWithoutAddress", aewire.MethodSolutionSave, save(refund, refundSol, "1.00", "return_and_refund"), "MissingParameter", ""},
-		{"SaveCounter", aewire.MethodSolutionSave, save(refund, refundSol, "1.00", "refund"), "", ""},
-		{"SaveSecondCounter", aewire.MethodSolutionSave, save(refund, refundSol, "2.00", "refund"), "15", "isv.issue_status_not_allowed"},
-		{"AgreeRefund", aewire.MethodSolutionAgree, agree(refund, refundSol, ""), "", ""},
-		{"AgreeAgain", aewire.MethodSolutionAgree, agree(refund, refundSol, ""), "15", "isv.issue_status_not_allowed"},
-		{"SaveAfterFinish", aewire.MethodSolutionSave, save(refund, refundSol, "1.00", "refund"), "15", "isv.issue_status_not_allowed"},
-		{"AgreeReturn", aewire.MethodSolutionAgree, agree(ret, retSol, s.DefaultAddressID()), "", ""},
-		{"SaveWhileAwaitingReturn", aewire.MethodSolutionSave, save(ret, retSol, "1.00", "refund"), "15", "isv.issue_status_not_allowed"},
+		{"AgreeReturnWithoutAddress", aliexpresswire.MethodSolutionAgree, agree(ret, retSol, ""), "MissingParameter", ""},
+		{"AgreeReturnUnknownAddress", aliexpresswire.MethodSolutionAgree, agree(ret, retSol, "1"), "InvalidParameter", ""},
+		{"AgreeWrongSolution", aliexpresswire.MethodSolutionAgree, agree(ret, refundSol, s.DefaultAddressID()), "InvalidParameter", ""},
+		{"SaveMoreThanMax", aliexpresswire.MethodSolutionSave, save(refund, refundSol, "1000.00", "refund"), "InvalidParameter", ""},
+		{"SaveReturnWithoutAddress", aliexpresswire.MethodSolutionSave, save(refund, refundSol, "1.00", "return_and_refund"), "MissingParameter", ""},
+		{"SaveCounter", aliexpresswire.MethodSolutionSave, save(refund, refundSol, "1.00", "refund"), "", ""},
+		{"SaveSecondCounter", aliexpresswire.MethodSolutionSave, save(refund, refundSol, "2.00", "refund"), "15", "isv.issue_status_not_allowed"},
+		{"AgreeRefund", aliexpresswire.MethodSolutionAgree, agree(refund, refundSol, ""), "", ""},
+		{"AgreeAgain", aliexpresswire.MethodSolutionAgree, agree(refund, refundSol, ""), "15", "isv.issue_status_not_allowed"},
+		{"SaveAfterFinish", aliexpresswire.MethodSolutionSave, save(refund, refundSol, "1.00", "refund"), "15", "isv.issue_status_not_allowed"},
+		{"AgreeReturn", aliexpresswire.MethodSolutionAgree, agree(ret, retSol, s.DefaultAddressID()), "", ""},
+		{"SaveWhileAwaitingReturn", aliexpresswire.MethodSolutionSave, save(ret, retSol, "1.00", "refund"), "15", "isv.issue_status_not_allowed"},
 	}
 	for _, st := range steps {
 		r := call(t, s, base, st.method, st.params, nil)
@@ -232,19 +232,19 @@ func TestActionPreconditions(t *testing.T) {
 		}
 	}
 	d, _ = s.Detail(refund)
-	if d.IssueStatus != aewire.IssueFinish || d.ReverseDetailStatus != aewire.RDRefundSuccess {
+	if d.IssueStatus != aliexpresswire.IssueFinish || d.ReverseDetailStatus != aliexpresswire.RDRefundSuccess {
 		t.Errorf("agreed refund is %s/%s", d.IssueStatus, d.ReverseDetailStatus)
 	}
 	d, _ = s.Detail(ret)
-	if d.IssueStatus != aewire.IssueProcessing || d.ReverseDetailStatus != aewire.RDWaitBuyerReturn || s.ReturnAddressOf(ret) != s.DefaultAddressID() {
+	if d.IssueStatus != aliexpresswire.IssueProcessing || d.ReverseDetailStatus != aliexpresswire.RDWaitBuyerReturn || s.ReturnAddressOf(ret) != s.DefaultAddressID() {
 		t.Errorf("agreed return is %s/%s to %s", d.IssueStatus, d.ReverseDetailStatus, s.ReturnAddressOf(ret))
 	}
 }
 
 func TestSeedIsDeterministicAndSpread(t *testing.T) {
-	a := aesim.New(aesim.Options{Seed: 42, Now: func() time.Time { return start }})
-	b := aesim.New(aesim.Options{Seed: 42, Now: func() time.Time { return start }})
-	c := aesim.New(aesim.Options{Seed: 43, Now: func() time.Time { return start }})
+	a := aliexpresssim.New(aliexpresssim.Options{Seed: 42, Now: func() time.Time { return start }})
+	b := aliexpresssim.New(aliexpresssim.Options{Seed: 42, Now: func() time.Time { return start }})
+	c := aliexpresssim.New(aliexpresssim.Options{Seed: 43, Now: func() time.Time { return start }})
 	ids := a.CaseIDs()
 	if len(ids) != 120 || !reflect.DeepEqual(ids, b.CaseIDs()) {
 		t.Fatalf("ids differ between two simulators of one seed (%d)", len(ids))
@@ -258,7 +258,7 @@ func TestSeedIsDeterministicAndSpread(t *testing.T) {
 			t.Fatalf("issue %s differs between two simulators of one seed", id)
 		}
 		same = same && reflect.DeepEqual(da, dc)
-		created, err := time.ParseInLocation(aewire.TimeLayout, da.GmtCreate, time.UTC)
+		created, err := time.ParseInLocation(aliexpresswire.TimeLayout, da.GmtCreate, time.UTC)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,11 +281,11 @@ func TestSeedIsDeterministicAndSpread(t *testing.T) {
 }
 
 func TestFaultsAndCalls(t *testing.T) {
-	s, base := newSim(t, aesim.Options{Seed: 1, Cases: 5})
+	s, base := newSim(t, aliexpresssim.Options{Seed: 1, Cases: 5})
 	id := s.CaseIDs()[0]
-	s.InjectFault(aewire.MethodIssueDetail, aesim.FaultThrottle, 2)
+	s.InjectFault(aliexpresswire.MethodIssueDetail, aliexpresssim.FaultThrottle, 2)
 	for i, want := range []string{"ApiCallLimit", "ApiCallLimit", "", ""} {
-		r := call(t, s, base, aewire.MethodIssueDetail, detailParams(s, id), nil)
+		r := call(t, s, base, aliexpresswire.MethodIssueDetail, detailParams(s, id), nil)
 		got := ""
 		if r.err != nil {
 			got = string(r.err.Code)
@@ -294,33 +294,33 @@ func TestFaultsAndCalls(t *testing.T) {
 			t.Errorf("detail call %d: %q, want %q", i, got, want)
 		}
 	}
-	s.InjectFault(aesim.AnyMethod, aesim.FaultAuth, 1)
-	if r := call(t, s, base, aewire.MethodSellerAddresses, map[string]string{"seller_address_query": "refund"}, nil); r.err == nil || r.err.Code != "IllegalAccessToken" {
+	s.InjectFault(aliexpresssim.AnyMethod, aliexpresssim.FaultAuth, 1)
+	if r := call(t, s, base, aliexpresswire.MethodSellerAddresses, map[string]string{"seller_address_query": "refund"}, nil); r.err == nil || r.err.Code != "IllegalAccessToken" {
 		t.Errorf("auth fault on any method: %+v", r.err)
 	}
-	if n := s.Calls(aewire.MethodIssueDetail); n != 4 {
+	if n := s.Calls(aliexpresswire.MethodIssueDetail); n != 4 {
 		t.Errorf("Calls(detail) = %d, want 4", n)
 	}
 
-	s.InjectFault(aewire.MethodIssueDetail, aesim.FaultHTTP500, 1)
-	if r := call(t, s, base, aewire.MethodIssueDetail, detailParams(s, id), nil); r.status != http.StatusInternalServerError {
+	s.InjectFault(aliexpresswire.MethodIssueDetail, aliexpresssim.FaultHTTP500, 1)
+	if r := call(t, s, base, aliexpresswire.MethodIssueDetail, detailParams(s, id), nil); r.status != http.StatusInternalServerError {
 		t.Errorf("HTTP 500 fault gave %d", r.status)
 	}
 	// A malformed answer comes after the request was carried out.
-	open, _ := s.Open(aesim.OpenRequest{})
+	open, _ := s.Open(aliexpresssim.OpenRequest{})
 	d, _ := s.Detail(open)
-	s.InjectFault(aewire.MethodSolutionAgree, aesim.FaultMalformed, 1)
-	r := call(t, s, base, aewire.MethodSolutionAgree, map[string]string{"issue_id": open, "buyer_login_id": s.BuyerOf(open),
+	s.InjectFault(aliexpresswire.MethodSolutionAgree, aliexpresssim.FaultMalformed, 1)
+	r := call(t, s, base, aliexpresswire.MethodSolutionAgree, map[string]string{"issue_id": open, "buyer_login_id": s.BuyerOf(open),
 		"solution_id": d.BuyerSolutionList[0].ID.String()}, nil)
 	if r.env != nil {
 		t.Errorf("malformed fault gave a readable body")
 	}
-	if d, _ := s.Detail(open); d.IssueStatus != aewire.IssueFinish {
+	if d, _ := s.Detail(open); d.IssueStatus != aliexpresswire.IssueFinish {
 		t.Errorf("the request behind a malformed answer was not carried out: %s", d.IssueStatus)
 	}
 
 	s.SetDown(true)
-	if r := call(t, s, base, aewire.MethodIssueDetail, detailParams(s, id), nil); r.status != http.StatusServiceUnavailable {
+	if r := call(t, s, base, aliexpresswire.MethodIssueDetail, detailParams(s, id), nil); r.status != http.StatusServiceUnavailable {
 		t.Errorf("down: HTTP %d", r.status)
 	}
 	s.SetDown(false)
@@ -337,9 +337,9 @@ func TestFaultsAndCalls(t *testing.T) {
 
 func TestBuyerMoves(t *testing.T) {
 	var changed []string
-	s := aesim.New(aesim.Options{Seed: 1, Cases: 5, Now: func() time.Time { return start },
+	s := aliexpresssim.New(aliexpresssim.Options{Seed: 1, Cases: 5, Now: func() time.Time { return start },
 		OnChange: func(id string) { changed = append(changed, id) }})
-	id, err := s.Open(aesim.OpenRequest{SolutionType: aewire.SolutionReturnAndRefund, Currency: "EUR", LocalCurrency: "JPY", BearRole: "buyer"})
+	id, err := s.Open(aliexpresssim.OpenRequest{SolutionType: aliexpresswire.SolutionReturnAndRefund, Currency: "EUR", LocalCurrency: "JPY", BearRole: "buyer"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,14 +362,14 @@ func TestBuyerMoves(t *testing.T) {
 	if err := s.Cancel(id); err == nil {
 		t.Error("cancelled twice")
 	}
-	if _, err := s.Open(aesim.OpenRequest{Amount: "9999.00"}); err == nil {
+	if _, err := s.Open(aliexpresssim.OpenRequest{Amount: "9999.00"}); err == nil {
 		t.Error("opened for more than the price")
 	}
-	if err := s.Touch("1"); err != aesim.ErrNoIssue {
+	if err := s.Touch("1"); err != aliexpresssim.ErrNoIssue {
 		t.Errorf("Touch(unknown) = %v", err)
 	}
 	raw, err := s.InjectUnknownStatus(id)
-	if err != nil || raw != "processing/"+aesim.UnknownReverseStatus {
+	if err != nil || raw != "processing/"+aliexpresssim.UnknownReverseStatus {
 		t.Errorf("InjectUnknownStatus = %q, %v", raw, err)
 	}
 	if len(changed) != 5 {

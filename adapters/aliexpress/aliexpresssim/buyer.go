@@ -1,20 +1,20 @@
-package aesim
+package aliexpresssim
 
 import (
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
 // ErrNoIssue is returned by the buyer methods for an unknown issue id.
-var ErrNoIssue = errors.New("aesim: no such issue")
+var ErrNoIssue = errors.New("aliexpresssim: no such issue")
 
 // OpenRequest is what a buyer fills in to open a dispute.
 type OpenRequest struct {
-	SolutionType  string // aewire.SolutionRefund (default) or aewire.SolutionReturnAndRefund
+	SolutionType  string // aliexpresswire.SolutionRefund (default) or aliexpresswire.SolutionReturnAndRefund
 	ReasonID      int64  // one of the simulator's reasons (1–9, 115); 0: 1, product not received
 	Amount        string // decimal in Currency; "": the whole price
 	Currency      string // the settlement currency, USD (default) or EUR
@@ -28,10 +28,10 @@ type OpenRequest struct {
 // has the answer window to respond.
 func (s *Server) Open(o OpenRequest) (string, error) {
 	if o.SolutionType == "" {
-		o.SolutionType = aewire.SolutionRefund
+		o.SolutionType = aliexpresswire.SolutionRefund
 	}
-	if o.SolutionType != aewire.SolutionRefund && o.SolutionType != aewire.SolutionReturnAndRefund {
-		return "", fmt.Errorf("aesim: solution type %q", o.SolutionType)
+	if o.SolutionType != aliexpresswire.SolutionRefund && o.SolutionType != aliexpresswire.SolutionReturnAndRefund {
+		return "", fmt.Errorf("aliexpresssim: solution type %q", o.SolutionType)
 	}
 	if o.Currency == "" {
 		o.Currency = "USD"
@@ -41,7 +41,7 @@ func (s *Server) Open(o OpenRequest) (string, error) {
 	}
 	for _, c := range []string{o.Currency, o.LocalCurrency} {
 		if _, ok := usdRates[c]; !ok {
-			return "", fmt.Errorf("aesim: currency %q is not simulated", c)
+			return "", fmt.Errorf("aliexpresssim: currency %q is not simulated", c)
 		}
 	}
 	r := reasons[0]
@@ -61,7 +61,7 @@ func (s *Server) Open(o OpenRequest) (string, error) {
 	if o.Amount != "" {
 		m, err := returns.ParseMoney(o.Amount, o.Currency)
 		if err != nil || m.Minor <= 0 || m.Minor > price {
-			return "", fmt.Errorf("aesim: amount %q must be between 0 and the price %s", o.Amount, decimal(price, o.Currency))
+			return "", fmt.Errorf("aliexpresssim: amount %q must be between 0 and the price %s", o.Amount, decimal(price, o.Currency))
 		}
 		amount = m.Minor
 	}
@@ -77,19 +77,19 @@ func (s *Server) Open(o OpenRequest) (string, error) {
 		id = fmt.Sprint(6345753109519425 + n*1000037)
 	}
 	is := &issue{id: id, orderID: fmt.Sprint(8194715118461470 + n*3000017), parentOrderID: fmt.Sprint(8194715118461470 + n*3000017 - 10000),
-		buyer: fmt.Sprintf("us%09dnae", n), created: now, modified: now, status: aewire.IssueProcessing,
-		rds: aewire.RDWaitSellerResponse, reason: r, settle: o.Currency, local: o.LocalCurrency, maxMinor: price,
-		priceMinor: price, product: p, timeoutType: aewire.TimeoutWaitSolution, timeoutAt: now.Add(answerWindow)}
-	b := &solution{id: s.nextID(), owner: aewire.RoleBuyer, typ: o.SolutionType, status: aewire.SolWaitSellerAccept,
+		buyer: fmt.Sprintf("us%09dnae", n), created: now, modified: now, status: aliexpresswire.IssueProcessing,
+		rds: aliexpresswire.RDWaitSellerResponse, reason: r, settle: o.Currency, local: o.LocalCurrency, maxMinor: price,
+		priceMinor: price, product: p, timeoutType: aliexpresswire.TimeoutWaitSolution, timeoutAt: now.Add(answerWindow)}
+	b := &solution{id: s.nextID(), owner: aliexpresswire.RoleBuyer, typ: o.SolutionType, status: aliexpresswire.SolWaitSellerAccept,
 		isDefault: true, content: o.Content, amountMinor: amount, created: now, modified: now, version: 1}
-	if b.typ == aewire.SolutionReturnAndRefund {
+	if b.typ == aliexpresswire.SolutionReturnAndRefund {
 		b.bear = o.BearRole
 		if b.bear == "" {
-			b.bear = aewire.RoleSeller
+			b.bear = aliexpresswire.RoleSeller
 		}
 	}
 	is.solutions = []*solution{b}
-	s.addProcess(is, aewire.ActInitiate, aewire.RoleBuyer, o.Content, now)
+	s.addProcess(is, aliexpresswire.ActInitiate, aliexpresswire.RoleBuyer, o.Content, now)
 	s.issues[id] = is
 	s.order = append(s.order, id)
 	s.mu.Unlock()
@@ -122,12 +122,12 @@ func (s *Server) change(id string, f func(is *issue, now time.Time) error) error
 // confirm receipt before the receive timeout.
 func (s *Server) Ship(id, carrier, trackingNo string) error {
 	return s.change(id, func(is *issue, now time.Time) error {
-		if is.status != aewire.IssueProcessing || is.rds != aewire.RDWaitBuyerReturn {
-			return fmt.Errorf("aesim: issue %s is %s/%s, not waiting for the buyer's return", id, is.status, is.rds)
+		if is.status != aliexpresswire.IssueProcessing || is.rds != aliexpresswire.RDWaitBuyerReturn {
+			return fmt.Errorf("aliexpresssim: issue %s is %s/%s, not waiting for the buyer's return", id, is.status, is.rds)
 		}
 		is.returnCompany, is.returnNo, is.returnLP = carrier, trackingNo, "LP00"+trackingNo
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitSellerConfirmation, aewire.TimeoutWaitReceiveItem, now.Add(receiveWindow)
-		s.addProcess(is, aewire.ActBuyerReturnGoods, aewire.RoleBuyer, carrier+" "+trackingNo, now)
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitSellerConfirmation, aliexpresswire.TimeoutWaitReceiveItem, now.Add(receiveWindow)
+		s.addProcess(is, aliexpresswire.ActBuyerReturnGoods, aliexpresswire.RoleBuyer, carrier+" "+trackingNo, now)
 		return nil
 	})
 }
@@ -135,11 +135,11 @@ func (s *Server) Ship(id, carrier, trackingNo string) error {
 // Cancel withdraws the dispute.
 func (s *Server) Cancel(id string) error {
 	return s.change(id, func(is *issue, now time.Time) error {
-		if is.status != aewire.IssueProcessing {
-			return fmt.Errorf("aesim: issue %s is %s", id, is.status)
+		if is.status != aliexpresswire.IssueProcessing {
+			return fmt.Errorf("aliexpresssim: issue %s is %s", id, is.status)
 		}
-		is.status, is.timeoutType, is.timeoutAt = aewire.IssueCanceled, "", time.Time{}
-		s.addProcess(is, aewire.ActCancel, aewire.RoleBuyer, "", now)
+		is.status, is.timeoutType, is.timeoutAt = aliexpresswire.IssueCanceled, "", time.Time{}
+		s.addProcess(is, aliexpresswire.ActCancel, aliexpresswire.RoleBuyer, "", now)
 		return nil
 	})
 }
@@ -147,17 +147,17 @@ func (s *Server) Cancel(id string) error {
 // Escalate asks the platform to step in.
 func (s *Server) Escalate(id string) error {
 	return s.change(id, func(is *issue, now time.Time) error {
-		if is.status != aewire.IssueProcessing || !(negotiable(is.rds) || is.rds == aewire.RDWaitSellerConfirmation) {
-			return fmt.Errorf("aesim: issue %s is %s/%s and cannot be escalated", id, is.status, is.rds)
+		if is.status != aliexpresswire.IssueProcessing || !(negotiable(is.rds) || is.rds == aliexpresswire.RDWaitSellerConfirmation) {
+			return fmt.Errorf("aliexpresssim: issue %s is %s/%s and cannot be escalated", id, is.status, is.rds)
 		}
-		for _, x := range is.solutionsOf(aewire.RoleSeller) {
-			if x.status == aewire.SolWaitBuyerAccept {
-				x.status, x.modified = aewire.SolBuyerRefused, now
-				s.addProcess(is, aewire.ActBuyerRefuse, aewire.RoleBuyer, "", now)
+		for _, x := range is.solutionsOf(aliexpresswire.RoleSeller) {
+			if x.status == aliexpresswire.SolWaitBuyerAccept {
+				x.status, x.modified = aliexpresswire.SolBuyerRefused, now
+				s.addProcess(is, aliexpresswire.ActBuyerRefuse, aliexpresswire.RoleBuyer, "", now)
 			}
 		}
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitAEFeedback, "", time.Time{}
-		s.addProcess(is, aewire.ActBuyerInitiateArbitration, aewire.RoleBuyer, "", now)
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitAEFeedback, "", time.Time{}
+		s.addProcess(is, aliexpresswire.ActBuyerInitiateArbitration, aliexpresswire.RoleBuyer, "", now)
 		return nil
 	})
 }
@@ -167,18 +167,18 @@ func (s *Server) Escalate(id string) error {
 func (s *Server) Touch(id string) error {
 	return s.change(id, func(is *issue, now time.Time) error {
 		var b *solution
-		for _, x := range is.solutionsOf(aewire.RoleBuyer) {
+		for _, x := range is.solutionsOf(aliexpresswire.RoleBuyer) {
 			if b == nil || x.created.After(b.created) {
 				b = x
 			}
 		}
 		if b == nil {
-			return fmt.Errorf("aesim: issue %s has no buyer solution", id)
+			return fmt.Errorf("aliexpresssim: issue %s has no buyer solution", id)
 		}
 		b.content += " (edited)"
 		b.modified = now
 		b.version++
-		s.addProcess(is, aewire.ActBuyerModifySolution, aewire.RoleBuyer, b.content, now)
+		s.addProcess(is, aliexpresswire.ActBuyerModifySolution, aliexpresswire.RoleBuyer, b.content, now)
 		return nil
 	})
 }
@@ -192,17 +192,17 @@ const UnknownReverseStatus = "wait_for_risk_control_review"
 // issue_status + "/" + reverse_detail_status.
 func (s *Server) InjectUnknownStatus(id string) (string, error) {
 	err := s.change(id, func(is *issue, now time.Time) error {
-		is.status, is.rds, is.timeoutType, is.timeoutAt = aewire.IssueProcessing, UnknownReverseStatus, "", time.Time{}
+		is.status, is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.IssueProcessing, UnknownReverseStatus, "", time.Time{}
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
-	return aewire.IssueProcessing + "/" + UnknownReverseStatus, nil
+	return aliexpresswire.IssueProcessing + "/" + UnknownReverseStatus, nil
 }
 
 // Detail returns the issue as aliexpress.issue.detail.get would.
-func (s *Server) Detail(id string) (*aewire.IssueDetail, bool) {
+func (s *Server) Detail(id string) (*aliexpresswire.IssueDetail, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is, ok := s.issues[id]

@@ -1,4 +1,4 @@
-package aewire
+package aliexpresswire
 
 import (
 	"bytes"
@@ -17,10 +17,10 @@ type Long string
 func (l *Long) UnmarshalJSON(b []byte) error {
 	s, err := scalarText(b)
 	if err != nil {
-		return fmt.Errorf("aewire: long: %w", err)
+		return fmt.Errorf("aliexpresswire: long: %w", err)
 	}
 	if s != "" && !isInteger(s) {
-		return fmt.Errorf("aewire: long: %q is not an integer", s)
+		return fmt.Errorf("aliexpresswire: long: %q is not an integer", s)
 	}
 	*l = Long(s)
 	return nil
@@ -32,7 +32,7 @@ func (l Long) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	if !isInteger(string(l)) {
-		return nil, fmt.Errorf("aewire: long: %q is not an integer", string(l))
+		return nil, fmt.Errorf("aliexpresswire: long: %q is not an integer", string(l))
 	}
 	return []byte(l), nil
 }
@@ -48,7 +48,7 @@ type Decimal string
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	s, err := scalarText(b)
 	if err != nil {
-		return fmt.Errorf("aewire: amount: %w", err)
+		return fmt.Errorf("aliexpresswire: amount: %w", err)
 	}
 	*d = Decimal(s)
 	return nil
@@ -61,7 +61,7 @@ type Bool bool
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	s, err := scalarText(b)
 	if err != nil {
-		return fmt.Errorf("aewire: bool: %w", err)
+		return fmt.Errorf("aliexpresswire: bool: %w", err)
 	}
 	switch strings.ToLower(s) {
 	case "true", "1", "y", "yes":
@@ -69,7 +69,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 	case "false", "0", "n", "no", "":
 		*v = false
 	default:
-		return fmt.Errorf("aewire: bool: %q", s)
+		return fmt.Errorf("aliexpresswire: bool: %q", s)
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ type Text string
 func (t *Text) UnmarshalJSON(b []byte) error {
 	s, err := scalarText(b)
 	if err != nil {
-		return fmt.Errorf("aewire: text: %w", err)
+		return fmt.Errorf("aliexpresswire: text: %w", err)
 	}
 	*t = Text(s)
 	return nil
@@ -167,18 +167,18 @@ type Envelope struct {
 func DecodeEnvelope(method string, body []byte) (*Envelope, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("aewire: response is not a JSON object: %w", err)
+		return nil, fmt.Errorf("aliexpresswire: response is not a JSON object: %w", err)
 	}
 	if raw, ok := top["error_response"]; ok && !isNull(raw) {
 		var e ErrorResponse
 		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("aewire: error_response: %w", err)
+			return nil, fmt.Errorf("aliexpresswire: error_response: %w", err)
 		}
 		return &Envelope{Error: &e}, nil
 	}
 	raw, ok := top[ResponseKey(method)]
 	if !ok || isNull(raw) {
-		return nil, fmt.Errorf("aewire: response has neither error_response nor %s", ResponseKey(method))
+		return nil, fmt.Errorf("aliexpresswire: response has neither error_response nor %s", ResponseKey(method))
 	}
 	return &Envelope{Success: raw}, nil
 }

@@ -1,4 +1,4 @@
-// Package aesim is a simulator of the AliExpress open platform's dispute
+// Package aliexpresssim is a simulator of the AliExpress open platform's dispute
 // ("issue") API: it speaks the same wire format as the real gateway
 // (/sync, form parameters, HMAC-SHA256 signatures checked with its own
 // code, {"<method>_response": ...} and error_response envelopes with HTTP
@@ -8,8 +8,8 @@
 // injected for tests (SetLatency, SetDown, InjectFault).
 //
 // It never imports the adapter (adapters/aliexpress): it is an independent
-// oracle of the wire format and shares only the wire types (aewire).
-package aesim
+// oracle of the wire format and shares only the wire types (aliexpresswire).
+package aliexpresssim
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -69,7 +69,7 @@ type Server struct {
 	rng       *rand.Rand
 	issues    map[string]*issue
 	order     []string // issue ids, oldest first
-	addresses []aewire.Address
+	addresses []aliexpresswire.Address
 	nextSeq   int64 // for solution, process and request ids
 	faults    simkit.Faults[FaultKind]
 	calls     map[string]int
@@ -159,7 +159,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "<html><body>503 Service Temporarily Unavailable</body></html>", http.StatusServiceUnavailable)
 		return
 	}
-	if r.URL.Path != aewire.SyncPath {
+	if r.URL.Path != aliexpresswire.SyncPath {
 		s.writeError(w, "", apiError{Code: "InvalidApiPath", Msg: "The specified API path is invalid"})
 		return
 	}
@@ -180,16 +180,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		params[k] = vs[0]
 	}
-	method := params[aewire.ParamMethod]
-	if q := r.URL.Query().Get(aewire.ParamMethod); q != "" {
+	method := params[aliexpresswire.ParamMethod]
+	if q := r.URL.Query().Get(aliexpresswire.ParamMethod); q != "" {
 		if method != "" && method != q {
 			s.writeError(w, method, apiError{Code: "InvalidParameter", Msg: "method in the URL and the body differ"})
 			return
 		}
 		method = q
-		if _, ok := params[aewire.ParamMethod]; !ok {
+		if _, ok := params[aliexpresswire.ParamMethod]; !ok {
 			// A method given only in the URL is still signed as a parameter.
-			params[aewire.ParamMethod] = q
+			params[aliexpresswire.ParamMethod] = q
 		}
 	}
 	s.mu.Lock()
@@ -219,7 +219,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, method, *e)
 		return
 	}
-	body, err := aewire.EncodeSuccess(method, resp)
+	body, err := aliexpresswire.EncodeSuccess(method, resp)
 	if err != nil {
 		s.writeError(w, method, apiError{Code: "SystemError", Msg: err.Error()})
 		return
@@ -241,9 +241,9 @@ func (s *Server) writeError(w http.ResponseWriter, method string, e apiError) {
 	s.mu.Lock()
 	rid := s.requestID()
 	s.mu.Unlock()
-	body, _ := json.Marshal(aewire.ErrorEnvelope{ErrorResponse: &aewire.ErrorResponse{
-		Code: aewire.Text(e.Code), Msg: aewire.Text(e.Msg), SubCode: aewire.Text(e.SubCode),
-		SubMsg: aewire.Text(e.SubMsg), RequestID: aewire.Text(rid)}})
+	body, _ := json.Marshal(aliexpresswire.ErrorEnvelope{ErrorResponse: &aliexpresswire.ErrorResponse{
+		Code: aliexpresswire.Text(e.Code), Msg: aliexpresswire.Text(e.Msg), SubCode: aliexpresswire.Text(e.SubCode),
+		SubMsg: aliexpresswire.Text(e.SubMsg), RequestID: aliexpresswire.Text(rid)}})
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusOK) // the platform reports errors with 200
 	_, _ = w.Write(body)
@@ -259,26 +259,26 @@ func (s *Server) requestID() string {
 // key, signature (the simulator's own implementation of the documented
 // algorithm), timestamp window and access token.
 func (s *Server) authenticate(p map[string]string) *apiError {
-	if p[aewire.ParamAppKey] != s.opts.AppKey {
+	if p[aliexpresswire.ParamAppKey] != s.opts.AppKey {
 		return &apiError{Code: "InvalidAppKey", Msg: "The specified app key is invalid"}
 	}
-	if p[aewire.ParamSignMethod] != aewire.SignMethodSHA256 {
+	if p[aliexpresswire.ParamSignMethod] != aliexpresswire.SignMethodSHA256 {
 		return &apiError{Code: "InvalidParameter", Msg: "sign_method must be sha256"}
 	}
-	if p[aewire.ParamSign] == "" {
+	if p[aliexpresswire.ParamSign] == "" {
 		return &apiError{Code: "MissingParameter", Msg: `The input parameter "sign" that is mandatory for processing this request is not supplied`}
 	}
-	if !hmac.Equal([]byte(strings.ToUpper(p[aewire.ParamSign])), []byte(signature(s.opts.AppSecret, p))) {
+	if !hmac.Equal([]byte(strings.ToUpper(p[aliexpresswire.ParamSign])), []byte(signature(s.opts.AppSecret, p))) {
 		return &apiError{Code: "IncompleteSignature", Msg: "The request signature does not conform to platform standards"}
 	}
-	ms, err := strconv.ParseInt(p[aewire.ParamTimestamp], 10, 64)
+	ms, err := strconv.ParseInt(p[aliexpresswire.ParamTimestamp], 10, 64)
 	if err != nil {
 		return &apiError{Code: "InvalidTimestamp", Msg: "The timestamp is not in milliseconds"}
 	}
-	if d := s.opts.Now().Sub(time.UnixMilli(ms)); d > aewire.TimestampToleranceSecs*time.Second || d < -aewire.TimestampToleranceSecs*time.Second {
+	if d := s.opts.Now().Sub(time.UnixMilli(ms)); d > aliexpresswire.TimestampToleranceSecs*time.Second || d < -aliexpresswire.TimestampToleranceSecs*time.Second {
 		return &apiError{Code: "InvalidTimestamp", Msg: "The timestamp is too far from the platform's clock"}
 	}
-	token := p[aewire.ParamAccessToken]
+	token := p[aliexpresswire.ParamAccessToken]
 	ok := false
 	for _, t := range s.opts.AccessTokens {
 		ok = ok || hmac.Equal([]byte(t), []byte(token))
@@ -286,10 +286,10 @@ func (s *Server) authenticate(p map[string]string) *apiError {
 	if !ok {
 		return &apiError{Code: "IllegalAccessToken", Msg: "The specified access token is invalid or expired"}
 	}
-	if v := p[aewire.ParamVersion]; v != "" && v != aewire.APIVersion {
+	if v := p[aliexpresswire.ParamVersion]; v != "" && v != aliexpresswire.APIVersion {
 		return &apiError{Code: "InvalidParameter", Msg: "Unsupported version " + v}
 	}
-	if f := p[aewire.ParamFormat]; f != "" && f != aewire.FormatJSON {
+	if f := p[aliexpresswire.ParamFormat]; f != "" && f != aliexpresswire.FormatJSON {
 		return &apiError{Code: "InvalidParameter", Msg: "Only json format is supported"}
 	}
 	return nil
@@ -300,7 +300,7 @@ func (s *Server) authenticate(p map[string]string) *apiError {
 func signature(secret string, p map[string]string) string {
 	names := make([]string, 0, len(p))
 	for k := range p {
-		if k != aewire.ParamSign {
+		if k != aliexpresswire.ParamSign {
 			names = append(names, k)
 		}
 	}
@@ -315,15 +315,15 @@ func signature(secret string, p map[string]string) string {
 
 func (s *Server) dispatch(method string, p map[string]string) (any, *apiError) {
 	switch method {
-	case aewire.MethodIssueList:
+	case aliexpresswire.MethodIssueList:
 		return s.issueList(p)
-	case aewire.MethodIssueDetail:
+	case aliexpresswire.MethodIssueDetail:
 		return s.issueDetail(p)
-	case aewire.MethodSolutionAgree:
+	case aliexpresswire.MethodSolutionAgree:
 		return s.solutionAgree(p)
-	case aewire.MethodSolutionSave:
+	case aliexpresswire.MethodSolutionSave:
 		return s.solutionSave(p)
-	case aewire.MethodSellerAddresses:
+	case aliexpresswire.MethodSellerAddresses:
 		return s.sellerAddresses(p)
 	case "":
 		return nil, &apiError{Code: "MissingParameter", Msg: `The input parameter "method" that is mandatory for processing this request is not supplied`}

@@ -1,4 +1,4 @@
-package aesim
+package aliexpresssim
 
 import "testing"
 

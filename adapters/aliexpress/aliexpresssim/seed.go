@@ -1,11 +1,11 @@
-package aesim
+package aliexpresssim
 
 import (
 	"fmt"
 	"sort"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters/aliexpress/aewire"
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -37,7 +37,7 @@ var (
 
 func (s *Server) seed() {
 	now := s.opts.Now()
-	s.addresses = []aewire.Address{
+	s.addresses = []aliexpresswire.Address{
 		{AddressID: "900100201", Name: "Returns Desk", Phone: "+86 571 8888 1001", Country: "CN", Province: "Zhejiang",
 			City: "Hangzhou", StreetAddress: "No. 969 Wenyi West Road, Building 3", Postcode: "311121", IsDefault: "0",
 			MemberType: "seller", Language: "en"},
@@ -133,44 +133,44 @@ func (s *Server) seedIssue(i, sc int, now time.Time, special *time.Time) *issue 
 		id: id, orderID: order, parentOrderID: fmt.Sprint(8194715118461470 + int64(i)*3000017 - 10000),
 		buyer: fmt.Sprintf("%s%09d%cae", buyerPrefixes[s.rng.IntN(len(buyerPrefixes))], s.rng.IntN(1000000000),
 			'a'+rune(s.rng.IntN(26))),
-		created: t[0], modified: t[0], status: aewire.IssueProcessing, reason: r, warranty: i%9 == 0,
+		created: t[0], modified: t[0], status: aliexpresswire.IssueProcessing, reason: r, warranty: i%9 == 0,
 		settle: settle, local: local, maxMinor: price, priceMinor: price, product: p, zeroMaxWhenDone: i%2 == 0,
 	}
 
 	// The buyer's solution.
-	typ := aewire.SolutionRefund
+	typ := aliexpresswire.SolutionRefund
 	switch sc {
 	case scSetAddress, scAwaitReturn, scSellerConfirm, scWarehouse, scQualityCheck, scReturnSuccess, scReturnRefunded:
-		typ = aewire.SolutionReturnAndRefund
+		typ = aliexpresswire.SolutionReturnAndRefund
 	case scRefunded:
 	default:
 		if s.rng.IntN(2) == 0 {
-			typ = aewire.SolutionReturnAndRefund
+			typ = aliexpresswire.SolutionReturnAndRefund
 		}
 	}
 	amount := price
 	if s.rng.IntN(10) < 3 {
 		amount = price / 2
 	}
-	b := &solution{id: s.nextID(), owner: aewire.RoleBuyer, typ: typ, status: aewire.SolWaitSellerAccept, isDefault: true,
+	b := &solution{id: s.nextID(), owner: aliexpresswire.RoleBuyer, typ: typ, status: aliexpresswire.SolWaitSellerAccept, isDefault: true,
 		content: fmt.Sprintf("%s. %s", r.english, map[string]string{
-			aewire.SolutionRefund:          "Please refund me.",
-			aewire.SolutionReturnAndRefund: "I will send it back for a refund.",
+			aliexpresswire.SolutionRefund:          "Please refund me.",
+			aliexpresswire.SolutionReturnAndRefund: "I will send it back for a refund.",
 		}[typ]), amountMinor: amount, created: t[0], modified: t[0], version: 1}
-	if typ == aewire.SolutionReturnAndRefund {
-		b.bear = []string{aewire.RoleSeller, aewire.RoleBuyer, aewire.RolePlatform}[i%3]
+	if typ == aliexpresswire.SolutionReturnAndRefund {
+		b.bear = []string{aliexpresswire.RoleSeller, aliexpresswire.RoleBuyer, aliexpresswire.RolePlatform}[i%3]
 	}
 	is.solutions = append(is.solutions, b)
-	s.addProcess(is, aewire.ActInitiate, aewire.RoleBuyer, b.content, t[0])
+	s.addProcess(is, aliexpresswire.ActInitiate, aliexpresswire.RoleBuyer, b.content, t[0])
 	if i%4 == 0 {
 		is.process[len(is.process)-1].attachments = 2
 	}
 
 	reach := func(x *solution, how string, at time.Time) {
-		x.status, x.reachedType, x.reachedAt, x.modified = aewire.SolReached, how, at, at
-		if how == aewire.ReachedNegotiation {
+		x.status, x.reachedType, x.reachedAt, x.modified = aliexpresswire.SolReached, how, at, at
+		if how == aliexpresswire.ReachedNegotiation {
 			x.sellerAcceptAt = at
-			s.addProcess(is, aewire.ActSellerAccept, aewire.RoleSeller, "", at)
+			s.addProcess(is, aliexpresswire.ActSellerAccept, aliexpresswire.RoleSeller, "", at)
 		}
 		is.modified = at
 	}
@@ -179,94 +179,94 @@ func (s *Server) seedIssue(i, sc int, now time.Time, special *time.Time) *issue 
 		is.returnNo = fmt.Sprintf("LP%011dCN", s.rng.Int64N(100000000000))
 		is.returnLP = fmt.Sprintf("LP00%012d", s.rng.Int64N(1000000000000))
 		is.returnAddressID = "900100202"
-		s.addProcess(is, aewire.ActBuyerReturnGoods, aewire.RoleBuyer, is.returnCompany+" "+is.returnNo, at)
+		s.addProcess(is, aliexpresswire.ActBuyerReturnGoods, aliexpresswire.RoleBuyer, is.returnCompany+" "+is.returnNo, at)
 	}
 	counter := func(at time.Time, status string) *solution {
-		x := &solution{id: s.nextID(), owner: aewire.RoleSeller, typ: aewire.SolutionRefund, status: status,
+		x := &solution{id: s.nextID(), owner: aliexpresswire.RoleSeller, typ: aliexpresswire.SolutionRefund, status: status,
 			content: "We can offer a partial refund and you keep the item.", amountMinor: price / 3, created: at, modified: at, version: 1}
 		is.solutions = append(is.solutions, x)
-		s.addProcess(is, aewire.ActSellerCreateSolution, aewire.RoleSeller, x.content, at)
+		s.addProcess(is, aliexpresswire.ActSellerCreateSolution, aliexpresswire.RoleSeller, x.content, at)
 		return x
 	}
 
 	switch sc {
 	case scRequested:
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitSellerResponse, aewire.TimeoutWaitSolution, t[0].Add(answerWindow)
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitSellerResponse, aliexpresswire.TimeoutWaitSolution, t[0].Add(answerWindow)
 	case scNegotiating:
-		counter(t[2], aewire.SolWaitBuyerAccept)
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitBuyerResponse, aewire.TimeoutWaitSolution, t[2].Add(answerWindow)
+		counter(t[2], aliexpresswire.SolWaitBuyerAccept)
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitBuyerResponse, aliexpresswire.TimeoutWaitSolution, t[2].Add(answerWindow)
 	case scSetAddress:
-		reach(b, aewire.ReachedSellerTimeout, t[1])
-		s.addProcess(is, aewire.ActPerformSolution, aewire.RoleSystem, "", t[1])
-		is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitSellerSetAddress, aewire.TimeoutWaitSellerFillAddress, t[1].Add(addressWindow)
+		reach(b, aliexpresswire.ReachedSellerTimeout, t[1])
+		s.addProcess(is, aliexpresswire.ActPerformSolution, aliexpresswire.RoleSystem, "", t[1])
+		is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitSellerSetAddress, aliexpresswire.TimeoutWaitSellerFillAddress, t[1].Add(addressWindow)
 	case scAwaitReturn:
-		reach(b, aewire.ReachedNegotiation, t[1])
+		reach(b, aliexpresswire.ReachedNegotiation, t[1])
 		is.returnAddressID = "900100202"
-		is.rds = aewire.RDWaitBuyerReturn
+		is.rds = aliexpresswire.RDWaitBuyerReturn
 	case scSellerConfirm, scWarehouse, scQualityCheck, scReturnSuccess, scReturnRefunded:
-		reach(b, aewire.ReachedNegotiation, t[1])
+		reach(b, aliexpresswire.ReachedNegotiation, t[1])
 		ship(t[2])
 		switch sc {
 		case scSellerConfirm:
-			is.rds, is.timeoutType, is.timeoutAt = aewire.RDWaitSellerConfirmation, aewire.TimeoutWaitReceiveItem, t[2].Add(receiveWindow)
+			is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.RDWaitSellerConfirmation, aliexpresswire.TimeoutWaitReceiveItem, t[2].Add(receiveWindow)
 		case scWarehouse:
-			is.rds = aewire.RDWaitWarehouseConfirmation
+			is.rds = aliexpresswire.RDWaitWarehouseConfirmation
 		case scQualityCheck:
-			is.rds = aewire.RDWaitWarehouseQualityCheck
-			s.addProcess(is, "warehouse_receive_goods", aewire.RoleSystem, "", t[3])
+			is.rds = aliexpresswire.RDWaitWarehouseQualityCheck
+			s.addProcess(is, "warehouse_receive_goods", aliexpresswire.RoleSystem, "", t[3])
 		case scReturnSuccess:
-			is.rds = aewire.RDReturnSuccess
-			s.addProcess(is, aewire.ActSellerConfirmReceipt, aewire.RoleSeller, "", t[3])
+			is.rds = aliexpresswire.RDReturnSuccess
+			s.addProcess(is, aliexpresswire.ActSellerConfirmReceipt, aliexpresswire.RoleSeller, "", t[3])
 		case scReturnRefunded:
-			s.addProcess(is, aewire.ActSellerConfirmReceipt, aewire.RoleSeller, "", t[3])
-			s.addProcess(is, aewire.ActPerformSolution, aewire.RoleSystem, "", t[4])
-			is.status, is.rds = aewire.IssueFinish, aewire.RDReturnSuccess
+			s.addProcess(is, aliexpresswire.ActSellerConfirmReceipt, aliexpresswire.RoleSeller, "", t[3])
+			s.addProcess(is, aliexpresswire.ActPerformSolution, aliexpresswire.RoleSystem, "", t[4])
+			is.status, is.rds = aliexpresswire.IssueFinish, aliexpresswire.RDReturnSuccess
 			if i%3 == 0 {
 				// As in a captured real answer: a platform placeholder solution
 				// without a status, id -2.
-				is.solutions = append(is.solutions, &solution{id: "-2", owner: aewire.RolePlatform, typ: aewire.SolutionRefund,
+				is.solutions = append(is.solutions, &solution{id: "-2", owner: aliexpresswire.RolePlatform, typ: aliexpresswire.SolutionRefund,
 					amountMinor: b.amountMinor, created: t[1], hideStatus: true})
 			}
 		}
 	case scEscalated:
-		x := counter(t[1], aewire.SolBuyerRefused)
-		s.addProcess(is, aewire.ActBuyerRefuse, aewire.RoleBuyer, "Not acceptable.", t[2])
+		x := counter(t[1], aliexpresswire.SolBuyerRefused)
+		s.addProcess(is, aliexpresswire.ActBuyerRefuse, aliexpresswire.RoleBuyer, "Not acceptable.", t[2])
 		x.modified = t[2]
-		s.addProcess(is, aewire.ActBuyerInitiateArbitration, aewire.RoleBuyer, "Please help.", t[2])
-		is.rds = []string{aewire.RDWaitAEFeedback, aewire.RDWaitYourEvidence, aewire.RDWaitFinalSolution, aewire.RDWaitAEFinalFeedback}[(i/scenarios)%4]
-		if is.rds == aewire.RDWaitAEFinalFeedback || is.rds == aewire.RDWaitFinalSolution {
-			is.solutions = append(is.solutions, &solution{id: s.nextID(), owner: aewire.RolePlatform, typ: aewire.SolutionRefund,
-				status: aewire.SolWaitBuyerAndSellerAccept, content: "The platform proposes a refund of half the price.",
+		s.addProcess(is, aliexpresswire.ActBuyerInitiateArbitration, aliexpresswire.RoleBuyer, "Please help.", t[2])
+		is.rds = []string{aliexpresswire.RDWaitAEFeedback, aliexpresswire.RDWaitYourEvidence, aliexpresswire.RDWaitFinalSolution, aliexpresswire.RDWaitAEFinalFeedback}[(i/scenarios)%4]
+		if is.rds == aliexpresswire.RDWaitAEFinalFeedback || is.rds == aliexpresswire.RDWaitFinalSolution {
+			is.solutions = append(is.solutions, &solution{id: s.nextID(), owner: aliexpresswire.RolePlatform, typ: aliexpresswire.SolutionRefund,
+				status: aliexpresswire.SolWaitBuyerAndSellerAccept, content: "The platform proposes a refund of half the price.",
 				amountMinor: price / 2, created: t[3], modified: t[3], version: 1})
 			is.modified = t[3]
-			is.timeoutType, is.timeoutAt = aewire.TimeoutWaitSolution, t[3].Add(7*24*time.Hour)
+			is.timeoutType, is.timeoutAt = aliexpresswire.TimeoutWaitSolution, t[3].Add(7*24*time.Hour)
 		}
 	case scRefunded:
-		reach(b, aewire.ReachedNegotiation, t[1])
-		s.addProcess(is, aewire.ActPerformSolution, aewire.RoleSystem, "", t[1].Add(3*time.Second))
-		is.status, is.rds = aewire.IssueFinish, aewire.RDRefundSuccess
+		reach(b, aliexpresswire.ReachedNegotiation, t[1])
+		s.addProcess(is, aliexpresswire.ActPerformSolution, aliexpresswire.RoleSystem, "", t[1].Add(3*time.Second))
+		is.status, is.rds = aliexpresswire.IssueFinish, aliexpresswire.RDRefundSuccess
 	case scCancelled:
-		s.addProcess(is, aewire.ActCancel, aewire.RoleBuyer, "Problem solved with the seller.", t[1])
-		is.status, is.rds = aewire.IssueCanceled, aewire.RDWaitSellerResponse
+		s.addProcess(is, aliexpresswire.ActCancel, aliexpresswire.RoleBuyer, "Problem solved with the seller.", t[1])
+		is.status, is.rds = aliexpresswire.IssueCanceled, aliexpresswire.RDWaitSellerResponse
 	case scClosed, scArbitrated:
-		x := counter(t[1], aewire.SolBuyerRefused)
+		x := counter(t[1], aliexpresswire.SolBuyerRefused)
 		x.modified = t[2]
-		s.addProcess(is, aewire.ActBuyerInitiateArbitration, aewire.RoleBuyer, "", t[2])
+		s.addProcess(is, aliexpresswire.ActBuyerInitiateArbitration, aliexpresswire.RoleBuyer, "", t[2])
 		refund := int64(0)
 		if sc == scArbitrated {
 			refund = b.amountMinor
 		}
-		ruling := &solution{id: s.nextID(), owner: aewire.RolePlatform, typ: aewire.SolutionRefund, content: "Platform decision.",
+		ruling := &solution{id: s.nextID(), owner: aliexpresswire.RolePlatform, typ: aliexpresswire.SolutionRefund, content: "Platform decision.",
 			amountMinor: refund, created: t[3], modified: t[3], version: 1}
 		is.solutions = append(is.solutions, ruling)
-		reach(ruling, aewire.ReachedArbitrate, t[3])
-		s.addProcess(is, aewire.ActPlatformForceReach, aewire.RolePlatform, "", t[3])
-		is.status, is.rds = aewire.IssueFinish, aewire.RDAEFeedbackFinish
+		reach(ruling, aliexpresswire.ReachedArbitrate, t[3])
+		s.addProcess(is, aliexpresswire.ActPlatformForceReach, aliexpresswire.RolePlatform, "", t[3])
+		is.status, is.rds = aliexpresswire.IssueFinish, aliexpresswire.RDAEFeedbackFinish
 		if sc == scClosed && i%2 == 1 {
-			is.rds = aewire.RDRefundReject
+			is.rds = aliexpresswire.RDRefundReject
 		}
 		if sc == scArbitrated {
-			s.addProcess(is, aewire.ActPerformSolution, aewire.RolePlatform, "", t[3].Add(3*time.Second))
+			s.addProcess(is, aliexpresswire.ActPerformSolution, aliexpresswire.RolePlatform, "", t[3].Add(3*time.Second))
 		}
 	}
 	return is
