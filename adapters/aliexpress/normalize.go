@@ -174,7 +174,9 @@ func pickSolutions(d *aliexpresswire.IssueDetail) Solutions {
 	waitingSeller := func(x *aliexpresswire.Solution) bool {
 		return x.Status == aliexpresswire.SolWaitSellerAccept || x.Status == aliexpresswire.SolWaitBuyerAndSellerAccept
 	}
-	reached := func(x *aliexpresswire.Solution) bool { return x.Status == aliexpresswire.SolReached || x.Status == aliexpresswire.SolPerform }
+	reached := func(x *aliexpresswire.Solution) bool {
+		return x.Status == aliexpresswire.SolReached || x.Status == aliexpresswire.SolPerform
+	}
 	s.BuyerCurrent = latest(s.Buyer, waitingSeller)
 	if s.BuyerCurrent == nil {
 		s.BuyerCurrent = latest(s.Buyer, reached)
@@ -192,7 +194,9 @@ func pickSolutions(d *aliexpresswire.IssueDetail) Solutions {
 	s.PlatformLatest = latest(s.Platform, nil)
 	var all []aliexpresswire.Solution
 	all = append(append(append(all, s.Buyer...), s.Seller...), s.Platform...)
-	s.Reached = latestBy(all, reached, func(x *aliexpresswire.Solution) string { return firstNonEmpty(x.ReachedTime, x.GmtModified, x.GmtCreate) })
+	s.Reached = latestBy(all, reached, func(x *aliexpresswire.Solution) string {
+		return firstNonEmpty(x.ReachedTime, x.GmtModified, x.GmtCreate)
+	})
 	return s
 }
 
