@@ -392,8 +392,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		if code == returns.CodeInvalidState {
 			// The platform knows better than our copy: refresh it so the answer shows why.
 			if fresh, gerr := p.GetCase(pctx, c.PlatformCaseID); gerr == nil {
-				fresh.KeepPendingSteps(c)
-				fresh.KeepMilestones(c)
+				fresh.KeepGatewayFields(c)
 				if r, uerr := s.locks.Write(pctx, s.store, req.Org, fresh, store.Change{Source: returns.SourcePoll}, s.publish); uerr == nil {
 					c = r.Case
 				}
@@ -416,8 +415,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		cp.UpdatedAt = c.UpdatedAt.Add(time.Nanosecond)
 		next = &cp
 	}
-	next.KeepPendingSteps(c)
-	next.KeepMilestones(c)
+	next.KeepGatewayFields(c)
 	detail := eventDetail(req, action, acked)
 	r, uerr := s.locks.Write(pctx, s.store, req.Org, next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if uerr != nil {

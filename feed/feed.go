@@ -55,8 +55,6 @@ func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventS
 		if c.UpdatedAt.Before(old.UpdatedAt) {
 			return nil, nil
 		}
-		// Steps the gateway recorded for the seller centre are ours, not the platform's.
-		c.KeepPendingSteps(old)
 		if !old.Status.CanMoveTo(c.Status) {
 			in.log().Warn("platform reported a move the lifecycle does not expect",
 				"platform", c.Platform, "case", c.PlatformCaseID, "from", old.Status, "to", c.Status, "raw", c.PlatformStatus.Code)
@@ -66,7 +64,7 @@ func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventS
 	} else {
 		old = nil
 	}
-	c.KeepMilestones(old)
+	c.KeepGatewayFields(old)
 	locks := in.Locks
 	if locks == nil {
 		locks = &in.ownLocks

@@ -185,9 +185,7 @@ func (r *Resolver) fetchCurrent(ctx context.Context, c *returns.Case) (*returns.
 	if err != nil {
 		return nil, err
 	}
-	fresh.KeepPendingSteps(c)
-	fresh.KeepMilestones(c)
-	fresh.Version, fresh.SyncedAt = c.Version, c.SyncedAt
+	fresh.KeepGatewayFields(c)
 	return fresh, nil
 }
 

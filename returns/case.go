@@ -225,22 +225,36 @@ type Case struct {
 // Key returns the case's key.
 func (c *Case) Key() CaseKey { return CaseKey{Platform: c.Platform, PlatformCaseID: c.PlatformCaseID} }
 
-// KeepPendingSteps gives c, a platform's new view of a case, the steps the
-// gateway recorded on the old view for the seller centre (the platform knows
-// nothing of them) while the status stands, and drops them once the case has
-// moved on: the platform has then reflected what the seller did.
-func (c *Case) KeepPendingSteps(old *Case) {
+// KeepGatewayFields gives c, a case freshly read from its platform, the
+// fields the platform knows nothing of and only the gateway keeps, taken from
+// stored, the gateway's copy (nil for a first sighting): the seller-centre
+// steps it recorded, the milestones it saw first, and the store's version
+// and sync time. Every path that replaces a stored case by the platform's
+// view (ingest, a mutation's answer or read-back, a live `current` field)
+// goes through here, so the rule lives in one place.
+func (c *Case) KeepGatewayFields(stored *Case) {
+	c.keepPendingSteps(stored)
+	c.keepMilestones(stored)
+	if stored != nil {
+		c.Version, c.SyncedAt = stored.Version, stored.SyncedAt
+	}
+}
+
+// keepPendingSteps keeps the steps recorded for the seller centre while the
+// status stands, and drops them once the case has moved on: the platform has
+// then reflected what the seller did.
+func (c *Case) keepPendingSteps(old *Case) {
 	c.PendingSteps = nil
 	if old != nil && old.Status == c.Status {
 		c.PendingSteps = old.PendingSteps
 	}
 }
 
-// KeepMilestones carries ApprovedAt and ReceivedAt over from the stored view
-// (old, nil for a first sighting) and, when the platform gave none, sets them
-// to the platform's update time of the first view that shows the case
-// awaiting the buyer's parcel or received.
-func (c *Case) KeepMilestones(old *Case) {
+// keepMilestones carries ApprovedAt and ReceivedAt over from the stored view
+// and, when the platform gave none, sets them to the platform's update time
+// of the first view that shows the case awaiting the buyer's parcel or
+// received.
+func (c *Case) keepMilestones(old *Case) {
 	if old != nil {
 		if c.ApprovedAt == nil {
 			c.ApprovedAt = old.ApprovedAt

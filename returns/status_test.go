@@ -2,7 +2,6 @@ package returns
 
 import (
 	"testing"
-	"time"
 )
 
 func TestStatusTransitions(t *testing.T) {
@@ -104,32 +103,3 @@ func TestErrorCodeOf(t *testing.T) {
 type errPlain string
 
 func (e errPlain) Error() string { return string(e) }
-
-func TestKeepMilestones(t *testing.T) {
-	t0 := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
-	t1 := t0.Add(time.Hour)
-	requested := &Case{Status: StatusRequested, UpdatedAt: t0}
-	approved := &Case{Status: StatusAwaitingBuyerShipment, UpdatedAt: t1}
-	approved.KeepMilestones(requested)
-	if approved.ApprovedAt == nil || !approved.ApprovedAt.Equal(t1) {
-		t.Fatalf("approval seen at %v: ApprovedAt = %v", t1, approved.ApprovedAt)
-	}
-	// A later view in the same status keeps the first instant.
-	later := &Case{Status: StatusAwaitingBuyerShipment, UpdatedAt: t1.Add(time.Hour)}
-	later.KeepMilestones(approved)
-	if !later.ApprovedAt.Equal(t1) {
-		t.Errorf("ApprovedAt moved to %v", later.ApprovedAt)
-	}
-	received := &Case{Status: StatusReceived, UpdatedAt: t1.Add(48 * time.Hour)}
-	received.KeepMilestones(later)
-	if !received.ApprovedAt.Equal(t1) || received.ReceivedAt == nil || !received.ReceivedAt.Equal(t1.Add(48*time.Hour)) {
-		t.Errorf("after receipt: approved %v received %v", received.ApprovedAt, received.ReceivedAt)
-	}
-	// The platform's own instant wins.
-	own := t0.Add(-time.Hour)
-	fromPlatform := &Case{Status: StatusReceived, UpdatedAt: t1, ReceivedAt: &own}
-	fromPlatform.KeepMilestones(nil)
-	if !fromPlatform.ReceivedAt.Equal(own) {
-		t.Errorf("the platform's ReceivedAt was replaced: %v", fromPlatform.ReceivedAt)
-	}
-}
