@@ -12,18 +12,20 @@ import (
 	"github.com/returnsgw/returnsgw/returns"
 )
 
-// ErrorKind classifies what went wrong talking to a platform.
-type ErrorKind string
+// ErrorKind classifies what went wrong talking to a platform. The
+// vocabulary is the domain's (returns.PlatformErrorKind), so that the feed
+// and the actions can read a kind without importing the adapters.
+type ErrorKind = returns.PlatformErrorKind
 
 // The kinds of platform error.
 const (
-	KindAuth        ErrorKind = "AUTH"         // the platform refused the app's or shop's credentials
-	KindRateLimited ErrorKind = "RATE_LIMITED" // the platform is throttling us; the request was not processed
-	KindInvalid     ErrorKind = "INVALID"      // the platform refused the request as invalid
-	KindState       ErrorKind = "STATE"        // the case's platform status does not allow the request
-	KindNotFound    ErrorKind = "NOT_FOUND"    // no such object on the platform
-	KindUnavailable ErrorKind = "UNAVAILABLE"  // the platform could not be reached, failed, or timed out
-	KindMalformed   ErrorKind = "MALFORMED"    // the platform answered something we cannot read
+	KindAuth        = returns.PlatformErrAuth
+	KindRateLimited = returns.PlatformErrRateLimited
+	KindInvalid     = returns.PlatformErrInvalid
+	KindState       = returns.PlatformErrState
+	KindNotFound    = returns.PlatformErrNotFound
+	KindUnavailable = returns.PlatformErrUnavailable
+	KindMalformed   = returns.PlatformErrMalformed
 )
 
 // PlatformError is an error reported by, or about, a platform's API.
@@ -60,6 +62,9 @@ func (e *PlatformError) Error() string {
 
 // Unwrap returns the transport cause.
 func (e *PlatformError) Unwrap() error { return e.Err }
+
+// PlatformErrorKind reports the kind (see returns.PlatformErrorKindOf).
+func (e *PlatformError) PlatformErrorKind() returns.PlatformErrorKind { return e.Kind }
 
 // ErrorCode maps the kind onto the gateway's error codes.
 func (e *PlatformError) ErrorCode() returns.ErrorCode {

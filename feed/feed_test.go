@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/xhs"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
@@ -227,6 +226,12 @@ func TestPollerHealthWhenTheCursorCannotBeSaved(t *testing.T) {
 	}
 }
 
+// malformed is a platform error of kind MALFORMED, as any adapter reports one.
+type malformed struct{}
+
+func (malformed) Error() string                                { return "unreadable answer" }
+func (malformed) PlatformErrorKind() returns.PlatformErrorKind { return returns.PlatformErrMalformed }
+
 // badCase answers one case with an unreadable body, as a platform can.
 type badCase struct {
 	returns.Platform
@@ -235,7 +240,7 @@ type badCase struct {
 
 func (b badCase) GetCase(ctx context.Context, id string) (*returns.Case, error) {
 	if id == b.id {
-		return nil, &adapters.PlatformError{Platform: returns.XHS, Method: "afterSale.getAfterSaleInfo", Kind: adapters.KindMalformed}
+		return nil, fmt.Errorf("get case %s: %w", id, malformed{})
 	}
 	return b.Platform.GetCase(ctx, id)
 }

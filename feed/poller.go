@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -211,11 +210,8 @@ func (p *Poller) giveUp(caseID string) bool {
 // unreadable reports an error that concerns one case's answer rather than
 // the platform's availability: a malformed answer, or a refusal of the read.
 func unreadable(err error) bool {
-	var pe *adapters.PlatformError
-	if errors.As(err, &pe) {
-		return pe.Kind == adapters.KindMalformed || pe.Kind == adapters.KindInvalid
-	}
-	return false
+	k := returns.PlatformErrorKindOf(err)
+	return k == returns.PlatformErrMalformed || k == returns.PlatformErrInvalid
 }
 
 func (p *Poller) fail(err error) {

@@ -101,3 +101,30 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// PlatformErrorKind classifies what went wrong talking to a platform. The
+// adapters report it on their typed errors; the layers above them (the
+// poller deciding whether to skip a case, say) read it with
+// PlatformErrorKindOf without depending on any adapter.
+type PlatformErrorKind string
+
+// The kinds of platform error.
+const (
+	PlatformErrAuth        PlatformErrorKind = "AUTH"         // the platform refused the app's or shop's credentials
+	PlatformErrRateLimited PlatformErrorKind = "RATE_LIMITED" // the platform is throttling us; the request was not processed
+	PlatformErrInvalid     PlatformErrorKind = "INVALID"      // the platform refused the request as invalid
+	PlatformErrState       PlatformErrorKind = "STATE"        // the case's platform status does not allow the request
+	PlatformErrNotFound    PlatformErrorKind = "NOT_FOUND"    // no such object on the platform
+	PlatformErrUnavailable PlatformErrorKind = "UNAVAILABLE"  // the platform could not be reached, failed, or timed out
+	PlatformErrMalformed   PlatformErrorKind = "MALFORMED"    // the platform answered something we cannot read
+)
+
+// PlatformErrorKindOf returns the kind of the first platform error in err's
+// chain, and "" when there is none.
+func PlatformErrorKindOf(err error) PlatformErrorKind {
+	var k interface{ PlatformErrorKind() PlatformErrorKind }
+	if errors.As(err, &k) {
+		return k.PlatformErrorKind()
+	}
+	return ""
+}

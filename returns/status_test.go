@@ -1,6 +1,7 @@
 package returns
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -103,3 +104,28 @@ func TestErrorCodeOf(t *testing.T) {
 type errPlain string
 
 func (e errPlain) Error() string { return string(e) }
+
+type kindErr PlatformErrorKind
+
+func (e kindErr) Error() string                        { return string(e) }
+func (e kindErr) PlatformErrorKind() PlatformErrorKind { return PlatformErrorKind(e) }
+
+func TestPlatformErrorKindOf(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want PlatformErrorKind
+	}{
+		{"nil", nil, ""},
+		{"not a platform error", errPlain("boom"), ""},
+		{"a gateway error", Errorf(CodeInvalid, "bad"), ""},
+		{"a platform error", kindErr(PlatformErrMalformed), PlatformErrMalformed},
+		{"wrapped", fmt.Errorf("get case: %w", kindErr(PlatformErrAuth)), PlatformErrAuth},
+		{"the cause of a gateway error", Errorf(CodePlatformUnavailable, "down").WithCause(kindErr(PlatformErrUnavailable)), PlatformErrUnavailable},
+	}
+	for _, tt := range tests {
+		if got := PlatformErrorKindOf(tt.err); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

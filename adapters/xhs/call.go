@@ -145,12 +145,31 @@ func envelopeCode(env xhswire.Envelope) (int, string, error) {
 	return n, text, nil
 }
 
-// errorKind classifies an envelope error by the one table of codes. A code
-// missing from the table is treated as a refusal (PLATFORM_REJECTED), unless
-// the HTTP status says the platform failed.
+// codeKinds is how the adapter treats each code of the wire's one table of
+// error codes (xhswire.ErrorCodes, an assumption: see there). A test keeps
+// the two tables in step.
+var codeKinds = map[int]adapters.ErrorKind{
+	xhswire.ErrSystem:            adapters.KindUnavailable,
+	xhswire.ErrServiceBusy:       adapters.KindUnavailable,
+	xhswire.ErrSignInvalid:       adapters.KindAuth,
+	xhswire.ErrTimestampExpired:  adapters.KindAuth,
+	xhswire.ErrAppInvalid:        adapters.KindAuth,
+	xhswire.ErrTokenInvalid:      adapters.KindAuth,
+	xhswire.ErrNoPermission:      adapters.KindAuth,
+	xhswire.ErrMethodUnknown:     adapters.KindInvalid,
+	xhswire.ErrParamInvalid:      adapters.KindInvalid,
+	xhswire.ErrAppThrottled:      adapters.KindRateLimited,
+	xhswire.ErrMethodThrottled:   adapters.KindRateLimited,
+	xhswire.ErrAfterSaleNotFound: adapters.KindNotFound,
+	xhswire.ErrStatusNotAllowed:  adapters.KindState,
+}
+
+// errorKind classifies an envelope error by its code. A code the table does
+// not know is treated as a refusal (PLATFORM_REJECTED), unless the HTTP
+// status says the platform failed.
 func errorKind(code, status int) adapters.ErrorKind {
-	if info, ok := xhswire.ErrorCodes[code]; ok {
-		return info.Kind
+	if k, ok := codeKinds[code]; ok {
+		return k
 	}
 	if status >= 500 {
 		return adapters.KindUnavailable

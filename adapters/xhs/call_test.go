@@ -240,6 +240,37 @@ func TestEnvelopeErrors(t *testing.T) {
 }
 
 // TestNoCaseIsNotFound: a successful answer without a case is NOT_FOUND.
+// TestEveryWireErrorCodeHasAKind keeps the adapter's treatment of the
+// platform's error codes in step with the wire's table of them, and pins
+// the treatment: a wrong kind retries a refusal or gives up on a throttle.
+func TestEveryWireErrorCodeHasAKind(t *testing.T) {
+	want := map[int]adapters.ErrorKind{
+		xhswire.ErrSystem: adapters.KindUnavailable, xhswire.ErrServiceBusy: adapters.KindUnavailable,
+		xhswire.ErrSignInvalid: adapters.KindAuth, xhswire.ErrTimestampExpired: adapters.KindAuth,
+		xhswire.ErrAppInvalid: adapters.KindAuth, xhswire.ErrTokenInvalid: adapters.KindAuth,
+		xhswire.ErrNoPermission: adapters.KindAuth,
+		xhswire.ErrAppThrottled: adapters.KindRateLimited, xhswire.ErrMethodThrottled: adapters.KindRateLimited,
+		xhswire.ErrMethodUnknown: adapters.KindInvalid, xhswire.ErrParamInvalid: adapters.KindInvalid,
+		xhswire.ErrAfterSaleNotFound: adapters.KindNotFound, xhswire.ErrStatusNotAllowed: adapters.KindState,
+	}
+	for code := range xhswire.ErrorCodes {
+		if _, ok := codeKinds[code]; !ok {
+			t.Errorf("wire code %d has no kind in the adapter", code)
+		}
+	}
+	for code, kind := range codeKinds {
+		if _, ok := xhswire.ErrorCodes[code]; !ok {
+			t.Errorf("the adapter classifies code %d, which the wire table does not have", code)
+		}
+		if want[code] != kind {
+			t.Errorf("code %d: kind %s, want %s", code, kind, want[code])
+		}
+	}
+	if len(want) != len(codeKinds) {
+		t.Errorf("%d kinds pinned, %d in the adapter", len(want), len(codeKinds))
+	}
+}
+
 func TestNoCaseIsNotFound(t *testing.T) {
 	f := newFake(t)
 	f.on(xhswire.MethodGetAfterSaleInfo, okData(`{}`))

@@ -1,12 +1,11 @@
 package xhswire
 
-import "github.com/returnsgw/returnsgw/adapters"
-
-// ErrorInfo describes one error code of the platform's envelope.
+// ErrorInfo describes one error code of the platform's envelope. How a
+// client treats each code is the adapter's business (adapters/xhs), so this
+// package, like every wire package, imports nothing of the gateway's.
 type ErrorInfo struct {
 	Code int
-	Msg  string             // the platform's message for it
-	Kind adapters.ErrorKind // how a client should treat it
+	Msg  string // the platform's message for it
 }
 
 // The error codes. ASSUMPTION: XHS publishes no table of its error codes
@@ -32,17 +31,17 @@ const (
 
 // ErrorCodes is the one table of error codes (see the assumption above).
 var ErrorCodes = map[int]ErrorInfo{
-	ErrSystem:            {ErrSystem, "系统错误", adapters.KindUnavailable},
-	ErrSignInvalid:       {ErrSignInvalid, "签名错误", adapters.KindAuth},
-	ErrTimestampExpired:  {ErrTimestampExpired, "时间戳过期", adapters.KindAuth},
-	ErrAppInvalid:        {ErrAppInvalid, "appId无效", adapters.KindAuth},
-	ErrTokenInvalid:      {ErrTokenInvalid, "accessToken无效或已过期", adapters.KindAuth},
-	ErrNoPermission:      {ErrNoPermission, "无接口权限", adapters.KindAuth},
-	ErrMethodUnknown:     {ErrMethodUnknown, "接口不存在", adapters.KindInvalid},
-	ErrAppThrottled:      {ErrAppThrottled, "应用请求过于频繁，请稍后再试", adapters.KindRateLimited},
-	ErrMethodThrottled:   {ErrMethodThrottled, "接口请求过于频繁，请稍后再试", adapters.KindRateLimited},
-	ErrParamInvalid:      {ErrParamInvalid, "参数错误", adapters.KindInvalid},
-	ErrAfterSaleNotFound: {ErrAfterSaleNotFound, "售后单不存在", adapters.KindNotFound},
-	ErrStatusNotAllowed:  {ErrStatusNotAllowed, "当前售后状态不允许该操作", adapters.KindState},
-	ErrServiceBusy:       {ErrServiceBusy, "服务繁忙，请稍后再试", adapters.KindUnavailable},
+	ErrSystem:            {ErrSystem, "系统错误"},
+	ErrSignInvalid:       {ErrSignInvalid, "签名错误"},
+	ErrTimestampExpired:  {ErrTimestampExpired, "时间戳过期"},
+	ErrAppInvalid:        {ErrAppInvalid, "appId无效"},
+	ErrTokenInvalid:      {ErrTokenInvalid, "accessToken无效或已过期"},
+	ErrNoPermission:      {ErrNoPermission, "无接口权限"},
+	ErrMethodUnknown:     {ErrMethodUnknown, "接口不存在"},
+	ErrAppThrottled:      {ErrAppThrottled, "应用请求过于频繁，请稍后再试"},
+	ErrMethodThrottled:   {ErrMethodThrottled, "接口请求过于频繁，请稍后再试"},
+	ErrParamInvalid:      {ErrParamInvalid, "参数错误"},
+	ErrAfterSaleNotFound: {ErrAfterSaleNotFound, "售后单不存在"},
+	ErrStatusNotAllowed:  {ErrStatusNotAllowed, "当前售后状态不允许该操作"},
+	ErrServiceBusy:       {ErrServiceBusy, "服务繁忙，请稍后再试"},
 }
