@@ -14,8 +14,11 @@
 //     directly instead of through graphql.ResolveField, which allocates a
 //     field context, a context value and several closures per field. That
 //     machinery serves resolvers, middleware and error paths; a struct field
-//     has none of them. (The one difference: if such a field ever marshals to
-//     null, the error names the object's path rather than the field's.)
+//     has none of them. Two differences: field middleware (AroundFields)
+//     does not see these fields (they are listed in leanLeafFields, and
+//     README.md says how to bring one back under it), and if such a field
+//     ever marshals to null, the error names the object's path rather than
+//     the field's.
 //
 //  3. An object computes its response path for @defer only when something
 //     in it is deferred, and is written out by leanObject (graph/slice.go)
@@ -28,6 +31,7 @@
 // Together they made a page of 50 cases several times cheaper to serve. The
 // rewrites match the code gqlgen v0.17.95 emits exactly and fail when a
 // pattern is missing, so a gqlgen upgrade cannot silently undo them.
+// README.md lists the guards and what to do when gqlgen's output changes.
 package main
 
 import (
@@ -39,27 +43,36 @@ import (
 	"go/token"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
-var textRewrites = []struct{ from, to string }{
+// textRewrite replaces one exact text of gqlgen's output everywhere it
+// occurs; the text must occur at least once.
+type textRewrite struct{ name, from, to string }
+
+var textRewrites = []textRewrite{
 	{
+		"list elements in line",
 		"graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {",
 		"marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {",
 	},
 	{
+		"resolver fields in line",
 		"out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })",
 		"out.Values[i] = innerFunc(ctx, out)",
 	},
 	// A change delivered to many subscribers is marshalled once per
 	// document and variables (graph/shared.go), not once per subscriber.
 	{
+		"subscription events marshalled once",
 		"return ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx, selections, v)",
 		"return ec.Resolvers.(*Resolver).sharedEvent(ctx, selections, v, ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange)",
 	},
 	// Every object computed its full response path for @defer bookkeeping,
 	// even with nothing deferred (the path is an allocation per level).
 	{
+		"defer bookkeeping only when deferred",
 		`	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
 
 	ec.ProcessDeferredGroup(graphql.DeferredGroup{
@@ -103,31 +116,66 @@ func run(path string) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range textRewrites {
-		if !bytes.Contains(src, []byte(r.from)) {
-			return fmt.Errorf("%s has no %q: did gqlgen (or worker_limit in gqlgen.yml) change?", path, r.from)
-		}
-		src = bytes.ReplaceAll(src, []byte(r.from), []byte(r.to))
-	}
-	src, n, err := inlineLeaves(src)
+	out, err := rewrite(src, floors{leaves: minLeafFields, objects: minObjects})
 	if err != nil {
-		return err
-	}
-	if n < minLeafFields {
-		return fmt.Errorf("only %d leaf fields matched (want at least %d): did gqlgen change?", n, minLeafFields)
-	}
-	src, n, err = leanObjects(src)
-	if err != nil {
-		return err
-	}
-	if n < minObjects {
-		return fmt.Errorf("only %d object marshallers matched (want at least %d): did gqlgen change?", n, minObjects)
-	}
-	out, err := format.Source(src)
-	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return os.WriteFile(path, out, 0o644)
+}
+
+// floors are the fewest matches of each AST rewrite that count as gqlgen's
+// output still having the expected shape.
+type floors struct{ leaves, objects int }
+
+// rewrite applies every rewrite to gqlgen's output and formats the result.
+func rewrite(src []byte, min floors) ([]byte, error) {
+	for _, r := range textRewrites {
+		var err error
+		if src, err = r.apply(src); err != nil {
+			return nil, err
+		}
+	}
+	src, leaves, err := inlineLeaves(src)
+	if err != nil {
+		return nil, err
+	}
+	if len(leaves) < min.leaves {
+		return nil, fmt.Errorf("only %d leaf fields matched (want at least %d): did gqlgen change?", len(leaves), min.leaves)
+	}
+	src, n, err := leanObjects(src)
+	if err != nil {
+		return nil, err
+	}
+	if n < min.objects {
+		return nil, fmt.Errorf("only %d object marshallers matched (want at least %d): did gqlgen change?", n, min.objects)
+	}
+	src = appendLeafList(src, leaves)
+	return format.Source(src)
+}
+
+func (r textRewrite) apply(src []byte) ([]byte, error) {
+	if !bytes.Contains(src, []byte(r.from)) {
+		return nil, fmt.Errorf("rewrite %q: no %q: did gqlgen (or worker_limit in gqlgen.yml) change?", r.name, r.from)
+	}
+	return bytes.ReplaceAll(src, []byte(r.from), []byte(r.to)), nil
+}
+
+// appendLeafList records in the output which fields inlineLeaves took out of
+// graphql.ResolveField, so that graph's tests can hold field middleware to
+// exactly that set (see README.md).
+func appendLeafList(src []byte, leaves []string) []byte {
+	sort.Strings(leaves)
+	var b bytes.Buffer
+	b.Write(src)
+	b.WriteString("\n// leanLeafFields are the fields (Object.field) that graph/internal/lean\n")
+	b.WriteString("// marshals straight off their Go value, without graphql.ResolveField: field\n")
+	b.WriteString("// middleware (AroundFields) does not see them.\n")
+	b.WriteString("var leanLeafFields = []string{\n")
+	for _, l := range leaves {
+		fmt.Fprintf(&b, "\t%q,\n", l)
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
 }
 
 type splice struct {
@@ -136,25 +184,32 @@ type splice struct {
 }
 
 // inlineLeaves replaces the body of every leaf-field function that reads a
-// struct field with a direct call of its marshaller.
-func inlineLeaves(src []byte) ([]byte, int, error) {
+// struct field with a direct call of its marshaller, and returns the fields
+// it inlined as Object.field.
+func inlineLeaves(src []byte) ([]byte, []string, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "generated.go", src, parser.ParseComments)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	// Field-context constructors that describe a leaf (no child fields).
-	leaf := map[string]bool{}
+	// Field-context constructors that describe a leaf (no child fields), by
+	// the object they belong to.
+	leaf := map[string]string{}
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || !strings.HasPrefix(fd.Name.Name, "fieldContext_") || len(fd.Body.List) != 1 {
 			continue
 		}
-		if ret, ok := fd.Body.List[0].(*ast.ReturnStmt); ok && len(ret.Results) == 1 && isCall(ret.Results[0], "graphql", "NewScalarFieldContext") {
-			leaf[fd.Name.Name] = true
+		ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 || !isCall(ret.Results[0], "graphql", "NewScalarFieldContext") {
+			continue
+		}
+		if obj, ok := stringArg(ret.Results[0], 0); ok {
+			leaf[fd.Name.Name] = obj
 		}
 	}
 	var edits []splice
+	var names []string
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || fd.Recv == nil || !strings.HasPrefix(fd.Name.Name, "_") || len(fd.Body.List) != 1 {
@@ -169,7 +224,8 @@ func inlineLeaves(src []byte) ([]byte, int, error) {
 			continue
 		}
 		fcName, ok := returnedCall(args[3], "ec")
-		if !ok || !leaf[fcName] {
+		obj, isLeaf := leaf[fcName]
+		if !ok || !isLeaf || !strings.HasPrefix(fd.Name.Name, "_"+obj+"_") {
 			continue
 		}
 		value, ok := structRead(args[4])
@@ -182,12 +238,9 @@ func inlineLeaves(src []byte) ([]byte, int, error) {
 		}
 		body := fmt.Sprintf("{\n\treturn ec.%s(ctx, field.Selections, %s)\n}", marshal, text(fset, src, value))
 		edits = append(edits, splice{fset.Position(fd.Body.Pos()).Offset, fset.Position(fd.Body.End()).Offset, body})
+		names = append(names, obj+"."+strings.TrimPrefix(fd.Name.Name, "_"+obj+"_"))
 	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
-	for _, e := range edits {
-		src = append(src[:e.start:e.start], append([]byte(e.text), src[e.end:]...)...)
-	}
-	return src, len(edits), nil
+	return apply(src, edits), names, nil
 }
 
 // leanObjects makes every object marshaller return its fields as a
@@ -219,11 +272,30 @@ func leanObjects(src []byte) ([]byte, int, error) {
 		edits = append(edits, splice{fset.Position(last.Pos()).Offset, fset.Position(last.End()).Offset,
 			"return leanObject{fields: fields, values: out.Values}"})
 	}
+	return apply(src, edits), len(edits), nil
+}
+
+// apply makes the edits, last first so that earlier offsets stay valid.
+func apply(src []byte, edits []splice) []byte {
 	sort.Slice(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
 	for _, e := range edits {
 		src = append(src[:e.start:e.start], append([]byte(e.text), src[e.end:]...)...)
 	}
-	return src, len(edits), nil
+	return src
+}
+
+// stringArg returns the i-th argument of a call when it is a string literal.
+func stringArg(e ast.Expr, i int) (string, bool) {
+	c := e.(*ast.CallExpr)
+	if len(c.Args) <= i {
+		return "", false
+	}
+	lit, ok := c.Args[i].(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", false
+	}
+	s, err := strconv.Unquote(lit.Value)
+	return s, err == nil
 }
 
 // assigns reports whether the statements include `name := graphql.fn(arg)`.
