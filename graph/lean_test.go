@@ -308,9 +308,6 @@ func TestFieldsWithoutMiddleware(t *testing.T) {
 // one rewrite fails the test. A change that legitimately costs more
 // re-measures both and moves the cap with a note here.
 func TestListPageAllocations(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
 	exec := leanExecutor(&memoPage{Store: leanStore(t)}, nil)
 	resp := leanRun(exec, leanPage)
 	if len(resp.Errors) > 0 {

@@ -15,9 +15,6 @@ const module = "github.com/returnsgw/returnsgw"
 // TestTheRepositoryKeepsItsLayers reads the real import graph and fails on
 // any import against the rules.
 func TestTheRepositoryKeepsItsLayers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list over the module")
-	}
 	pkgs, problems := importGraph(t)
 	for _, p := range problems {
 		t.Error(p)
