@@ -9,6 +9,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/actions"
 	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/auth"
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
@@ -25,6 +26,9 @@ type Deps struct {
 	Bus feed.Subscriber
 	// Deadlines raises deadline alerts (Subscription.returnDeadlineApproaching); nil: none.
 	Deadlines *feed.DeadlineTimer
+	// Auth manages organisations and API keys (the admin fields); nil: those
+	// fields answer UNAUTHORIZED.
+	Auth *auth.Service
 	// LiveTTL is how long live platform data (negotiation history) is cached;
 	// default 30 s.
 	LiveTTL time.Duration

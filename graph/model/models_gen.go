@@ -12,6 +12,51 @@ import (
 	"github.com/returnsgw/returnsgw/returns"
 )
 
+// An API key of the caller's organisation. The key itself is shown once, when it is created; the gateway keeps
+// only its SHA-256.
+type APIKey struct {
+	// The key's public id: the part of the key after `rgw_` and before the next `_`.
+	ID string `json:"id"`
+	// What the key is for, as its creator said.
+	Name      string        `json:"name"`
+	Scopes    []APIKeyScope `json:"scopes"`
+	CreatedAt time.Time     `json:"createdAt"`
+	// When the key was last used, to the minute.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	// When the key was revoked; a revoked key authenticates nothing.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
+// Create an API key for the caller's organisation (or, for the operator, another one).
+type APIKeyCreateInput struct {
+	// What the key is for (at most 200 bytes).
+	Name   string        `json:"name"`
+	Scopes []APIKeyScope `json:"scopes"`
+	// The organisation; default the caller's. Only an admin key of the operator's organisation may name another.
+	Organisation *string `json:"organisation,omitempty"`
+}
+
+// The answer of apiKeyCreate.
+type APIKeyCreatePayload struct {
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// The key itself: shown only in this answer. Send it as `Authorization: Bearer <key>`.
+	Key        *string      `json:"key,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Revoke one of the caller's organisation's keys.
+type APIKeyRevokeInput struct {
+	ID string `json:"id"`
+	// The organisation; default the caller's. Only an admin key of the operator's organisation may name another.
+	Organisation *string `json:"organisation,omitempty"`
+}
+
+// The answer of apiKeyRevoke.
+type APIKeyRevokePayload struct {
+	APIKey     *APIKey      `json:"apiKey,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // An action the platform and the case's status allow now, how it will be carried out, and the rules it would
 // break if taken as it stands (a rejection without grounds, say).
 type AvailableAction struct {
@@ -46,6 +91,26 @@ type MoneyInput struct {
 }
 
 type Mutation struct {
+}
+
+// An organisation: a seller account that owns shops, cases and keys.
+type Organisation struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Create an organisation (an admin key of the operator's organisation).
+type OrganisationCreateInput struct {
+	// 1 to 64 of a-z, 0-9, '-' and '_'.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// The answer of organisationCreate.
+type OrganisationCreatePayload struct {
+	Organisation *Organisation `json:"organisation,omitempty"`
+	UserErrors   []*UserError  `json:"userErrors"`
 }
 
 // Information about a page of a connection (Relay).
@@ -301,6 +366,70 @@ type UserError struct {
 	Message string `json:"message"`
 	// The return rule concerned, for RULE_VIOLATION.
 	RuleID *string `json:"ruleId,omitempty"`
+}
+
+// What an API key may do.
+type APIKeyScope string
+
+const (
+	// Queries.
+	APIKeyScopeRead APIKeyScope = "READ"
+	// Mutations on cases.
+	APIKeyScopeWrite APIKeyScope = "WRITE"
+	// Subscriptions.
+	APIKeyScopeSubscribe APIKeyScope = "SUBSCRIBE"
+	// Managing the organisation's keys; for the operator's organisation, organisations too.
+	APIKeyScopeAdmin APIKeyScope = "ADMIN"
+)
+
+var AllAPIKeyScope = []APIKeyScope{
+	APIKeyScopeRead,
+	APIKeyScopeWrite,
+	APIKeyScopeSubscribe,
+	APIKeyScopeAdmin,
+}
+
+func (e APIKeyScope) IsValid() bool {
+	switch e {
+	case APIKeyScopeRead, APIKeyScopeWrite, APIKeyScopeSubscribe, APIKeyScopeAdmin:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyScope) String() string {
+	return string(e)
+}
+
+func (e *APIKeyScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiKeyScope", str)
+	}
+	return nil
+}
+
+func (e APIKeyScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How a platform connection is doing.

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"maps"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Canonical returns the content of c as a backend stores and fingerprints it:
+// every time in UTC, empty maps and slices as nil (a platform answer decoded
+// as {} is the same content as one decoded as null), and the store's own
+// fields (Version, SyncedAt) zero, since they must not make an otherwise
+// equal case look changed. It does not modify c.
+func Canonical(c *returns.Case) returns.Case {
+	k := *c
+	k.Version, k.SyncedAt = 0, time.Time{}
+	k.CreatedAt, k.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	k.DeliveredAt = utcPtr(c.DeliveredAt)
+	k.ApprovedAt, k.ReceivedAt = utcPtr(c.ApprovedAt), utcPtr(c.ReceivedAt)
+
+	d := c.Deadlines
+	d.RespondBy, d.BuyerShipBy, d.RefundBy = utcPtr(d.RespondBy), utcPtr(d.BuyerShipBy), utcPtr(d.RefundBy)
+	d.WindowClosesAt, d.AutoActionAt = utcPtr(d.WindowClosesAt), utcPtr(d.AutoActionAt)
+	k.Deadlines = d
+
+	if c.ReturnShipment != nil {
+		sh := *c.ReturnShipment
+		sh.ShippedAt, sh.SignedAt = utcPtr(sh.ShippedAt), utcPtr(sh.SignedAt)
+		k.ReturnShipment = &sh
+	}
+
+	k.Lines = nil
+	for _, l := range c.Lines {
+		l.Raw = nilIfEmpty(l.Raw)
+		k.Lines = append(k.Lines, l)
+	}
+	k.PendingSteps = nil
+	for _, p := range c.PendingSteps {
+		p.RecordedAt = p.RecordedAt.UTC()
+		k.PendingSteps = append(k.PendingSteps, p)
+	}
+	k.Raw = nilIfEmpty(c.Raw)
+	return k
+}
+
+// CheckCase rejects what no backend stores: no case, an unknown platform, an
+// empty platform case id (INVALID).
+func CheckCase(c *returns.Case) error {
+	switch {
+	case c == nil:
+		return returns.Errorf(returns.CodeInvalid, "no case given")
+	case !c.Platform.Valid():
+		return returns.Errorf(returns.CodeInvalid, "unknown platform %q", c.Platform).WithField("platform")
+	case c.PlatformCaseID == "":
+		return returns.Errorf(returns.CodeInvalid, "the case has no platform id").WithField("platformCaseId")
+	}
+	return nil
+}
+
+// CopyDetail keeps an event independent of the caller's map.
+func CopyDetail(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}

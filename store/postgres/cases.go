@@ -1,0 +1,209 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// UpsertCase stores the platform's current view of a case; see store.Store.
+// An unchanged case is recognised by its fingerprint before any lock is
+// taken, so re-reading unchanged cases never queues behind writers.
+func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*store.UpsertResult, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	if err := store.CheckCase(c); err != nil {
+		return nil, err
+	}
+	k := store.Canonical(c)
+	doc, err := json.Marshal(&k)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	}
+	sum := sha256.Sum256(doc)
+	fp := sum[:]
+
+	if !ch.Always {
+		var version, synced int64
+		var stored []byte
+		err := s.pool.QueryRow(ctx, `SELECT version, synced_ns, fingerprint FROM cases WHERE org = $1 AND platform = $2 AND case_id = $3`,
+			string(org), string(k.Platform), k.PlatformCaseID).Scan(&version, &synced, &stored)
+		switch {
+		case err == nil && bytes.Equal(stored, fp):
+			return unchanged(doc, version, synced)
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return nil, fmt.Errorf("postgres: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		}
+	}
+
+	var out *store.UpsertResult
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = s.writeCase(ctx, tx, org, &k, doc, fp, ch)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// writeCase writes one case and its event inside tx, or nothing when the
+// case is unchanged after all.
+func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change) (*store.UpsertResult, error) {
+	// The log's lock first: it orders this write's event among all others,
+	// and makes the read below the state this write replaces.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(logLock)); err != nil {
+		return nil, fmt.Errorf("postgres: lock the log: %w", err)
+	}
+	var (
+		prevVersion, prevSynced int64
+		prevStatus              string
+		prevFP                  []byte
+		exists                  = true
+	)
+	err := tx.QueryRow(ctx, `SELECT version, synced_ns, status, fingerprint FROM cases WHERE org = $1 AND platform = $2 AND case_id = $3`,
+		string(org), string(k.Platform), k.PlatformCaseID).Scan(&prevVersion, &prevSynced, &prevStatus, &prevFP)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		exists = false
+	case err != nil:
+		return nil, fmt.Errorf("postgres: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	case bytes.Equal(prevFP, fp) && !ch.Always:
+		return unchanged(doc, prevVersion, prevSynced)
+	}
+
+	nowNS := s.now().UnixNano()
+	version := prevVersion + 1
+	_, err = tx.Exec(ctx, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
+			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (org, platform, case_id) DO UPDATE SET shop_id = $4, order_id = $5, kind = $6, status = $7,
+			reason = $8, market = $9, updated_ns = $10, created_ns = $11, respond_ns = $12, version = $13,
+			synced_ns = $14, fingerprint = $15, doc = $16`,
+		string(org), string(k.Platform), k.PlatformCaseID, k.ShopID, k.OrderID, string(k.Kind), string(k.Status),
+		string(k.Reason), string(k.Market), k.UpdatedAt.UnixNano(), k.CreatedAt.UnixNano(),
+		store.SortValue(store.OrderRespondByAsc, k), version, nowNS, fp, doc)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	}
+
+	ev := returns.Event{
+		Org:        org,
+		Key:        k.Key(),
+		Status:     k.Status,
+		Source:     ch.Source,
+		OccurredAt: fromNS(nowNS),
+		Detail:     store.CopyDetail(ch.Detail),
+	}
+	var prev *string
+	if exists {
+		ps := returns.Status(prevStatus)
+		ev.PreviousStatus = &ps
+		prev = &prevStatus
+	}
+	var detail []byte
+	if ev.Detail != nil {
+		if detail, err = json.Marshal(ev.Detail); err != nil {
+			return nil, fmt.Errorf("postgres: encode event detail: %w", err)
+		}
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO events (org, platform, case_id, prev_status, status, source, occurred_ns, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
+		string(org), string(k.Platform), k.PlatformCaseID, prev, string(k.Status), string(ch.Source), nowNS, detail).Scan(&ev.Seq)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: append event for %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	}
+	stored, err := decodeCase(doc, version, nowNS)
+	if err != nil {
+		return nil, err
+	}
+	return &store.UpsertResult{Case: stored, Changed: true, Event: &ev}, nil
+}
+
+func unchanged(doc []byte, version, synced int64) (*store.UpsertResult, error) {
+	c, err := decodeCase(doc, version, synced)
+	if err != nil {
+		return nil, err
+	}
+	return &store.UpsertResult{Case: c}, nil
+}
+
+// GetCase returns one case; NOT_FOUND if the organisation has none with the key.
+func (s *Store) GetCase(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.Case, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	var version, synced int64
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT version, synced_ns, doc FROM cases WHERE org = $1 AND platform = $2 AND case_id = $3`,
+		string(org), string(key.Platform), key.PlatformCaseID).Scan(&version, &synced, &doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, returns.Errorf(returns.CodeNotFound, "no case %s/%s", key.Platform, key.PlatformCaseID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get case: %w", err)
+	}
+	return decodeCase(doc, version, synced)
+}
+
+// GetCases returns the cases for the keys in the keys' order, nil where there
+// is none, in one query.
+func (s *Store) GetCases(ctx context.Context, org returns.OrgID, keys []returns.CaseKey) ([]*returns.Case, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	out := make([]*returns.Case, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	platforms := make([]string, len(keys))
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		platforms[i], ids[i] = string(k.Platform), k.PlatformCaseID
+	}
+	rows, err := s.pool.Query(ctx, `SELECT k.i, c.version, c.synced_ns, c.doc
+		FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k (platform, case_id, i)
+		JOIN cases AS c ON c.org = $1 AND c.platform = k.platform AND c.case_id = k.case_id`,
+		string(org), platforms, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, version, synced int64
+		var doc []byte
+		if err := rows.Scan(&i, &version, &synced, &doc); err != nil {
+			return nil, fmt.Errorf("postgres: get cases: %w", err)
+		}
+		if i < 1 || int(i) > len(out) {
+			return nil, fmt.Errorf("postgres: get cases: key index %d out of range", i)
+		}
+		if out[i-1], err = decodeCase(doc, version, synced); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: get cases: %w", err)
+	}
+	return out, nil
+}
+
+func decodeCase(doc []byte, version, synced int64) (*returns.Case, error) {
+	c := new(returns.Case)
+	if err := json.Unmarshal(doc, c); err != nil {
+		return nil, fmt.Errorf("postgres: decode stored case: %w", err)
+	}
+	c.Version = version
+	c.SyncedAt = fromNS(synced)
+	return c, nil
+}

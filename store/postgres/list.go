@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// ListCases returns one page of cases; see store.Store. The page walks the
+// order's index from the cursor (keyset pagination) and reads one row more
+// than the page to learn whether another page follows. The count and the
+// flag for cases before the cursor are uncorrelated subqueries of the same
+// statement (evaluated once, in its snapshot).
+func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQuery) (*store.CasePage, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	if err := q.Normalize(); err != nil {
+		return nil, err
+	}
+	p := planList(org, &q)
+	page := &store.CasePage{Cases: make([]*returns.Case, 0, p.size), Cursors: make([]string, 0, p.size)}
+	var more, beyond bool
+	var total int64
+	rows, err := s.pool.Query(ctx, p.page, p.args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list cases: %w", err)
+	}
+	for rows.Next() {
+		if len(page.Cases) == p.size {
+			more = true
+			break
+		}
+		var version, synced int64
+		var doc []byte
+		if err := rows.Scan(&total, &beyond, &version, &synced, &doc); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres: list cases: %w", err)
+		}
+		c, err := decodeCase(doc, version, synced)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		page.Cases = append(page.Cases, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list cases: %w", err)
+	}
+	if len(page.Cases) == 0 {
+		// No row carried the count: ask for it alone.
+		if err := s.pool.QueryRow(ctx, p.counts, p.args[:p.cursorArgs]...).Scan(&total, &beyond); err != nil {
+			return nil, fmt.Errorf("postgres: count cases: %w", err)
+		}
+	}
+	if !p.forward {
+		slices.Reverse(page.Cases)
+	}
+	for _, c := range page.Cases {
+		page.Cursors = append(page.Cursors, store.CursorFor(q.Order, c).Encode())
+	}
+	page.TotalCount = int(total)
+	if p.forward {
+		page.HasNextPage, page.HasPreviousPage = more, beyond
+	} else {
+		page.HasPreviousPage, page.HasNextPage = more, beyond
+	}
+	return page, nil
+}
+
+type listPlan struct {
+	page, counts string
+	args         []any
+	cursorArgs   int
+	size         int
+	forward      bool
+}
+
+func sortColumn(o store.Order) string {
+	switch o {
+	case store.OrderRespondByAsc:
+		return "respond_ns"
+	case store.OrderCreatedDesc:
+		return "created_ns"
+	default:
+		return "updated_ns"
+	}
+}
+
+// planList turns a normalized query into SQL; the text depends only on the
+// query's shape, so pgx's statement cache prepares each shape once per
+// connection.
+func planList(org returns.OrgID, q *store.ListQuery) listPlan {
+	var (
+		args  []any
+		where strings.Builder
+	)
+	param := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		where.WriteString(" AND " + col + " = ANY(" + param(vals) + "::text[])")
+	}
+	f := &q.Filter
+	where.WriteString("org = " + param(string(org)))
+	in("platform", strs(f.Platforms))
+	in("status", strs(f.Statuses))
+	in("reason", strs(f.Reasons))
+	in("market", strs(f.Markets))
+	in("kind", strs(f.Kinds))
+	in("shop_id", f.ShopIDs)
+	if f.OrderID != "" {
+		where.WriteString(" AND order_id = " + param(f.OrderID))
+	}
+	if f.RespondBefore != nil {
+		where.WriteString(" AND respond_ns < " + param(f.RespondBefore.UnixNano()))
+	}
+	if f.UpdatedAfter != nil {
+		where.WriteString(" AND updated_ns > " + param(f.UpdatedAfter.UnixNano()))
+	}
+	w := where.String()
+
+	p := listPlan{forward: q.Last == 0, size: q.First}
+	cur := q.After
+	if !p.forward {
+		p.size, cur = q.Last, q.Before
+	}
+	col := sortColumn(q.Order)
+	scanDesc := q.Order.Descending() == p.forward
+	dir, past, notPast := "ASC", ">", "<="
+	if scanDesc {
+		dir, past, notPast = "DESC", "<", ">="
+	}
+	tuple := "(" + col + ", platform, case_id)"
+	beyond, keyset := "false", ""
+	if cur != nil {
+		c := "(" + param(cur.Value) + "::bigint, " + param(string(cur.Platform)) + "::text, " + param(cur.CaseID) + "::text)"
+		beyond = "EXISTS (SELECT 1 FROM cases WHERE " + w + " AND " + tuple + " " + notPast + " " + c + ")"
+		keyset = " AND " + tuple + " " + past + " " + c
+	}
+	p.cursorArgs = len(args)
+	p.counts = "SELECT (SELECT count(*) FROM cases WHERE " + w + "), " + beyond
+	p.page = "SELECT (SELECT count(*) FROM cases WHERE " + w + "), " + beyond + ", version, synced_ns, doc FROM cases WHERE " + w + keyset +
+		" ORDER BY " + col + " " + dir + ", platform " + dir + ", case_id " + dir + " LIMIT " + param(p.size+1)
+	p.args = args
+	return p
+}
+
+func strs[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
