@@ -16,7 +16,7 @@ import (
 )
 
 // Order is the direction of the dependencies, top to bottom:
-// server → graph → actions → feed → (adapters, store) → returns. A package
+// server → graph → (actions, auth) → feed → (adapters, store) → returns. A package
 // may import its own group (graph/model from graph) and any group below it,
 // never one above. Groups on one rank (adapters and store) do not import
 // each other. A package is in the group of its top directory: graph/model,
@@ -24,7 +24,7 @@ import (
 var Order = [][]string{
 	{"server"},
 	{"graph"},
-	{"actions"},
+	{"actions", "auth"},
 	{"feed"},
 	{"adapters", "store"},
 	{"returns"},
