@@ -26,6 +26,12 @@ type Config struct {
 	Seed         int64         // --sandbox-seed, RETURNSGW_SANDBOX_SEED
 	SandboxCases int           // --sandbox-cases, RETURNSGW_SANDBOX_CASES
 
+	// The PostgreSQL pool, when --db is a postgres:// URL (0: pgxpool's defaults).
+	PoolMaxConns    int32         // --db-max-conns, RETURNSGW_DB_MAX_CONNS
+	PoolMinConns    int32         // --db-min-conns, RETURNSGW_DB_MIN_CONNS
+	PoolMaxLifetime time.Duration // --db-max-conn-lifetime, RETURNSGW_DB_MAX_CONN_LIFETIME
+	PoolMaxIdle     time.Duration // --db-max-conn-idle, RETURNSGW_DB_MAX_CONN_IDLE
+
 	Shops []ShopConfig // from the config file
 	// Rules is the organisation's rule policy: defaults for the configurable
 	// rules, overridden per shop in ShopConfig.Rules.
@@ -80,7 +86,11 @@ type flagSpec struct {
 func (c *Config) specs() []flagSpec {
 	return []flagSpec{
 		{"addr", "RETURNSGW_ADDR", ":8080", "address to listen on (host:port; :0 picks a free port)", func(v string) error { c.Addr = v; return nil }},
-		{"db", "RETURNSGW_DB", "data/returnsgw.db", "SQLite database file (created if missing)", func(v string) error { c.DB = v; return nil }},
+		{"db", "RETURNSGW_DB", "data/returnsgw.db", "SQLite database file (created if missing), or a postgres:// URL", func(v string) error { c.DB = v; return nil }},
+		{"db-max-conns", "RETURNSGW_DB_MAX_CONNS", "0", "PostgreSQL: most connections in the pool (0: max(4, cores))", poolSize(&c.PoolMaxConns)},
+		{"db-min-conns", "RETURNSGW_DB_MIN_CONNS", "0", "PostgreSQL: connections the pool keeps open", poolSize(&c.PoolMinConns)},
+		{"db-max-conn-lifetime", "RETURNSGW_DB_MAX_CONN_LIFETIME", "0", "PostgreSQL: recycle a connection after this long (0: 1h)", optDuration(&c.PoolMaxLifetime)},
+		{"db-max-conn-idle", "RETURNSGW_DB_MAX_CONN_IDLE", "0", "PostgreSQL: close a connection idle this long (0: 30m)", optDuration(&c.PoolMaxIdle)},
 		{"sandbox", "RETURNSGW_SANDBOX", "auto", "run the platform simulators in-process: true, false, or auto (on when no platform connections are configured)", func(v string) error {
 			switch strings.ToLower(v) {
 			case "auto", "true", "false", "1", "0", "yes", "no":
@@ -248,4 +258,30 @@ func (c *Config) SandboxOn() bool {
 		return false
 	}
 	return len(c.Shops) == 0
+}
+
+func poolSize(dst *int32) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1000 {
+			return fmt.Errorf("must be a whole number from 0 to 1000")
+		}
+		*dst = int32(n)
+		return nil
+	}
+}
+
+func optDuration(dst *time.Duration) func(string) error {
+	return func(v string) error {
+		if v == "0" || v == "" {
+			*dst = 0
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("must be 0 or a duration of at least 1s, e.g. 30m")
+		}
+		*dst = d
+		return nil
+	}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/server/graphiql"
 	"github.com/returnsgw/returnsgw/store"
-	"github.com/returnsgw/returnsgw/store/sqlite"
 )
 
 // Main is the program: parse the configuration, run, close. Tests start the
@@ -34,6 +33,7 @@ type Main struct {
 	Stdout io.Writer
 
 	Store     store.Store
+	Access    store.Access
 	Platforms *adapters.Registry
 	Pollers   []*feed.Poller
 	Ingester  *feed.Ingester
@@ -99,14 +99,11 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 
-	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
-		return errors.New("--db: the PostgreSQL backend is not available yet; give a SQLite file path")
-	}
-	st, err := sqlite.Open(ctx, c.DB, sqlite.Options{Now: m.Now, Logger: m.Log})
+	st, err := m.openStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", c.DB, err)
+		return err
 	}
-	m.Store = st
+	m.Store, m.Access = st, st
 	m.closers = append(m.closers, st.Close)
 
 	m.Platforms = adapters.NewRegistry()
