@@ -27,7 +27,7 @@ var Order = [][]string{
 	{"actions", "auth"},
 	{"feed"},
 	{"adapters", "store"},
-	{"returns"},
+	{"returns", "telemetry"},
 }
 
 // Free groups may import anything: they drive the whole gateway from outside.
@@ -46,6 +46,7 @@ type Confinement struct {
 // their own, even when tested.
 var Confinements = []Confinement{
 	{From: `returns`, Why: "the domain imports none of the project's packages"},
+	{From: `telemetry`, Why: "every layer reports through telemetry, so it imports none of them"},
 	{From: `adapters/(\w+)/\w+sim`, May: []string{`adapters/$1/${1}wire`, `adapters/simkit`, `returns`},
 		Why: "a simulator is an independent oracle of its platform: it shares only the wire format with the adapter, never the adapter's code"},
 	{From: `adapters/\w+/\w+wire`, Why: "a wire package is the platform's format alone, shared by the adapter and the simulator"},
