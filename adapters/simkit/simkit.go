@@ -1,7 +1,9 @@
 // Package simkit is the plumbing the platform simulators share: serving on a
 // free loopback port, the outage conditions a test sets (added latency, a
-// platform that is down) and queues of injected faults. What an outage or a
-// fault looks like on the wire stays each simulator's own.
+// platform that is down), queues of injected faults, the faults that carry a
+// request out and leave it unanswered (AppliedTimeout, AppliedDrop), and the
+// ledger of refunds a platform paid. What an outage or a fault looks like on
+// the wire stays each simulator's own.
 package simkit
 
 import (

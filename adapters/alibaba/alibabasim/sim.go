@@ -59,6 +59,12 @@ const (
 	FaultThrottle  FaultKind = "THROTTLE"  // TOP error 7, App Call Limited
 	FaultMalformed FaultKind = "MALFORMED" // HTTP 200 with a truncated JSON body
 	FaultAuth      FaultKind = "AUTH"      // TOP error 27, Invalid session
+	// FaultAppliedTimeout carries the call out, then answers nothing until
+	// the client gives up; FaultAppliedDrop carries it out, then closes the
+	// connection unanswered. (Every method here reads: what they show is
+	// that an unanswered read leaves nothing changed.)
+	FaultAppliedTimeout FaultKind = simkit.AppliedTimeout
+	FaultAppliedDrop    FaultKind = simkit.AppliedDrop
 )
 
 // UnknownStatus is the refund status InjectUnknownStatus sets: one the
@@ -82,6 +88,7 @@ type Server struct {
 	products  []*product
 	faults    []*fault // in injection order
 	calls     map[string]int
+	ledger    simkit.Ledger
 	nextID    int64
 	requestNo int64
 
@@ -224,6 +231,10 @@ func (s *Server) Calls(method string) int {
 	defer s.mu.Unlock()
 	return s.calls[method]
 }
+
+// Refunds returns the refunds the platform paid on the case ("" for every
+// case), oldest first: one entry each time the seller centre pays one out.
+func (s *Server) Refunds(caseID string) []simkit.Refund { return s.ledger.Refunds(caseID) }
 
 // InjectUnknownStatus gives the case's refund record a status the adapter has
 // never seen (UnknownStatus), as a platform change, and returns it.

@@ -53,6 +53,11 @@ const (
 	FaultThrottle  FaultKind = "THROTTLE"  // error_response ApiCallLimit, nothing processed
 	FaultMalformed FaultKind = "MALFORMED" // a truncated body after processing the request
 	FaultAuth      FaultKind = "AUTH"      // error_response IllegalAccessToken
+	// FaultAppliedTimeout carries the call out, then answers nothing until
+	// the client gives up; FaultAppliedDrop carries it out, then closes the
+	// connection unanswered.
+	FaultAppliedTimeout FaultKind = simkit.AppliedTimeout
+	FaultAppliedDrop    FaultKind = simkit.AppliedDrop
 )
 
 // AnyMethod makes InjectFault apply to every method.
@@ -73,6 +78,7 @@ type Server struct {
 	nextSeq   int64 // for solution, process and request ids
 	faults    simkit.Faults[FaultKind]
 	calls     map[string]int
+	ledger    simkit.Ledger
 
 	srv *http.Server
 }
@@ -136,6 +142,11 @@ func (s *Server) Close() error {
 func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.faults.Inject(method, kind, count)
 }
+
+// Refunds returns the refunds the platform paid on the issue ("" for every
+// issue), oldest first: one entry each time a solution is performed with
+// money back, whatever became of the answer to the call that caused it.
+func (s *Server) Refunds(issueID string) []simkit.Refund { return s.ledger.Refunds(issueID) }
 
 // Calls reports how many requests for method reached the simulator
 // (faulted ones included).
@@ -222,6 +233,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := aliexpresswire.EncodeSuccess(method, resp)
 	if err != nil {
 		s.writeError(w, method, apiError{Code: "SystemError", Msg: err.Error()})
+		return
+	}
+	if faulted && simkit.Unanswered(f) {
+		simkit.Withhold(w, r, f, nil) // Close cuts a held request off
 		return
 	}
 	if faulted && f == FaultMalformed {
