@@ -9957,6 +9957,7 @@ var (
 		"PLATFORM_REJECTED":       returns.CodePlatformRejected,
 		"CONFLICT":                returns.CodeConflict,
 		"UNAUTHORIZED":            returns.CodeUnauthorized,
+		"OUTCOME_UNKNOWN":         returns.CodeOutcomeUnknown,
 	}
 	marshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐErrorCode = map[returns.ErrorCode]string{
 		returns.CodeInvalid:             "INVALID",
@@ -9968,6 +9969,7 @@ var (
 		returns.CodePlatformRejected:    "PLATFORM_REJECTED",
 		returns.CodeConflict:            "CONFLICT",
 		returns.CodeUnauthorized:        "UNAUTHORIZED",
+		returns.CodeOutcomeUnknown:      "OUTCOME_UNKNOWN",
 	}
 )
 
