@@ -104,6 +104,13 @@ func (f *Faults[K]) Inject(method string, kind K, count int) {
 	f.q[method] = append(f.q[method], pending[K]{kind, count})
 }
 
+// Clear drops every queued fault.
+func (f *Faults[K]) Clear() {
+	f.mu.Lock()
+	f.q = nil
+	f.mu.Unlock()
+}
+
 // Take pops the fault for one call of method, looking at method's own queue
 // first and then at anyMethod's; ok is false when none is queued.
 func (f *Faults[K]) Take(method, anyMethod string) (kind K, ok bool) {

@@ -30,6 +30,12 @@ func TestFaultsTakeOwnMethodFirstThenAny(t *testing.T) {
 			t.Fatalf("take %d (%s) = %q, %v; want %q, %v", i, w.method, kind, ok, w.kind, w.ok)
 		}
 	}
+	f.Inject("get", "own", 5)
+	f.Inject("*", "any", 5)
+	f.Clear()
+	if kind, ok := f.Take("get", "*"); ok {
+		t.Fatalf("after Clear: %q", kind)
+	}
 }
 
 func TestDelayEndsEarly(t *testing.T) {

@@ -224,6 +224,13 @@ func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.mu.Unlock()
 }
 
+// ClearFaults drops the faults still queued.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
 // Calls reports how many requests for method reached the simulator,
 // including the ones that failed.
 func (s *Server) Calls(method string) int {

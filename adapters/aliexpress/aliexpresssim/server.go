@@ -143,6 +143,9 @@ func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.faults.Inject(method, kind, count)
 }
 
+// ClearFaults drops the faults still queued.
+func (s *Server) ClearFaults() { s.faults.Clear() }
+
 // Refunds returns the refunds the platform paid on the issue ("" for every
 // issue), oldest first: one entry each time a solution is performed with
 // money back, whatever became of the answer to the call that caused it.

@@ -230,6 +230,9 @@ func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.faults.Inject(method, kind, count)
 }
 
+// ClearFaults drops the faults still queued.
+func (s *Server) ClearFaults() { s.faults.Clear() }
+
 // Calls counts the requests that named method, whatever their outcome
 // (signature, faults and status checks included): a test asserts with it that
 // an adapter did not call the platform at all. A request refused at the
