@@ -279,6 +279,9 @@ func (s *Service) SettleUnknown(ctx context.Context, orgs []returns.OrgID) (left
 			left = true
 			continue
 		}
+		if len(recs) == settleBatch {
+			left = true // more behind this batch
+		}
 		for i := range recs {
 			if ctx.Err() != nil {
 				return true
@@ -299,8 +302,13 @@ func (s *Service) settle(ctx context.Context, org returns.OrgID, rec *store.Idem
 		return false
 	}
 	if rec.State == store.IdempotencyInProgress {
+		if _, running := s.keys.get(org, rec.Key); running {
+			return true // its request settles the key itself, and wakes us if it cannot
+		}
 		if !s.abandoned(org, rec) {
-			return true // its request is running: it settles the key itself
+			// Left by a request of this process that could not settle it:
+			// taken over once it is older than any request can run.
+			return false
 		}
 		if err := s.store.MarkIdempotencyUnknown(ctx, org, rec.Key, rec.Intent); err != nil {
 			// Settled meanwhile (INVALID_STATE, NOT_FOUND), or try again.

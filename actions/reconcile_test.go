@@ -134,8 +134,13 @@ func TestCrashAfterWriteIsSettledOnRestart(t *testing.T) {
 			if rec := e.record(t, "k-crash"); rec.State != store.IdempotencyInProgress || len(rec.Intent) == 0 {
 				t.Fatalf("after the crash the key is %s (intent %q)", rec.State, rec.Intent)
 			}
-			if left := e.svc.SettleUnknown(context.Background(), orgs); left {
-				t.Fatal("a fresh claim of this process counts as left to settle")
+			// This process leaves a fresh claim alone (it is not stale yet)
+			// but looks at it again later.
+			if left := e.svc.SettleUnknown(context.Background(), orgs); !left {
+				t.Fatal("a claim no request runs is not looked at again")
+			}
+			if rec := e.record(t, "k-crash"); rec.State != store.IdempotencyInProgress {
+				t.Fatalf("the same process settled a fresh claim: %s", rec.State)
 			}
 
 			restarted := New(Options{Store: e.st, Platforms: adapters.NewRegistry(e.fp), Log: slog.New(slog.DiscardHandler),
@@ -236,5 +241,47 @@ func TestReconcilerWakesAndSettles(t *testing.T) {
 	wantCode(t, out, "")
 	if !out.Replayed {
 		t.Error("not replayed")
+	}
+}
+
+// The reconciler is driven by wake-ups, not by a timer: with hour-long
+// waits, an unknown outcome still gets its look at once, and a wake-up after
+// the platform is back settles it.
+func TestReconcilerIsWokenNotPolling(t *testing.T) {
+	e := newEnv(t, apiPlatform(), returns.StatusRequested)
+	events := make(chan returns.Event, 4)
+	e.svc.publish = func(ev returns.Event, _ *returns.Case) { events <- ev }
+	e.svc.keys.minWait, e.svc.keys.maxWait = time.Hour, time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.svc.RunReconciler(ctx, orgs)
+	}()
+	defer func() { cancel(); <-done }()
+
+	e.fp.setMode(ambiguousDone)
+	e.fp.setUnreadable(true)
+	_, gets := e.fp.counts()
+	wantCode(t, e.do(t, e.req(returns.ActionApprove, "k-wake", `{}`)), returns.CodeOutcomeUnknown)
+	gets++ // the request's own read-back
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, n := e.fp.counts(); n > gets {
+			break // the reconciler looked, woken by the unknown outcome
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an unknown outcome did not wake the reconciler")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	e.fp.setUnreadable(false)
+	e.svc.Wake()
+	select {
+	case ev := <-events:
+		if ev.Detail["idempotencyKey"] != "k-wake" {
+			t.Fatalf("published %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a wake-up did not settle the key")
 	}
 }
