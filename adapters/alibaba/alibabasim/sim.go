@@ -9,7 +9,8 @@
 // and the seller's steps in the web seller centre through SellerCentre, so a
 // sandbox can drive every flow; each change moves the order's modify date as
 // the platform does. Faults (latency, outage, HTTP 500, throttling, malformed
-// bodies, refused credentials, unknown statuses) can be injected.
+// bodies, refused credentials, calls left unanswered, unknown statuses) can be
+// injected, and Refunds is the ledger of the refunds the seller centre paid.
 //
 // The simulator never imports the adapter: it verifies signatures and
 // formats dates with its own code, so it is an independent oracle of the

@@ -5,7 +5,9 @@
 // 200), holds a deterministic seeded set of issues, enforces each action's
 // preconditions and changes state as the platform does. Buyers are driven
 // with Go methods (Open, Ship, Cancel, Escalate, Touch) and faults are
-// injected for tests (SetLatency, SetDown, InjectFault).
+// injected for tests (SetLatency, SetDown, InjectFault; a call carried out
+// and then left unanswered among them). Refunds is the ledger of the refunds
+// it paid.
 //
 // It never imports the adapter (adapters/aliexpress): it is an independent
 // oracle of the wire format and shares only the wire types (aliexpresswire).
