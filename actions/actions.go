@@ -386,7 +386,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	// Detached from the caller: a write must finish or fail on its own terms.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
 	defer cancel()
-	if err := s.recordIntent(pctx, req, c, acked); err != nil {
+	if err := s.recordIntent(pctx, req, c, acked, nil); err != nil {
 		return nil, false, err
 	}
 	res, perr := p.Perform(pctx, preq)
@@ -531,10 +531,16 @@ func unknownRules(ids []string) *returns.Error {
 
 // record notes an action that the platform offers only in its seller centre.
 func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via *Available, acked []string) (*Outcome, bool, error) {
+	at := s.now().UTC()
+	// Recorded with the key first, so a crash before the key is completed
+	// can tell whether the step was stored (stepRecorded).
+	if err := s.recordIntent(ctx, req, c, acked, &at); err != nil {
+		return nil, false, err
+	}
 	next := *c
 	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
 		Action:     via.Action,
-		RecordedAt: s.now().UTC(),
+		RecordedAt: at,
 		Note:       stepNote(s.withDefaultRefund(c, via.Action, req.Platform)),
 		URL:        via.URL,
 	})
@@ -543,6 +549,9 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	r, err := s.locks.Write(context.WithoutCancel(ctx), s.store, req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if err != nil {
 		return nil, false, err
+	}
+	if s.keys.crash != nil && s.keys.crash(req.Key) {
+		return nil, false, ErrCrashed
 	}
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -116,16 +117,20 @@ type intent struct {
 	Action   returns.Action     `json:"action"`
 	Before   returns.Status     `json:"before"` // the case's status when the write was sent
 	Detail   map[string]string  `json:"detail"` // the event's detail
+	// StepAt is set for a step recorded for the seller centre (no platform
+	// write): the RecordedAt of the step, which tells whether it was stored.
+	StepAt *time.Time `json:"stepAt,omitempty"`
 }
 
 // recordIntent stores the intent of a keyed write on its key before the
-// write is sent; a store that cannot record it stops the write.
-func (s *Service) recordIntent(ctx context.Context, req Request, c *returns.Case, acked []string) error {
+// write is sent (stepAt: before a seller-centre step is stored); a store that
+// cannot record it stops the write.
+func (s *Service) recordIntent(ctx context.Context, req Request, c *returns.Case, acked []string, stepAt *time.Time) error {
 	if req.IdempotencyKey == "" {
 		return nil
 	}
 	b, err := json.Marshal(intent{Platform: c.Platform, Shop: c.ShopID, CaseID: c.PlatformCaseID, Action: req.Platform.Action,
-		Before: c.Status, Detail: eventDetail(req, req.Platform.Action, acked)})
+		Before: c.Status, Detail: eventDetail(req, req.Platform.Action, acked), StepAt: stepAt})
 	if err == nil {
 		err = s.store.RecordIdempotencyIntent(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey, b)
 	}
@@ -315,6 +320,9 @@ func (s *Service) settle(ctx context.Context, org returns.OrgID, rec *store.Idem
 			return returns.ErrorCodeOf(err) == returns.CodeInvalidState || returns.ErrorCodeOf(err) == returns.CodeNotFound
 		}
 	}
+	if in.StepAt != nil {
+		return s.settleStep(ctx, org, rec, &in)
+	}
 	p, ok := s.platforms.For(in.Platform, in.Shop)
 	if !ok {
 		s.log.Error("no connection to settle an idempotency key", "key", rec.Key, "platform", in.Platform, "shop", in.Shop)
@@ -368,6 +376,36 @@ func (s *Service) settle(ctx context.Context, org returns.OrgID, rec *store.Idem
 		return false
 	}
 	s.log.Info("write outcome settled: not carried out", "key", rec.Key, "case", in.CaseID, "action", in.Action, "status", fresh.Status)
+	return true
+}
+
+// settleStep settles the key of a seller-centre step: done if the step was
+// stored (the case keeps it, stamped with the intent's time), free if not.
+func (s *Service) settleStep(ctx context.Context, org returns.OrgID, rec *store.IdempotencyRecord, in *intent) bool {
+	key := returns.CaseKey{Platform: in.Platform, PlatformCaseID: in.CaseID}
+	defer s.lock(key)()
+	c, err := s.store.GetCase(ctx, org, key)
+	if err != nil && returns.ErrorCodeOf(err) != returns.CodeNotFound {
+		return false
+	}
+	stored := c != nil && slices.ContainsFunc(c.PendingSteps, func(st returns.PendingStep) bool {
+		return st.Action == in.Action && st.RecordedAt.Equal(*in.StepAt)
+	})
+	if stored {
+		b, err := json.Marshal(toAnswer(&Outcome{Case: c}))
+		if err == nil {
+			err = s.store.CompleteIdempotency(ctx, org, rec.Key, b)
+		}
+		if err != nil && returns.ErrorCodeOf(err) != returns.CodeInvalidState {
+			s.log.Error("complete the key of a recorded step", "key", rec.Key, "err", err)
+			return false
+		}
+		return true
+	}
+	if err := s.store.ReleaseIdempotency(ctx, org, rec.Key); err != nil && returns.ErrorCodeOf(err) != returns.CodeInvalidState {
+		s.log.Error("release the key of a step never recorded", "key", rec.Key, "err", err)
+		return false
+	}
 	return true
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -283,5 +284,58 @@ func TestReconcilerIsWokenNotPolling(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a wake-up did not settle the key")
+	}
+}
+
+// A step for the seller centre has no platform write; a crash after it was
+// stored but before its key was completed leaves the key with the step's
+// intent, and a restarted process completes it from the stored case (the
+// retry replays, the step is there once). A crash before the step was
+// stored frees the key, and the retry records it.
+func TestCrashAroundASellerCentreStep(t *testing.T) {
+	for _, stored := range []bool{true, false} {
+		t.Run(map[bool]string{true: "stored", false: "not stored"}[stored], func(t *testing.T) {
+			e := newEnv(t, mixedPlatform(), returns.StatusRequested)
+			r := e.req(returns.ActionRefund, "k-step", `{"n":1}`)
+			if stored {
+				e.svc.keys.crash = func(returns.CaseKey) bool { return true }
+				if _, err := e.svc.Do(context.Background(), r); !errors.Is(err, ErrCrashed) {
+					t.Fatalf("Do = %v, want the crash", err)
+				}
+			} else {
+				sum := sha256.Sum256(r.Input)
+				if rec, err := e.st.ClaimIdempotency(context.Background(), org, "k-step", hex.EncodeToString(sum[:])); err != nil || rec != nil {
+					t.Fatalf("claim: %v %v", rec, err)
+				}
+				at := base
+				b, _ := json.Marshal(intent{Platform: e.key.Platform, Shop: "shop-2", CaseID: e.key.PlatformCaseID,
+					Action: returns.ActionRefund, Before: returns.StatusRequested, StepAt: &at})
+				if err := e.st.RecordIdempotencyIntent(context.Background(), org, "k-step", b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			restarted := New(Options{Store: e.st, Platforms: adapters.NewRegistry(&centrePlatform{fakePlatform: e.fp, centre: mixedPlatform().centre}),
+				Log: slog.New(slog.DiscardHandler), PlatformTimeout: 10 * time.Second, Now: func() time.Time { return base.Add(time.Second) }})
+			if left := restarted.SettleUnknown(context.Background(), orgs); left {
+				t.Fatal("the restarted reconciler did not settle the key")
+			}
+			out, err := restarted.Do(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCode(t, out, "")
+			if out.Replayed != stored {
+				t.Errorf("replayed %v, want %v", out.Replayed, stored)
+			}
+			if n := len(e.stored(t).PendingSteps); n != 1 {
+				t.Errorf("%d steps recorded, want 1", n)
+			}
+			if n := len(e.mutationEvents(t)); n != 1 {
+				t.Errorf("%d events of the step, want 1", n)
+			}
+			if n, _ := e.fp.counts(); n != 0 {
+				t.Errorf("the platform was sent %d writes for a seller-centre step", n)
+			}
+		})
 	}
 }
