@@ -533,7 +533,7 @@ func unknownRules(ids []string) *returns.Error {
 func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via *Available, acked []string) (*Outcome, bool, error) {
 	at := s.now().UTC()
 	// Recorded with the key first, so a crash before the key is completed
-	// can tell whether the step was stored (stepRecorded).
+	// can tell whether the step was stored (settleStep).
 	if err := s.recordIntent(ctx, req, c, acked, &at); err != nil {
 		return nil, false, err
 	}
