@@ -76,6 +76,8 @@ type Service struct {
 	policy          func(platform returns.PlatformID, shopID string) returns.RulePolicy
 
 	locks *feed.CaseLocks // shared with the ingester: one writer of a case at a time
+
+	keys keyState // the reconciler's: keys in flight, wake-ups, waits (reconcile.go)
 }
 
 // Options configure a Service.
@@ -95,6 +97,8 @@ type Options struct {
 	// Policy is a shop's rule policy (its overrides of the configurable
 	// rules); nil means the defaults everywhere.
 	Policy func(platform returns.PlatformID, shopID string) returns.RulePolicy
+	// Reconcile tunes the reconciler of writes whose outcome is unknown.
+	Reconcile ReconcileOptions
 }
 
 // New returns a service.
@@ -120,6 +124,7 @@ func New(o Options) *Service {
 	if s.platformTimeout <= 0 {
 		s.platformTimeout = 20 * time.Second
 	}
+	s.keys.init(o.Reconcile, s.now())
 	return s
 }
 
@@ -208,29 +213,30 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
 	}
-	if rec != nil && rec.State != store.IdempotencyDone && rec.RequestHash == hash && s.now().Sub(rec.CreatedAt) > s.staleClaim() {
-		// A claim older than any request can run was abandoned (a crash, a
-		// panic): take it over. Should its action have reached the platform,
-		// the platform's own status check refuses it a second time.
-		s.log.Warn("taking over an abandoned idempotency key", "key", req.IdempotencyKey, "claimed", rec.CreatedAt)
-		if err := s.store.ReleaseIdempotency(ctx, req.Org, req.IdempotencyKey); err != nil {
-			return nil, fmt.Errorf("release abandoned idempotency key: %w", err)
-		}
-		if rec, err = s.store.ClaimIdempotency(ctx, req.Org, req.IdempotencyKey, hash); err != nil {
-			return nil, fmt.Errorf("claim idempotency key: %w", err)
+	if rec != nil && rec.State == store.IdempotencyInProgress && rec.RequestHash == hash && s.abandoned(req.Org, rec) {
+		// A claim no request is running for (a crash, a panic): take it over.
+		if rec, err = s.takeOver(ctx, req, rec, hash); err != nil {
+			return nil, err
 		}
 	}
 	if rec != nil {
 		return s.replay(ctx, req, rec, hash)
 	}
+	defer s.keys.running(req.Org, req.IdempotencyKey)()
 	defer func() {
 		if v := recover(); v != nil {
-			// Free the key before the panic goes on: nothing was remembered.
-			_ = s.store.ReleaseIdempotency(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey)
+			// Settle the key before the panic goes on: free if nothing was
+			// sent, UNKNOWN if a write was.
+			s.abandon(context.WithoutCancel(ctx), req)
 			panic(v)
 		}
 	}()
 	out, effect, err := s.do(ctx, req)
+	if errors.Is(err, ErrCrashed) || outcomeUnknown(out) {
+		// Crashed (a test): the key stays as a crash leaves it. Unknown: do
+		// marked the key UNKNOWN, and the reconciler settles it.
+		return out, err
+	}
 	// The key's fate must not depend on the caller still listening.
 	bg := context.WithoutCancel(ctx)
 	if err != nil || !effect {
@@ -260,6 +266,11 @@ func (s *Service) replay(ctx context.Context, req Request, rec *store.Idempotenc
 	if rec.RequestHash != hash {
 		return s.withCase(ctx, req, returns.Errorf(returns.CodeConflict,
 			"idempotency key %q was used with a different input", req.IdempotencyKey).WithField("input", "idempotencyKey")), nil
+	}
+	if rec.State == store.IdempotencyUnknown {
+		// Never to the platform again: the reconciler finds out what became of the first.
+		s.Wake()
+		return s.withCase(ctx, req, unknownError(req.IdempotencyKey)), nil
 	}
 	if rec.State != store.IdempotencyDone {
 		return s.withCase(ctx, req, returns.Errorf(returns.CodeConflict,
@@ -375,9 +386,18 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	// Detached from the caller: a write must finish or fail on its own terms.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
 	defer cancel()
+	if err := s.recordIntent(pctx, req, c, acked, nil); err != nil {
+		return nil, false, err
+	}
 	res, perr := p.Perform(pctx, preq)
 	if perr != nil {
 		res, perr = s.reconcile(pctx, p, c, action, perr)
+	}
+	if perr == nil && s.keys.crash != nil && s.keys.crash(req.Key) {
+		return nil, false, ErrCrashed
+	}
+	if isUnknown(perr) {
+		return s.unknown(pctx, req, c, perr), false, nil
 	}
 	if perr != nil {
 		code := returns.ErrorCodeOf(perr)
@@ -436,7 +456,8 @@ func (s *Service) reconcile(ctx context.Context, p returns.Platform, c *returns.
 	}
 	fresh, err := p.GetCase(ctx, c.PlatformCaseID)
 	if err != nil {
-		return nil, perr
+		// Neither the write nor the read answered: only a later look can tell.
+		return nil, &unknownOutcome{write: perr, read: err}
 	}
 	if fresh.Status != c.Status && c.Status.CanMoveTo(fresh.Status) && leadsTo(a, fresh.Status) {
 		s.log.Warn("platform write failed ambiguously but took effect", "case", c.PlatformCaseID, "action", a, "err", perr)
@@ -508,10 +529,16 @@ func unknownRules(ids []string) *returns.Error {
 
 // record notes an action that the platform offers only in its seller centre.
 func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via *Available, acked []string) (*Outcome, bool, error) {
+	at := s.now().UTC()
+	// Recorded with the key first, so a crash before the key is completed
+	// can tell whether the step was stored (settleStep).
+	if err := s.recordIntent(ctx, req, c, acked, &at); err != nil {
+		return nil, false, err
+	}
 	next := *c
 	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
 		Action:     via.Action,
-		RecordedAt: s.now().UTC(),
+		RecordedAt: at,
 		Note:       stepNote(s.withDefaultRefund(c, via.Action, req.Platform)),
 		URL:        via.URL,
 	})
@@ -520,6 +547,9 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	r, err := s.locks.Write(context.WithoutCancel(ctx), s.store, req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if err != nil {
 		return nil, false, err
+	}
+	if s.keys.crash != nil && s.keys.crash(req.Key) {
+		return nil, false, ErrCrashed
 	}
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }

@@ -876,8 +876,10 @@ func TestAbandonedClaimIsTakenOver(t *testing.T) {
 	}
 }
 
-// A panic inside an action frees its key: nothing was remembered.
-func TestPanicFreesTheKey(t *testing.T) {
+// A panic inside the platform call leaves its key UNKNOWN (the write may
+// have gone out): a retry does not reach the platform, and once the
+// reconciler sees that nothing happened the key is free again.
+func TestPanicInTheWriteKeepsTheKeyUnknown(t *testing.T) {
 	e := newEnv(t, apiPlatform(), returns.StatusRequested)
 	r := e.req(returns.ActionApprove, "panics", `{"n":1}`)
 	e.fp.panicOnce = true
@@ -885,7 +887,15 @@ func TestPanicFreesTheKey(t *testing.T) {
 		defer func() { recover() }()
 		e.svc.Do(context.Background(), r)
 	}()
-	if out := e.do(t, r); len(out.Errors) != 0 {
-		t.Errorf("after a panic the same key is refused: %+v", out.Errors)
+	wantCode(t, e.do(t, r), returns.CodeOutcomeUnknown)
+	if n, _ := e.fp.counts(); n != 1 {
+		t.Fatalf("the platform was called %d times, want 1", n)
+	}
+	if left := e.svc.SettleUnknown(context.Background(), []returns.OrgID{org}); left {
+		t.Fatal("the reconciler could not settle a readable case")
+	}
+	wantCode(t, e.do(t, r), "")
+	if n, _ := e.fp.counts(); n != 2 {
+		t.Errorf("the platform was called %d times, want 2 (the write never happened)", n)
 	}
 }

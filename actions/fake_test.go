@@ -36,12 +36,13 @@ type fakePlatform struct {
 	leads map[returns.Action]returns.Status
 	now   func() time.Time
 
-	mu        sync.Mutex
-	panicOnce bool // the next Perform panics
-	truth     map[string]*returns.Case
-	mode      performMode
-	performs  int
-	gets      int
+	mu         sync.Mutex
+	panicOnce  bool // the next Perform panics
+	unreadable bool // GetCase fails as an unreachable platform's would
+	truth      map[string]*returns.Case
+	mode       performMode
+	performs   int
+	gets       int
 	// gate, when set, holds every Perform until it is closed; started hears
 	// of each Perform as it begins.
 	gate    chan struct{}
@@ -70,6 +71,9 @@ func (p *fakePlatform) GetCase(_ context.Context, id string) (*returns.Case, err
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.gets++
+	if p.unreadable {
+		return nil, &adapters.PlatformError{Platform: p.id, Method: "get", Kind: adapters.KindUnavailable}
+	}
 	c, ok := p.truth[id]
 	if !ok {
 		return nil, &adapters.PlatformError{Platform: p.id, Method: "get", Kind: adapters.KindNotFound}
@@ -85,6 +89,12 @@ func (p *fakePlatform) put(c *returns.Case) {
 		p.truth = map[string]*returns.Case{}
 	}
 	p.truth[c.PlatformCaseID] = clone(c)
+}
+
+func (p *fakePlatform) setUnreadable(v bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.unreadable = v
 }
 
 func (p *fakePlatform) setMode(m performMode) {

@@ -11281,6 +11281,7 @@ var (
 		"PLATFORM_REJECTED":       returns.CodePlatformRejected,
 		"CONFLICT":                returns.CodeConflict,
 		"UNAUTHORIZED":            returns.CodeUnauthorized,
+		"OUTCOME_UNKNOWN":         returns.CodeOutcomeUnknown,
 	}
 	marshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐErrorCode = map[returns.ErrorCode]string{
 		returns.CodeInvalid:             "INVALID",
@@ -11292,6 +11293,7 @@ var (
 		returns.CodePlatformRejected:    "PLATFORM_REJECTED",
 		returns.CodeConflict:            "CONFLICT",
 		returns.CodeUnauthorized:        "UNAUTHORIZED",
+		returns.CodeOutcomeUnknown:      "OUTCOME_UNKNOWN",
 	}
 )
 

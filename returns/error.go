@@ -21,6 +21,7 @@ const (
 	CodePlatformRejected    ErrorCode = "PLATFORM_REJECTED"       // the platform refused the request
 	CodeConflict            ErrorCode = "CONFLICT"                // e.g. an idempotency key reused with other input
 	CodeUnauthorized        ErrorCode = "UNAUTHORIZED"            // the caller may not do this
+	CodeOutcomeUnknown      ErrorCode = "OUTCOME_UNKNOWN"         // the write may or may not have taken effect; the gateway is finding out
 	CodeInternal            ErrorCode = "INTERNAL"                // a bug or an infrastructure failure; details are logged, not shown
 )
 

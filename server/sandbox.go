@@ -32,6 +32,9 @@ type SandboxOptions struct {
 	Cases int // per simulator; 0: each simulator's default
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Policy, when set, adjusts each adapter's client policy (tests: short
+	// timeouts, so that a write the platform never answers fails fast).
+	Policy func(adapters.Policy) adapters.Policy
 }
 
 // The sandbox app's credentials. They only ever meet the in-process simulators.
@@ -60,7 +63,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	// The platform's real limit is 100 requests/s per app; the sandbox's
 	// shops share it instead of keeping production's safety margin, so a
 	// first sync of the seeded cases takes seconds.
-	policy := sandboxPolicy(xhs.DefaultPolicy)
+	policy := o.policy(xhs.DefaultPolicy)
 	policy.RatePerSecond = 100 / float64(len(shops))
 	for _, s := range shops {
 		a, err := xhs.New(xhs.Config{
@@ -105,7 +108,7 @@ func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	a, err := aliexpress.New(aliexpress.Config{
 		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
 		Shop:    returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
-		Catalog: sb.AliExpress.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(aliexpress.DefaultPolicy()),
+		Catalog: sb.AliExpress.Catalog(), Now: o.Now, Logger: o.Log, Policy: o.policy(aliexpress.DefaultPolicy()),
 	})
 	if err != nil {
 		return err
@@ -129,7 +132,7 @@ func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 	a, err := alibaba.New(alibaba.Config{
 		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
 		Shop:    returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
-		Catalog: sb.Alibaba.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(alibaba.DefaultPolicy),
+		Catalog: sb.Alibaba.Catalog(), Now: o.Now, Logger: o.Log, Policy: o.policy(alibaba.DefaultPolicy),
 		// The simulator indexes a change at once; the real order list needs a minute.
 		ListLag: -1,
 	})
@@ -146,6 +149,14 @@ func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 func sandboxPolicy(p adapters.Policy) adapters.Policy {
 	p.RatePerSecond = 100
 	p.Burst = 20
+	return p
+}
+
+func (o SandboxOptions) policy(p adapters.Policy) adapters.Policy {
+	p = sandboxPolicy(p)
+	if o.Policy != nil {
+		p = o.Policy(p)
+	}
 	return p
 }
 

@@ -37,8 +37,14 @@ type Main struct {
 	Platforms *adapters.Registry
 	Pollers   []*feed.Poller
 	Ingester  *feed.Ingester
-	Sandbox   *Sandbox
-	Actions   *actions.Service
+	// Sandbox is sandbox mode's simulators. Given before Run (tests: a
+	// gateway restarted against the same simulated platforms), it is used
+	// as it is: neither started, nor cleared from the store, nor closed.
+	Sandbox *Sandbox
+	Actions *actions.Service
+	// TuneActions, when set, adjusts the seller actions' options before
+	// they start (tests: the reconciler's waits, a crash hook).
+	TuneActions func(*actions.Options)
 	// Bus carries every stored change to the subscriptions; Deadlines raises
 	// the deadline alerts.
 	Bus       *feed.Bus
@@ -108,7 +114,14 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.Platforms = adapters.NewRegistry()
 	interval := c.PollInterval
-	if c.SandboxOn() {
+	if m.Sandbox != nil {
+		for _, p := range m.Sandbox.Platforms {
+			m.Platforms.Add(p)
+		}
+		if interval == 0 {
+			interval = time.Second
+		}
+	} else if c.SandboxOn() {
 		if err := m.freshSandbox(ctx, org); err != nil {
 			return err
 		}
@@ -150,8 +163,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if c.ConfigFile == "" {
 		c.Rules = returns.DefaultRulePolicy()
 	}
-	m.Actions = actions.New(actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
-		Publish: m.Bus.Publish, Locks: locks})
+	aopts := actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
+		Publish: m.Bus.Publish, Locks: locks}
+	if m.TuneActions != nil {
+		m.TuneActions(&aopts)
+	}
+	m.Actions = actions.New(aopts)
 	for _, p := range m.Platforms.All() {
 		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log})
 	}
@@ -221,6 +238,13 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.wg.Done()
 		m.Deadlines.Run(runCtx)
+	}()
+	// Settles the keys of writes whose outcome is unknown, those a crash
+	// left first.
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.Actions.RunReconciler(runCtx, []returns.OrgID{org})
 	}()
 	mode := "live"
 	if m.Sandbox != nil {

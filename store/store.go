@@ -41,14 +41,35 @@ type Store interface {
 
 	// ClaimIdempotency claims key for a request whose input hashes to
 	// requestHash. It returns nil when the key was free and is now claimed by
-	// the caller; otherwise the existing record, which the caller must honour
-	// (replay its response, or report a conflict).
+	// the caller (IN_PROGRESS); otherwise the existing record, which the
+	// caller must honour (replay its response, report a conflict, or say the
+	// outcome is not known yet).
 	ClaimIdempotency(ctx context.Context, org returns.OrgID, key, requestHash string) (*IdempotencyRecord, error)
-	// CompleteIdempotency stores the response of a claimed key.
+	// CompleteIdempotency stores the response of an IN_PROGRESS or UNKNOWN
+	// key: it is DONE, and its intent is dropped. Returns NOT_FOUND for a
+	// free key, INVALID_STATE for a DONE one.
 	CompleteIdempotency(ctx context.Context, org returns.OrgID, key string, response []byte) error
-	// ReleaseIdempotency frees a claimed key that produced no effect, so that
-	// a retry with the same key is carried out.
+	// ReleaseIdempotency frees an IN_PROGRESS or UNKNOWN key whose request
+	// is known to have had no effect, so that a retry with the same key is
+	// carried out. Releasing a free key does nothing; a DONE key is refused
+	// (INVALID_STATE).
 	ReleaseIdempotency(ctx context.Context, org returns.OrgID, key string) error
+	// RecordIdempotencyIntent stores, on an IN_PROGRESS key, what must be
+	// checked to settle it should its request never finish (a crash): the
+	// caller is about to send a write to a platform. The intent is opaque to
+	// the store and must not be empty (INVALID). Returns NOT_FOUND for a free
+	// key, INVALID_STATE unless the key is IN_PROGRESS.
+	RecordIdempotencyIntent(ctx context.Context, org returns.OrgID, key string, intent []byte) error
+	// MarkIdempotencyUnknown moves an IN_PROGRESS key to UNKNOWN: its write
+	// may or may not have taken effect, and only a later look at the
+	// platform can tell. The key stays taken, with the intent (not empty)
+	// that says what to look at, until it is completed or released. Returns
+	// NOT_FOUND for a free key, INVALID_STATE unless the key is IN_PROGRESS.
+	MarkIdempotencyUnknown(ctx context.Context, org returns.OrgID, key string, intent []byte) error
+	// UnsettledIdempotency returns up to limit records that carry an intent
+	// (UNKNOWN ones, and IN_PROGRESS ones whose write was sent), oldest
+	// claim first (then by key).
+	UnsettledIdempotency(ctx context.Context, org returns.OrgID, limit int) ([]IdempotencyRecord, error)
 
 	// Cursor returns the named sync cursor, or "" if none was saved.
 	Cursor(ctx context.Context, org returns.OrgID, name string) (string, error)
@@ -85,8 +106,13 @@ type IdempotencyState string
 
 // The states of an idempotency record.
 const (
+	// IdempotencyInProgress: claimed, its request running.
 	IdempotencyInProgress IdempotencyState = "IN_PROGRESS"
-	IdempotencyDone       IdempotencyState = "DONE"
+	// IdempotencyUnknown: its write may or may not have reached the
+	// platform; the key stays taken until a look at the platform settles it.
+	IdempotencyUnknown IdempotencyState = "UNKNOWN"
+	// IdempotencyDone: its response is stored, to be replayed.
+	IdempotencyDone IdempotencyState = "DONE"
 )
 
 // IdempotencyRecord is what the store keeps for a mutation's idempotency key.
@@ -95,7 +121,11 @@ type IdempotencyRecord struct {
 	RequestHash string
 	State       IdempotencyState
 	Response    []byte // set when Done
-	CreatedAt   time.Time
+	// Intent is what the caller recorded to settle the key should its
+	// request never finish (RecordIdempotencyIntent, MarkIdempotencyUnknown);
+	// nil once Done.
+	Intent    []byte
+	CreatedAt time.Time
 }
 
 // Order is the order of a case list. Every order ends with the case's key, so

@@ -1,7 +1,9 @@
 // Package simkit is the plumbing the platform simulators share: serving on a
 // free loopback port, the outage conditions a test sets (added latency, a
-// platform that is down) and queues of injected faults. What an outage or a
-// fault looks like on the wire stays each simulator's own.
+// platform that is down), queues of injected faults, the faults that carry a
+// request out and leave it unanswered (AppliedTimeout, AppliedDrop), and the
+// ledger of refunds a platform paid. What an outage or a fault looks like on
+// the wire stays each simulator's own.
 package simkit
 
 import (
@@ -100,6 +102,13 @@ func (f *Faults[K]) Inject(method string, kind K, count int) {
 		f.q = map[string][]pending[K]{}
 	}
 	f.q[method] = append(f.q[method], pending[K]{kind, count})
+}
+
+// Clear drops every queued fault.
+func (f *Faults[K]) Clear() {
+	f.mu.Lock()
+	f.q = nil
+	f.mu.Unlock()
 }
 
 // Take pops the fault for one call of method, looking at method's own queue

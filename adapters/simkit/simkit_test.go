@@ -30,6 +30,12 @@ func TestFaultsTakeOwnMethodFirstThenAny(t *testing.T) {
 			t.Fatalf("take %d (%s) = %q, %v; want %q, %v", i, w.method, kind, ok, w.kind, w.ok)
 		}
 	}
+	f.Inject("get", "own", 5)
+	f.Inject("*", "any", 5)
+	f.Clear()
+	if kind, ok := f.Take("get", "*"); ok {
+		t.Fatalf("after Clear: %q", kind)
+	}
 }
 
 func TestDelayEndsEarly(t *testing.T) {
@@ -77,5 +83,83 @@ func TestConditionsAndServe(t *testing.T) {
 	resp.Body.Close()
 	if string(body) != "/ping" {
 		t.Fatalf("served %q, want /ping", body)
+	}
+}
+
+// A request carried out and then withheld: the client gets no answer, as a
+// timeout (after it gives up) or at once as a dropped connection, and the
+// handler's effect is there either way.
+func TestWithholdLeavesAnAppliedRequestUnanswered(t *testing.T) {
+	for _, kind := range []string{AppliedTimeout, AppliedDrop} {
+		t.Run(kind, func(t *testing.T) {
+			var ledger Ledger
+			srv, base, err := Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ledger.Pay(Refund{CaseID: "c1", Amount: "1.00", Currency: "CNY"})
+				if !Unanswered(kind) {
+					t.Errorf("%s is not an unanswered fault", kind)
+				}
+				Withhold(w, r, kind, nil)
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			ctx := context.Background()
+			if kind == AppliedTimeout {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+				defer cancel()
+			}
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/refund", nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatalf("got an answer (HTTP %d), want none", resp.StatusCode)
+			}
+			if kind == AppliedTimeout && ctx.Err() == nil {
+				t.Fatalf("the client saw %v before its deadline, want a timeout", err)
+			}
+			if kind == AppliedDrop && ctx.Err() != nil {
+				t.Fatalf("the client timed out, want a dropped connection")
+			}
+			if got := ledger.Refunds("c1"); len(got) != 1 {
+				t.Fatalf("ledger has %d refunds of c1, want 1", len(got))
+			}
+		})
+	}
+	if Unanswered("HTTP_500") {
+		t.Fatal("HTTP_500 is answered")
+	}
+}
+
+func TestWithholdEndsWhenTheSimulatorStops(t *testing.T) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	srv, base, err := Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(done)
+		close(stop)
+		Withhold(w, r, AppliedTimeout, stop)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if resp, err := http.Post(base, "text/plain", nil); err == nil {
+		resp.Body.Close()
+		t.Fatal("got an answer, want a hang-up")
+	}
+	<-done
+}
+
+func TestLedgerByCase(t *testing.T) {
+	var l Ledger
+	l.Pay(Refund{CaseID: "a", Amount: "1"})
+	l.Pay(Refund{CaseID: "b", Amount: "2"})
+	l.Pay(Refund{CaseID: "a", Amount: "3"})
+	if got := l.Refunds("a"); len(got) != 2 || got[0].Amount != "1" || got[1].Amount != "3" {
+		t.Fatalf("refunds of a = %+v", got)
+	}
+	if got := l.Refunds(""); len(got) != 3 {
+		t.Fatalf("all refunds = %+v", got)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/returnsgw/returnsgw/returns"
-	"github.com/returnsgw/returnsgw/store"
 )
 
 // EventsAfter returns up to limit events of the organisation with Seq >
@@ -58,124 +57,6 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 		return nil, fmt.Errorf("sqlite: events: %w", err)
 	}
 	return out, nil
-}
-
-// ClaimIdempotency claims key for the request, or returns the record that
-// already holds it; see store.Store. Returns INVALID for an empty key.
-func (s *Store) ClaimIdempotency(ctx context.Context, org returns.OrgID, key, requestHash string) (*store.IdempotencyRecord, error) {
-	if err := checkKey(org, key); err != nil {
-		return nil, err
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer rollback(tx)
-	res, err := tx.StmtContext(ctx, s.stmts.claimKey).ExecContext(ctx,
-		string(org), key, requestHash, string(store.IdempotencyInProgress), s.now().UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim idempotency key: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return nil, fmt.Errorf("sqlite: claim idempotency key: %w", err)
-	} else if n == 1 {
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("sqlite: claim idempotency key: %w", err)
-		}
-		return nil, nil
-	}
-	rec, err := getKey(ctx, tx, s.stmts.getKey, org, key)
-	if err != nil {
-		return nil, err
-	}
-	if rec == nil {
-		return nil, fmt.Errorf("sqlite: idempotency key %q neither inserted nor found", key)
-	}
-	return rec, nil
-}
-
-// CompleteIdempotency records the response of a claimed key. Returns
-// NOT_FOUND if the key is not claimed, INVALID_STATE if it is already done.
-func (s *Store) CompleteIdempotency(ctx context.Context, org returns.OrgID, key string, response []byte) error {
-	return s.settleKey(ctx, org, key, func(tx *sql.Tx) (sql.Result, error) {
-		return tx.StmtContext(ctx, s.stmts.completeKey).ExecContext(ctx,
-			string(org), key, string(store.IdempotencyDone), response, string(store.IdempotencyInProgress))
-	}, "complete", false)
-}
-
-// ReleaseIdempotency frees a claimed key. Releasing a free key does nothing;
-// a DONE key is not released (INVALID_STATE), since its mutation took effect
-// and a retry must replay it, not repeat it.
-func (s *Store) ReleaseIdempotency(ctx context.Context, org returns.OrgID, key string) error {
-	return s.settleKey(ctx, org, key, func(tx *sql.Tx) (sql.Result, error) {
-		return tx.StmtContext(ctx, s.stmts.releaseKey).ExecContext(ctx, string(org), key, string(store.IdempotencyInProgress))
-	}, "release", true)
-}
-
-// settleKey runs a change to an IN_PROGRESS record and explains why nothing
-// changed when it matched no row; freeOK says a missing record is no error.
-func (s *Store) settleKey(ctx context.Context, org returns.OrgID, key string,
-	change func(*sql.Tx) (sql.Result, error), what string, freeOK bool) error {
-	if err := checkKey(org, key); err != nil {
-		return err
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer rollback(tx)
-	res, err := change(tx)
-	if err != nil {
-		return fmt.Errorf("sqlite: %s idempotency key: %w", what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlite: %s idempotency key: %w", what, err)
-	}
-	if n == 1 {
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("sqlite: %s idempotency key: %w", what, err)
-		}
-		return nil
-	}
-	rec, err := getKey(ctx, tx, s.stmts.getKey, org, key)
-	switch {
-	case err != nil:
-		return err
-	case rec == nil && freeOK:
-		return nil
-	case rec == nil:
-		return returns.Errorf(returns.CodeNotFound, "idempotency key %q is not claimed", key)
-	default:
-		return returns.Errorf(returns.CodeInvalidState, "idempotency key %q is already %s", key, rec.State)
-	}
-}
-
-// getKey reads a record, nil if there is none.
-func getKey(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, org returns.OrgID, key string) (*store.IdempotencyRecord, error) {
-	rec := &store.IdempotencyRecord{Key: key}
-	var state string
-	var created int64
-	err := tx.StmtContext(ctx, stmt).QueryRowContext(ctx, string(org), key).Scan(&rec.RequestHash, &state, &rec.Response, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: read idempotency key: %w", err)
-	}
-	rec.State = store.IdempotencyState(state)
-	rec.CreatedAt = fromNS(created)
-	return rec, nil
-}
-
-func checkKey(org returns.OrgID, key string) error {
-	if err := checkOrg(org); err != nil {
-		return err
-	}
-	if key == "" {
-		return returns.Errorf(returns.CodeInvalid, "empty idempotency key").WithField("idempotencyKey")
-	}
-	return nil
 }
 
 // Cursor returns the named sync cursor, or "" if none was saved.

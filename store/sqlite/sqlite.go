@@ -178,6 +178,8 @@ type statements struct {
 	getKey         *sql.Stmt
 	completeKey    *sql.Stmt
 	releaseKey     *sql.Stmt
+	markKey        *sql.Stmt
+	unsettledKeys  *sql.Stmt
 	setCursor      *sql.Stmt
 }
 
@@ -213,9 +215,13 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
 		{w, &st.claimKey, `INSERT INTO idempotency (org, key, request_hash, state, created_ns) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (org, key) DO NOTHING`},
-		{w, &st.getKey, `SELECT request_hash, state, response, created_ns FROM idempotency WHERE org = ? AND key = ?`},
-		{w, &st.completeKey, `UPDATE idempotency SET state = ?3, response = ?4 WHERE org = ?1 AND key = ?2 AND state = ?5`},
-		{w, &st.releaseKey, `DELETE FROM idempotency WHERE org = ? AND key = ? AND state = ?`},
+		{w, &st.getKey, `SELECT request_hash, state, response, intent, created_ns FROM idempotency WHERE org = ? AND key = ?`},
+		{w, &st.completeKey, `UPDATE idempotency SET state = ?3, response = ?4, intent = NULL
+			WHERE org = ?1 AND key = ?2 AND state IN (?5, ?6)`},
+		{w, &st.releaseKey, `DELETE FROM idempotency WHERE org = ? AND key = ? AND state IN (?, ?)`},
+		{w, &st.markKey, `UPDATE idempotency SET state = ?3, intent = ?4 WHERE org = ?1 AND key = ?2 AND state = ?5`},
+		{w, &st.unsettledKeys, `SELECT key, request_hash, state, response, intent, created_ns FROM idempotency
+			WHERE org = ? AND intent IS NOT NULL ORDER BY created_ns, key LIMIT ?`},
 		{w, &st.setCursor, `INSERT INTO cursors (org, name, value, updated_ns) VALUES (?, ?, ?, ?)
 			ON CONFLICT (org, name) DO UPDATE SET value = excluded.value, updated_ns = excluded.updated_ns`},
 	} {

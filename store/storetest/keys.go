@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -227,6 +228,152 @@ func (s suite) idempotency(t *testing.T) {
 	wantCode(t, "claiming the empty key", err, returns.CodeInvalid)
 	_, err = e.s.ClaimIdempotency(ctx, "", key, hash)
 	wantCode(t, "claiming without organisation", err, returns.CodeInvalid)
+
+	t.Run("Unknown", s.idempotencyUnknown)
+}
+
+// A key whose write may have reached the platform: its intent is kept, it
+// moves to UNKNOWN and stays taken, and the unsettled keys are listed for a
+// reconciler, until completing or releasing settles them.
+func (s suite) idempotencyUnknown(t *testing.T) {
+	e := s.env(t)
+	ctx := t.Context()
+	org := e.orgA
+	unsettled := func(org returns.OrgID, want ...store.IdempotencyRecord) {
+		t.Helper()
+		got, err := e.s.UnsettledIdempotency(ctx, org, 10)
+		if err != nil {
+			t.Fatalf("UnsettledIdempotency: %v", err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("UnsettledIdempotency = %+v, want %d records", got, len(want))
+		}
+		for i := range want {
+			sameRecord(t, fmt.Sprintf("unsettled[%d]", i), &got[i], want[i])
+			if !bytes.Equal(got[i].Intent, want[i].Intent) {
+				t.Fatalf("unsettled[%d] has intent %q, want %q", i, got[i].Intent, want[i].Intent)
+			}
+		}
+	}
+	claim := func(key, hash string) *store.IdempotencyRecord {
+		t.Helper()
+		rec, err := e.s.ClaimIdempotency(ctx, org, key, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	const k = "refund-R7301"
+	claimedAt := e.clock.Now()
+	if rec := claim(k, "h"); rec != nil {
+		t.Fatalf("claiming a free key = %+v", rec)
+	}
+	unsettled(org) // claimed, nothing sent: nothing to settle
+	intentA := []byte(`{"case":"XHS/R7301","action":"REFUND","before":"REQUESTED"}`)
+	e.clock.Advance(time.Second)
+	if err := e.s.RecordIdempotencyIntent(ctx, org, k, intentA); err != nil {
+		t.Fatalf("RecordIdempotencyIntent: %v", err)
+	}
+	sent := store.IdempotencyRecord{Key: k, RequestHash: "h", State: store.IdempotencyInProgress, Intent: intentA, CreatedAt: claimedAt}
+	if rec := claim(k, "h"); rec == nil || !bytes.Equal(rec.Intent, intentA) {
+		t.Fatalf("the sent key reads %+v, want its intent", rec)
+	} else {
+		sameRecord(t, "the sent key", rec, sent)
+	}
+	// A crash now leaves the key IN_PROGRESS with its intent: listed.
+	unsettled(org, sent)
+
+	intentB := append([]byte(nil), intentA...)
+	intentB = append(intentB[:len(intentB)-1], `,"timeout":true}`...)
+	if err := e.s.MarkIdempotencyUnknown(ctx, org, k, intentB); err != nil {
+		t.Fatalf("MarkIdempotencyUnknown: %v", err)
+	}
+	unknown := sent
+	unknown.State, unknown.Intent = store.IdempotencyUnknown, intentB
+	for _, h := range []string{"h", "another"} {
+		rec := claim(k, h)
+		sameRecord(t, "claiming an UNKNOWN key", rec, unknown)
+		if !bytes.Equal(rec.Intent, intentB) {
+			t.Fatalf("the UNKNOWN key's intent is %q, want %q", rec.Intent, intentB)
+		}
+	}
+	unsettled(org, unknown)
+	unsettled(e.orgB)
+
+	wantCode(t, "marking an UNKNOWN key again", e.s.MarkIdempotencyUnknown(ctx, org, k, intentA), returns.CodeInvalidState)
+	wantCode(t, "recording an intent on an UNKNOWN key", e.s.RecordIdempotencyIntent(ctx, org, k, intentA), returns.CodeInvalidState)
+	wantCode(t, "marking a free key", e.s.MarkIdempotencyUnknown(ctx, org, "never-claimed", intentA), returns.CodeNotFound)
+	wantCode(t, "recording an intent on a free key", e.s.RecordIdempotencyIntent(ctx, org, "never-claimed", intentA), returns.CodeNotFound)
+	wantCode(t, "marking another organisation's key", e.s.MarkIdempotencyUnknown(ctx, e.orgB, k, intentA), returns.CodeNotFound)
+	if rec := claim("empty-intent", "h"); rec != nil {
+		t.Fatal(rec)
+	}
+	wantCode(t, "an empty intent", e.s.MarkIdempotencyUnknown(ctx, org, "empty-intent", nil), returns.CodeInvalid)
+	wantCode(t, "an empty intent", e.s.RecordIdempotencyIntent(ctx, org, "empty-intent", []byte{}), returns.CodeInvalid)
+	if err := e.s.ReleaseIdempotency(ctx, org, "empty-intent"); err != nil {
+		t.Fatal(err)
+	}
+	sameRecord(t, "the UNKNOWN key after refused changes", claim(k, "h"), unknown)
+
+	// Settled as done: the response replays, the intent is gone.
+	if err := e.s.CompleteIdempotency(ctx, org, k, []byte(`{"status":"REFUNDED"}`)); err != nil {
+		t.Fatalf("completing an UNKNOWN key: %v", err)
+	}
+	done := unknown
+	done.State, done.Response, done.Intent = store.IdempotencyDone, []byte(`{"status":"REFUNDED"}`), nil
+	if rec := claim(k, "h"); rec == nil || rec.Intent != nil {
+		t.Fatalf("the completed key reads %+v, want no intent", rec)
+	} else {
+		sameRecord(t, "the completed key", rec, done)
+	}
+	unsettled(org)
+	wantCode(t, "marking a DONE key", e.s.MarkIdempotencyUnknown(ctx, org, k, intentA), returns.CodeInvalidState)
+
+	// Settled as never done: released, the key is free for a retry.
+	const k2 = "approve-R7302"
+	claim(k2, "h2")
+	if err := e.s.MarkIdempotencyUnknown(ctx, org, k2, intentA); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.ReleaseIdempotency(ctx, org, k2); err != nil {
+		t.Fatalf("releasing an UNKNOWN key: %v", err)
+	}
+	if rec := claim(k2, "h2"); rec != nil {
+		t.Fatalf("a released UNKNOWN key = %+v, want free", rec)
+	}
+	unsettled(org)
+
+	// Oldest claim first, then by key; the limit holds.
+	var want []store.IdempotencyRecord
+	for i, key := range []string{"c", "b", "a"} {
+		if i < 2 {
+			e.clock.Advance(time.Second)
+		}
+		claim(key, "h")
+		intent := []byte("intent-" + key)
+		rec := store.IdempotencyRecord{Key: key, RequestHash: "h", State: store.IdempotencyInProgress, Intent: intent, CreatedAt: e.clock.Now()}
+		if err := e.s.RecordIdempotencyIntent(ctx, org, key, intent); err != nil {
+			t.Fatal(err)
+		}
+		if key == "b" {
+			if err := e.s.MarkIdempotencyUnknown(ctx, org, key, intent); err != nil {
+				t.Fatal(err)
+			}
+			rec.State = store.IdempotencyUnknown
+		}
+		want = append(want, rec)
+	}
+	want = append(want[:0:0], want[0], want[2], want[1]) // b and a share a time: by key
+	unsettled(org, want...)
+	got, err := e.s.UnsettledIdempotency(ctx, org, 2)
+	if err != nil || len(got) != 2 || got[0].Key != "c" || got[1].Key != "a" {
+		t.Fatalf("UnsettledIdempotency(limit 2) = %+v, %v", got, err)
+	}
+	_, err = e.s.UnsettledIdempotency(ctx, org, 0)
+	wantCode(t, "UnsettledIdempotency(limit 0)", err, returns.CodeInvalid)
+	_, err = e.s.UnsettledIdempotency(ctx, "", 10)
+	wantCode(t, "UnsettledIdempotency without organisation", err, returns.CodeInvalid)
+	wantCode(t, "MarkIdempotencyUnknown without organisation", e.s.MarkIdempotencyUnknown(ctx, "", "c", intentA), returns.CodeInvalid)
 }
 
 func sameRecord(t *testing.T, what string, got *store.IdempotencyRecord, want store.IdempotencyRecord) {

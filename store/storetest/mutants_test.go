@@ -51,6 +51,8 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"list-stale-count", "^List$/^FollowsWrites$"},
 		{"cursors-org-blind", "^Cursors$"},
 		{"claim-always-free", "^Idempotency$"},
+		{"unknown-releases-key", "^Idempotency$/^Unknown$"},
+		{"unsettled-skips-in-progress", "^Idempotency$/^Unknown$"},
 	}
 	run := func(t *testing.T, mutant, pattern string) (string, error) {
 		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestMutant$/"+pattern, "-test.count=1")
@@ -233,6 +235,31 @@ func (m *mutant) ClaimIdempotency(ctx context.Context, org returns.OrgID, key, r
 		return nil, nil
 	}
 	return rec, err
+}
+
+// MarkIdempotencyUnknown: the bug this state exists to prevent, a key
+// released when its write's outcome is unknown.
+func (m *mutant) MarkIdempotencyUnknown(ctx context.Context, org returns.OrgID, key string, intent []byte) error {
+	if m.name == "unknown-releases-key" {
+		return m.Store.ReleaseIdempotency(ctx, org, key)
+	}
+	return m.Store.MarkIdempotencyUnknown(ctx, org, key, intent)
+}
+
+// UnsettledIdempotency: a reconciler that would never see the keys a crash
+// left IN_PROGRESS.
+func (m *mutant) UnsettledIdempotency(ctx context.Context, org returns.OrgID, limit int) ([]store.IdempotencyRecord, error) {
+	recs, err := m.Store.UnsettledIdempotency(ctx, org, limit)
+	if m.name == "unsettled-skips-in-progress" {
+		var out []store.IdempotencyRecord
+		for _, r := range recs {
+			if r.State != store.IdempotencyInProgress {
+				out = append(out, r)
+			}
+		}
+		return out, err
+	}
+	return recs, err
 }
 
 func (m *mutant) Cursor(ctx context.Context, org returns.OrgID, name string) (string, error) {

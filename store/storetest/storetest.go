@@ -26,6 +26,9 @@
 //     side (they are never merely "false").
 //   - Idempotency: completing an unclaimed key is NOT_FOUND, completing or
 //     releasing a DONE key is INVALID_STATE, releasing a free key is no error.
+//     An UNKNOWN key stays taken (a claim returns it) until it is completed
+//     or released; UnsettledIdempotency lists every key with an intent,
+//     IN_PROGRESS ones included (a crash leaves them so), oldest first.
 //   - UpsertCase rejects a nil case, an unknown platform and an empty platform
 //     case id with INVALID; every method rejects the empty organisation with
 //     INVALID.

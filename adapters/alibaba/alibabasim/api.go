@@ -57,7 +57,8 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
 		return
 	}
-	switch s.takeFault(method) {
+	fault := s.takeFault(method)
+	switch fault {
 	case FaultHTTP500:
 		http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
 		return
@@ -90,6 +91,10 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.fundGet(r.Form)
 	case alibabawire.MethodLogisticsGet:
 		resp, e = s.logisticsGet(r.Form)
+	}
+	if simkit.Unanswered(fault) {
+		simkit.Withhold(w, r, fault, s.done)
+		return
 	}
 	if e != nil {
 		s.writeError(w, e)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabawire"
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -33,6 +34,13 @@ func (s *Server) change(id string, f func(o *order, r *refund, now time.Time) er
 		hook(id)
 	}
 	return nil
+}
+
+// pay enters a refund of minor units of the order's currency in the
+// ledger; s.mu is held.
+func (s *Server) pay(caseID string, o *order, minorUnits int64, at time.Time) {
+	s.ledger.Pay(simkit.Refund{CaseID: caseID, Amount: returns.Money{Minor: minorUnits, Currency: o.currency}.Decimal(),
+		Currency: o.currency, At: at})
 }
 
 // find returns the order and refund record of a case id; s.mu is held.
@@ -209,6 +217,7 @@ func (s *Server) SellerCentre(id string, action returns.Action) error {
 					r.status = alibabawire.RefundRefunding
 					v := r.apply
 					r.refunded = &v
+					s.pay(id, o, v, now)
 				}
 				return nil
 			}
@@ -239,6 +248,7 @@ func (s *Server) SellerCentre(id string, action returns.Action) error {
 				if r.refunded == nil {
 					v := r.apply
 					r.refunded = &v
+					s.pay(id, o, v, now)
 				}
 				t := now
 				r.refundedAt = &t

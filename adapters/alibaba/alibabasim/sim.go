@@ -9,7 +9,8 @@
 // and the seller's steps in the web seller centre through SellerCentre, so a
 // sandbox can drive every flow; each change moves the order's modify date as
 // the platform does. Faults (latency, outage, HTTP 500, throttling, malformed
-// bodies, refused credentials, unknown statuses) can be injected.
+// bodies, refused credentials, calls left unanswered, unknown statuses) can be
+// injected, and Refunds is the ledger of the refunds the seller centre paid.
 //
 // The simulator never imports the adapter: it verifies signatures and
 // formats dates with its own code, so it is an independent oracle of the
@@ -59,6 +60,12 @@ const (
 	FaultThrottle  FaultKind = "THROTTLE"  // TOP error 7, App Call Limited
 	FaultMalformed FaultKind = "MALFORMED" // HTTP 200 with a truncated JSON body
 	FaultAuth      FaultKind = "AUTH"      // TOP error 27, Invalid session
+	// FaultAppliedTimeout carries the call out, then answers nothing until
+	// the client gives up; FaultAppliedDrop carries it out, then closes the
+	// connection unanswered. (Every method here reads: what they show is
+	// that an unanswered read leaves nothing changed.)
+	FaultAppliedTimeout FaultKind = simkit.AppliedTimeout
+	FaultAppliedDrop    FaultKind = simkit.AppliedDrop
 )
 
 // UnknownStatus is the refund status InjectUnknownStatus sets: one the
@@ -82,6 +89,7 @@ type Server struct {
 	products  []*product
 	faults    []*fault // in injection order
 	calls     map[string]int
+	ledger    simkit.Ledger
 	nextID    int64
 	requestNo int64
 
@@ -217,6 +225,13 @@ func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.mu.Unlock()
 }
 
+// ClearFaults drops the faults still queued.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
 // Calls reports how many requests for method reached the simulator,
 // including the ones that failed.
 func (s *Server) Calls(method string) int {
@@ -224,6 +239,10 @@ func (s *Server) Calls(method string) int {
 	defer s.mu.Unlock()
 	return s.calls[method]
 }
+
+// Refunds returns the refunds the platform paid on the case ("" for every
+// case), oldest first: one entry each time the seller centre pays one out.
+func (s *Server) Refunds(caseID string) []simkit.Refund { return s.ledger.Refunds(caseID) }
 
 // InjectUnknownStatus gives the case's refund record a status the adapter has
 // never seen (UnknownStatus), as a platform change, and returns it.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -156,6 +157,7 @@ func (s *Server) solutionAgree(p map[string]string) (any, *apiError) {
 	} else {
 		is.status, is.rds, is.timeoutType, is.timeoutAt = aliexpresswire.IssueFinish, aliexpresswire.RDRefundSuccess, "", time.Time{}
 		s.addProcess(is, aliexpresswire.ActPerformSolution, aliexpresswire.RoleSystem, "", now)
+		s.ledger.Pay(simkit.Refund{CaseID: is.id, Amount: string(decimal(x.amountMinor, is.settle)), Currency: is.settle, At: now})
 	}
 	is.modified = now
 	id := is.id

@@ -5,7 +5,9 @@
 // 200), holds a deterministic seeded set of issues, enforces each action's
 // preconditions and changes state as the platform does. Buyers are driven
 // with Go methods (Open, Ship, Cancel, Escalate, Touch) and faults are
-// injected for tests (SetLatency, SetDown, InjectFault).
+// injected for tests (SetLatency, SetDown, InjectFault; a call carried out
+// and then left unanswered among them). Refunds is the ledger of the refunds
+// it paid.
 //
 // It never imports the adapter (adapters/aliexpress): it is an independent
 // oracle of the wire format and shares only the wire types (aliexpresswire).
@@ -53,6 +55,11 @@ const (
 	FaultThrottle  FaultKind = "THROTTLE"  // error_response ApiCallLimit, nothing processed
 	FaultMalformed FaultKind = "MALFORMED" // a truncated body after processing the request
 	FaultAuth      FaultKind = "AUTH"      // error_response IllegalAccessToken
+	// FaultAppliedTimeout carries the call out, then answers nothing until
+	// the client gives up; FaultAppliedDrop carries it out, then closes the
+	// connection unanswered.
+	FaultAppliedTimeout FaultKind = simkit.AppliedTimeout
+	FaultAppliedDrop    FaultKind = simkit.AppliedDrop
 )
 
 // AnyMethod makes InjectFault apply to every method.
@@ -73,6 +80,7 @@ type Server struct {
 	nextSeq   int64 // for solution, process and request ids
 	faults    simkit.Faults[FaultKind]
 	calls     map[string]int
+	ledger    simkit.Ledger
 
 	srv *http.Server
 }
@@ -136,6 +144,14 @@ func (s *Server) Close() error {
 func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.faults.Inject(method, kind, count)
 }
+
+// ClearFaults drops the faults still queued.
+func (s *Server) ClearFaults() { s.faults.Clear() }
+
+// Refunds returns the refunds the platform paid on the issue ("" for every
+// issue), oldest first: one entry each time a solution is performed with
+// money back, whatever became of the answer to the call that caused it.
+func (s *Server) Refunds(issueID string) []simkit.Refund { return s.ledger.Refunds(issueID) }
 
 // Calls reports how many requests for method reached the simulator
 // (faulted ones included).
@@ -222,6 +238,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := aliexpresswire.EncodeSuccess(method, resp)
 	if err != nil {
 		s.writeError(w, method, apiError{Code: "SystemError", Msg: err.Error()})
+		return
+	}
+	if faulted && simkit.Unanswered(f) {
+		simkit.Withhold(w, r, f, nil) // Close cuts a held request off
 		return
 	}
 	if faulted && f == FaultMalformed {

@@ -1,6 +1,9 @@
 package xhssim
 
 import (
+	"time"
+
+	"github.com/returnsgw/returnsgw/adapters/simkit"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 )
 
@@ -20,6 +23,7 @@ func (s *Server) agreeRefund(c *simCase, at int64) {
 	c.info.UpdatedAt = at
 	s.record(c, at, roleSeller, "商家同意退款")
 	s.record(c, at, roleSystem, "退款成功", attr("退款金额", "¥"+string(c.info.ExpectedRefundAmountYuan)))
+	s.pay(c, at)
 }
 
 // agreeReturn agrees to a return or exchange, with the return address.
@@ -88,6 +92,7 @@ func (s *Server) confirmReceipt(c *simCase, at int64) {
 	c.info.ExpireTime = xhswire.NoExpireTime
 	s.record(c, at, roleSeller, "商家确认收货")
 	s.record(c, at, roleSystem, "退款成功", attr("退款金额", "¥"+string(c.info.ExpectedRefundAmountYuan)))
+	s.pay(c, at)
 }
 
 // rejectReceipt refuses the returned goods.
@@ -172,6 +177,12 @@ func (s *Server) escalate(c *simCase, at int64) {
 	c.info.UpdatedAt = at
 	s.record(c, at, roleBuyer, "买家申请平台介入")
 	s.record(c, at, rolePlatform, "平台客服已介入处理")
+}
+
+// pay enters the refund just made in the platform's ledger.
+func (s *Server) pay(c *simCase, at int64) {
+	s.ledger.Pay(simkit.Refund{CaseID: c.info.ReturnsID, Amount: string(c.info.RefundAmountYuan), Currency: "CNY",
+		At: time.UnixMilli(at).UTC()})
 }
 
 func closeReason(reason, desc string) string {

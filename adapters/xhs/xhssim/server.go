@@ -95,6 +95,11 @@ const (
 	FaultThrottle  FaultKind = "THROTTLE"  // the platform's throttling envelope (HTTP 200)
 	FaultMalformed FaultKind = "MALFORMED" // HTTP 200 with a truncated JSON body
 	FaultAuth      FaultKind = "AUTH"      // the envelope of an invalid access token (HTTP 200)
+	// FaultAppliedTimeout carries the call out, then answers nothing until
+	// the client gives up; FaultAppliedDrop carries it out, then closes the
+	// connection unanswered.
+	FaultAppliedTimeout FaultKind = simkit.AppliedTimeout
+	FaultAppliedDrop    FaultKind = simkit.AppliedDrop
 )
 
 // Server is a simulated XHS open platform. Its outage (SetDown) fails every
@@ -119,6 +124,7 @@ type Server struct {
 	seq      int64
 	calls    map[string]int
 	faults   simkit.Faults[FaultKind]
+	ledger   simkit.Ledger
 
 	srv     *http.Server
 	closing chan struct{}
@@ -224,6 +230,9 @@ func (s *Server) InjectFault(method string, kind FaultKind, count int) {
 	s.faults.Inject(method, kind, count)
 }
 
+// ClearFaults drops the faults still queued.
+func (s *Server) ClearFaults() { s.faults.Clear() }
+
 // Calls counts the requests that named method, whatever their outcome
 // (signature, faults and status checks included): a test asserts with it that
 // an adapter did not call the platform at all. A request refused at the
@@ -233,6 +242,11 @@ func (s *Server) Calls(method string) int {
 	defer s.mu.Unlock()
 	return s.calls[method]
 }
+
+// Refunds returns the refunds the platform paid on the case ("" for every
+// case), oldest first: one entry each time a case is refunded, whatever
+// became of the answer to the call that refunded it.
+func (s *Server) Refunds(returnsID string) []simkit.Refund { return s.ledger.Refunds(returnsID) }
 
 // CaseIDs lists the ids of the shop's cases in creation order; shopID ""
 // lists every shop's.
@@ -311,7 +325,7 @@ var newEnvelopeMethods = map[string]bool{
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	latency, down := s.Current()
 	if down {
-		hangUp(w)
+		simkit.HangUp(w)
 		return
 	}
 	if !simkit.Delay(r.Context(), latency, s.closing) {
@@ -355,7 +369,11 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, changed, pushes, aerr := s.dispatch(sh, sys.Method, body)
-	writeEnvelope(w, newEnvelopeMethods[sys.Method], data, aerr)
+	if simkit.Unanswered(fault) {
+		simkit.Withhold(w, r, fault, s.closing)
+	} else {
+		writeEnvelope(w, newEnvelopeMethods[sys.Method], data, aerr)
+	}
 	for _, p := range pushes {
 		s.push.send(p)
 	}
@@ -363,19 +381,6 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		for _, id := range changed {
 			s.onChange(id)
 		}
-	}
-}
-
-// hangUp closes the connection without an answer.
-func hangUp(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		// Without hijacking (HTTP/2), the nearest thing is an aborted handler.
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err == nil {
-		_ = conn.Close()
 	}
 }
 
