@@ -155,4 +155,3 @@ func checkKey(org returns.OrgID, key string) error {
 	}
 	return nil
 }
-
