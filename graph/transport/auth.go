@@ -19,7 +19,8 @@ import (
 // the context it came with.
 //
 // HTTP and SSE call it for each request; WebSocket once per connection, at
-// connection_init.
+// connection_init. The context it returns must derive from the one it got,
+// which carries the executor's and the connection's own values.
 type Authenticator func(ctx context.Context, cred Credentials) (context.Context, error)
 
 // Credentials are what a client presented to authenticate.

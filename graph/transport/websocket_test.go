@@ -36,6 +36,12 @@ type wsFrames struct {
 
 func dialWS(t *testing.T, addr string) *wsFrames {
 	t.Helper()
+	return dialWSWith(t, addr, "")
+}
+
+// dialWSWith is dialWS with more header lines ("Name: value\r\n") in the handshake.
+func dialWSWith(t *testing.T, addr, header string) *wsFrames {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,7 @@ func dialWS(t *testing.T, addr string) *wsFrames {
 	t.Cleanup(func() { conn.Close() })
 	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
 	fmt.Fprintf(conn, "GET /graphql HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"+
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n", addr, key)
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n%s\r\n", addr, key, header)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -293,5 +299,36 @@ func TestWebsocketIDIsFreeWhenTheOperationEnds(t *testing.T) {
 				t.Fatal("the operation never ended")
 			}
 		})
+	}
+}
+
+// A subscription whose resolver takes a Notifier is run by the pumps when
+// told: each value arrives as "next", and the error that ends the stream as
+// "error".
+func TestWebsocketNotifiedSubscription(t *testing.T) {
+	feed := &tickFeed{}
+	addr := serve(t, feed.handler(nil, WebsocketOptions{Log: wsQuiet}))
+	c := dialWS(t, addr)
+	c.frame(true, 0x1, []byte(`{"type":"connection_init"}`))
+	c.read()
+	c.frame(true, 0x1, []byte(`{"type":"subscribe","id":"t","payload":{"query":"subscription { ticks }"}}`))
+	for feed.len() == 0 {
+		runtime.Gosched()
+	}
+	feed.tick(1)
+	feed.tick(2)
+	for _, want := range []string{`{"type":"next","id":"t","payload":{"data":{"ticks":1}}}`, `{"type":"next","id":"t","payload":{"data":{"ticks":2}}}`} {
+		if _, p, _ := c.read(); string(p) != want {
+			t.Errorf("got %s, want %s", p, want)
+		}
+	}
+	feed.end(errors.New("fell behind"))
+	if _, p, _ := c.read(); !strings.Contains(string(p), `"type":"error","id":"t"`) || !strings.Contains(string(p), "fell behind") {
+		t.Errorf("got %s, want the error that ended the stream", p)
+	}
+	feed.mu.Lock()
+	defer feed.mu.Unlock()
+	if feed.notified != 1 {
+		t.Errorf("%d subscriptions took a Notifier, want 1", feed.notified)
 	}
 }
