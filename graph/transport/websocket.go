@@ -45,7 +45,7 @@ import (
 //     stack and a 256-byte buffer remains;
 //   - pings and the init timeout are timers, not goroutines;
 //   - a subscription has no goroutine while nothing happens: its resolver
-//     asks the bus to notify the transport (see notifier), and a small pool of
+//     asks the bus to notify the transport (see Notifier), and a small pool of
 //     pump goroutines, whose stacks have grown once, runs gqlgen's executor
 //     for the subscriptions that have an event, instead of ten thousand
 //     parked goroutines each growing its stack for the first event;
@@ -55,10 +55,11 @@ import (
 // A subscription whose resolver does not notify (deadline alerts) gets a
 // goroutine of its own, as in gqlgen.
 //
-// The handshake and the frames are github.com/gobwas/ws's, whose upgrade and
-// frame header reads and writes do not allocate buffers of their own; what
-// is built on them here is the message reader (fragments, the size bound,
-// allocation as the payload arrives), the write queue, and the protocols.
+// The handshake and the frame headers are github.com/gobwas/ws's (it reads
+// and writes headers in buffers the caller gives); what is built on them
+// here is the message reader (fragments, control frames between them, the
+// size bound, allocation as the payload arrives), the write queue, and the
+// two protocols.
 
 // The WebSocket subprotocols.
 const (
