@@ -35,14 +35,25 @@ type Credentials struct {
 	Payload map[string]any
 }
 
-// authorization finds the Authorization entry of a connection_init payload.
+// authorization finds the Authorization entry of a connection_init payload:
+// "Authorization", else "authorization", else the name in another case (the
+// first in order, so that the answer does not depend on the map's order).
 func authorization(payload map[string]any) (string, bool) {
-	for k, v := range payload {
-		if s, ok := v.(string); ok && strings.EqualFold(k, "authorization") {
+	for _, k := range []string{"Authorization", "authorization"} {
+		if s, ok := payload[k].(string); ok {
 			return s, true
 		}
 	}
-	return "", false
+	key := ""
+	for k, v := range payload {
+		if _, isString := v.(string); isString && strings.EqualFold(k, "authorization") && (key == "" || k < key) {
+			key = k
+		}
+	}
+	if key == "" {
+		return "", false
+	}
+	return payload[key].(string), true
 }
 
 // authenticate runs the hook for an HTTP request (HTTP or SSE). On refusal it
