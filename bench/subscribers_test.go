@@ -32,6 +32,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/graph"
+	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
 	"github.com/returnsgw/returnsgw/store/sqlite"
@@ -81,14 +82,15 @@ func TestSubscribers(t *testing.T) {
 	defer bus.Close()
 	svc := actions.New(actions.Options{Store: st, Platforms: adapters.NewRegistry(), Log: quiet, Publish: bus.Publish})
 	res := graph.NewResolver(graph.Deps{Store: st, Platforms: adapters.NewRegistry(), Actions: svc, Bus: bus, Log: quiet})
-	gql := graph.NewHandler(res, graph.HandlerOptions{})
+	// The server's authentication hook: the organisation, set at connection_init.
+	gql := graph.NewHandler(res, graph.HandlerOptions{Authenticate: func(ctx context.Context, _ transport.Credentials) (context.Context, error) {
+		return graph.WithOrg(ctx, org), nil
+	}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gql.ServeHTTP(w, r.WithContext(graph.WithOrg(r.Context(), org)))
-	}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: gql, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 

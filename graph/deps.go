@@ -53,7 +53,8 @@ func NewResolver(d Deps) *Resolver {
 type orgKey struct{}
 
 // WithOrg returns a context for requests made on behalf of the organisation.
-// The HTTP layer sets it after authenticating the caller.
+// The authentication hook (HandlerOptions.Authenticate) sets it, for every
+// transport alike; the resolvers read it with OrgFrom.
 func WithOrg(ctx context.Context, org returns.OrgID) context.Context {
 	return context.WithValue(ctx, orgKey{}, org)
 }

@@ -5,20 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/returnsgw/returnsgw/graph/model"
+	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
 )
@@ -35,35 +33,23 @@ type HandlerOptions struct {
 	// Introspection is allowed by default: the schema is public documentation.
 	DisableIntrospection bool
 
-	// WebsocketInit is the authentication hook of WebSocket connections: it
-	// gets the connection_init payload (where clients put what HTTP would
-	// carry in headers) and returns the context the connection's operations
-	// run in, with the organisation (WithOrg). An error refuses the
-	// connection: close code 4403 (Forbidden). Nil accepts every connection
-	// as the upgrade request's context has it.
-	WebsocketInit func(ctx context.Context, payload map[string]any) (context.Context, error)
+	// Authenticate is the authentication hook of every transport: the HTTP
+	// Authorization header, SSE's, and a WebSocket connection's
+	// connection_init payload reach it, and it returns the context the
+	// operations run in, with the organisation (WithOrg). An error refuses
+	// the request (401) or the connection (4403). Nil runs every request
+	// with the context it came with.
+	Authenticate transport.Authenticator
 	// InitTimeout closes a WebSocket connection that has not sent
 	// connection_init in time (default 10 s), so idle sockets cannot pile up.
 	InitTimeout time.Duration
-	// PingInterval is how often the server checks a quiet connection
-	// (default 25 s): over graphql-transport-ws it sends a ping and closes
-	// the connection when nothing (a pong) has come back by the next; over the
-	// legacy graphql-ws it sends a keep-alive, whose write fails once the
-	// peer is gone; over SSE it sends a comment, for the same reason and so
-	// that proxies keep the stream open.
+	// PingInterval is how often a quiet subscription is checked (default
+	// 25 s): see transport.WebsocketOptions; over SSE a comment is sent,
+	// for the same reason and so that proxies keep the stream open.
 	PingInterval time.Duration
-	// OriginPatterns are the browser origins, besides the gateway's own
-	// host, allowed to open WebSocket connections: host patterns as in
-	// path.Match ("dashboard.example.com", "*.example.com"). Requests
-	// without an Origin header (non-browser clients) are always allowed.
-	// The default is same-origin only, against cross-site WebSocket
-	// hijacking: a page on another site must not ride a user's session.
+	// OriginPatterns and Lifetime: see transport.WebsocketOptions.
 	OriginPatterns []string
-	// Lifetime ends the WebSocket connections when it is done (close code
-	// 1001, going away): they outlive their HTTP request, so neither the
-	// request's context nor http.Server.Shutdown ends them. Nil: they end
-	// with their peer.
-	Lifetime context.Context
+	Lifetime       context.Context
 }
 
 // NewHandler returns the GraphQL handler: POST and GET per the
@@ -88,10 +74,10 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(NewExecutableSchema(cfg))
 	present := presenter(r.deps.Log)
-	srv.AddTransport(HTTPTransport{})
-	srv.AddTransport(&websocketTransport{init: o.WebsocketInit, initTimeout: o.InitTimeout, ping: o.PingInterval,
-		origins: o.OriginPatterns, lifetime: o.Lifetime, log: r.deps.Log})
-	srv.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: o.PingInterval}})
+	srv.AddTransport(transport.HTTP{Authenticate: o.Authenticate})
+	srv.AddTransport(transport.NewWebsocket(transport.WebsocketOptions{Authenticate: o.Authenticate, InitTimeout: o.InitTimeout,
+		PingInterval: o.PingInterval, OriginPatterns: o.OriginPatterns, Lifetime: o.Lifetime, Log: r.deps.Log}))
+	srv.AddTransport(transport.SSE{Authenticate: o.Authenticate, KeepAlive: o.PingInterval})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	if !o.DisableIntrospection {
 		srv.Use(extension.Introspection{})
@@ -99,8 +85,8 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.AroundOperations(r.withLive)
-	srv.AroundOperations(withStream)
-	srv.AroundResponses(endOfStream(present))
+	srv.AroundOperations(transport.WithStream)
+	srv.AroundResponses(transport.EndOfStream(present))
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		r.deps.Log.Error("resolver panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -161,55 +147,5 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 		}
 		return &gqlerror.Error{Message: returns.ErrorMessage(err), Path: path, Extensions: ext}
-	}
-}
-
-// sseTransport is gqlgen's SSE transport with one repair: its keep-alive
-// goroutine may still write after Do has returned (it stops only when the
-// request's context is cancelled, which net/http does after the handler
-// returns), when the response belongs to net/http again. Writes after Do
-// are dropped here.
-type sseTransport struct{ transport.SSE }
-
-func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	sw := &sseWriter{w: w}
-	t.SSE.Do(sw, r, exec)
-	sw.mu.Lock()
-	sw.done = true
-	sw.mu.Unlock()
-}
-
-var errStreamDone = errors.New("graph: the event stream has ended")
-
-type sseWriter struct {
-	w    http.ResponseWriter
-	mu   sync.Mutex
-	done bool
-}
-
-func (s *sseWriter) Header() http.Header { return s.w.Header() }
-
-func (s *sseWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.done {
-		return 0, errStreamDone
-	}
-	return s.w.Write(b)
-}
-
-func (s *sseWriter) WriteHeader(code int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.done {
-		s.w.WriteHeader(code)
-	}
-}
-
-func (s *sseWriter) Flush() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.done {
-		http.NewResponseController(s.w).Flush()
 	}
 }

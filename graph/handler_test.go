@@ -21,6 +21,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/actions"
 	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store/sqlite"
 )
@@ -35,10 +36,10 @@ func testServer(t *testing.T) *httptest.Server {
 	quiet := slog.New(slog.DiscardHandler)
 	reg := adapters.NewRegistry()
 	r := NewResolver(Deps{Store: st, Platforms: reg, Actions: actions.New(actions.Options{Store: st, Platforms: reg, Log: quiet}), Log: quiet})
-	h := NewHandler(r, HandlerOptions{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		h.ServeHTTP(w, req.WithContext(WithOrg(req.Context(), "test")))
-	}))
+	h := NewHandler(r, HandlerOptions{Authenticate: func(ctx context.Context, _ transport.Credentials) (context.Context, error) {
+		return WithOrg(ctx, "test"), nil
+	}})
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -7,36 +7,30 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/graph/model"
+	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
-// Subscriptions: the resolvers, and the WebSocket transport that serves them.
+// Subscriptions.
 //
-// A resolver hands gqlgen the bus's channel itself, so an idle subscriber
-// costs no goroutine of the resolver's; a resumed stream alone needs one, to
-// replay the log before the live changes. Under the WebSocket transport the
-// channel is read only when the bus says there is something on it (see
-// notifier), so that no goroutine waits on it either. How a stream ended (the
-// subscriber fell behind, the gateway shut down) is reported when its channel
-// closes: the resolver leaves the reason in the operation's stream (see
-// endOfStream).
+// A resolver hands gqlgen the bus's channel itself (or a resumed stream's,
+// feed.Resume), so an idle subscriber costs no goroutine of the resolver's.
+// Under the WebSocket transport the channel is read only when the bus says
+// there is something on it (transport.Notifier), so that no goroutine waits
+// on it either. How a stream ended (the subscriber fell behind, the gateway
+// shut down) is reported when its channel closes: the resolver tells the
+// transport where to learn it (transport.SetStreamEnd), and the presenter
+// words it (streamError).
 
 const (
 	eventType = "ReturnCaseEvent"
 	alertType = "ReturnDeadlineAlert"
-	// replayBatch is how many logged events a resumed stream reads at a time.
-	replayBatch = 500
-	// replayBuffer is how many events a resumed stream holds for its reader.
-	replayBuffer = 64
 )
 
 // EventID returns the global id of the event with the sequence number.
@@ -66,73 +60,6 @@ func ParseEventID(id string) (int64, error) {
 func AlertID(a *feed.Alert) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(alertType + ":" + string(a.Case.Platform) + ":" + a.Case.PlatformCaseID +
 		":" + string(a.Kind) + ":" + strconv.FormatInt(a.DueAt.UnixNano(), 10)))
-}
-
-// stream is where a subscription's resolver says how to learn, once its
-// channel is closed, why it ended.
-type stream struct {
-	mu  sync.Mutex
-	end func() error
-}
-
-type streamKey struct{}
-
-func (s *stream) set(end func() error) {
-	s.mu.Lock()
-	s.end = end
-	s.mu.Unlock()
-}
-
-// take returns why the stream ended, once.
-func (s *stream) take() error {
-	s.mu.Lock()
-	end := s.end
-	s.end = nil
-	s.mu.Unlock()
-	if end == nil {
-		return nil
-	}
-	return end()
-}
-
-func streamFrom(ctx context.Context) *stream {
-	s, _ := ctx.Value(streamKey{}).(*stream)
-	return s
-}
-
-// withStream gives a subscription operation its stream (see NewHandler).
-func withStream(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-		ctx = context.WithValue(ctx, streamKey{}, &stream{})
-	}
-	return next(ctx)
-}
-
-// endOfStream turns the end of a subscription that was cut short into an
-// error the client sees: over WebSocket the protocol's error message (which
-// ends the operation; the transport collects it in its wsEnd), over SSE a
-// last response with the error.
-func endOfStream(present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
-	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		resp := next(ctx)
-		if resp != nil || ctx.Err() != nil {
-			return resp // an event, or the client left: nothing to tell
-		}
-		s := streamFrom(ctx)
-		if s == nil {
-			return nil
-		}
-		err := s.take()
-		if err == nil {
-			return nil
-		}
-		gerr := present(ctx, err)
-		if end, ok := ctx.Value(wsEndKey{}).(*wsEnd); ok {
-			end.errs = append(end.errs, gerr)
-			return nil
-		}
-		return &graphql.Response{Errors: gqlerror.List{gerr}}
-	}
 }
 
 // streamError presents why a stream ended; ok is false for errors that are
@@ -174,143 +101,16 @@ func (r *Resolver) caseChanged(ctx context.Context, filter *model.ReturnCaseFilt
 		}
 	}
 	f := toFilter(filter)
-	s := streamFrom(ctx)
-	notify := notifier(ctx)
+	o := feed.SubscribeOptions{Notify: transport.Notifier(ctx)}
+	var sub feed.Subscription
 	if after == nil {
-		sub := r.deps.Bus.Subscribe(org, f, feed.SubscribeOptions{Notify: notify})
-		context.AfterFunc(ctx, sub.Close)
-		if s != nil {
-			s.set(sub.Err)
-		}
-		return sub.C(), nil
+		sub = r.deps.Bus.Subscribe(org, f, o)
+	} else {
+		sub = feed.Resume(ctx, r.deps.Store, r.deps.Bus, org, f, from, o)
 	}
-	// Subscribe before reading the log: a change stored meanwhile is in one
-	// or the other (or both, and dropped once), never in neither.
-	sub := r.deps.Bus.Subscribe(org, f, feed.SubscribeOptions{})
 	context.AfterFunc(ctx, sub.Close)
-	rp := &replay{r: r, org: org, filter: f, last: from, sub: sub, out: make(chan *feed.Change, replayBuffer), notify: notify}
-	if s != nil {
-		s.set(rp.err)
-	}
-	go rp.run(ctx)
-	return rp.out, nil
-}
-
-// replay is a resumed stream: the logged events after the client's last,
-// then the live ones it has not seen.
-type replay struct {
-	r      *Resolver
-	org    returns.OrgID
-	filter returns.Filter
-	last   int64 // the last event replayed or forwarded
-	sub    feed.Subscription
-	out    chan *feed.Change
-	notify func() // the reader's, if it waits to be told (see notifier)
-	fail   error  // set before out is closed
-}
-
-func (rp *replay) err() error {
-	if rp.fail != nil {
-		return rp.fail
-	}
-	err := rp.sub.Err()
-	var behind *feed.FellBehindError
-	if errors.As(err, &behind) && behind.LastSeq < rp.last {
-		return &feed.FellBehindError{Missed: behind.Missed, LastSeq: rp.last}
-	}
-	return err
-}
-
-func (rp *replay) run(ctx context.Context) {
-	defer func() {
-		close(rp.out)
-		if rp.notify != nil {
-			rp.notify()
-		}
-	}()
-	if err := rp.replay(ctx); err != nil {
-		if ctx.Err() == nil {
-			rp.fail = err
-		}
-		rp.sub.Close()
-		return
-	}
-	// The replay read the log up to here. Live changes past it are all new,
-	// even one with a lower seq than a change forwarded before it (two
-	// writers publish in either order).
-	replayed := rp.last
-	for ch := range rp.sub.C() {
-		if ch.Seq <= replayed {
-			continue // replayed already
-		}
-		if !rp.send(ctx, ch) {
-			return
-		}
-	}
-}
-
-func (rp *replay) send(ctx context.Context, ch *feed.Change) bool {
-	select {
-	case rp.out <- ch:
-		rp.last = max(rp.last, ch.Seq)
-		if rp.notify != nil {
-			rp.notify()
-		}
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// replay sends the logged events after rp.last, in batches, each with its case.
-func (rp *replay) replay(ctx context.Context) error {
-	st := rp.r.deps.Store
-	for {
-		evs, err := st.EventsAfter(ctx, rp.org, rp.last, replayBatch)
-		if err != nil {
-			return err
-		}
-		keys := make([]returns.CaseKey, 0, len(evs))
-		seen := map[returns.CaseKey]bool{}
-		for _, ev := range evs {
-			if !seen[ev.Key] {
-				seen[ev.Key] = true
-				keys = append(keys, ev.Key)
-			}
-		}
-		cases, err := st.GetCases(ctx, rp.org, keys)
-		if err != nil {
-			return err
-		}
-		byKey := make(map[returns.CaseKey]*returns.Case, len(keys))
-		for i, c := range cases {
-			byKey[keys[i]] = c
-		}
-		for _, ev := range evs {
-			c := byKey[ev.Key]
-			if c == nil || !matchAsOf(&rp.filter, c, ev.Status) {
-				rp.last = ev.Seq
-				continue
-			}
-			if !rp.send(ctx, &feed.Change{Event: ev, Case: c}) {
-				return ctx.Err()
-			}
-		}
-		if len(evs) < replayBatch {
-			return nil
-		}
-	}
-}
-
-// matchAsOf applies the filter to a logged event: the case as it stands now,
-// but with the status the event recorded, as the live stream filtered it.
-func matchAsOf(f *returns.Filter, c *returns.Case, status returns.Status) bool {
-	if c.Status == status {
-		return f.Match(c)
-	}
-	then := *c
-	then.Status = status
-	return f.Match(&then)
+	transport.SetStreamEnd(ctx, sub.Err)
+	return sub.C(), nil
 }
 
 // deadlineApproaching answers Subscription.returnDeadlineApproaching.
@@ -331,9 +131,7 @@ func (r *Resolver) deadlineApproaching(ctx context.Context, within int, filter *
 		return nil, err
 	}
 	context.AfterFunc(ctx, sub.Close)
-	if s := streamFrom(ctx); s != nil {
-		s.set(sub.Err)
-	}
+	transport.SetStreamEnd(ctx, sub.Err)
 	return sub.C(), nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/graph"
+	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/server/graphiql"
 	"github.com/returnsgw/returnsgw/store"
@@ -50,7 +51,7 @@ type Main struct {
 	Bus       *feed.Bus
 	Deadlines *feed.DeadlineTimer
 	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
-	// the WebSocket authentication hook unless one is given.
+	// the authentication hook unless one is given.
 	GraphOptions graph.HandlerOptions
 
 	listener    net.Listener
@@ -178,10 +179,12 @@ func (m *Main) Run(ctx context.Context) error {
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
 		Bus: m.Bus, Deadlines: m.Deadlines, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
-	if gopts.WebsocketInit == nil {
-		gopts.WebsocketInit = func(ctx context.Context, _ map[string]any) (context.Context, error) {
-			// The authentication hook of WebSocket connections: API keys in
-			// the connection_init payload will map to organisations here.
+	if gopts.Authenticate == nil {
+		gopts.Authenticate = func(ctx context.Context, _ transport.Credentials) (context.Context, error) {
+			// The authentication hook of every transport: every request runs
+			// on behalf of the configured organisation; API keys (in the
+			// Authorization header, or connection_init's payload) will map
+			// to organisations here.
 			return graph.WithOrg(ctx, org), nil
 		}
 	}
@@ -191,7 +194,7 @@ func (m *Main) Run(ctx context.Context) error {
 	gql := graph.NewHandler(resolver, gopts)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.withOrg(org, endWith(streams, gql)))
+	mux.Handle("/graphql", endWith(streams, gql))
 	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler()))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql/", http.StatusFound)
@@ -280,14 +283,6 @@ func (m *Main) freshSandbox(ctx context.Context, org returns.OrgID) error {
 		return err
 	}
 	return m.Store.SetCursor(ctx, org, sandboxMarker, m.Now().UTC().Format(time.RFC3339))
-}
-
-// withOrg runs requests on behalf of the configured organisation. This is the
-// authentication hook: API keys will map to organisations here.
-func (m *Main) withOrg(org returns.OrgID, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(graph.WithOrg(r.Context(), org)))
-	})
 }
 
 // endWith ends the event streams (SSE) when ctx ends: http.Server.Shutdown

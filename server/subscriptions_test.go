@@ -25,6 +25,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabasim"
 	"github.com/returnsgw/returnsgw/graph"
+	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -520,9 +521,9 @@ func TestWebsocketConnectionLifecycle(t *testing.T) {
 	m := startGatewayWith(t, func(m *Main) {
 		m.GraphOptions.InitTimeout = 300 * time.Millisecond
 		m.GraphOptions.PingInterval = 200 * time.Millisecond
-		m.GraphOptions.WebsocketInit = func(ctx context.Context, p map[string]any) (context.Context, error) {
-			if p["token"] != "let me in" {
-				return nil, errors.New("no valid token")
+		m.GraphOptions.Authenticate = func(ctx context.Context, cred transport.Credentials) (context.Context, error) {
+			if cred.Authorization != "Bearer let me in" {
+				return nil, errors.New("no valid key")
 			}
 			return graph.WithOrg(ctx, returns.OrgID(m.Config.Org)), nil
 		}
@@ -534,7 +535,7 @@ func TestWebsocketConnectionLifecycle(t *testing.T) {
 
 func testPings(t *testing.T, m *Main) {
 	deaf := dialRaw(t, m, "graphql-transport-ws")
-	deaf.text(`{"type":"connection_init","payload":{"token":"let me in"}}`)
+	deaf.text(`{"type":"connection_init","payload":{"Authorization":"Bearer let me in"}}`)
 	if msg := deaf.message(); msg["type"] != "connection_ack" {
 		t.Fatalf("want connection_ack, got %v", msg)
 	}
@@ -914,12 +915,12 @@ func testTransportWSProtocol(t *testing.T, m *Main) {
 
 func testAuthenticationAndShutdown(t *testing.T, m *Main) {
 	c := dialRaw(t, m, "graphql-transport-ws")
-	c.text(`{"type":"connection_init","payload":{"token":"guess"}}`)
+	c.text(`{"type":"connection_init","payload":{"Authorization":"Bearer guess"}}`)
 	if code := c.closeCode(); code != 4403 {
 		t.Errorf("refused connection closed with %d, want 4403", code)
 	}
 	legacy := dialRaw(t, m, "graphql-ws")
-	legacy.text(`{"type":"connection_init","payload":{"token":"guess"}}`)
+	legacy.text(`{"type":"connection_init","payload":{"Authorization":"Bearer guess"}}`)
 	if msg := legacy.message(); msg["type"] != "connection_error" {
 		t.Errorf("legacy protocol: want connection_error, got %v", msg)
 	}
@@ -928,7 +929,7 @@ func testAuthenticationAndShutdown(t *testing.T, m *Main) {
 	}
 
 	ok := dialRaw(t, m, "graphql-transport-ws")
-	ok.text(`{"type":"connection_init","payload":{"token":"let me in"}}`)
+	ok.text(`{"type":"connection_init","payload":{"Authorization":"Bearer let me in"}}`)
 	if msg := ok.message(); msg["type"] != "connection_ack" {
 		t.Fatalf("want connection_ack, got %v", msg)
 	}

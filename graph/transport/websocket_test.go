@@ -1,4 +1,4 @@
-package graph
+package transport
 
 import (
 	"bufio"
@@ -13,60 +13,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/executor"
-	"github.com/vektah/gqlparser/v2/ast"
-
-	"github.com/returnsgw/returnsgw/feed"
-	"github.com/returnsgw/returnsgw/returns"
-	"github.com/returnsgw/returnsgw/store"
-	"github.com/returnsgw/returnsgw/store/sqlite"
 )
-
-const wsOrg = returns.OrgID("ws-test")
 
 var wsQuiet = slog.New(slog.DiscardHandler)
 
-// wsResolver is a resolver over a fresh SQLite store and bus.
-func wsResolver(t *testing.T) (*Resolver, *sqlite.Store, *feed.Bus) {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	bus := feed.NewBus(0)
-	return NewResolver(Deps{Store: st, Bus: bus, Log: wsQuiet}), st, bus
-}
-
-// wsServer serves the GraphQL handler, WebSocket included, on loopback.
+// wsServer serves the test schema over the transports, WebSocket included, on loopback.
 func wsServer(t *testing.T) string {
 	t.Helper()
-	r, _, _ := wsResolver(t)
-	h := NewHandler(r, HandlerOptions{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		h.ServeHTTP(w, req.WithContext(WithOrg(req.Context(), wsOrg)))
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
-}
-
-// wsExecutor is an executor with the middlewares the WebSocket transport
-// relies on (see NewHandler).
-func wsExecutor(r *Resolver) graphql.GraphExecutor {
-	exec := executor.New(NewExecutableSchema(Config{Resolvers: r}))
-	present := presenter(wsQuiet)
-	exec.AroundOperations(withStream)
-	exec.AroundResponses(endOfStream(present))
-	exec.SetErrorPresenter(present)
-	return exec
+	return serve(t, (&tickFeed{}).handler(nil, WebsocketOptions{Log: wsQuiet}))
 }
 
 // wsFrames is a client's side of a WebSocket connection, written frame by frame.
@@ -78,6 +36,12 @@ type wsFrames struct {
 
 func dialWS(t *testing.T, addr string) *wsFrames {
 	t.Helper()
+	return dialWSWith(t, addr, "")
+}
+
+// dialWSWith is dialWS with more header lines ("Name: value\r\n") in the handshake.
+func dialWSWith(t *testing.T, addr, header string) *wsFrames {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +49,7 @@ func dialWS(t *testing.T, addr string) *wsFrames {
 	t.Cleanup(func() { conn.Close() })
 	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
 	fmt.Fprintf(conn, "GET /graphql HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"+
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n", addr, key)
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n%s\r\n", addr, key, header)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -237,11 +201,11 @@ func TestWebsocketReadAllocatesWhatArrives(t *testing.T) {
 	in.Write(binary.BigEndian.AppendUint64(nil, maxWSMessage))
 	in.Write([]byte{1, 2, 3, 4})  // the mask
 	in.WriteString(`{"type":"x"`) // and then the client stops
-	c := &wsConn{r: bufio.NewReaderSize(&in, 256)}
+	r := bufio.NewReaderSize(&in, 256)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	_, err := c.readMessage()
+	_, err := readMessage(r, nil)
 	runtime.ReadMemStats(&after)
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("err %v, want the connection's end", err)
@@ -279,8 +243,8 @@ func (w *watchedConn) SetWriteDeadline(time.Time) error { return nil }
 // operation is over (complete, or error), so that a client that reuses it
 // at once is not closed with 4409 (Subscriber already exists).
 func TestWebsocketIDIsFreeWhenTheOperationEnds(t *testing.T) {
-	r, _, bus := wsResolver(t)
-	exec := wsExecutor(r)
+	feed := &tickFeed{}
+	exec := feed.executor()
 	type end struct {
 		typ, id string
 		running bool // the id was still taken when the message was written
@@ -288,8 +252,8 @@ func TestWebsocketIDIsFreeWhenTheOperationEnds(t *testing.T) {
 	ends := make(chan end, 10)
 	server, client := net.Pipe()
 	defer client.Close()
-	ctx, cancel := context.WithCancel(WithOrg(context.Background(), wsOrg))
-	c := &wsConn{t: &websocketTransport{initTimeout: time.Hour, ping: time.Hour, log: wsQuiet}, exec: exec,
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &wsConn{t: NewWebsocket(WebsocketOptions{InitTimeout: time.Hour, PingInterval: time.Hour, Log: wsQuiet}), exec: exec,
 		ctx: ctx, cancel: cancel, ops: map[string]*wsOp{}, acked: true}
 	c.conn = &watchedConn{Conn: server, onFrame: func(op byte, p []byte) {
 		var m struct{ Type, ID string }
@@ -308,16 +272,16 @@ func TestWebsocketIDIsFreeWhenTheOperationEnds(t *testing.T) {
 		before    func() // what ends the operation, once it runs
 		want      end
 	}{
-		{"a query", `{"type":"subscribe","id":"q","payload":{"query":"{ __typename }"}}`, nil, end{"complete", "q", false}},
+		{"a query", `{"type":"subscribe","id":"q","payload":{"query":"{ whoami }"}}`, nil, end{"complete", "q", false}},
 		{"a document that does not validate", `{"type":"subscribe","id":"v","payload":{"query":"{ nothingHere }"}}`, nil,
 			end{"error", "v", false}},
 		{"a payload without a query", `{"type":"subscribe","id":"p","payload":{"variables":{}}}`, nil, end{"error", "p", false}},
-		{"a subscription the gateway ends", `{"type":"subscribe","id":"s","payload":{"query":"subscription { returnCaseChanged { id } }"}}`,
+		{"a subscription the gateway ends", `{"type":"subscribe","id":"s","payload":{"query":"subscription { ticks }"}}`,
 			func() {
-				for bus.Len() == 0 {
+				for feed.len() == 0 {
 					runtime.Gosched()
 				}
-				bus.Close()
+				feed.end(errors.New("the gateway is shutting down"))
 			}, end{"error", "s", false}},
 	}
 	for _, tt := range tests {
@@ -338,102 +302,33 @@ func TestWebsocketIDIsFreeWhenTheOperationEnds(t *testing.T) {
 	}
 }
 
-// caseFor is an open case with a fixed shape, as the store takes it.
-func caseFor(id string) *returns.Case {
-	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	return &returns.Case{Platform: returns.XHS, PlatformCaseID: id, ShopID: "shop", Status: returns.StatusRequested,
-		Kind: returns.KindReturnAndRefund, Reason: returns.ReasonSizeFit, Market: returns.MarketDomestic, CreatedAt: at, UpdatedAt: at, Version: 1}
-}
-
-// A resumed stream replays the log, then forwards every live change it has
-// not replayed, including one published after a later one (two writers
-// store and publish at once): it skips only what the replay sent.
-func TestResumedStreamForwardsLiveChangesPublishedOutOfOrder(t *testing.T) {
-	r, st, bus := wsResolver(t)
-	ctx, cancel := context.WithCancel(WithOrg(context.Background(), wsOrg))
-	defer cancel()
-	put := func(id string) (returns.Event, *returns.Case) {
-		t.Helper()
-		res, err := st.UpsertCase(ctx, wsOrg, caseFor(id), store.Change{Source: returns.SourcePoll})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *res.Event, res.Case
+// A subscription whose resolver takes a Notifier is run by the pumps when
+// told: each value arrives as "next", and the error that ends the stream as
+// "error".
+func TestWebsocketNotifiedSubscription(t *testing.T) {
+	feed := &tickFeed{}
+	addr := serve(t, feed.handler(nil, WebsocketOptions{Log: wsQuiet}))
+	c := dialWS(t, addr)
+	c.frame(true, 0x1, []byte(`{"type":"connection_init"}`))
+	c.read()
+	c.frame(true, 0x1, []byte(`{"type":"subscribe","id":"t","payload":{"query":"subscription { ticks }"}}`))
+	for feed.len() == 0 {
+		runtime.Gosched()
 	}
-	first, _ := put("a")
-	put("b")
-	after := EventID(first.Seq)
-	ch, err := r.caseChanged(ctx, nil, &after)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := func() string {
-		t.Helper()
-		select {
-		case c, ok := <-ch:
-			if !ok {
-				t.Fatal("the stream ended")
-			}
-			return c.Case.PlatformCaseID
-		case <-time.After(10 * time.Second):
-			t.Fatal("no change")
-		}
-		return ""
-	}
-	if got := next(); got != "b" {
-		t.Fatalf("replayed %s, want b", got)
-	}
-	// The replay has read the log: what follows comes live.
-	evC, c := put("c")
-	evD, d := put("d")
-	evE, e := put("e")
-	bus.Publish(evD, d)
-	bus.Publish(evC, c)
-	bus.Publish(evE, e)
-	var got []string
-	for len(got) < 3 {
-		got = append(got, next())
-		if got[len(got)-1] == "e" {
-			break
+	feed.tick(1)
+	feed.tick(2)
+	for _, want := range []string{`{"type":"next","id":"t","payload":{"data":{"ticks":1}}}`, `{"type":"next","id":"t","payload":{"data":{"ticks":2}}}`} {
+		if _, p, _ := c.read(); string(p) != want {
+			t.Errorf("got %s, want %s", p, want)
 		}
 	}
-	if strings.Join(got, ",") != "d,c,e" {
-		t.Errorf("live changes %v, want d,c,e", got)
+	feed.end(errors.New("fell behind"))
+	if _, p, _ := c.read(); !strings.Contains(string(p), `"type":"error","id":"t"`) || !strings.Contains(string(p), "fell behind") {
+		t.Errorf("got %s, want the error that ended the stream", p)
 	}
-}
-
-// A marshal that panics still releases the deliveries of the same change
-// that wait for its bytes: they marshal for themselves.
-func TestSharedEventReleasesWaitersWhenTheFirstMarshalPanics(t *testing.T) {
-	r := &Resolver{shared: newSharedMarshals()}
-	sel := ast.SelectionSet{&ast.Field{Name: "a"}}
-	change := &feed.Change{}
-	op := func() context.Context {
-		return graphql.WithResponseContext(graphql.WithOperationContext(context.Background(), &graphql.OperationContext{}),
-			graphql.DefaultErrorPresenter, graphql.DefaultRecover)
-	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("the marshal did not panic")
-			}
-		}()
-		r.sharedEvent(op(), sel, change, func(context.Context, ast.SelectionSet, *feed.Change) graphql.Marshaler { panic("boom") })
-	}()
-	out := make(chan string, 1)
-	go func() {
-		var b bytes.Buffer
-		r.sharedEvent(op(), sel, change, func(context.Context, ast.SelectionSet, *feed.Change) graphql.Marshaler {
-			return graphql.MarshalString("own")
-		}).MarshalGQL(&b)
-		out <- b.String()
-	}()
-	select {
-	case got := <-out:
-		if got != `"own"` {
-			t.Errorf("got %s", got)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a delivery of the same change still waits for the marshal that panicked")
+	feed.mu.Lock()
+	defer feed.mu.Unlock()
+	if feed.notified != 1 {
+		t.Errorf("%d subscriptions took a Notifier, want 1", feed.notified)
 	}
 }

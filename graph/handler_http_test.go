@@ -29,7 +29,7 @@ func send(t *testing.T, method, target, contentType, body string) httpAnswer {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("Accept", mediaGraphQLResponse)
+	req.Header.Set("Accept", "application/graphql-response+json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -67,16 +67,16 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	sum := sha256.Sum256([]byte(doc))
 	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
 
-	miss := send(t, http.MethodPost, srv.URL, mediaJSON, `{"extensions":`+ext+`}`)
+	miss := send(t, http.MethodPost, srv.URL, "application/json", `{"extensions":`+ext+`}`)
 	if code := errorCode(miss); code != "PERSISTED_QUERY_NOT_FOUND" {
 		t.Fatalf("hash of an unknown document: HTTP %d, %v; want PERSISTED_QUERY_NOT_FOUND", miss.status, miss.body)
 	}
-	full := send(t, http.MethodPost, srv.URL, mediaJSON, `{"query":"`+doc+`","extensions":`+ext+`}`)
+	full := send(t, http.MethodPost, srv.URL, "application/json", `{"query":"`+doc+`","extensions":`+ext+`}`)
 	if full.status != http.StatusOK || full.body["errors"] != nil {
 		t.Fatalf("document with its hash: HTTP %d, %v", full.status, full.body)
 	}
 	for _, a := range []httpAnswer{
-		send(t, http.MethodPost, srv.URL, mediaJSON, `{"extensions":`+ext+`}`),
+		send(t, http.MethodPost, srv.URL, "application/json", `{"extensions":`+ext+`}`),
 		send(t, http.MethodGet, srv.URL+"?extensions="+url.QueryEscape(ext), "", ""),
 	} {
 		data, _ := a.body["data"].(map[string]any)
@@ -85,7 +85,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 		}
 	}
 	// Without a document or a hash there is nothing to run.
-	if a := send(t, http.MethodPost, srv.URL, mediaJSON, `{"extensions":{}}`); a.status != http.StatusBadRequest {
+	if a := send(t, http.MethodPost, srv.URL, "application/json", `{"extensions":{}}`); a.status != http.StatusBadRequest {
 		t.Errorf("no query and no hash: HTTP %d, %v; want 400", a.status, a.body)
 	}
 }
@@ -95,9 +95,9 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 func TestOtherMethodsAreNotAllowed(t *testing.T) {
 	srv := testServer(t)
 	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
-		a := send(t, method, srv.URL, mediaJSON, `{"query":"{ __typename }"}`)
+		a := send(t, method, srv.URL, "application/json", `{"query":"{ __typename }"}`)
 		if a.status != http.StatusMethodNotAllowed || a.header.Get("Allow") != "GET, POST" ||
-			!strings.HasPrefix(a.header.Get("Content-Type"), mediaGraphQLResponse) || firstError(a) == nil {
+			!strings.HasPrefix(a.header.Get("Content-Type"), "application/graphql-response+json") || firstError(a) == nil {
 			t.Errorf("%s: HTTP %d, Allow %q, %s: %v", method, a.status, a.header.Get("Allow"), a.header.Get("Content-Type"), a.body)
 		}
 	}
@@ -114,7 +114,7 @@ func TestCursorOfAnotherOrderingNamesItsArgument(t *testing.T) {
 		}
 		q := `{ returnCases(orderBy: RESPOND_BY_ASC, ` + page + `: 5, ` + arg + `: "` + cur + `") { totalCount } }`
 		body, _ := json.Marshal(map[string]string{"query": q})
-		a := send(t, http.MethodPost, srv.URL, mediaJSON, string(body))
+		a := send(t, http.MethodPost, srv.URL, "application/json", string(body))
 		ext, _ := firstError(a)["extensions"].(map[string]any)
 		field, _ := ext["field"].([]any)
 		if ext["code"] != "INVALID" || !slices.Equal(field, []any{arg}) {

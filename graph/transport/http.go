@@ -1,4 +1,4 @@
-package graph
+package transport
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ const (
 // maxBody bounds a request body: a GraphQL document with variables, not an upload.
 const maxBody = 1 << 20
 
-// HTTPTransport serves GraphQL over HTTP as the GraphQL-over-HTTP specification
+// HTTP serves GraphQL over HTTP as the GraphQL-over-HTTP specification
 // describes it, for POST and GET:
 //   - the response type follows Accept (application/graphql-response+json or
 //     application/json; */* and a missing Accept mean application/json; anything
@@ -36,15 +36,18 @@ const maxBody = 1 << 20
 //     coerce, are 400 under application/graphql-response+json and 200 under
 //     application/json, without a data entry;
 //   - GET runs queries only: a mutation is 405 with Allow: POST; any other
-//     method is 405 with Allow: GET, POST.
-type HTTPTransport struct{}
+//     method is 405 with Allow: GET, POST;
+//   - a request the authentication hook refuses is 401.
+type HTTP struct {
+	Authenticate Authenticator
+}
 
-var _ graphql.Transport = HTTPTransport{}
+var _ graphql.Transport = HTTP{}
 
 // Supports claims every request but WebSocket upgrades and event streams,
 // which have their own transports: POST and GET are served, any other method
 // is answered 405 (rather than left to gqlgen's catch-all 400 in text/plain).
-func (HTTPTransport) Supports(r *http.Request) bool {
+func (HTTP) Supports(r *http.Request) bool {
 	if r.Header.Get("Upgrade") != "" {
 		return false
 	}
@@ -64,7 +67,7 @@ type rawRequest struct {
 }
 
 // Do serves one request.
-func (HTTPTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t HTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
 		w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
@@ -73,6 +76,10 @@ func (HTTPTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.Header().Set("Vary", "Accept")
+	r, ok = authenticate(t.Authenticate, w, r)
+	if !ok {
+		return
+	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET, POST")
 		writeError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET")

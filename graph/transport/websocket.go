@@ -1,12 +1,9 @@
-package graph
+package transport
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +16,7 @@ import (
 	"path"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/gobwas/ws"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -35,7 +34,7 @@ import (
 
 // GraphQL over WebSocket.
 //
-// websocketTransport speaks both protocols clients use: graphql-transport-ws
+// Websocket speaks both protocols clients use: graphql-transport-ws
 // (the graphql-ws npm client; https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md)
 // and the legacy graphql-ws of subscriptions-transport-ws. It is written for
 // many idle subscribers rather than taken from gqlgen, whose transport keeps
@@ -46,7 +45,7 @@ import (
 //     stack and a 256-byte buffer remains;
 //   - pings and the init timeout are timers, not goroutines;
 //   - a subscription has no goroutine while nothing happens: its resolver
-//     asks the bus to notify the transport (see notifier), and a small pool of
+//     asks the bus to notify the transport (see Notifier), and a small pool of
 //     pump goroutines, whose stacks have grown once, runs gqlgen's executor
 //     for the subscriptions that have an event, instead of ten thousand
 //     parked goroutines each growing its stack for the first event;
@@ -55,6 +54,12 @@ import (
 //     slowly holds up nobody else.
 // A subscription whose resolver does not notify (deadline alerts) gets a
 // goroutine of its own, as in gqlgen.
+//
+// The handshake and the frame headers are github.com/gobwas/ws's (it reads
+// and writes headers in buffers the caller gives); what is built on them
+// here is the message reader (fragments, control frames between them, the
+// size bound, allocation as the payload arrives), the write queue, and the
+// two protocols.
 
 // The WebSocket subprotocols.
 const (
@@ -109,11 +114,38 @@ const (
 	pumpStuck = 5 * time.Millisecond
 )
 
-var errWSClosed = errors.New("graph: the WebSocket connection is closed")
+// WebsocketOptions tune the WebSocket transport.
+type WebsocketOptions struct {
+	// Authenticate gets the connection_init payload (where clients put what
+	// HTTP would carry in headers); see Authenticator.
+	Authenticate Authenticator
+	// InitTimeout closes a connection that has not sent connection_init in
+	// time (default 10 s), so idle sockets cannot pile up.
+	InitTimeout time.Duration
+	// PingInterval is how often the server checks a quiet connection
+	// (default 25 s): over graphql-transport-ws it sends a ping and closes
+	// the connection when nothing (a pong) has come back by the next; over
+	// the legacy graphql-ws it sends a keep-alive, whose write fails once
+	// the peer is gone.
+	PingInterval time.Duration
+	// OriginPatterns are the browser origins, besides the gateway's own
+	// host, allowed to open connections: host patterns as in path.Match
+	// ("dashboard.example.com", "*.example.com"). Requests without an
+	// Origin header (non-browser clients) are always allowed. The default
+	// is same-origin only, against cross-site WebSocket hijacking: a page
+	// on another site must not ride a user's session.
+	OriginPatterns []string
+	// Lifetime ends the connections when it is done (close code 1001, going
+	// away): they outlive their HTTP request, so neither the request's
+	// context nor http.Server.Shutdown ends them. Nil: they end with their
+	// peer.
+	Lifetime context.Context
+	Log      *slog.Logger
+}
 
-// websocketTransport serves GraphQL over WebSocket (see above).
-type websocketTransport struct {
-	init        func(context.Context, map[string]any) (context.Context, error)
+// Websocket serves GraphQL over WebSocket (see above).
+type Websocket struct {
+	auth        Authenticator
 	initTimeout time.Duration
 	ping        time.Duration
 	origins     []string
@@ -122,76 +154,65 @@ type websocketTransport struct {
 	pumps       pumps
 }
 
-var _ graphql.Transport = (*websocketTransport)(nil)
+var _ graphql.Transport = (*Websocket)(nil)
+
+// NewWebsocket returns the WebSocket transport.
+func NewWebsocket(o WebsocketOptions) *Websocket {
+	if o.InitTimeout <= 0 {
+		o.InitTimeout = 10 * time.Second
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 25 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Websocket{auth: o.Authenticate, initTimeout: o.InitTimeout, ping: o.PingInterval, origins: o.OriginPatterns,
+		lifetime: o.Lifetime, log: o.Log}
+}
 
 // Supports claims WebSocket upgrades.
-func (t *websocketTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+func (t *Websocket) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
 
 // Do upgrades the connection, hands it to its reader goroutine, and returns.
-func (t *websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	refuse := func(status int, msg string) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(status)
-		io.WriteString(w, msg+"\n")
-	}
-	if r.Method != http.MethodGet || !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket") {
-		refuse(http.StatusBadRequest, "a WebSocket handshake is a GET with Connection: Upgrade and Upgrade: websocket")
-		return
-	}
-	if r.Header.Get("Sec-WebSocket-Version") != "13" {
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		refuse(http.StatusUpgradeRequired, "WebSocket version 13 is required")
-		return
-	}
-	key := r.Header.Get("Sec-WebSocket-Key")
-	if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) != 16 {
-		refuse(http.StatusBadRequest, "Sec-WebSocket-Key must be 16 bytes in base64")
-		return
-	}
+func (t *Websocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if !t.originAllowed(r) {
-		refuse(http.StatusForbidden, "WebSocket connections from this origin are not allowed")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, "WebSocket connections from this origin are not allowed\n")
 		return
 	}
-	proto := pickSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"))
-	conn, brw, err := http.NewResponseController(w).Hijack()
+	u := ws.HTTPUpgrader{Timeout: wsWriteTimeout}
+	if proto := pickSubprotocol(r.Header.Values("Sec-WebSocket-Protocol")); proto != "" {
+		u.Protocol = func(p string) bool { return p == proto }
+	}
+	// The upgrader checks the handshake and answers a bad one itself (400,
+	// 405, or 426 for another version).
+	conn, brw, hs, err := u.Upgrade(r, w)
 	if err != nil {
-		refuse(http.StatusInternalServerError, "this server cannot upgrade to WebSocket")
+		if conn != nil {
+			conn.Close()
+		}
 		return
 	}
 	// Whatever the client sent right after its handshake is in net/http's
-	// buffer, which is not kept.
-	var early []byte
+	// buffer, which is not kept: it holds 4 KiB.
+	var rd io.Reader = conn
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
-		early = bytes.Clone(b)
-	}
-	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	head := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n"
-	if proto != "" {
-		head += "Sec-WebSocket-Protocol: " + proto + "\r\n"
-	}
-	conn.SetDeadline(time.Now().Add(wsWriteTimeout))
-	if _, err := io.WriteString(conn, head+"\r\n"); err != nil {
-		conn.Close()
-		return
-	}
-	conn.SetDeadline(time.Time{})
-	var rd io.Reader = conn
-	if len(early) > 0 {
-		rd = io.MultiReader(bytes.NewReader(early), conn)
+		rd = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
 	}
 	// The request's context ends when this handler returns; the
-	// connection keeps its values (the organisation, say), not its end.
+	// connection keeps its values, not its end.
 	base, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c := &wsConn{t: t, exec: exec, conn: conn, r: bufio.NewReaderSize(rd, 256), legacy: proto != protoTransportWS,
-		ctx: base, cancel: cancel, ops: map[string]*wsOp{}}
+	c := &wsConn{t: t, exec: exec, conn: conn, r: bufio.NewReaderSize(rd, 256), legacy: hs.Protocol != protoTransportWS,
+		authorization: r.Header.Get("Authorization"), ctx: base, cancel: cancel, ops: map[string]*wsOp{}}
 	go c.serve()
 }
 
 // originAllowed lets in requests without an Origin (not from a browser), from
 // the gateway's own host, and from the configured origins.
-func (t *websocketTransport) originAllowed(r *http.Request) bool {
+func (t *Websocket) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -248,11 +269,14 @@ func pickSubprotocol(offered []string) string {
 
 // wsConn is one WebSocket connection.
 type wsConn struct {
-	t      *websocketTransport
+	t      *Websocket
 	exec   graphql.GraphExecutor
 	conn   net.Conn
 	r      *bufio.Reader
 	legacy bool
+	// authorization is the upgrade request's Authorization header, for a
+	// connection_init payload that carries none.
+	authorization string
 	// ctx is the connection's context; the reader alone replaces it, with
 	// what the authentication hook returns. cancel ends every operation.
 	ctx    context.Context
@@ -362,9 +386,7 @@ func (c *wsConn) fail(code int, reason string) {
 		_, size := utf8.DecodeLastRuneInString(reason)
 		reason = reason[:len(reason)-size]
 	}
-	payload := binary.BigEndian.AppendUint16(nil, uint16(code))
-	payload = append(payload, reason...)
-	c.enqueue(0x8, payload, true)
+	c.enqueue(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), reason), true)
 	// The reader sees the peer's close frame, or this deadline.
 	c.conn.SetReadDeadline(time.Now().Add(wsCloseWait))
 }
@@ -468,8 +490,12 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 			return false
 		}
 	}
-	if c.t.init != nil {
-		ctx, err := c.t.init(c.ctx, payload)
+	if c.t.auth != nil {
+		cred := Credentials{Authorization: c.authorization, Payload: payload}
+		if a, ok := authorization(payload); ok {
+			cred.Authorization = a
+		}
+		ctx, err := c.t.auth(c.ctx, cred)
 		if err != nil {
 			c.t.log.Info("websocket connection refused", "err", err)
 			return false
@@ -550,12 +576,6 @@ func (c *wsConn) done(id string, op *wsOp) {
 	c.mu.Unlock()
 }
 
-// wsEnd collects the error that ends a stream (see endOfStream), for the
-// WebSocket transport to send as the protocol's error message.
-type wsEnd struct{ errs gqlerror.List }
-
-type wsEndKey struct{}
-
 // run parses, validates and starts an operation. A query or mutation is
 // answered here; a subscription's events are run by the pumps when its
 // resolver notifies (or else by a goroutine of its own).
@@ -615,25 +635,6 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	} else {
 		go st.own()
 	}
-}
-
-// wsStreamKey offers a subscription's resolver its WebSocket stream (see notifier).
-type wsStreamKey struct{}
-
-// notifier returns, under the WebSocket transport, the function to call
-// whenever the subscription's channel has something to read (an event, or
-// its close), and claims the stream: the transport then reads the channel
-// only when told, with no goroutine waiting on it. Nil elsewhere: the
-// channel is read by a goroutine parked on it. A resolver calls it once it
-// is sure to return its channel (after every check that may fail), and must
-// then notify for every value it sends and for the close.
-func notifier(ctx context.Context) func() {
-	st, _ := ctx.Value(wsStreamKey{}).(*wsStream)
-	if st == nil {
-		return nil
-	}
-	st.claimed = true
-	return st.notify
 }
 
 // wsStream is a subscription's stream of events under the WebSocket transport.
@@ -858,7 +859,7 @@ func (c *wsConn) sendParts(typ, id string, payload ...[]byte) {
 		}
 	}
 	b = append(b, '}')
-	c.enqueue(0x1, b, false)
+	c.enqueue(ws.OpText, b, false)
 	*bp = b
 	putBuf(bp)
 }
@@ -887,7 +888,7 @@ func appendJSONString(b []byte, s string) []byte {
 // enqueue queues one frame and makes sure it gets written: at once, if no
 // write is under way and the socket takes it (the common case), else by a
 // flusher goroutine. After the close frame (last), nothing more is queued.
-func (c *wsConn) enqueue(op byte, payload []byte, last bool) {
+func (c *wsConn) enqueue(op ws.OpCode, payload []byte, last bool) {
 	c.wmu.Lock()
 	if c.wdone {
 		c.wmu.Unlock()
@@ -899,7 +900,11 @@ func (c *wsConn) enqueue(op byte, payload []byte, last bool) {
 	if c.queue == nil {
 		c.queue = wsBufs.Get().(*[]byte)
 	}
-	q := appendFrameHeader(*c.queue, op, len(payload))
+	// The header is built in the queue's own spare room and appended onto
+	// itself: no buffer of its own. Appending to the queue does not fail.
+	q := slices.Grow(*c.queue, ws.MaxHeaderSize+len(payload))
+	_ = ws.WriteHeaderBuffer((*appender)(&q), ws.Header{Fin: true, OpCode: op, Length: int64(len(payload))},
+		q[len(q):len(q)+ws.MaxHeaderSize])
 	q = append(q, payload...)
 	*c.queue = q
 	if len(q) > maxWSQueued {
@@ -1024,16 +1029,12 @@ func (c *wsConn) park(st *wsStream) bool {
 	return true
 }
 
-func appendFrameHeader(b []byte, op byte, n int) []byte {
-	b = append(b, 0x80|op)
-	switch {
-	case n < 126:
-		return append(b, byte(n))
-	case n <= 0xffff:
-		return binary.BigEndian.AppendUint16(append(b, 126), uint16(n))
-	default:
-		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
-	}
+// appender is a frame queue that ws.WriteHeaderBuffer writes to.
+type appender []byte
+
+func (a *appender) Write(p []byte) (int, error) {
+	*a = append(*a, p...)
+	return len(p), nil
 }
 
 // wsCloseError is a reason to close the connection found while reading.
@@ -1044,134 +1045,136 @@ type wsCloseError struct {
 
 func (e *wsCloseError) Error() string { return fmt.Sprintf("websocket: %d %s", e.code, e.reason) }
 
-// readMessage returns the next text message, answering pings and closes on
-// the way. The error is a *wsCloseError when the client broke the protocol,
-// anything else when the connection ended.
+// readMessage returns the client's next text message, answering pings and
+// closes on the way. The error is a *wsCloseError when the client broke the
+// protocol, anything else when the connection ended.
 func (c *wsConn) readMessage() ([]byte, error) {
+	msg, err := readMessage(c.r, func(p []byte) { c.enqueue(ws.OpPong, p, false) })
+	var closed peerClosed
+	if errors.As(err, &closed) {
+		c.closeReceived(int(closed))
+		return nil, io.EOF
+	}
+	return msg, err
+}
+
+// peerClosed is the peer's close frame, as the code to answer it with.
+type peerClosed int
+
+func (e peerClosed) Error() string { return fmt.Sprintf("websocket: the peer closed (%d)", int(e)) }
+
+// readMessage reads a client's frames from r up to the end of a text
+// message, and returns the message. It hands pings' payloads to ping. The
+// error is a *wsCloseError when the client broke the protocol, peerClosed
+// when it sent a close frame, anything else when r ended.
+//
+// A message may come in fragments, with control frames between them; it is
+// bounded by maxWSMessage, and allocated as it arrives, not as declared: a
+// client that declares a megabyte and sends a byte holds a chunk.
+func readMessage(r io.Reader, ping func([]byte)) ([]byte, error) {
 	var msg []byte
-	inMessage := false
+	state := ws.StateServerSide
+	hb := make([]byte, ws.MaxHeaderSize-2) // one header buffer for the message's frames
 	for {
-		var h [2]byte
-		if _, err := io.ReadFull(c.r, h[:]); err != nil {
+		h, err := ws.ReadHeaderBuffer(r, hb)
+		if err != nil {
+			if errors.Is(err, ws.ErrHeaderLengthMSB) {
+				return nil, errTooBig
+			}
+			if errors.Is(err, ws.ErrHeaderLengthUnexpected) {
+				return nil, &wsCloseError{closeProtocolError, err.Error()}
+			}
 			return nil, err
 		}
-		fin, op := h[0]&0x80 != 0, h[0]&0x0f
-		if h[0]&0x70 != 0 {
-			return nil, &wsCloseError{closeProtocolError, "reserved bits set"}
+		if err := ws.CheckHeader(h, state); err != nil {
+			if h.OpCode == ws.OpBinary && errors.Is(err, ws.ErrProtocolContinuationExpected) {
+				return nil, errBinary
+			}
+			return nil, &wsCloseError{closeProtocolError, err.Error()}
 		}
-		if h[1]&0x80 == 0 {
-			return nil, &wsCloseError{closeProtocolError, "client frames must be masked"}
-		}
-		n := uint64(h[1] & 0x7f)
-		switch n {
-		case 126:
-			var x [2]byte
-			if _, err := io.ReadFull(c.r, x[:]); err != nil {
+		if h.OpCode.IsControl() { // whole, small, and allowed between fragments
+			p := make([]byte, h.Length)
+			if _, err := io.ReadFull(r, p); err != nil {
 				return nil, err
 			}
-			n = uint64(binary.BigEndian.Uint16(x[:]))
-		case 127:
-			var x [8]byte
-			if _, err := io.ReadFull(c.r, x[:]); err != nil {
-				return nil, err
-			}
-			n = binary.BigEndian.Uint64(x[:])
-		}
-		var mask [4]byte
-		if _, err := io.ReadFull(c.r, mask[:]); err != nil {
-			return nil, err
-		}
-		if op >= 0x8 { // control frames: whole, small, and allowed between fragments
-			if !fin || n > 125 {
-				return nil, &wsCloseError{closeProtocolError, "malformed control frame"}
-			}
-			p := make([]byte, n)
-			if _, err := io.ReadFull(c.r, p); err != nil {
-				return nil, err
-			}
-			unmask(p, mask)
-			switch op {
-			case 0x8:
-				return nil, c.closeReceived(p)
-			case 0x9:
-				c.enqueue(0xA, p, false)
-			case 0xA:
-			default:
-				return nil, &wsCloseError{closeProtocolError, "unknown control frame"}
+			ws.Cipher(p, h.Mask, 0)
+			switch h.OpCode {
+			case ws.OpClose:
+				return nil, closeAnswer(p)
+			case ws.OpPing:
+				if ping != nil {
+					ping(p)
+				}
 			}
 			continue
 		}
-		switch op {
-		case 0x0:
-			if !inMessage {
-				return nil, &wsCloseError{closeProtocolError, "continuation without a message"}
-			}
-		case 0x1:
-			if inMessage {
-				return nil, &wsCloseError{closeProtocolError, "a new message inside a fragmented one"}
-			}
-			inMessage = true
-		case 0x2:
-			return nil, &wsCloseError{closeUnsupported, "binary messages are not part of the protocol"}
-		default:
-			return nil, &wsCloseError{closeProtocolError, "unknown opcode"}
+		if h.OpCode == ws.OpBinary {
+			return nil, errBinary
 		}
-		// n alone first: a 64-bit length would wrap the sum around.
-		if n > maxWSMessage || uint64(len(msg))+n > maxWSMessage {
-			return nil, &wsCloseError{closeTooBig, fmt.Sprintf("messages are limited to %d bytes", maxWSMessage)}
+		// The length alone first: a sum would wrap around.
+		if h.Length > maxWSMessage || int64(len(msg))+h.Length > maxWSMessage {
+			return nil, errTooBig
 		}
-		// Grow as the payload arrives, not as declared: a client that
-		// declares a megabyte and sends a byte holds a chunk, not a megabyte.
-		start := len(msg)
-		for len(msg)-start < int(n) {
-			k := min(int(n)-(len(msg)-start), wsReadChunk)
+		start, n := len(msg), int(h.Length)
+		for len(msg)-start < n {
+			k := min(n-(len(msg)-start), wsReadChunk)
 			msg = append(msg, make([]byte, k)...)
-			if _, err := io.ReadFull(c.r, msg[len(msg)-k:]); err != nil {
+			if _, err := io.ReadFull(r, msg[len(msg)-k:]); err != nil {
 				return nil, err
 			}
 		}
-		unmask(msg[start:], mask)
-		if fin {
-			if !utf8.Valid(msg) {
-				return nil, &wsCloseError{closeInvalidPayload, "text messages must be UTF-8"}
-			}
-			return msg, nil
+		ws.Cipher(msg[start:], h.Mask, 0)
+		if !h.Fin {
+			state = state.Set(ws.StateFragmented)
+			continue
 		}
+		if !utf8.Valid(msg) {
+			return nil, &wsCloseError{closeInvalidPayload, "text messages must be UTF-8"}
+		}
+		if msg == nil {
+			msg = []byte{}
+		}
+		return msg, nil
 	}
+}
+
+var (
+	errTooBig = &wsCloseError{closeTooBig, fmt.Sprintf("messages are limited to %d bytes", maxWSMessage)}
+	errBinary = &wsCloseError{closeUnsupported, "binary messages are not part of the protocol"}
+)
+
+// closeAnswer reads the peer's close frame: the answer echoes its code, or is
+// 1002 or 1007 for a malformed one (no code: 1000).
+func closeAnswer(p []byte) peerClosed {
+	if len(p) == 0 {
+		return closeNormal
+	}
+	if len(p) == 1 {
+		return closeProtocolError
+	}
+	code, reason := ws.ParseCloseFrameDataUnsafe(p)
+	switch {
+	case !validCloseCode(int(code)):
+		return closeProtocolError
+	case !utf8.ValidString(reason):
+		return closeInvalidPayload
+	}
+	return peerClosed(code)
 }
 
 // validCloseCode reports whether a peer may send the code (RFC 6455 7.4 and
 // IANA's registry): 1004 is reserved, 1005, 1006 and 1015 are never sent,
-// and the rest below 3000 are unassigned.
+// and the rest below 3000 are unassigned. (ws.CheckCloseFrameData refuses
+// 1012-1014 too, which IANA registered after RFC 6455.)
 func validCloseCode(code int) bool {
 	return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999
 }
 
-func unmask(p []byte, mask [4]byte) {
-	for i := range p {
-		p[i] ^= mask[i&3]
-	}
-}
-
-// closeReceived answers the peer's close frame (echoing its code, or 1002
-// or 1007 for a malformed one, unless we sent ours first) and ends the read
-// loop.
-func (c *wsConn) closeReceived(p []byte) error {
+// closeReceived answers the peer's close frame with code, unless we sent ours
+// first.
+func (c *wsConn) closeReceived(code int) {
 	if c.closing.CompareAndSwap(false, true) {
 		c.cancel()
-		code := closeNormal
-		switch {
-		case len(p) == 1:
-			code = closeProtocolError
-		case len(p) >= 2:
-			code = int(binary.BigEndian.Uint16(p))
-			if !validCloseCode(code) {
-				code = closeProtocolError
-			} else if !utf8.Valid(p[2:]) {
-				code = closeInvalidPayload
-			}
-		}
-		c.enqueue(0x8, binary.BigEndian.AppendUint16(nil, uint16(code)), true)
+		c.enqueue(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), ""), true)
 	}
-	return io.EOF
 }

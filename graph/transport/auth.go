@@ -1,0 +1,80 @@
+package transport
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// Authenticator is the one authentication hook of every transport: it gets
+// what the client presented and returns the context the client's operations
+// run in (carrying who the caller is), or an error that refuses them: 401 over
+// HTTP and SSE; over WebSocket close code 4403 (Forbidden), which the legacy
+// protocol hears as a connection_error first. Nil accepts every request with
+// the context it came with.
+//
+// HTTP and SSE call it for each request; WebSocket once per connection, at
+// connection_init. The context it returns must derive from the one it got,
+// which carries the executor's and the connection's own values.
+type Authenticator func(ctx context.Context, cred Credentials) (context.Context, error)
+
+// Credentials are what a client presented to authenticate.
+type Credentials struct {
+	// Authorization is the HTTP Authorization header ("Bearer <key>"). Over
+	// WebSocket, where browsers cannot set headers, it is the
+	// connection_init payload's "Authorization" entry (the name in any
+	// case), or else the upgrade request's header.
+	Authorization string
+	// Payload is a WebSocket connection's connection_init payload (nil over
+	// HTTP and SSE), for credentials in any other shape.
+	Payload map[string]any
+}
+
+// authorization finds the Authorization entry of a connection_init payload:
+// "Authorization", else "authorization", else the name in another case (the
+// first in order, so that the answer does not depend on the map's order).
+func authorization(payload map[string]any) (string, bool) {
+	for _, k := range []string{"Authorization", "authorization"} {
+		if s, ok := payload[k].(string); ok {
+			return s, true
+		}
+	}
+	key := ""
+	for k, v := range payload {
+		if _, isString := v.(string); isString && strings.EqualFold(k, "authorization") && (key == "" || k < key) {
+			key = k
+		}
+	}
+	if key == "" {
+		return "", false
+	}
+	return payload[key].(string), true
+}
+
+// authenticate runs the hook for an HTTP request (HTTP or SSE). On refusal it
+// answers 401 and returns ok false.
+func authenticate(auth Authenticator, w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if auth == nil {
+		return r, true
+	}
+	ctx, err := auth(r.Context(), Credentials{Authorization: r.Header.Get("Authorization")})
+	if err != nil {
+		msg := "the request is not authenticated"
+		if returns.ErrorCodeOf(err) != returns.CodeInternal {
+			msg = returns.ErrorMessage(err)
+		}
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
+		}
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeRequestError(w, http.StatusUnauthorized, &graphql.Response{Errors: gqlerror.List{{Message: msg,
+			Extensions: map[string]any{"code": string(returns.CodeUnauthorized)}}}})
+		return nil, false
+	}
+	return r.WithContext(ctx), true
+}
