@@ -1,7 +1,7 @@
 // Runs graphql-http's GraphQL-over-HTTP server audit suite against a running
 // gateway and fails unless every audit is "ok" (no errors, warnings or notices).
 //
-//   node e2e/audit.mjs http://127.0.0.1:8080/graphql
+//   RETURNSGW_KEY=<key> node e2e/audit.mjs http://127.0.0.1:8080/graphql
 import { auditServer } from 'graphql-http';
 
 const url = process.argv[2] || process.env.GRAPHQL_URL;
@@ -10,7 +10,16 @@ if (!url) {
   process.exit(2);
 }
 
-const results = await auditServer({ url });
+// The gateway wants an API key (RETURNSGW_KEY); every audit request carries it.
+const key = process.env.RETURNSGW_KEY;
+const fetchFn = key
+  ? (input, init = {}) => {
+      const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+      headers.set('Authorization', 'Bearer ' + key);
+      return fetch(input, { ...init, headers });
+    }
+  : fetch;
+const results = await auditServer({ url, fetchFn });
 let ok = 0;
 for (const r of results) {
   if (r.status === 'ok') {

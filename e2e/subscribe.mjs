@@ -27,6 +27,8 @@ const client = createClient({
   url,
   webSocketImpl: WebSocket,
   lazy: false,
+  // The gateway wants an API key (RETURNSGW_KEY) in connection_init's payload.
+  connectionParams: process.env.RETURNSGW_KEY ? { Authorization: 'Bearer ' + process.env.RETURNSGW_KEY } : undefined,
   retryAttempts: 0,
   on: { connected: () => say({ connected: true }) },
   onNonLazyError: (e) => {

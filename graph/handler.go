@@ -40,6 +40,9 @@ type HandlerOptions struct {
 	// the request (401) or the connection (4403). Nil runs every request
 	// with the context it came with.
 	Authenticate transport.Authenticator
+	// RequireScopes refuses operations whose API key (auth.From) lacks the
+	// scope of their type; the server sets it with its authenticator.
+	RequireScopes bool
 	// InitTimeout closes a WebSocket connection that has not sent
 	// connection_init in time (default 10 s), so idle sockets cannot pile up.
 	InitTimeout time.Duration
@@ -84,6 +87,9 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	if o.RequireScopes {
+		srv.AroundOperations(requireScopes)
+	}
 	srv.AroundOperations(r.withLive)
 	srv.AroundOperations(transport.WithStream)
 	srv.AroundResponses(transport.EndOfStream(present))

@@ -25,6 +25,9 @@ type Config struct {
 	LogLevel     string        // --log-level, RETURNSGW_LOG_LEVEL
 	Seed         int64         // --sandbox-seed, RETURNSGW_SANDBOX_SEED
 	SandboxCases int           // --sandbox-cases, RETURNSGW_SANDBOX_CASES
+	DemoKey      string        // --demo-key, RETURNSGW_DEMO_KEY: the sandbox's API key
+	AllowedHosts []string      // --allowed-hosts, RETURNSGW_ALLOWED_HOSTS: Host headers served
+	RateLimit    float64       // --rate-limit, RETURNSGW_RATE_LIMIT: requests per second per key
 
 	// The PostgreSQL pool, when --db is a postgres:// URL (0: pgxpool's defaults).
 	PoolMaxConns    int32         // --db-max-conns, RETURNSGW_DB_MAX_CONNS
@@ -85,7 +88,25 @@ type flagSpec struct {
 
 func (c *Config) specs() []flagSpec {
 	return []flagSpec{
-		{"addr", "RETURNSGW_ADDR", ":8080", "address to listen on (host:port; :0 picks a free port)", func(v string) error { c.Addr = v; return nil }},
+		{"addr", "RETURNSGW_ADDR", "127.0.0.1:8080", "address to listen on (host:port; :0 picks a free port; 0.0.0.0:8080 listens on every interface)", func(v string) error { c.Addr = v; return nil }},
+		{"demo-key", "RETURNSGW_DEMO_KEY", "", "sandbox mode: the demo organisation's API key (default: generated once and kept in the data directory)", func(v string) error { c.DemoKey = v; return nil }},
+		{"allowed-hosts", "RETURNSGW_ALLOWED_HOSTS", "", "Host headers the gateway answers, comma-separated (default: localhost, loopback addresses and the --addr host; * answers any)", func(v string) error {
+			c.AllowedHosts = nil
+			for _, h := range strings.Split(v, ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					c.AllowedHosts = append(c.AllowedHosts, strings.ToLower(h))
+				}
+			}
+			return nil
+		}},
+		{"rate-limit", "RETURNSGW_RATE_LIMIT", "50", "requests per second each API key may make (bursts of twice that); 0 turns the limit off", func(v string) error {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || n < 0 || n > 100000 {
+				return fmt.Errorf("must be a number from 0 to 100000")
+			}
+			c.RateLimit = n
+			return nil
+		}},
 		{"db", "RETURNSGW_DB", "data/returnsgw.db", "SQLite database file (created if missing), or a postgres:// URL", func(v string) error { c.DB = v; return nil }},
 		{"db-max-conns", "RETURNSGW_DB_MAX_CONNS", "0", "PostgreSQL: most connections in the pool (0: max(4, cores))", poolSize(&c.PoolMaxConns)},
 		{"db-min-conns", "RETURNSGW_DB_MIN_CONNS", "0", "PostgreSQL: connections the pool keeps open", poolSize(&c.PoolMinConns)},

@@ -47,7 +47,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if err := d.Parse(nil, env(nil), &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	if d.Addr != ":8080" || d.DB != "data/returnsgw.db" || !d.SandboxOn() || d.Org != "demo" {
+	if d.Addr != "127.0.0.1:8080" || d.DB != "data/returnsgw.db" || !d.SandboxOn() || d.Org != "demo" {
 		t.Errorf("defaults: %+v", d)
 	}
 }

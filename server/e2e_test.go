@@ -25,7 +25,7 @@ func startGateway(t *testing.T, args ...string) *Main {
 	m := NewMain()
 	m.Stdout = io.Discard
 	base := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "gw.db"), "--sandbox", "true",
-		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40"}
+		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40", "--demo-key", testKey}
 	if err := m.ParseFlags(append(base, args...), func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
@@ -413,6 +413,7 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "audit.mjs", m.URL()+"/graphql")
+	cmd.Env = append(os.Environ(), "RETURNSGW_KEY="+testKey)
 	cmd.Dir = filepath.Join("..", "e2e")
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)

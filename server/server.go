@@ -16,9 +16,9 @@ import (
 
 	"github.com/returnsgw/returnsgw/actions"
 	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/auth"
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/graph"
-	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/server/graphiql"
 	"github.com/returnsgw/returnsgw/store"
@@ -33,8 +33,12 @@ type Main struct {
 	// Stdout receives --help and the start-up banner.
 	Stdout io.Writer
 
-	Store     store.Store
-	Access    store.Access
+	Store  store.Store
+	Access store.Access
+	// Auth checks API keys and manages organisations and keys.
+	Auth *auth.Service
+	// DemoKey is the sandbox's API key (empty outside sandbox mode).
+	DemoKey   string
 	Platforms *adapters.Registry
 	Pollers   []*feed.Poller
 	Ingester  *feed.Ingester
@@ -155,6 +159,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if interval == 0 {
 		interval = 5 * time.Minute
 	}
+	if err := m.setupAuth(ctx, org); err != nil {
+		return err
+	}
 
 	// Platform changes and seller actions go through the same log and bus.
 	m.Bus = feed.NewBus(0)
@@ -177,16 +184,11 @@ func (m *Main) Run(ctx context.Context) error {
 		Now: m.Now, Log: m.Log}
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Now: m.Now, Log: m.Log})
+		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
 	if gopts.Authenticate == nil {
-		gopts.Authenticate = func(ctx context.Context, _ transport.Credentials) (context.Context, error) {
-			// The authentication hook of every transport: every request runs
-			// on behalf of the configured organisation; API keys (in the
-			// Authorization header, or connection_init's payload) will map
-			// to organisations here.
-			return graph.WithOrg(ctx, org), nil
-		}
+		gopts.Authenticate = m.authenticate
+		gopts.RequireScopes = true
 	}
 	streams, stopStreams := context.WithCancel(context.Background())
 	m.stopStreams = stopStreams
@@ -195,7 +197,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endWith(streams, gql))
-	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler()))
+	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler(m.DemoKey)))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql/", http.StatusFound)
 	})
@@ -214,7 +216,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.http = &http.Server{
-		Handler:           mux,
+		Handler:           m.hostGuard(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),

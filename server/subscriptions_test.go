@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -35,7 +36,7 @@ func startGatewayWith(t *testing.T, setup func(*Main)) *Main {
 	m := NewMain()
 	m.Stdout = io.Discard
 	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "gw.db"), "--sandbox", "true",
-		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40"}
+		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40", "--demo-key", testKey}
 	if err := m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +102,7 @@ func startNodeSub(t *testing.T, node string, m *Main, vars map[string]any) *node
 	t.Helper()
 	v, _ := json.Marshal(vars)
 	cmd := exec.Command(node, "subscribe.mjs", wsURL(m), changedSubscription, string(v))
+	cmd.Env = append(os.Environ(), "RETURNSGW_KEY="+testKey)
 	cmd.Dir = filepath.Join("..", "e2e")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -584,7 +586,7 @@ func dialSubscription(t *testing.T, ctx context.Context, m *Main, query string, 
 		t.Fatal(err)
 	}
 	c := &wsClient{conn}
-	c.send(t, ctx, map[string]any{"type": "connection_init"})
+	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + testKey}})
 	if msg := c.read(t, ctx); msg["type"] != "connection_ack" {
 		t.Fatalf("want connection_ack, got %v", msg)
 	}
@@ -815,7 +817,7 @@ func (c *rawWS) closeCode() int {
 
 func (c *rawWS) init() {
 	c.t.Helper()
-	c.text(`{"type":"connection_init"}`)
+	c.text(`{"type":"connection_init","payload":{"Authorization":"Bearer ` + testKey + `"}}`)
 	if msg := c.message(); msg["type"] != "connection_ack" {
 		c.t.Fatalf("want connection_ack, got %v", msg)
 	}
@@ -845,7 +847,7 @@ func testTransportWSProtocol(t *testing.T, m *Main) {
 		{"a fragmented message with a ping between the fragments", func(c *rawWS) {
 			c.frame(false, 0x1, []byte(`{"type":"conn`), true, -1)
 			c.frame(true, 0x9, []byte("hi"), true, -1)
-			c.frame(true, 0x0, []byte(`ection_init"}`), true, -1)
+			c.frame(true, 0x0, []byte(`ection_init","payload":{"Authorization":"Bearer `+testKey+`"}}`), true, -1)
 			if op, p := c.read(); op != 0xA || string(p) != "hi" {
 				t.Errorf("want pong \"hi\", got opcode %d %q", op, p)
 			}

@@ -500,6 +500,14 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 			c.t.log.Info("websocket connection refused", "err", err)
 			return false
 		}
+		// Credentials that stop being valid (a revoked key) end the
+		// connection, not only its running operations.
+		base := c.ctx
+		context.AfterFunc(ctx, func() {
+			if base.Err() == nil {
+				c.fail(closeForbidden, "Forbidden: the credentials are no longer valid")
+			}
+		})
 		c.ctx = ctx
 	}
 	c.acked = true

@@ -25,11 +25,26 @@
     '}',
     ''
   ].join('\n');
-  var fetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: subscriptions });
+  // The API key goes in the Authorization header over HTTP and in
+  // connection_init's payload over WebSocket. It is kept in this browser's
+  // session storage; in sandbox mode the demo key is filled in.
+  var input = document.getElementById('apikey');
+  input.value = sessionStorage.getItem('returnsgw-key') || window.returnsgwDemoKey || '';
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
-  root.render(React.createElement(GraphiQL, {
-    fetcher: fetcher,
-    defaultQuery: firstQuery,
-    defaultEditorToolsVisibility: true
-  }));
+  function render() {
+    var key = input.value.trim();
+    var auth = key ? { Authorization: 'Bearer ' + key } : {};
+    var fetcher = GraphiQL.createFetcher({
+      url: endpoint, subscriptionUrl: subscriptions, headers: auth, wsConnectionParams: auth
+    });
+    root.render(React.createElement(GraphiQL, {
+      key: key, fetcher: fetcher, defaultQuery: firstQuery, defaultEditorToolsVisibility: true
+    }));
+  }
+  document.getElementById('keybar').addEventListener('submit', function (e) {
+    e.preventDefault();
+    sessionStorage.setItem('returnsgw-key', input.value.trim());
+    render();
+  });
+  render();
 })();

@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -20,8 +22,9 @@ import (
 var files embed.FS
 
 // Handler serves the page at its root and its assets under assets/. Mount it
-// with http.StripPrefix.
-func Handler() http.Handler {
+// with http.StripPrefix. demoKey, the sandbox's API key, is filled in for
+// clients on this machine (loopback) only; empty: the user types a key.
+func Handler(demoKey string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -29,6 +32,16 @@ func Handler() http.Handler {
 			return
 		}
 		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		if name == "config.js" {
+			key := ""
+			if loopback(r) {
+				key = demoKey
+			}
+			b, _ := json.Marshal(key)
+			w.Header().Set("Cache-Control", "no-store")
+			serve(w, name, []byte("window.returnsgwDemoKey = "+string(b)+";\n"))
+			return
+		}
 		if name == "" {
 			name = "index.html"
 		}
@@ -70,6 +83,16 @@ func serve(w http.ResponseWriter, name string, b []byte) {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Write(b)
+}
+
+// loopback reports whether the request comes from this machine.
+func loopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func acceptsGzip(r *http.Request) bool {

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/returnsgw/returnsgw/auth"
+)
+
+// gqlAs posts a query with the given Authorization header ("" for none) and
+// returns the HTTP status and the decoded answer.
+func gqlAs(t *testing.T, m *Main, authorization, query string, vars map[string]any) (int, gqlResponse) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	// Set explicitly (even empty) so the tests' transport does not add the demo key.
+	req.Header["Authorization"] = []string{authorization}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r gqlResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("HTTP %d, not JSON: %s", resp.StatusCode, raw)
+	}
+	return resp.StatusCode, r
+}
+
+func code(r gqlResponse) string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Without a key, with a wrong one, or with a revoked one, /graphql answers
+// 401 on every transport; the health probes need none.
+func TestGraphQLNeedsAKey(t *testing.T) {
+	m := startGateway(t)
+	other, _ := auth.NewKey()
+	for _, h := range []string{"", "Bearer ", "Bearer " + other, "Basic " + testKey, "Bearer " + strings.Repeat("x", 10000)} {
+		status, r := gqlAs(t, m, h, `{ __typename }`, nil)
+		if status != http.StatusUnauthorized || code(r) != "UNAUTHORIZED" {
+			t.Errorf("Authorization %.30q: HTTP %d %s, want 401 UNAUTHORIZED", h, status, code(r))
+		}
+	}
+	if status, r := gqlAs(t, m, "Bearer "+testKey, `{ __typename }`, nil); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("the demo key: HTTP %d %+v", status, r.Errors)
+	}
+	// SSE takes the header too.
+	req, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", strings.NewReader(`{"query":"subscription { returnCaseChanged { id } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header["Authorization"] = []string{""}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("SSE without a key: HTTP %d", resp.StatusCode)
+	}
+	// WebSocket: connection_init without a key is closed 4403.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"},
+		HTTPClient: &http.Client{}, HTTPHeader: http.Header{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer `+other+`"}}`))
+	_, _, err = conn.Read(ctx)
+	if websocket.CloseStatus(err) != 4403 {
+		t.Fatalf("WebSocket with a wrong key: %v, want close 4403", err)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		req, _ := http.NewRequest(http.MethodGet, m.URL()+path, nil)
+		req.Header["Authorization"] = []string{""}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s without a key: %v %v", path, resp, err)
+		}
+		resp.Body.Close()
+	}
+}
+
+// Keys made through the API carry only their scopes; a revoked key stops
+// working at once, and its open subscription is closed.
+func TestScopesAndRevocation(t *testing.T) {
+	m := startGateway(t)
+	create := func(scopes string) (key, id string) {
+		t.Helper()
+		var out struct {
+			APIKeyCreate struct {
+				Key    string
+				APIKey struct{ ID string }
+			} `json:"apiKeyCreate"`
+		}
+		r := gql(t, m, `mutation($s: [ApiKeyScope!]!) { apiKeyCreate(input: {name: "t", scopes: $s}) { key apiKey { id } userErrors { code message } } }`,
+			map[string]any{"s": strings.Split(scopes, ",")}, &out)
+		if len(r.Errors) > 0 || out.APIKeyCreate.Key == "" {
+			t.Fatalf("apiKeyCreate: %+v %s", r.Errors, r.Data)
+		}
+		return out.APIKeyCreate.Key, out.APIKeyCreate.APIKey.ID
+	}
+	reader, _ := create("READ")
+	writer, _ := create("WRITE")
+	watcher, watcherID := create("SUBSCRIBE")
+
+	if status, r := gqlAs(t, m, "Bearer "+reader, `{ returnCases(first: 1) { totalCount } }`, nil); status != 200 || len(r.Errors) > 0 {
+		t.Fatalf("a read key reading: %d %+v", status, r.Errors)
+	}
+	for _, tc := range []struct{ key, query, what string }{
+		{reader, `mutation { returnApprove(input: {id: "x"}) { replayed } }`, "a read key writing"},
+		{writer, `{ returnCases(first: 1) { totalCount } }`, "a write key reading"},
+		{reader, `mutation { apiKeyCreate(input: {name: "x", scopes: [ADMIN]}) { key } }`, "a read key making keys"},
+		{writer, `mutation { apiKeyCreate(input: {name: "x", scopes: [ADMIN]}) { key } }`, "a write key making keys"},
+		{reader, `{ apiKeys { id } }`, "a read key listing keys"},
+	} {
+		_, r := gqlAs(t, m, "Bearer "+tc.key, tc.query, nil)
+		if code(r) != "UNAUTHORIZED" {
+			t.Errorf("%s: %s %+v, want UNAUTHORIZED", tc.what, r.Data, r.Errors)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	c := &wsClient{conn}
+	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + watcher}})
+	if msg := c.read(t, ctx); msg["type"] != "connection_ack" {
+		t.Fatalf("want connection_ack, got %v", msg)
+	}
+	c.send(t, ctx, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{"query": changedSubscription}})
+	var out struct {
+		APIKeyRevoke struct {
+			APIKey struct{ RevokedAt *string }
+		} `json:"apiKeyRevoke"`
+	}
+	if r := gql(t, m, `mutation($id: ID!) { apiKeyRevoke(input: {id: $id}) { apiKey { revokedAt } userErrors { code } } }`,
+		map[string]any{"id": watcherID}, &out); len(r.Errors) > 0 || out.APIKeyRevoke.APIKey.RevokedAt == nil {
+		t.Fatalf("apiKeyRevoke: %+v %s", r.Errors, r.Data)
+	}
+	for {
+		_, _, err := conn.Read(ctx)
+		if err == nil {
+			continue // an event that was on its way
+		}
+		if websocket.CloseStatus(err) != 4403 {
+			t.Fatalf("the revoked key's subscription ended with %v, want close 4403", err)
+		}
+		break
+	}
+	if status, _ := gqlAs(t, m, "Bearer "+watcher, `{ __typename }`, nil); status != http.StatusUnauthorized {
+		t.Fatalf("a revoked key: HTTP %d", status)
+	}
+}
+
+// A second organisation sees nothing of the first: no case in lists, null for
+// another organisation's case id, NOT_FOUND for a mutation on it.
+func TestOrganisationsAreIsolated(t *testing.T) {
+	m := startGateway(t)
+	var org struct {
+		OrganisationCreate struct {
+			Organisation struct{ ID string }
+			UserErrors   []struct{ Code string }
+		} `json:"organisationCreate"`
+	}
+	if r := gql(t, m, `mutation { organisationCreate(input: {id: "rival", name: "Rival"}) { organisation { id } userErrors { code } } }`,
+		nil, &org); len(r.Errors) > 0 || org.OrganisationCreate.Organisation.ID != "rival" {
+		t.Fatalf("organisationCreate: %+v %s", r.Errors, r.Data)
+	}
+	var key struct {
+		APIKeyCreate struct{ Key string } `json:"apiKeyCreate"`
+	}
+	gql(t, m, `mutation { apiKeyCreate(input: {name: "rival", scopes: [READ, WRITE, SUBSCRIBE, ADMIN], organisation: "rival"}) { key } }`, nil, &key)
+	rival := "Bearer " + key.APIKeyCreate.Key
+	if key.APIKeyCreate.Key == "" {
+		t.Fatal("no key for the rival organisation")
+	}
+
+	var page struct {
+		ReturnCases struct {
+			TotalCount int
+			Nodes      []struct{ ID string }
+		} `json:"returnCases"`
+	}
+	gql(t, m, `{ returnCases(first: 1) { totalCount nodes { id } } }`, nil, &page)
+	if page.ReturnCases.TotalCount == 0 {
+		t.Fatal("the demo organisation has no cases to hide")
+	}
+	demoCase := page.ReturnCases.Nodes[0].ID
+
+	_, r := gqlAs(t, m, rival, `{ returnCases(first: 5) { totalCount nodes { id } } }`, nil)
+	if !strings.Contains(string(r.Data), `"totalCount":0`) {
+		t.Errorf("the rival lists %s", r.Data)
+	}
+	_, r = gqlAs(t, m, rival, `query($id: ID!) { node(id: $id) { id } returnCase(id: $id) { id } }`, map[string]any{"id": demoCase})
+	if !strings.Contains(string(r.Data), `"node":null`) {
+		t.Errorf("node() of another organisation's case: %s %+v", r.Data, r.Errors)
+	}
+	_, r = gqlAs(t, m, rival, `mutation($id: ID!) { returnApprove(input: {id: $id}) { userErrors { code } } }`, map[string]any{"id": demoCase})
+	if !strings.Contains(string(r.Data), `"NOT_FOUND"`) {
+		t.Errorf("a mutation on another organisation's case: %s %+v", r.Data, r.Errors)
+	}
+	_, r = gqlAs(t, m, rival, `{ apiKeys { id } }`, nil)
+	if strings.Contains(string(r.Data), "0123456789abcdef") {
+		t.Errorf("the rival lists the demo organisation's keys: %s", r.Data)
+	}
+	_, r = gqlAs(t, m, rival, `{ organisations { id } }`, nil)
+	if code(r) != "UNAUTHORIZED" {
+		t.Errorf("a non-operator listing organisations: %s %+v", r.Data, r.Errors)
+	}
+}
+
+// A Host the gateway does not serve is refused (DNS rebinding); the probes
+// answer any Host.
+func TestUnknownHostIsRefused(t *testing.T) {
+	m := startGateway(t)
+	for path, want := range map[string]int{"/graphql": http.StatusMisdirectedRequest, "/graphiql/": http.StatusMisdirectedRequest, "/healthz": http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, m.URL()+path+"?query=%7B__typename%7D", nil)
+		req.Host = "attacker.example"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s with Host attacker.example: HTTP %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, m.URL()+"/graphql?query=%7B__typename%7D", nil)
+	req.Host = "localhost"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Host localhost: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
