@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/returnsgw/returnsgw/adapters/categories"
 	"io"
 	"os"
 	"strconv"
@@ -56,6 +57,10 @@ type ShopConfig struct {
 	SellerID    string             `json:"sellerId"`
 	// Rules overrides the organisation's rule policy for this shop.
 	Rules *returns.RulePolicy `json:"rules"`
+	// CategoryOverrides map the platform's category ids of this shop's
+	// products to return-rules categories, over the table shipped in
+	// adapters/categories (e.g. {"200000773": "HYGIENE"}).
+	CategoryOverrides map[string]returns.Category `json:"categoryOverrides"`
 }
 
 // FileConfig is the config file's shape.
@@ -227,6 +232,9 @@ func (c *Config) loadFile(path string) error {
 			if v == "" {
 				return fmt.Errorf("%s: %s is required", where, name)
 			}
+		}
+		if err := categories.ValidateOverrides(s.CategoryOverrides); err != nil {
+			return fmt.Errorf("%s: %v", where, err)
 		}
 		if s.Rules != nil {
 			if err := s.Rules.Validate(); err != nil {

@@ -56,7 +56,6 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 		return nil, err
 	}
 	sb.closers = append(sb.closers, sb.XHS.Close)
-	catalog := sb.XHS.Catalog()
 	// The platform's real limit is 100 requests/s per app; the sandbox's
 	// shops share it instead of keeping production's safety margin, so a
 	// first sync of the seeded cases takes seconds.
@@ -69,7 +68,6 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			AppSecret:   sandboxXHSSecret,
 			AccessToken: s.AccessToken,
 			Shop:        returns.Shop{ID: s.ShopID, Platform: returns.XHS, Name: shopName(s), Market: s.Market},
-			Catalog:     func(sku string) returns.Category { return catalog[sku] },
 			Policy:      policy,
 			SellerID:    s.SellerID,
 			// The simulator indexes an update at once; the platform needs up to a minute.

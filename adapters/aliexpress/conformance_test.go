@@ -47,7 +47,8 @@ func startPair(t *testing.T, now func() time.Time, opts aliexpresssim.Options) (
 
 func TestConformance(t *testing.T) {
 	adapterstest.Run(t, adapterstest.Harness{
-		Platform: returns.AliExpress,
+		NoOrderFacts: true,
+		Platform:     returns.AliExpress,
 		New: func(t *testing.T, now func() time.Time) (returns.Platform, adapterstest.Sim) {
 			a, sim := startPair(t, now, aliexpresssim.Options{Seed: 7})
 			return a, sim

@@ -52,9 +52,9 @@ type Config struct {
 	Policy adapters.Policy
 	// HTTPClient is the client to use; nil means a fresh pooled one.
 	HTTPClient *http.Client
-	// Catalog gives the return-rules category of a SKU, which XHS does not
-	// send; nil (or an unknown answer) means returns.CategoryGeneral.
-	Catalog func(skuID string) returns.Category
+	// CategoryOverrides map the shop's XHS category ids to return-rules
+	// categories, over the shipped table (adapters/categories).
+	CategoryOverrides map[string]returns.Category
 	// Lookback is how far back the first walk of the change list starts; 0
 	// means DefaultLookback.
 	Lookback time.Duration

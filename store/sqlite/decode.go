@@ -420,6 +420,12 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 			n, read = 27, func() error { return r.boolean(&c.ExemptionConfirmedAtCheckout) }
 		case "Tariff":
 			n, read = 28, func() error { return r.moneyPtr(&c.Tariff) }
+		case "ShippingPaid":
+			n, read = 31, func() error { return r.moneyPtr(&c.ShippingPaid) }
+		case "Fulfilment":
+			n, read = 32, func() error { return r.str((*string)(&c.Fulfilment)) }
+		case "Facts":
+			n, read = 33, func() error { return r.strMap(&c.Facts) }
 		case "ApprovedAt":
 			n, read = 29, func() error { return r.whenPtr(&c.ApprovedAt) }
 		case "ReceivedAt":

@@ -404,6 +404,9 @@ func FullCase(id string) *returns.Case {
 		ReturnFreightPaidBy: returns.PartySeller,
 		FreeReturnPromised:  true,
 		Tariff:              &returns.Money{Minor: 2339, Currency: "CNY"},
+		ShippingPaid:        &returns.Money{Minor: 800, Currency: "CNY"},
+		Fulfilment:          returns.FulfilmentBonded,
+		Facts:               map[string]string{"deliveredAt": "ORDER_API", "lines.0.category": "UNMAPPED"},
 		ApprovedAt:          at(4, 12, returns.Shanghai),
 		ReceivedAt:          at(7, 9, returns.Shanghai),
 
