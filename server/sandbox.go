@@ -103,7 +103,7 @@ func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	a, err := aliexpress.New(aliexpress.Config{
 		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
 		Shop:    returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
-		Catalog: sb.AliExpress.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(aliexpress.DefaultPolicy()),
+		Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(aliexpress.DefaultPolicy()),
 	})
 	if err != nil {
 		return err
