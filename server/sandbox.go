@@ -102,8 +102,8 @@ func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	sb.closers = append(sb.closers, sb.AliExpress.Close)
 	a, err := aliexpress.New(aliexpress.Config{
 		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
-		Shop:    returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
-		Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(aliexpress.DefaultPolicy()),
+		Shop: returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
+		Now:  o.Now, Logger: o.Log, Policy: sandboxPolicy(aliexpress.DefaultPolicy()),
 	})
 	if err != nil {
 		return err
@@ -126,8 +126,8 @@ func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 	sb.closers = append(sb.closers, sb.Alibaba.Close)
 	a, err := alibaba.New(alibaba.Config{
 		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
-		Shop:    returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
-		Catalog: sb.Alibaba.Catalog(), Now: o.Now, Logger: o.Log, Policy: sandboxPolicy(alibaba.DefaultPolicy),
+		Shop: returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
+		Now:  o.Now, Logger: o.Log, Policy: sandboxPolicy(alibaba.DefaultPolicy),
 		// The simulator indexes a change at once; the real order list needs a minute.
 		ListLag: -1,
 	})

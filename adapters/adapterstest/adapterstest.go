@@ -42,9 +42,6 @@ type Harness struct {
 	// UnknownStatus is the adapter's documented fallback for a status value it
 	// does not know.
 	UnknownStatus returns.Status
-	// NoOrderFacts skips the order-facts checks, for an adapter that does
-	// not read its platform's order methods yet.
-	NoOrderFacts bool
 }
 
 // Clock is a settable clock for simulators and adapters under test.
@@ -85,15 +82,14 @@ func Run(t *testing.T, h Harness) {
 	t.Run("DownIsUnavailable", func(t *testing.T) { testDown(t, h) })
 	t.Run("UnknownStatusFallsBack", func(t *testing.T) { testUnknownStatus(t, h) })
 	t.Run("AllowedActionsKnown", func(t *testing.T) { testAllowedActions(t, h) })
-	if !h.NoOrderFacts {
-		t.Run("OrderFacts", func(t *testing.T) { testOrderFacts(t, h) })
-	}
+	t.Run("OrderFacts", func(t *testing.T) { testOrderFacts(t, h) })
 }
 
-// OrderCounter is implemented by simulators that count the order-detail
-// calls they answered, so that the suite can prove an order is read once.
-type OrderCounter interface {
-	OrderCalls() int
+// FactCounter is implemented by simulators that count the calls they
+// answered that an adapter makes only for a case's facts (order detail,
+// tracking, products), so that the suite can prove an order is read once.
+type FactCounter interface {
+	FactCalls() int
 }
 
 // testOrderFacts proves that every case carries its order's facts, each with
@@ -151,18 +147,18 @@ func testOrderFacts(t *testing.T, h Harness) {
 	if len(categorised) < 2 {
 		t.Errorf("the cases span %d categories: %v", len(categorised), categorised)
 	}
-	oc, ok := sim.(OrderCounter)
+	oc, ok := sim.(FactCounter)
 	if !ok || len(ids) == 0 {
 		return
 	}
-	before := oc.OrderCalls()
+	before := oc.FactCalls()
 	for _, id := range ids[:min(len(ids), 20)] {
 		if _, err := p.GetCase(context.Background(), id); err != nil {
 			t.Fatalf("GetCase(%s) again: %v", id, err)
 		}
 	}
-	if after := oc.OrderCalls(); after != before {
-		t.Errorf("reading cases again made %d order calls; an order is read once", after-before)
+	if after := oc.FactCalls(); after != before {
+		t.Errorf("reading cases again made %d order or product calls; an order is read once", after-before)
 	}
 }
 

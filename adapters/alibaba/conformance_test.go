@@ -45,7 +45,6 @@ func startPair(t *testing.T, now func() time.Time, opts alibabasim.Options) (*al
 		Session:   sim.Session(),
 		Shop:      returns.Shop{ID: "alibaba-test", Name: "Test shop on Alibaba.com"},
 		Policy:    fastPolicy,
-		Catalog:   sim.Catalog(),
 		Now:       now,
 		Logger:    slog.New(slog.DiscardHandler),
 	})
@@ -57,8 +56,7 @@ func startPair(t *testing.T, now func() time.Time, opts alibabasim.Options) (*al
 
 func TestConformance(t *testing.T) {
 	adapterstest.Run(t, adapterstest.Harness{
-		NoOrderFacts: true,
-		Platform:     returns.Alibaba,
+		Platform: returns.Alibaba,
 		New: func(t *testing.T, now func() time.Time) (returns.Platform, adapterstest.Sim) {
 			return startPair(t, now, alibabasim.Options{Seed: 1})
 		},
@@ -71,8 +69,7 @@ func TestConformanceOtherSeeds(t *testing.T) {
 	for _, seed := range []int64{2, 3} {
 		t.Run("seed", func(t *testing.T) {
 			adapterstest.Run(t, adapterstest.Harness{
-				NoOrderFacts: true,
-				Platform:     returns.Alibaba,
+				Platform: returns.Alibaba,
 				New: func(t *testing.T, now func() time.Time) (returns.Platform, adapterstest.Sim) {
 					return startPair(t, now, alibabasim.Options{Seed: seed})
 				},

@@ -69,7 +69,9 @@ type conformanceSim struct {
 
 func (s conformanceSim) CaseIDs() []string { return s.Server.CaseIDs(s.shopID) }
 
-func (s conformanceSim) OrderCalls() int { return s.Server.Calls(xhswire.MethodGetOrderDetail) }
+func (s conformanceSim) FactCalls() int {
+	return s.Server.Calls(xhswire.MethodGetOrderDetail) + s.Server.Calls(xhswire.MethodGetOrderTracking) + s.Server.Calls(xhswire.MethodGetItemInfo)
+}
 
 func TestConformance(t *testing.T) {
 	for i, name := range []string{"domestic", "crossborder"} {

@@ -90,6 +90,8 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.fundGet(r.Form)
 	case alibabawire.MethodLogisticsGet:
 		resp, e = s.logisticsGet(r.Form)
+	case alibabawire.MethodProductGet:
+		resp, e = s.productGet(r.Form)
 	}
 	if e != nil {
 		s.writeError(w, e)
@@ -104,7 +106,8 @@ func (s *Server) checkSystem(form url.Values) *topError {
 	switch method {
 	case "":
 		return &topError{code: alibabawire.CodeMissingMethod, msg: "Missing method"}
-	case alibabawire.MethodOrderList, alibabawire.MethodOrderGet, alibabawire.MethodFundGet, alibabawire.MethodLogisticsGet:
+	case alibabawire.MethodOrderList, alibabawire.MethodOrderGet, alibabawire.MethodFundGet, alibabawire.MethodLogisticsGet,
+		alibabawire.MethodProductGet:
 	default:
 		return &topError{code: alibabawire.CodeInvalidMethod, msg: "Invalid method", subMsg: method}
 	}

@@ -113,6 +113,8 @@ func (s *Server) productInfo(p map[string]string) (any, *apiError) {
 	return nil, notFound()
 }
 
-// OrderCalls counts the order-detail requests answered, so that a test can
-// prove an order is read once.
-func (s *Server) OrderCalls() int { return s.Calls(aliexpresswire.MethodFindOrderByID) }
+// FactCalls counts the order and product requests answered, so that a test
+// can prove an order is read once.
+func (s *Server) FactCalls() int {
+	return s.Calls(aliexpresswire.MethodFindOrderByID) + s.Calls(aliexpresswire.MethodProductInfo)
+}
