@@ -157,6 +157,10 @@ type Line struct {
 	Quantity  int
 	UnitPrice Money
 	Category  Category
+	// CategorySource says where Category came from: PRODUCT_API (the
+	// platform's product category through the gateway's table), SHOP_CONFIG,
+	// UNMAPPED (GENERAL: no mapping for the platform's category), MISSING, DEFAULT.
+	CategorySource FactSource
 	// Raw keeps the platform's own values for the line (ids, codes, amounts as sent).
 	Raw map[string]string
 }

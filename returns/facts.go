@@ -2,7 +2,6 @@ package returns
 
 import (
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -174,13 +173,15 @@ type OrderLine struct {
 // missing. Facts the after-sale record itself gave (a platform field) win.
 func ApplyOrderFacts(c *Case, f *OrderFacts) {
 	if f == nil {
-		for _, n := range [...]string{FactDeliveredAt, FactTariff, FactFulfilment, FactCheckoutConfirmed} {
+		// The fulfilment model falls back to the shop's market (FillDefaultFacts).
+		for _, n := range [...]string{FactDeliveredAt, FactTariff, FactCheckoutConfirmed} {
 			if c.FactSourceOf(n) == "" {
 				c.SetFact(n, FactMissing)
 			}
 		}
 		for i := range c.Lines {
-			if c.FactSourceOf(LineCategoryFact(i)) == "" {
+			if c.Lines[i].CategorySource == "" {
+				c.Lines[i].CategorySource = FactMissing
 				c.SetFact(LineCategoryFact(i), FactMissing)
 			}
 		}
@@ -229,6 +230,7 @@ func ApplyOrderFacts(c *Case, f *OrderFacts) {
 		l := &c.Lines[i]
 		ol, ok := f.Lines[l.SKU]
 		if !ok {
+			l.CategorySource = FactMissing
 			c.SetFact(LineCategoryFact(i), FactMissing)
 			continue
 		}
@@ -239,6 +241,7 @@ func ApplyOrderFacts(c *Case, f *OrderFacts) {
 		if src == "" {
 			src = FactProductAPI
 		}
+		l.CategorySource = src
 		c.SetFact(LineCategoryFact(i), src)
 		if l.Raw == nil {
 			l.Raw = map[string]string{}
@@ -303,42 +306,9 @@ func FillDefaultFacts(c *Case) {
 		}
 	}
 	for i := range c.Lines {
-		if c.FactSourceOf(LineCategoryFact(i)) == "" {
+		if c.Lines[i].CategorySource == "" {
+			c.Lines[i].CategorySource = FactDefault
 			c.SetFact(LineCategoryFact(i), FactDefault)
 		}
 	}
-}
-
-// ResolveFreightPayer sets c.ReturnFreightPaidBy from the rules when the
-// platform did not state it, and records where the answer came from.
-func ResolveFreightPayer(c *Case, policy RulePolicy, now time.Time) {
-	if c.ReturnFreightPaidBy != "" && c.FactSourceOf(FactFreightPaidBy) != FactRules {
-		if c.FactSourceOf(FactFreightPaidBy) == "" {
-			c.SetFact(FactFreightPaidBy, FactPlatform)
-		}
-		return
-	}
-	in := CaseInput(c)
-	in.FreightPaidByOnPlatform = ""
-	e := Evaluate(in, policy, now)
-	c.ReturnFreightPaidBy = e.ReturnFreightPaidBy
-	c.SetFact(FactFreightPaidBy, FactRules)
-}
-
-// factLabel is a fact's name as a reader would say it.
-func factLabel(name string) string {
-	if strings.HasPrefix(name, "lines.") {
-		return "a line's product category"
-	}
-	switch name {
-	case FactDeliveredAt:
-		return "the delivery (sign-for) time"
-	case FactTariff:
-		return "the tariff paid"
-	case FactFulfilment:
-		return "the fulfilment model"
-	case FactCheckoutConfirmed:
-		return "the buyer's checkout confirmation"
-	}
-	return name
 }

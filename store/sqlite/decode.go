@@ -582,6 +582,8 @@ func (r *docReader) lines(p *[]returns.Line) error {
 				n, read = 4, func() error { return r.str((*string)(&l.Category)) }
 			case "Raw":
 				n, read = 5, func() error { return r.strMap(&l.Raw) }
+			case "CategorySource":
+				n, read = 6, func() error { return r.str((*string)(&l.CategorySource)) }
 			default:
 				return errSlow
 			}
