@@ -118,3 +118,15 @@ func (s *Server) productInfo(p map[string]string) (any, *apiError) {
 func (s *Server) FactCalls() int {
 	return s.Calls(aliexpresswire.MethodFindOrderByID) + s.Calls(aliexpresswire.MethodProductInfo)
 }
+
+// Delivered reports whether the issue's order was received by the buyer, as
+// an oracle for tests; ok is false for an unknown issue.
+func (s *Server) Delivered(issueID string) (delivered, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, found := s.issues[issueID]
+	if !found {
+		return false, false
+	}
+	return !is.notReceived(), true
+}

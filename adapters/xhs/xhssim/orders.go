@@ -182,3 +182,32 @@ func itemInfo(id string) (*xhswire.ItemInfoData, *apiError) {
 	}
 	return nil, errf(xhswire.ErrParamInvalid, "商品不存在：%s", id)
 }
+
+// OrderFacts reports what the case's order says, as an oracle for tests:
+// whether the buyer signed for it, its tax in fen, and whether freight
+// insurance is on the case.
+func (s *Server) OrderFacts(returnsID string) (signed bool, taxFen int64, insured bool, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, found := s.cases[returnsID]
+	if !found || c.order == nil {
+		return false, 0, false, false
+	}
+	for _, ti := range c.order.track.OrderTrackInfos {
+		for _, r := range ti.Records {
+			if r.TrackingStatus == xhswire.TrackingSigned {
+				signed = true
+			}
+		}
+	}
+	if b := c.order.detail.BoundExtendInfo; b != nil {
+		n, _ := strconv.ParseInt(string(b.TaxAmount), 10, 64)
+		taxFen = n
+	} else {
+		for _, l := range c.order.detail.SKUList {
+			n, _ := strconv.ParseInt(string(l.TotalTaxAmount), 10, 64)
+			taxFen += n
+		}
+	}
+	return signed, taxFen, c.info.SupportCarriageInsurance, true
+}
