@@ -66,3 +66,36 @@ func envData(t *testing.T, b []byte, out any) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzOrderFactsFrom: whatever the order methods answer, reading it never
+// panics, and facts it returns are consistent: money in CNY and never
+// negative, a delivery only from a sign-for record.
+func FuzzOrderFactsFrom(f *testing.F) {
+	f.Add([]byte(`{"orderId":"P1","orderStatus":7,"logisticsMode":2,"totalShippingFree":600,"boundExtendInfo":{"taxAmount":4732},"skuList":[{"skuId":"s","itemId":"i","totalPaidAmount":100,"totalTaxAmount":9}]}`),
+		[]byte(`{"orderTrackInfos":[{"records":[{"eventAt":"2025-11-20 14:30:00","trackingStatus":6050}]}]}`))
+	f.Add([]byte(`{"orderId":"P2","logisticsMode":9,"totalShippingFree":-1}`), []byte(`{"orderTrackInfos":[{"records":[{"eventAt":"x"}]}]}`))
+	f.Fuzz(func(t *testing.T, detail, tracking []byte) {
+		var d xhswire.OrderDetail
+		if json.Unmarshal(detail, &d) != nil {
+			return
+		}
+		var tr xhswire.OrderTrackingData
+		trp := &tr
+		if json.Unmarshal(tracking, &tr) != nil {
+			trp = nil
+		}
+		items := map[string]*xhswire.ItemInfo{"i": {ID: "i", CategoryID: "5a9c1f0e8b2d4c0001e0a016", FreeReturn: 2}}
+		facts, _, err := orderFactsFrom(&d, trp, items, categories.Mapper{Platform: returns.XHS})
+		if err != nil {
+			return
+		}
+		for _, m := range []*returns.Money{facts.Tariff, facts.ShippingPaid} {
+			if m != nil && (m.Currency != "CNY" || m.Minor < 0) {
+				t.Fatalf("money %+v", m)
+			}
+		}
+		if facts.DeliveredAt != nil && trp == nil {
+			t.Fatal("a delivery without tracking")
+		}
+	})
+}
