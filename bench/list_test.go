@@ -70,13 +70,11 @@ func newFixture(tb testing.TB, cases int) *fixture {
 	}
 	tb.Cleanup(func() { sim.Close() })
 	reg := adapters.NewRegistry()
-	catalog := sim.Catalog()
 	policy := xhs.DefaultPolicy
 	policy.RatePerSecond = 0
 	for _, s := range xhssim.DefaultShops() {
 		a, err := xhs.New(xhs.Config{BaseURL: url, AppID: "bench", AppSecret: "bench-secret", AccessToken: s.AccessToken,
-			Shop:    returns.Shop{ID: s.ShopID, Platform: returns.XHS, Market: s.Market},
-			Catalog: func(sku string) returns.Category { return catalog[sku] }, Policy: policy, Logger: quiet})
+			Shop: returns.Shop{ID: s.ShopID, Platform: returns.XHS, Market: s.Market}, Policy: policy, Logger: quiet})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/returnsgw/returnsgw/graph/model"
 	"github.com/returnsgw/returnsgw/returns"
@@ -31,6 +32,42 @@ func (r *queryResolver) ReturnCases(ctx context.Context, filter *model.ReturnCas
 // ID is the resolver for the id field.
 func (r *returnCaseResolver) ID(ctx context.Context, obj *returns.Case) (string, error) {
 	return CaseID(obj.Key()), nil
+}
+
+// ReturnFreightPaidBy is the resolver for the returnFreightPaidBy field.
+func (r *returnCaseResolver) ReturnFreightPaidBy(ctx context.Context, obj *returns.Case) (*returns.Party, error) {
+	p := r.returnFreightPaidBy(obj)
+	return &p, nil
+}
+
+// ReturnFreightPaidBySource is the resolver for the returnFreightPaidBySource field.
+func (r *returnCaseResolver) ReturnFreightPaidBySource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	return returnFreightPaidBySource(obj), nil
+}
+
+// FreeReturnPromisedSource is the resolver for the freeReturnPromisedSource field.
+func (r *returnCaseResolver) FreeReturnPromisedSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	return sourceOr(obj, returns.FactFreeReturnPromised, returns.FactDefault), nil
+}
+
+// TariffSource is the resolver for the tariffSource field.
+func (r *returnCaseResolver) TariffSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	return tariffSource(obj), nil
+}
+
+// Fulfilment is the resolver for the fulfilment field.
+func (r *returnCaseResolver) Fulfilment(ctx context.Context, obj *returns.Case) (returns.Fulfilment, error) {
+	return fulfilment(obj), nil
+}
+
+// FulfilmentSource is the resolver for the fulfilmentSource field.
+func (r *returnCaseResolver) FulfilmentSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	return sourceOr(obj, returns.FactFulfilment, returns.FactShopConfig), nil
+}
+
+// CheckoutConfirmedSource is the resolver for the checkoutConfirmedSource field.
+func (r *returnCaseResolver) CheckoutConfirmedSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	return sourceOr(obj, returns.FactCheckoutConfirmed, returns.FactDefault), nil
 }
 
 // Deadlines is the resolver for the deadlines field.
@@ -66,6 +103,23 @@ func (r *returnCaseResolver) Current(ctx context.Context, obj *returns.Case) (*r
 	return r.current(ctx, obj)
 }
 
+// DeliveredAtSource is the resolver for the deliveredAtSource field.
+func (r *returnCaseResolver) DeliveredAtSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	return deliveredAtSource(obj), nil
+}
+
+// WindowClosesAt is the resolver for the windowClosesAt field.
+func (r *returnCaseResolver) WindowClosesAt(ctx context.Context, obj *returns.Case) (*time.Time, error) {
+	t, _ := r.windowClosesAt(obj)
+	return t, nil
+}
+
+// WindowClosesAtSource is the resolver for the windowClosesAtSource field.
+func (r *returnCaseResolver) WindowClosesAtSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error) {
+	_, src := r.windowClosesAt(obj)
+	return src, nil
+}
+
 // AllowedActions is the resolver for the allowedActions field.
 func (r *returnCaseResolver) AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error) {
 	return r.allowedActions(obj), nil
@@ -76,13 +130,22 @@ func (r *returnCaseResolver) AvailableActions(ctx context.Context, obj *returns.
 	return r.availableActions(obj), nil
 }
 
+// CategorySource is the resolver for the categorySource field.
+func (r *returnLineResolver) CategorySource(ctx context.Context, obj *returns.Line) (returns.FactSource, error) {
+	return lineCategorySource(obj), nil
+}
+
 // PendingStep returns PendingStepResolver implementation.
 func (r *Resolver) PendingStep() PendingStepResolver { return &pendingStepResolver{r} }
 
 // ReturnCase returns ReturnCaseResolver implementation.
 func (r *Resolver) ReturnCase() ReturnCaseResolver { return &returnCaseResolver{r} }
 
+// ReturnLine returns ReturnLineResolver implementation.
+func (r *Resolver) ReturnLine() ReturnLineResolver { return &returnLineResolver{r} }
+
 type (
 	pendingStepResolver struct{ *Resolver }
 	returnCaseResolver  struct{ *Resolver }
+	returnLineResolver  struct{ *Resolver }
 )

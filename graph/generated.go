@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	ReturnCase() ReturnCaseResolver
 	ReturnCaseEvent() ReturnCaseEventResolver
 	ReturnDeadlineAlert() ReturnDeadlineAlertResolver
+	ReturnLine() ReturnLineResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -173,40 +174,52 @@ type ComplexityRoot struct {
 	}
 
 	ReturnCase struct {
-		AllowedActions      func(childComplexity int) int
-		ApprovedAt          func(childComplexity int) int
-		AvailableActions    func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		Current             func(childComplexity int) int
-		Deadlines           func(childComplexity int) int
-		DeliveredAt         func(childComplexity int) int
-		Eligibility         func(childComplexity int) int
-		FreeReturnPromised  func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Kind                func(childComplexity int) int
-		Lines               func(childComplexity int) int
-		Market              func(childComplexity int) int
-		Negotiation         func(childComplexity int) int
-		Note                func(childComplexity int) int
-		OrderID             func(childComplexity int) int
-		PendingSteps        func(childComplexity int) int
-		Platform            func(childComplexity int) int
-		PlatformCaseID      func(childComplexity int) int
-		PlatformReason      func(childComplexity int) int
-		PlatformStatus      func(childComplexity int) int
-		Reason              func(childComplexity int) int
-		ReceivedAt          func(childComplexity int) int
-		RefundDue           func(childComplexity int) int
-		RefundedAmount      func(childComplexity int) int
-		RequestedRefund     func(childComplexity int) int
-		ReturnFreight       func(childComplexity int) int
-		ReturnFreightPaidBy func(childComplexity int) int
-		ReturnShipment      func(childComplexity int) int
-		ShopID              func(childComplexity int) int
-		Status              func(childComplexity int) int
-		SyncedAt            func(childComplexity int) int
-		Tariff              func(childComplexity int) int
-		UpdatedAt           func(childComplexity int) int
+		AllowedActions               func(childComplexity int) int
+		ApprovedAt                   func(childComplexity int) int
+		AvailableActions             func(childComplexity int) int
+		CheckoutConfirmedSource      func(childComplexity int) int
+		CreatedAt                    func(childComplexity int) int
+		Current                      func(childComplexity int) int
+		Deadlines                    func(childComplexity int) int
+		DeliveredAt                  func(childComplexity int) int
+		DeliveredAtSource            func(childComplexity int) int
+		Eligibility                  func(childComplexity int) int
+		ExemptionConfirmedAtCheckout func(childComplexity int) int
+		FreeReturnPromised           func(childComplexity int) int
+		FreeReturnPromisedSource     func(childComplexity int) int
+		Fulfilment                   func(childComplexity int) int
+		FulfilmentSource             func(childComplexity int) int
+		ID                           func(childComplexity int) int
+		Kind                         func(childComplexity int) int
+		Lines                        func(childComplexity int) int
+		Market                       func(childComplexity int) int
+		MissingFacts                 func(childComplexity int) int
+		Negotiation                  func(childComplexity int) int
+		Note                         func(childComplexity int) int
+		OrderID                      func(childComplexity int) int
+		PendingSteps                 func(childComplexity int) int
+		Platform                     func(childComplexity int) int
+		PlatformCaseID               func(childComplexity int) int
+		PlatformReason               func(childComplexity int) int
+		PlatformStatus               func(childComplexity int) int
+		Reason                       func(childComplexity int) int
+		ReceivedAt                   func(childComplexity int) int
+		RefundDue                    func(childComplexity int) int
+		RefundedAmount               func(childComplexity int) int
+		RequestedRefund              func(childComplexity int) int
+		ReturnFreight                func(childComplexity int) int
+		ReturnFreightPaidBy          func(childComplexity int) int
+		ReturnFreightPaidBySource    func(childComplexity int) int
+		ReturnShipment               func(childComplexity int) int
+		ShippingPaid                 func(childComplexity int) int
+		ShopID                       func(childComplexity int) int
+		Status                       func(childComplexity int) int
+		SyncedAt                     func(childComplexity int) int
+		Tariff                       func(childComplexity int) int
+		TariffSource                 func(childComplexity int) int
+		UpdatedAt                    func(childComplexity int) int
+		WindowClosesAt               func(childComplexity int) int
+		WindowClosesAtSource         func(childComplexity int) int
 	}
 
 	ReturnCaseConnection struct {
@@ -258,11 +271,12 @@ type ComplexityRoot struct {
 	}
 
 	ReturnLine struct {
-		Category  func(childComplexity int) int
-		Quantity  func(childComplexity int) int
-		SKU       func(childComplexity int) int
-		Title     func(childComplexity int) int
-		UnitPrice func(childComplexity int) int
+		Category       func(childComplexity int) int
+		CategorySource func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		SKU            func(childComplexity int) int
+		Title          func(childComplexity int) int
+		UnitPrice      func(childComplexity int) int
 	}
 
 	ReturnRule struct {
@@ -347,11 +361,27 @@ type QueryResolver interface {
 type ReturnCaseResolver interface {
 	ID(ctx context.Context, obj *returns.Case) (string, error)
 
+	ReturnFreightPaidBy(ctx context.Context, obj *returns.Case) (*returns.Party, error)
+	ReturnFreightPaidBySource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
+
+	FreeReturnPromisedSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
+
+	TariffSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
+
+	Fulfilment(ctx context.Context, obj *returns.Case) (returns.Fulfilment, error)
+	FulfilmentSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
+
+	CheckoutConfirmedSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
+
 	Deadlines(ctx context.Context, obj *returns.Case) (*returns.Deadlines, error)
 	Eligibility(ctx context.Context, obj *returns.Case) (*returns.Eligibility, error)
 	RefundDue(ctx context.Context, obj *returns.Case) (*model.RefundDue, error)
 	Negotiation(ctx context.Context, obj *returns.Case) ([]*returns.NegotiationEntry, error)
 	Current(ctx context.Context, obj *returns.Case) (*returns.Case, error)
+
+	DeliveredAtSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
+	WindowClosesAt(ctx context.Context, obj *returns.Case) (*time.Time, error)
+	WindowClosesAtSource(ctx context.Context, obj *returns.Case) (returns.FactSource, error)
 
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
@@ -364,6 +394,9 @@ type ReturnCaseEventResolver interface {
 }
 type ReturnDeadlineAlertResolver interface {
 	ID(ctx context.Context, obj *feed.Alert) (string, error)
+}
+type ReturnLineResolver interface {
+	CategorySource(ctx context.Context, obj *returns.Line) (returns.FactSource, error)
 }
 type SubscriptionResolver interface {
 	ReturnCaseChanged(ctx context.Context, filter *model.ReturnCaseFilter, after *string) (<-chan *feed.Change, error)
@@ -938,6 +971,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.AvailableActions(childComplexity), true
+	case "ReturnCase.checkoutConfirmedSource":
+		if e.ComplexityRoot.ReturnCase.CheckoutConfirmedSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.CheckoutConfirmedSource(childComplexity), true
 	case "ReturnCase.createdAt":
 		if e.ComplexityRoot.ReturnCase.CreatedAt == nil {
 			break
@@ -962,18 +1001,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.DeliveredAt(childComplexity), true
+	case "ReturnCase.deliveredAtSource":
+		if e.ComplexityRoot.ReturnCase.DeliveredAtSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.DeliveredAtSource(childComplexity), true
 	case "ReturnCase.eligibility":
 		if e.ComplexityRoot.ReturnCase.Eligibility == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReturnCase.Eligibility(childComplexity), true
+	case "ReturnCase.checkoutConfirmed":
+		if e.ComplexityRoot.ReturnCase.ExemptionConfirmedAtCheckout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ExemptionConfirmedAtCheckout(childComplexity), true
 	case "ReturnCase.freeReturnPromised":
 		if e.ComplexityRoot.ReturnCase.FreeReturnPromised == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReturnCase.FreeReturnPromised(childComplexity), true
+	case "ReturnCase.freeReturnPromisedSource":
+		if e.ComplexityRoot.ReturnCase.FreeReturnPromisedSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.FreeReturnPromisedSource(childComplexity), true
+	case "ReturnCase.fulfilment":
+		if e.ComplexityRoot.ReturnCase.Fulfilment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Fulfilment(childComplexity), true
+	case "ReturnCase.fulfilmentSource":
+		if e.ComplexityRoot.ReturnCase.FulfilmentSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.FulfilmentSource(childComplexity), true
 	case "ReturnCase.id":
 		if e.ComplexityRoot.ReturnCase.ID == nil {
 			break
@@ -998,6 +1067,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.Market(childComplexity), true
+	case "ReturnCase.missingFacts":
+		if e.ComplexityRoot.ReturnCase.MissingFacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.MissingFacts(childComplexity), true
 	case "ReturnCase.negotiation":
 		if e.ComplexityRoot.ReturnCase.Negotiation == nil {
 			break
@@ -1088,12 +1163,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.ReturnFreightPaidBy(childComplexity), true
+	case "ReturnCase.returnFreightPaidBySource":
+		if e.ComplexityRoot.ReturnCase.ReturnFreightPaidBySource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ReturnFreightPaidBySource(childComplexity), true
 	case "ReturnCase.returnShipment":
 		if e.ComplexityRoot.ReturnCase.ReturnShipment == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReturnCase.ReturnShipment(childComplexity), true
+	case "ReturnCase.shippingPaid":
+		if e.ComplexityRoot.ReturnCase.ShippingPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ShippingPaid(childComplexity), true
 	case "ReturnCase.shopId":
 		if e.ComplexityRoot.ReturnCase.ShopID == nil {
 			break
@@ -1118,12 +1205,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.Tariff(childComplexity), true
+	case "ReturnCase.tariffSource":
+		if e.ComplexityRoot.ReturnCase.TariffSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.TariffSource(childComplexity), true
 	case "ReturnCase.updatedAt":
 		if e.ComplexityRoot.ReturnCase.UpdatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReturnCase.UpdatedAt(childComplexity), true
+	case "ReturnCase.windowClosesAt":
+		if e.ComplexityRoot.ReturnCase.WindowClosesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.WindowClosesAt(childComplexity), true
+	case "ReturnCase.windowClosesAtSource":
+		if e.ComplexityRoot.ReturnCase.WindowClosesAtSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.WindowClosesAtSource(childComplexity), true
 
 	case "ReturnCaseConnection.edges":
 		if e.ComplexityRoot.ReturnCaseConnection.Edges == nil {
@@ -1317,6 +1422,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnLine.Category(childComplexity), true
+	case "ReturnLine.categorySource":
+		if e.ComplexityRoot.ReturnLine.CategorySource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnLine.CategorySource(childComplexity), true
 	case "ReturnLine.quantity":
 		if e.ComplexityRoot.ReturnLine.Quantity == nil {
 			break
@@ -1910,10 +2021,28 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_returnFreight(ctx, field)
 	case "returnFreightPaidBy":
 		return ec.fieldContext_ReturnCase_returnFreightPaidBy(ctx, field)
+	case "returnFreightPaidBySource":
+		return ec.fieldContext_ReturnCase_returnFreightPaidBySource(ctx, field)
 	case "freeReturnPromised":
 		return ec.fieldContext_ReturnCase_freeReturnPromised(ctx, field)
+	case "freeReturnPromisedSource":
+		return ec.fieldContext_ReturnCase_freeReturnPromisedSource(ctx, field)
 	case "tariff":
 		return ec.fieldContext_ReturnCase_tariff(ctx, field)
+	case "tariffSource":
+		return ec.fieldContext_ReturnCase_tariffSource(ctx, field)
+	case "shippingPaid":
+		return ec.fieldContext_ReturnCase_shippingPaid(ctx, field)
+	case "fulfilment":
+		return ec.fieldContext_ReturnCase_fulfilment(ctx, field)
+	case "fulfilmentSource":
+		return ec.fieldContext_ReturnCase_fulfilmentSource(ctx, field)
+	case "checkoutConfirmed":
+		return ec.fieldContext_ReturnCase_checkoutConfirmed(ctx, field)
+	case "checkoutConfirmedSource":
+		return ec.fieldContext_ReturnCase_checkoutConfirmedSource(ctx, field)
+	case "missingFacts":
+		return ec.fieldContext_ReturnCase_missingFacts(ctx, field)
 	case "deadlines":
 		return ec.fieldContext_ReturnCase_deadlines(ctx, field)
 	case "eligibility":
@@ -1930,6 +2059,12 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_buyerNote(ctx, field)
 	case "deliveredAt":
 		return ec.fieldContext_ReturnCase_deliveredAt(ctx, field)
+	case "deliveredAtSource":
+		return ec.fieldContext_ReturnCase_deliveredAtSource(ctx, field)
+	case "windowClosesAt":
+		return ec.fieldContext_ReturnCase_windowClosesAt(ctx, field)
+	case "windowClosesAtSource":
+		return ec.fieldContext_ReturnCase_windowClosesAtSource(ctx, field)
 	case "approvedAt":
 		return ec.fieldContext_ReturnCase_approvedAt(ctx, field)
 	case "receivedAt":
@@ -2058,6 +2193,8 @@ func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field gr
 		return ec.fieldContext_ReturnLine_unitPrice(ctx, field)
 	case "category":
 		return ec.fieldContext_ReturnLine_category(ctx, field)
+	case "categorySource":
+		return ec.fieldContext_ReturnLine_categorySource(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnLine", field.Name)
 }
@@ -4372,10 +4509,49 @@ func (ec *executionContext) fieldContext_ReturnCase_returnFreight(_ context.Cont
 }
 
 func (ec *executionContext) _ReturnCase_returnFreightPaidBy(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
-	return ec.marshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.ReturnFreightPaidBy)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_returnFreightPaidBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().ReturnFreightPaidBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Party) graphql.Marshaler {
+			return ec.marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_ReturnCase_returnFreightPaidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type Party does not have child fields"))
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_returnFreightPaidBySource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_returnFreightPaidBySource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().ReturnFreightPaidBySource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_returnFreightPaidBySource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_freeReturnPromised(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -4383,6 +4559,29 @@ func (ec *executionContext) _ReturnCase_freeReturnPromised(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_ReturnCase_freeReturnPromised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_freeReturnPromisedSource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_freeReturnPromisedSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().FreeReturnPromisedSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_freeReturnPromisedSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_tariff(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -4415,6 +4614,144 @@ func (ec *executionContext) fieldContext_ReturnCase_tariff(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_tariffSource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_tariffSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().TariffSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_tariffSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_shippingPaid(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_shippingPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_shippingPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_fulfilment(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_fulfilment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Fulfilment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.Fulfilment) graphql.Marshaler {
+			return ec.marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_fulfilment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type Fulfilment does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_fulfilmentSource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_fulfilmentSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().FulfilmentSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_fulfilmentSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_checkoutConfirmed(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.ExemptionConfirmedAtCheckout)
+}
+func (ec *executionContext) fieldContext_ReturnCase_checkoutConfirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_checkoutConfirmedSource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_checkoutConfirmedSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().CheckoutConfirmedSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_checkoutConfirmedSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_missingFacts(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.MissingFacts())
+}
+func (ec *executionContext) fieldContext_ReturnCase_missingFacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_deadlines(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -4621,6 +4958,75 @@ func (ec *executionContext) _ReturnCase_deliveredAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ReturnCase_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_deliveredAtSource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_deliveredAtSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().DeliveredAtSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_deliveredAtSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_windowClosesAt(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_windowClosesAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().WindowClosesAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_windowClosesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_windowClosesAtSource(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_windowClosesAtSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().WindowClosesAtSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_windowClosesAtSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type FactSource does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_approvedAt(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -5302,6 +5708,29 @@ func (ec *executionContext) _ReturnLine_category(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ReturnLine_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, errors.New("field of type ProductCategory does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnLine_categorySource(ctx context.Context, field graphql.CollectedField, obj *returns.Line) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnLine_categorySource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnLine().CategorySource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+			return ec.marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnLine_categorySource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnLine", field, true, true, errors.New("field of type FactSource does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnRule_id(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
@@ -6708,6 +7137,9 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 	if _, present := asMap["category"]; !present {
 		asMap["category"] = "GENERAL"
 	}
+	if _, present := asMap["checkoutConfirmed"]; !present {
+		asMap["checkoutConfirmed"] = false
+	}
 	if _, present := asMap["exemptionConfirmedAtCheckout"]; !present {
 		asMap["exemptionConfirmedAtCheckout"] = false
 	}
@@ -6721,7 +7153,7 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 		asMap["crossBorderCarveOutConfirmed"] = false
 	}
 
-	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed"}
+	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "checkoutConfirmed", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6784,6 +7216,13 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 				return it, err
 			}
 			it.Condition = data
+		case "checkoutConfirmed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkoutConfirmed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CheckoutConfirmed = data
 		case "exemptionConfirmedAtCheckout":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptionConfirmedAtCheckout"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -8414,18 +8853,294 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "returnFreightPaidBy":
-			out.Values[i] = ec._ReturnCase_returnFreightPaidBy(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_returnFreightPaidBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "returnFreightPaidBySource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_returnFreightPaidBySource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "freeReturnPromised":
 			out.Values[i] = ec._ReturnCase_freeReturnPromised(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "freeReturnPromisedSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_freeReturnPromisedSource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "tariff":
 			out.Values[i] = ec._ReturnCase_tariff(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tariffSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_tariffSource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "shippingPaid":
+			out.Values[i] = ec._ReturnCase_shippingPaid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fulfilment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_fulfilment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "fulfilmentSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_fulfilmentSource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "checkoutConfirmed":
+			out.Values[i] = ec._ReturnCase_checkoutConfirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "checkoutConfirmedSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_checkoutConfirmedSource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "missingFacts":
+			out.Values[i] = ec._ReturnCase_missingFacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deadlines":
@@ -8633,6 +9348,120 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "deliveredAtSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_deliveredAtSource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "windowClosesAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_windowClosesAt(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "windowClosesAtSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_windowClosesAtSource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "approvedAt":
 			out.Values[i] = ec._ReturnCase_approvedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -9262,28 +10091,66 @@ func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSe
 		case "sku":
 			out.Values[i] = ec._ReturnLine_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._ReturnLine_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "quantity":
 			out.Values[i] = ec._ReturnLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitPrice":
 			out.Values[i] = ec._ReturnLine_unitPrice(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "category":
 			out.Values[i] = ec._ReturnLine_category(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "categorySource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnLine_categorySource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10244,6 +11111,78 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 	}
 	return res
 }
+
+func (ec *executionContext) unmarshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx context.Context, v any) (returns.FactSource, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx context.Context, sel ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource = map[string]returns.FactSource{
+		"PLATFORM":    returns.FactPlatform,
+		"ORDER_API":   returns.FactOrderAPI,
+		"PRODUCT_API": returns.FactProductAPI,
+		"SHOP_CONFIG": returns.FactShopConfig,
+		"RULES":       returns.FactRules,
+		"DEFAULT":     returns.FactDefault,
+		"UNMAPPED":    returns.FactUnmapped,
+		"MISSING":     returns.FactMissing,
+	}
+	marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource = map[returns.FactSource]string{
+		returns.FactPlatform:   "PLATFORM",
+		returns.FactOrderAPI:   "ORDER_API",
+		returns.FactProductAPI: "PRODUCT_API",
+		returns.FactShopConfig: "SHOP_CONFIG",
+		returns.FactRules:      "RULES",
+		returns.FactDefault:    "DEFAULT",
+		returns.FactUnmapped:   "UNMAPPED",
+		returns.FactMissing:    "MISSING",
+	}
+)
+
+func (ec *executionContext) unmarshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment(ctx context.Context, v any) (returns.Fulfilment, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment(ctx context.Context, sel ast.SelectionSet, v returns.Fulfilment) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment = map[string]returns.Fulfilment{
+		"DOMESTIC": returns.FulfilmentDomestic,
+		"BONDED":   returns.FulfilmentBonded,
+		"DIRECT":   returns.FulfilmentDirect,
+		"HYBRID":   returns.FulfilmentHybrid,
+	}
+	marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment = map[returns.Fulfilment]string{
+		returns.FulfilmentDomestic: "DOMESTIC",
+		returns.FulfilmentBonded:   "BONDED",
+		returns.FulfilmentDirect:   "DIRECT",
+		returns.FulfilmentHybrid:   "HYBRID",
+	}
+)
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
@@ -11652,26 +12591,32 @@ func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋreturnsgwᚋr
 	return ec._Organisation(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, v any) (returns.Party, error) {
+func (ec *executionContext) unmarshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, v any) (*returns.Party, error) {
+	if v == nil {
+		return nil, nil
+	}
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[tmp]
-	return res, graphql.ErrorOnPath(ctx, err)
+	res := unmarshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, sel ast.SelectionSet, v returns.Party) graphql.Marshaler {
+func (ec *executionContext) marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, sel ast.SelectionSet, v *returns.Party) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[v])
+	res := graphql.MarshalString(marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[*v])
 	return res
 }
 
 var (
-	unmarshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty = map[string]returns.Party{
+	unmarshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty = map[string]returns.Party{
 		"BUYER":    returns.PartyBuyer,
 		"SELLER":   returns.PartySeller,
 		"PLATFORM": returns.PartyPlatform,
 	}
-	marshalOParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty = map[returns.Party]string{
+	marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty = map[returns.Party]string{
 		returns.PartyBuyer:    "BUYER",
 		returns.PartySeller:   "SELLER",
 		returns.PartyPlatform: "PLATFORM",
@@ -12218,6 +13163,13 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 // marshals straight off their Go value, without graphql.ResolveField: field
 // middleware (AroundFields) does not see them.
 var leanLeafFields = []string{
+	"ApiKey.createdAt",
+	"ApiKey.id",
+	"ApiKey.lastUsedAt",
+	"ApiKey.name",
+	"ApiKey.revokedAt",
+	"ApiKey.scopes",
+	"ApiKeyCreatePayload.key",
 	"AvailableAction.action",
 	"AvailableAction.sellerCentreUrl",
 	"AvailableAction.viaApi",
@@ -12233,6 +13185,9 @@ var leanLeafFields = []string{
 	"NegotiationEntry.kind",
 	"NegotiationEntry.party",
 	"NegotiationEntry.text",
+	"Organisation.createdAt",
+	"Organisation.id",
+	"Organisation.name",
 	"PageInfo.endCursor",
 	"PageInfo.hasNextPage",
 	"PageInfo.hasPreviousPage",
@@ -12254,18 +13209,19 @@ var leanLeafFields = []string{
 	"PlatformStatus.label",
 	"ReturnCase.approvedAt",
 	"ReturnCase.buyerNote",
+	"ReturnCase.checkoutConfirmed",
 	"ReturnCase.createdAt",
 	"ReturnCase.deliveredAt",
 	"ReturnCase.freeReturnPromised",
 	"ReturnCase.kind",
 	"ReturnCase.market",
+	"ReturnCase.missingFacts",
 	"ReturnCase.orderId",
 	"ReturnCase.platform",
 	"ReturnCase.platformCaseId",
 	"ReturnCase.platformReason",
 	"ReturnCase.reason",
 	"ReturnCase.receivedAt",
-	"ReturnCase.returnFreightPaidBy",
 	"ReturnCase.shopId",
 	"ReturnCase.status",
 	"ReturnCase.syncedAt",

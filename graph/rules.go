@@ -47,6 +47,7 @@ func (r *Resolver) eligibility(in model.ReturnEligibilityInput) (*returns.Eligib
 		SellerAgreesToRefundOnly:     deref(in.SellerAgreesToRefundOnly),
 		FreeReturnPromised:           deref(in.FreeReturnPromised),
 		CrossBorderCarveOutConfirmed: deref(in.CrossBorderCarveOutConfirmed),
+		CheckoutConfirmed:            deref(in.CheckoutConfirmed),
 	}
 	if in.Market != nil {
 		ei.Market = *in.Market

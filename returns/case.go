@@ -157,6 +157,10 @@ type Line struct {
 	Quantity  int
 	UnitPrice Money
 	Category  Category
+	// CategorySource says where Category came from: PRODUCT_API (the
+	// platform's product category through the gateway's table), SHOP_CONFIG,
+	// UNMAPPED (GENERAL: no mapping for the platform's category), MISSING, DEFAULT.
+	CategorySource FactSource
 	// Raw keeps the platform's own values for the line (ids, codes, amounts as sent).
 	Raw map[string]string
 }
@@ -199,6 +203,15 @@ type Case struct {
 	ExemptionConfirmedAtCheckout bool
 	// Tariff is the cross-border tax the buyer paid, where known (XB-TARIFF-REFUND).
 	Tariff *Money
+	// ShippingPaid is the freight the buyer paid on the order, from the order API.
+	ShippingPaid *Money
+	// Fulfilment is the order's fulfilment model (bonded, direct, hybrid or
+	// domestic), from the order where the platform says, else the shop's market.
+	Fulfilment Fulfilment
+	// Facts says where each fact of the case came from (FactSource by fact
+	// name, see FactDeliveredAt and LineCategoryFact); a fact recorded as
+	// MISSING is one the verdict could not rely on.
+	Facts map[string]string
 
 	// ApprovedAt and ReceivedAt are when the case reached
 	// AWAITING_BUYER_SHIPMENT and RECEIVED: from the platform where it says,

@@ -158,6 +158,8 @@ type EligibilityInput struct {
 	Condition   ItemCondition
 	// ExemptionConfirmedAtCheckout reports that the buyer confirmed, at
 	// checkout, a disclosed exclusion from the no-reason return (CN-7D-EXEMPT-DISCLOSED).
+	//
+	// Deprecated: set CheckoutConfirmed; it is read as CheckoutConfirmed.
 	ExemptionConfirmedAtCheckout bool
 	// SellerAgreesToRefundOnly reports that the seller agreed to refund
 	// without getting the goods back (CN-REFUND-ONLY).
@@ -170,7 +172,26 @@ type EligibilityInput struct {
 	FreeReturnPromised bool
 	// CrossBorderCarveOutConfirmed reports that on a cross-border direct
 	// purchase the buyer confirmed the 7-day return does not apply (XB-DIRECT-CARVEOUT).
+	//
+	// Deprecated: one checkout event, one fact: set CheckoutConfirmed. Kept
+	// one release; it is read as CheckoutConfirmed.
 	CrossBorderCarveOutConfirmed bool
+	// CheckoutConfirmed reports that the buyer confirmed at checkout that the
+	// no-reason return does not apply. The engine decides what that means for
+	// the market and the category: a disclosed exclusion
+	// (CN-7D-EXEMPT-DISCLOSED) or the cross-border direct carve-out
+	// (XB-DIRECT-CARVEOUT).
+	CheckoutConfirmed bool
+	// DeliveryMissing reports that the platform was asked for the delivery
+	// time and had none: the verdict then says which rule it could not decide.
+	DeliveryMissing bool
+	// TariffMissing reports that a cross-border order does not state its tariff.
+	TariffMissing bool
+}
+
+// confirmed reports the one checkout confirmation, from whichever field set it.
+func (in *EligibilityInput) confirmed() bool {
+	return in.CheckoutConfirmed || in.ExemptionConfirmedAtCheckout || in.CrossBorderCarveOutConfirmed
 }
 
 // Eligibility is a verdict: what the rules allow for a return request, by

@@ -17,11 +17,21 @@ func CaseInput(c *Case) EligibilityInput {
 		Category:                strictestCategory(c.Lines),
 		DeliveredAt:             c.DeliveredAt,
 		RequestedAt:             c.CreatedAt,
-		FreightPaidByOnPlatform: c.ReturnFreightPaidBy,
+		FreightPaidByOnPlatform: statedFreight(c),
 		FreeReturnPromised:      c.FreeReturnPromised,
-
-		ExemptionConfirmedAtCheckout: c.ExemptionConfirmedAtCheckout,
+		CheckoutConfirmed:       c.ExemptionConfirmedAtCheckout,
+		DeliveryMissing:         c.DeliveredAt == nil && c.FactSourceOf(FactDeliveredAt) == FactMissing,
+		TariffMissing:           c.Tariff == nil && c.FactSourceOf(FactTariff) == FactMissing,
 	}
+}
+
+// statedFreight is the freight payer the platform states; a payer the
+// rules filled in (FactRules) is not the platform's word.
+func statedFreight(c *Case) Party {
+	if c.FactSourceOf(FactFreightPaidBy) == FactRules {
+		return ""
+	}
+	return c.ReturnFreightPaidBy
 }
 
 // strictestCategory returns the category that restricts a no-reason return

@@ -36,7 +36,12 @@ type ActionCheck struct {
 	ExemptionConfirmedAtCheckout bool
 	// CrossBorderCarveOutConfirmed reports that a cross-border direct buyer
 	// confirmed the 7-day return does not apply.
+	//
+	// Deprecated: set CheckoutConfirmed.
 	CrossBorderCarveOutConfirmed bool
+	// CheckoutConfirmed reports that the buyer confirmed at checkout that the
+	// no-reason return does not apply; the rules decide what it means.
+	CheckoutConfirmed bool
 	// Amount is a refund's or an offer's amount; nil means the requested refund.
 	Amount *Money
 	// Paid is the most a refund may return in total: what the buyer paid for
@@ -147,8 +152,9 @@ func setIfUnknown(p **bool, v bool) {
 func checkReject(c *Case, req *ActionCheck, policy *RulePolicy, now time.Time) []Violation {
 	in := CaseInput(c)
 	in.Condition = req.Condition
-	in.ExemptionConfirmedAtCheckout = req.ExemptionConfirmedAtCheckout
+	in.ExemptionConfirmedAtCheckout = in.ExemptionConfirmedAtCheckout || req.ExemptionConfirmedAtCheckout
 	in.CrossBorderCarveOutConfirmed = req.CrossBorderCarveOutConfirmed
+	in.CheckoutConfirmed = in.CheckoutConfirmed || req.CheckoutConfirmed
 	for _, g := range req.Grounds {
 		switch g {
 		case GroundPackagingOpened:
@@ -191,13 +197,13 @@ func checkReject(c *Case, req *ActionCheck, policy *RulePolicy, now time.Time) [
 	if xhs && hasGround(req.Grounds, GroundExemptCategory) {
 		switch classify(in.Category) {
 		case classDisclosed:
-			if !in.ExemptionConfirmedAtCheckout {
+			if !in.confirmed() {
 				add(RuleCN7DExemptDisclosed, msgExclusionUnconfirmed)
 			} else if !exclusionBites(in.Category, &in.Condition) {
 				add(RuleCN7DExemptDisclosed, msgExclusionNotTriggered)
 			}
 		case classGeneral:
-			if !(in.Market == MarketCrossBorderDirect && in.CrossBorderCarveOutConfirmed) {
+			if !(in.Market == MarketCrossBorderDirect && in.confirmed()) {
 				add(RuleCNDisclosure, msgNoExclusion)
 			}
 		}

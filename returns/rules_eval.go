@@ -263,7 +263,7 @@ func (x *evaluation) xhs() {
 	ok := true
 	switch x.window(7, Shanghai) {
 	case windowUnknown:
-		x.add(RuleCN7DWindow, EffectInfo, explCNWindowUnknown, nr|FieldWindow)
+		x.add(RuleCN7DWindow, EffectInfo, textIf(in.DeliveryMissing, explCNWindowMissing, explCNWindowUnknown), nr|FieldWindow)
 	case windowOpen:
 		x.add(RuleCN7DWindow, EffectAllows, explCNWindowOpen, nr|FieldWindow)
 	case windowClosed:
@@ -279,13 +279,14 @@ func (x *evaluation) xhs() {
 		x.add(RuleCN7DIntact, EffectAllows, conditionText(cond), nr)
 	}
 
+	confirmed := in.confirmed()
 	switch classify(in.Category) {
 	case classStatutory:
 		ok = false
 		x.add(RuleCN7DExemptStatutory, EffectForbids, statutoryText(in.Category), nr)
 	case classDisclosed:
 		switch {
-		case !in.ExemptionConfirmedAtCheckout:
+		case !confirmed:
 			x.add(RuleCN7DExemptDisclosed, EffectAllows, explDisclosedUnconfirmed, nr)
 			x.add(RuleCNDisclosure, EffectAllows, explDisclosureMissing, nr)
 		case exclusionBites(in.Category, &in.Condition):
@@ -295,13 +296,16 @@ func (x *evaluation) xhs() {
 			x.add(RuleCN7DExemptDisclosed, EffectAllows, explDisclosedNotTriggered, nr)
 		}
 	default:
-		if in.ExemptionConfirmedAtCheckout {
+		// On a cross-border direct purchase the confirmation is the
+		// carve-out's, decided below: saying here that it excludes nothing
+		// would contradict it.
+		if confirmed && in.Market != MarketCrossBorderDirect {
 			x.add(RuleCN7DExemptDisclosed, EffectAllows, explGeneralNotExcludable, nr)
 		}
 	}
 
 	if in.Market == MarketCrossBorderDirect {
-		if in.CrossBorderCarveOutConfirmed {
+		if confirmed {
 			ok = false
 			x.add(RuleXBDirectCarveOut, EffectForbids, explCarveOutConfirmed, nr)
 		} else {
@@ -352,7 +356,7 @@ func (x *evaluation) xhs() {
 			x.add(RuleXBTariffRefund, EffectInfo, explTariffExchange, FieldTariff)
 		} else {
 			e.TariffRefundable = true
-			x.add(RuleXBTariffRefund, EffectAllows, explTariffRefunded, FieldTariff)
+			x.add(RuleXBTariffRefund, EffectAllows, textIf(in.TariffMissing, explTariffAmountMissing, explTariffRefunded), FieldTariff)
 		}
 		if in.Market == MarketCrossBorderBonded {
 			x.add(RuleXBFulfilment, EffectInfo, explFulfilmentBonded, 0)
@@ -385,7 +389,7 @@ func (x *evaluation) alibaba() {
 	ok := true
 	switch x.window(7, Pacific) {
 	case windowUnknown:
-		x.add(RuleAlibaba7D, EffectInfo, explAlibabaWindowUnknown, nr|FieldWindow)
+		x.add(RuleAlibaba7D, EffectInfo, textIf(in.DeliveryMissing, explAlibabaWindowMissing, explAlibabaWindowUnknown), nr|FieldWindow)
 	case windowOpen:
 		x.add(RuleAlibaba7D, EffectAllows, explAlibabaWindowOpen, nr|FieldWindow)
 	case windowClosed:
@@ -441,7 +445,8 @@ func (x *evaluation) aliExpress() {
 	ws := x.window(windowDays, Pacific)
 	switch ws {
 	case windowUnknown:
-		x.add(RuleAEWindow, EffectInfo, daysText(windowDays, defaultAEWindowDays, explAEWindowUnknown, explAEWindowUnknownA, explAEWindowUnknownB), wf)
+		text := daysText(windowDays, defaultAEWindowDays, explAEWindowUnknown, explAEWindowUnknownA, explAEWindowUnknownB)
+		x.add(RuleAEWindow, EffectInfo, textIf(in.DeliveryMissing, explAEWindowMissing, text), wf)
 	case windowOpen:
 		x.add(RuleAEWindow, EffectAllows, daysText(windowDays, defaultAEWindowDays, explAEWindowOpen, explAEWindowOpenA, explAEWindowOpenB), wf)
 	case windowClosed:
@@ -572,6 +577,14 @@ func alibabaFreightText(t string) string {
 		return explFreightNoReasonSeller + explAlibabaFreightDefault
 	}
 	return t
+}
+
+// textIf returns a when cond holds, else b.
+func textIf(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // daysText returns def when n is the default period, and otherwise builds

@@ -6,6 +6,7 @@ const (
 	explXHS7D = "XHS applies the Chinese 7-day no-reason return rules to its shops."
 
 	explCNWindowUnknown = "The buyer's signing for the goods is not known, so the 7-day window cannot be established; it is treated as not closed, since the days only start after signing and the seller holds the delivery record."
+	explCNWindowMissing = "The platform's order has no sign-for record, so CN-7D-WINDOW cannot be decided: the window is treated as not closed until the seller shows when the buyer signed."
 	explCNWindowOpen    = "Requested within the 7 days after signing (counted from the next day, ending at 24:00 China time on the 7th day)."
 	explCNWindowClosed  = "Requested after 24:00 China time on the 7th day after signing: the no-reason return window had closed."
 
@@ -52,11 +53,12 @@ const (
 	explRefundDueExchange   = "An exchange refunds nothing, so no refund period runs."
 	explRefundDueRefundOnly = "No goods come back on a refund without return, so no refund period runs from their receipt."
 
-	explTariffRefunded   = "A cross-border order: the tariff the buyer paid is refunded with the price (after the returned goods are received)."
-	explTariffExchange   = "An exchange refunds nothing, tariff included."
-	explTariffDomestic   = "A domestic order carries no import tariff to refund."
-	explTariffAlibaba    = "No rule promises a tariff refund on Alibaba.com orders; duties are settled outside the case."
-	explTariffAliExpress = "No rule promises a tariff refund on AliExpress orders; duties are settled outside the case."
+	explTariffRefunded      = "A cross-border order: the tariff the buyer paid is refunded with the price (after the returned goods are received)."
+	explTariffAmountMissing = "A cross-border order: the tariff the buyer paid is refunded with the price, but the order does not state the tariff, so XB-TARIFF-REFUND cannot say how much."
+	explTariffExchange      = "An exchange refunds nothing, tariff included."
+	explTariffDomestic      = "A domestic order carries no import tariff to refund."
+	explTariffAlibaba       = "No rule promises a tariff refund on Alibaba.com orders; duties are settled outside the case."
+	explTariffAliExpress    = "No rule promises a tariff refund on AliExpress orders; duties are settled outside the case."
 
 	explFulfilmentBonded        = "Shipped from a bonded warehouse in China: the return is domestic and the refund fastest."
 	explFulfilmentDirect        = "Shipped directly from abroad: the goods cannot simply re-enter a bonded warehouse, and the return has tariff implications."
@@ -65,6 +67,7 @@ const (
 	explXHSMediation            = "If the seller refuses or disputes, the buyer can escalate; the platform rules on both sides' evidence and may pay the buyer from the merchant's funds or deposit."
 	explXHSOnPlatform           = "Keep the dispute on the platform: moving it to outside channels removes the merchant's protection."
 
+	explAlibabaWindowMissing        = "The order's logistics have no receipt record, so ALIBABA-7D cannot be decided: the window is treated as not closed until the seller shows when the buyer received the goods."
 	explAlibabaWindowUnknown        = "The buyer's receipt of the goods is not known, so the 7-day window cannot be established; it is treated as not closed, since the days only start after receipt."
 	explAlibabaWindowOpen           = "Requested within 7 days of receiving the goods (whole days, US Pacific time)."
 	explAlibabaWindowClosed         = "Requested more than 7 days after receiving the goods (whole days, US Pacific time): no return without reason."
@@ -77,6 +80,7 @@ const (
 	explAlibabaOutsideNegotiated    = "Outside the 7-day return and without the seller's fault, a return happens only if the seller agrees or mediation rules for the buyer."
 
 	explAEWindowUnknown  = "The delivery time is not known, so the 15-day return period cannot be established; it is treated as not closed, since it only starts at delivery."
+	explAEWindowMissing  = "The order has no receipt record, so AE-WINDOW cannot be decided: the return period is treated as not closed until the seller shows when the goods were delivered."
 	explAEWindowUnknownA = "The delivery time is not known, so the "
 	explAEWindowUnknownB = "-day return period cannot be established; it is treated as not closed, since it only starts at delivery."
 	explAEWindowOpen     = "Applied within 15 days after delivery (whole days, US Pacific time)."

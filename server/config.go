@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/returnsgw/returnsgw/adapters/categories"
 	"io"
 	"os"
 	"strconv"
@@ -35,6 +36,11 @@ type Config struct {
 	PoolMaxLifetime time.Duration // --db-max-conn-lifetime, RETURNSGW_DB_MAX_CONN_LIFETIME
 	PoolMaxIdle     time.Duration // --db-max-conn-idle, RETURNSGW_DB_MAX_CONN_IDLE
 
+	// Lookback is how far back the first walk of each platform's change list
+	// goes (--backfill-lookback, RETURNSGW_BACKFILL_LOOKBACK); 0 means each
+	// adapter's default (30 days). A shop's own "lookback" wins.
+	Lookback time.Duration
+
 	Shops []ShopConfig // from the config file
 	// Rules is the organisation's rule policy: defaults for the configurable
 	// rules, overridden per shop in ShopConfig.Rules.
@@ -65,6 +71,15 @@ type ShopConfig struct {
 	SellerID    string             `json:"sellerId"`
 	// Rules overrides the organisation's rule policy for this shop.
 	Rules *returns.RulePolicy `json:"rules"`
+	// CategoryOverrides map the platform's category ids of this shop's
+	// products to return-rules categories, over the table shipped in
+	// adapters/categories (e.g. {"200000773": "HYGIENE"}).
+	CategoryOverrides map[string]returns.Category `json:"categoryOverrides"`
+	// Lookback is how far back this shop's first walk goes, as a Go
+	// duration ("2160h" for 90 days); empty means --backfill-lookback.
+	Lookback string `json:"lookback"`
+	// lookback is Lookback parsed, or the flag's value.
+	lookback time.Duration
 }
 
 // FileConfig is the config file's shape.
@@ -155,6 +170,17 @@ func (c *Config) specs() []flagSpec {
 			c.Seed = n
 			return nil
 		}},
+		{"backfill-lookback", "RETURNSGW_BACKFILL_LOOKBACK", "", "how far back the first walk of each platform's change list goes, e.g. 2160h for 90 days (default 720h; each shop may set its own \"lookback\")", func(v string) error {
+			if v == "" {
+				return nil
+			}
+			d, err := parseLookback(v)
+			if err != nil {
+				return err
+			}
+			c.Lookback = d
+			return nil
+		}},
 		{"sandbox-cases", "RETURNSGW_SANDBOX_CASES", "0", "cases each sandbox simulator seeds (0: its default, 240 on XHS and 120 on the others)", func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 100000 {
@@ -204,6 +230,18 @@ func (c *Config) Parse(args []string, getenv func(string) string, out io.Writer)
 		}
 	}
 	return nil
+}
+
+// maxLookback bounds a backfill: ten years of after-sales is more than any
+// platform keeps.
+const maxLookback = 10 * 365 * 24 * time.Hour
+
+func parseLookback(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Hour || d > maxLookback {
+		return 0, fmt.Errorf("must be a duration from 1h to %v, e.g. 2160h", maxLookback)
+	}
+	return d, nil
 }
 
 func (c *Config) loadFile(path string) error {
@@ -258,6 +296,17 @@ func (c *Config) loadFile(path string) error {
 			if v == "" {
 				return fmt.Errorf("%s: %s is required", where, name)
 			}
+		}
+		if err := categories.ValidateOverrides(s.CategoryOverrides); err != nil {
+			return fmt.Errorf("%s: %v", where, err)
+		}
+		fc.Shops[i].lookback = c.Lookback
+		if s.Lookback != "" {
+			d, err := parseLookback(s.Lookback)
+			if err != nil {
+				return fmt.Errorf("%s: lookback %q: %v", where, s.Lookback, err)
+			}
+			fc.Shops[i].lookback = d
 		}
 		if s.Rules != nil {
 			if err := s.Rules.Validate(); err != nil {

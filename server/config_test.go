@@ -77,6 +77,10 @@ func TestBadConfigurationFailsWithAClearMessage(t *testing.T) {
 		{"shop rule key", []string{"--config", write("e.json", `{"shopRules":{"xhs-domestic":{}}}`)}, "PLATFORM/shop-id"},
 		{"shop rule value", []string{"--config", write("f.json", `{"shopRules":{"XHS/xhs-domestic":{"xhsRespondHours":72}}}`)}, "xhsRespondHours"},
 		{"blank org", []string{"--config", write("g.json", `{"org":"  "}`)}, "org must not be blank"},
+		{"bad lookback", []string{"--backfill-lookback", "30d"}, "--backfill-lookback"},
+		{"lookback too short", []string{"--backfill-lookback", "10m"}, "from 1h"},
+		{"shop lookback", []string{"--config", write("h.json", `{"shops":[{"platform":"XHS","id":"s","baseUrl":"https://x","appId":"a","appSecret":"s","accessToken":"t","lookback":"forever"}]}`)}, "lookback"},
+		{"unknown category", []string{"--config", write("i.json", `{"shops":[{"platform":"XHS","id":"s","baseUrl":"https://x","appId":"a","appSecret":"s","accessToken":"t","categoryOverrides":{"1":"FRESHISH"}}]}`)}, "not a known category"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +90,22 @@ func TestBadConfigurationFailsWithAClearMessage(t *testing.T) {
 				t.Errorf("error = %v, want one mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The look-back of the first walk comes from the flag, and a shop's own
+// value wins.
+func TestLookbackPerShop(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "shops.json")
+	os.WriteFile(p, []byte(`{"shops":[
+		{"platform":"ALIEXPRESS","id":"a","baseUrl":"https://x","appId":"a","appSecret":"s","accessToken":"t"},
+		{"platform":"XHS","id":"b","baseUrl":"https://x","appId":"a","appSecret":"s","accessToken":"t","lookback":"4320h"}]}`), 0o600)
+	var c Config
+	if err := c.Parse([]string{"--config", p, "--backfill-lookback", "2160h"}, env(nil), &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Shops[0].lookback != 90*24*time.Hour || c.Shops[1].lookback != 180*24*time.Hour {
+		t.Errorf("look-backs %v, %v; want 90 days from the flag and 180 from the shop", c.Shops[0].lookback, c.Shops[1].lookback)
 	}
 }
 

@@ -26,13 +26,16 @@ func connect(shops []ShopConfig, now func() time.Time, log *slog.Logger) ([]retu
 				shop.Market = returns.MarketDomestic
 			}
 			p, err = xhs.New(xhs.Config{BaseURL: s.BaseURL, AppID: s.AppID, AppSecret: s.AppSecret,
-				AccessToken: s.AccessToken, SellerID: s.SellerID, Shop: shop, Now: now, Logger: log})
+				AccessToken: s.AccessToken, SellerID: s.SellerID, Shop: shop, Now: now, Logger: log,
+				CategoryOverrides: s.CategoryOverrides, Lookback: s.lookback})
 		case returns.AliExpress:
 			p, err = aliexpress.New(aliexpress.Config{BaseURL: s.BaseURL, AppKey: s.AppID, AppSecret: s.AppSecret,
-				AccessToken: s.AccessToken, Shop: shop, Now: now, Logger: log})
+				AccessToken: s.AccessToken, Shop: shop, Now: now, Logger: log,
+				CategoryOverrides: s.CategoryOverrides, Lookback: s.lookback})
 		case returns.Alibaba:
 			p, err = alibaba.New(alibaba.Config{BaseURL: s.BaseURL, AppKey: s.AppID, AppSecret: s.AppSecret,
-				Session: s.AccessToken, Shop: shop, Now: now, Logger: log})
+				Session: s.AccessToken, Shop: shop, Now: now, Logger: log,
+				CategoryOverrides: s.CategoryOverrides, Lookback: s.lookback})
 		default:
 			err = fmt.Errorf("unknown platform %s", s.Platform)
 		}

@@ -59,7 +59,6 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 		return nil, err
 	}
 	sb.closers = append(sb.closers, sb.XHS.Close)
-	catalog := sb.XHS.Catalog()
 	// The platform's real limit is 100 requests/s per app; the sandbox's
 	// shops share it instead of keeping production's safety margin, so a
 	// first sync of the seeded cases takes seconds.
@@ -72,7 +71,6 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			AppSecret:   sandboxXHSSecret,
 			AccessToken: s.AccessToken,
 			Shop:        returns.Shop{ID: s.ShopID, Platform: returns.XHS, Name: shopName(s), Market: s.Market},
-			Catalog:     func(sku string) returns.Category { return catalog[sku] },
 			Policy:      policy,
 			SellerID:    s.SellerID,
 			// The simulator indexes an update at once; the platform needs up to a minute.
@@ -107,8 +105,8 @@ func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	sb.closers = append(sb.closers, sb.AliExpress.Close)
 	a, err := aliexpress.New(aliexpress.Config{
 		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
-		Shop:    returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
-		Catalog: sb.AliExpress.Catalog(), Now: o.Now, Logger: o.Log, Policy: o.policy(aliexpress.DefaultPolicy()),
+		Shop: returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
+		Now:  o.Now, Logger: o.Log, Policy: o.policy(aliexpress.DefaultPolicy()),
 	})
 	if err != nil {
 		return err
@@ -131,8 +129,8 @@ func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 	sb.closers = append(sb.closers, sb.Alibaba.Close)
 	a, err := alibaba.New(alibaba.Config{
 		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
-		Shop:    returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
-		Catalog: sb.Alibaba.Catalog(), Now: o.Now, Logger: o.Log, Policy: o.policy(alibaba.DefaultPolicy),
+		Shop: returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
+		Now:  o.Now, Logger: o.Log, Policy: o.policy(alibaba.DefaultPolicy),
 		// The simulator indexes a change at once; the real order list needs a minute.
 		ListLag: -1,
 	})

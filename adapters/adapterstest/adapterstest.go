@@ -82,6 +82,84 @@ func Run(t *testing.T, h Harness) {
 	t.Run("DownIsUnavailable", func(t *testing.T) { testDown(t, h) })
 	t.Run("UnknownStatusFallsBack", func(t *testing.T) { testUnknownStatus(t, h) })
 	t.Run("AllowedActionsKnown", func(t *testing.T) { testAllowedActions(t, h) })
+	t.Run("OrderFacts", func(t *testing.T) { testOrderFacts(t, h) })
+}
+
+// FactCounter is implemented by simulators that count the calls they
+// answered that an adapter makes only for a case's facts (order detail,
+// tracking, products), so that the suite can prove an order is read once.
+type FactCounter interface {
+	FactCalls() int
+}
+
+// testOrderFacts proves that every case carries its order's facts, each with
+// its source: a delivery before the request, money in the case's currency,
+// categories from the product methods, and an order read once however often
+// its case is read.
+func testOrderFacts(t *testing.T, h Harness) {
+	clock := NewClock(Start)
+	p, sim := h.New(t, clock.Now)
+	ids := sim.CaseIDs()
+	delivered, categorised := 0, map[returns.Category]bool{}
+	for _, id := range ids {
+		c, err := p.GetCase(context.Background(), id)
+		if err != nil {
+			t.Fatalf("GetCase(%s): %v", id, err)
+		}
+		for _, f := range []string{returns.FactDeliveredAt, returns.FactTariff, returns.FactFulfilment, returns.FactFreeReturnPromised} {
+			if c.FactSourceOf(f) == "" {
+				t.Errorf("%s: fact %s has no source", id, f)
+			}
+		}
+		for i, l := range c.Lines {
+			if c.FactSourceOf(returns.LineCategoryFact(i)) == "" {
+				t.Errorf("%s: line %d's category has no source", id, i)
+			}
+			categorised[l.Category] = true
+		}
+		if c.Fulfilment == "" {
+			t.Errorf("%s: no fulfilment", id)
+		}
+		if c.DeliveredAt != nil {
+			delivered++
+			if c.DeliveredAt.After(c.CreatedAt) {
+				t.Errorf("%s: delivered %v after the request %v", id, c.DeliveredAt, c.CreatedAt)
+			}
+		} else if c.FactSourceOf(returns.FactDeliveredAt) != returns.FactMissing {
+			t.Errorf("%s: no delivery time, but its source is %s, not MISSING", id, c.FactSourceOf(returns.FactDeliveredAt))
+		}
+		cur := ""
+		if c.RequestedRefund != nil {
+			cur = c.RequestedRefund.Currency
+		}
+		for what, m := range map[string]*returns.Money{"tariff": c.Tariff, "shipping paid": c.ShippingPaid} {
+			if m != nil && cur != "" && m.Currency != cur {
+				t.Errorf("%s: %s in %s, the case in %s", id, what, m.Currency, cur)
+			}
+		}
+		if c.Tariff != nil && !c.Market.CrossBorder() {
+			t.Errorf("%s: a tariff on a %s order", id, c.Market)
+		}
+	}
+	if delivered*2 < len(ids) {
+		t.Errorf("only %d of %d cases have a delivery time", delivered, len(ids))
+	}
+	if len(categorised) < 2 {
+		t.Errorf("the cases span %d categories: %v", len(categorised), categorised)
+	}
+	oc, ok := sim.(FactCounter)
+	if !ok || len(ids) == 0 {
+		return
+	}
+	before := oc.FactCalls()
+	for _, id := range ids[:min(len(ids), 20)] {
+		if _, err := p.GetCase(context.Background(), id); err != nil {
+			t.Fatalf("GetCase(%s) again: %v", id, err)
+		}
+	}
+	if after := oc.FactCalls(); after != before {
+		t.Errorf("reading cases again made %d order or product calls; an order is read once", after-before)
+	}
 }
 
 // walk follows the change list from cursor until it is caught up and returns

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	gocache "github.com/patrickmn/go-cache"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -70,9 +71,9 @@ type Config struct {
 	Shop       returns.Shop // the shop; Platform must be ALIBABA or empty; Market defaults to CROSS_BORDER_DIRECT
 	Policy     adapters.Policy
 	HTTPClient *http.Client
-	// Catalog tells the product category of a product id (nil: every product
-	// is GENERAL); the platform's order does not carry the return-rule category.
-	Catalog func(productID string) returns.Category
+	// CategoryOverrides map the shop's Alibaba.com category ids to
+	// return-rules categories, over the shipped table (adapters/categories).
+	CategoryOverrides map[string]returns.Category
 	// Freight chooses who bears return freight (zero: FreightCNReading).
 	Freight  FreightRule
 	Lookback time.Duration // how far back an empty cursor starts (0: DefaultLookback)
@@ -89,7 +90,12 @@ type Adapter struct {
 	cfg    Config
 	client *adapters.Client
 	log    *slog.Logger
+	// products caches each product's category id.
+	products *gocache.Cache
 }
+
+// productTTL is how long a product's category is trusted.
+const productTTL = 24 * time.Hour
 
 var (
 	_ returns.Platform     = (*Adapter)(nil)
@@ -153,9 +159,10 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	log := cfg.Logger.With("platform", string(returns.Alibaba), "shop", cfg.Shop.ID)
 	return &Adapter{
-		cfg:    cfg,
-		client: adapters.NewClient(returns.Alibaba, cfg.Policy, cfg.HTTPClient, log),
-		log:    log,
+		cfg:      cfg,
+		client:   adapters.NewClient(returns.Alibaba, cfg.Policy, cfg.HTTPClient, log),
+		log:      log,
+		products: gocache.New(productTTL, time.Hour),
 	}, nil
 }
 
@@ -280,7 +287,6 @@ func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.
 		Order:     order,
 		Refund:    rec,
 		Logistics: logistics,
-		Catalog:   a.cfg.Catalog,
 		Freight:   a.cfg.Freight,
 	})
 	if err != nil {
@@ -290,6 +296,15 @@ func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.
 	for _, w := range warnings {
 		a.log.Warn("alibaba: normalizing a refund record fell back", "case", platformCaseID, "detail", w)
 	}
+	f, warnings, err := a.orderFacts(ctx, c, order)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		a.log.Warn("alibaba: order value", "case", platformCaseID, "detail", w)
+	}
+	returns.ApplyOrderFacts(c, f)
+	returns.FillDefaultFacts(c)
 	return c, nil
 }
 

@@ -45,7 +45,6 @@ func startPair(t *testing.T, now func() time.Time, opts alibabasim.Options) (*al
 		Session:   sim.Session(),
 		Shop:      returns.Shop{ID: "alibaba-test", Name: "Test shop on Alibaba.com"},
 		Policy:    fastPolicy,
-		Catalog:   sim.Catalog(),
 		Now:       now,
 		Logger:    slog.New(slog.DiscardHandler),
 	})

@@ -43,9 +43,9 @@ type Config struct {
 	Shop        returns.Shop // Market defaults to CROSS_BORDER_DIRECT: AliExpress sales ship from abroad
 	Policy      adapters.Policy
 	HTTPClient  *http.Client
-	// Catalog maps a product id to its category for the return rules; nil
-	// means every product is GENERAL.
-	Catalog func(productID string) returns.Category
+	// CategoryOverrides map the shop's AliExpress category ids to
+	// return-rules categories, over the shipped table (adapters/categories).
+	CategoryOverrides map[string]returns.Category
 	// Lookback bounds the first walk of the issue list: issues created (or
 	// modified) within it are listed. Default 30 days.
 	Lookback time.Duration
@@ -84,6 +84,8 @@ type Adapter struct {
 	client    *adapters.Client
 	log       *slog.Logger
 	addresses *gocache.Cache
+	// orders caches order facts by order id and categories by product id.
+	orders *gocache.Cache
 
 	mu     sync.Mutex
 	listed map[string]Listed // issue id → what issuelist.get said about it
@@ -158,9 +160,6 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AddressTTL <= 0 {
 		cfg.AddressTTL = 10 * time.Minute
 	}
-	if cfg.Catalog == nil {
-		cfg.Catalog = func(string) returns.Category { return returns.CategoryGeneral }
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -173,6 +172,7 @@ func New(cfg Config) (*Adapter, error) {
 		client:    adapters.NewClient(returns.AliExpress, cfg.Policy, cfg.HTTPClient, log),
 		log:       log,
 		addresses: gocache.New(cfg.AddressTTL, 2*cfg.AddressTTL),
+		orders:    gocache.New(orderOpenTTL, 30*time.Minute),
 		listed:    map[string]Listed{},
 	}, nil
 }
@@ -234,8 +234,26 @@ func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.
 	if err != nil {
 		return nil, err
 	}
-	return a.normalize(d, l)
+	c, err := a.normalize(d, l)
+	if err != nil {
+		return nil, err
+	}
+	f, err := a.orderFacts(ctx, c.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	returns.ApplyOrderFacts(c, f)
+	returns.FillDefaultFacts(c)
+	return c, nil
 }
+
+// How long order facts are cached: a delivered order once and for all, one
+// on its way for a few minutes.
+const (
+	orderSettledTTL = 7 * 24 * time.Hour
+	orderOpenTTL    = 5 * time.Minute
+	productTTL      = 24 * time.Hour
+)
 
 // listedFor returns what the list says about an issue, walking the list if
 // the adapter has not seen it. A buyer id already known from the case
@@ -265,7 +283,7 @@ func (a *Adapter) listedFor(ctx context.Context, id, buyer string) (Listed, erro
 }
 
 func (a *Adapter) normalize(d *issueDetailWire, l Listed) (*returns.Case, error) {
-	c, unknown, err := Normalize(d, l, Env{Shop: a.cfg.Shop, Catalog: a.cfg.Catalog})
+	c, unknown, err := Normalize(d, l, Env{Shop: a.cfg.Shop})
 	if err != nil {
 		return nil, err
 	}

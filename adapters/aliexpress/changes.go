@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -34,6 +35,12 @@ type changeCursor struct {
 	Page      int      `json:"page,omitempty"` // next page of the scan in progress
 	Seen      []string `json:"seen,omitempty"` // pairs listed at or after Watermark by earlier scans
 	Listed    []string `json:"new,omitempty"`  // pairs this scan listed at or after its future watermark
+	// Sweep makes the scan in progress also list every open issue older
+	// than the watermark: the first walk's look-back is by time, and an
+	// issue opened earlier that is still open (under mediation, say) would
+	// otherwise never be seen. The list is read whole anyway, so the sweep
+	// costs no call.
+	Sweep bool `json:"sweep,omitempty"`
 }
 
 const cursorVersion = 1
@@ -68,7 +75,7 @@ func decodeCursor(s string) (changeCursor, error) {
 func (a *Adapter) ListChanges(ctx context.Context, cursor string, now time.Time) (returns.ChangeBatch, error) {
 	var cur changeCursor
 	if cursor == "" {
-		cur = changeCursor{V: cursorVersion, Watermark: now.Add(-a.cfg.Lookback).UnixMilli()}
+		cur = changeCursor{V: cursorVersion, Watermark: now.Add(-a.cfg.Lookback).UnixMilli(), Sweep: true}
 	} else {
 		var err error
 		if cur, err = decodeCursor(cursor); err != nil {
@@ -105,7 +112,8 @@ func (a *Adapter) ListChanges(ctx context.Context, cursor string, now time.Time)
 		}
 		// Latest: an hour of wall times repeats in autumn; comparing the
 		// later reading never drops a change made in the second hour.
-		if mod.Latest.Before(watermark) || skip[key] {
+		swept := cur.Sweep && l.IssueStatus == aliexpresswire.IssueProcessing
+		if (mod.Latest.Before(watermark) && !swept) || skip[key] {
 			continue
 		}
 		skip[key] = true

@@ -188,14 +188,28 @@ func TestChangeAtTheWatermarkIsListedOnce(t *testing.T) {
 
 func TestFirstWalkHonoursLookbackOnCreateAndModify(t *testing.T) {
 	p := &listPlatform{issues: map[string]aliexpresswire.IssueSummary{}}
-	const old, oldBusy, recent = "100", "200", "300"
+	const old, oldBusy, recent, oldOpen = "100", "200", "300", "400"
 	p.set(old, t0.Add(-40*24*time.Hour), t0.Add(-35*24*time.Hour))
 	p.set(oldBusy, t0.Add(-40*24*time.Hour), t0.Add(-24*time.Hour))
 	p.set(recent, t0.Add(-29*24*time.Hour), t0.Add(-29*24*time.Hour))
-	a := newListAdapter(t, p, 50)
-	ids, _ := walkAll(t, a, "", t0)
+	p.set(oldOpen, t0.Add(-60*24*time.Hour), t0.Add(-50*24*time.Hour))
+	it := p.issues[old]
+	it.IssueStatus = aliexpresswire.IssueFinish
+	p.issues[old] = it
+	a := newListAdapter(t, p, 2)
+	ids, cursor := walkAll(t, a, "", t0)
 	if count(ids, old) != 0 || count(ids, oldBusy) != 1 || count(ids, recent) != 1 {
-		t.Errorf("first walk listed %v; want the recent (300) and the recently modified (200), not the old (100)", ids)
+		t.Errorf("first walk listed %v; want the recent (300) and the recently modified (200), not the old finished (100)", ids)
+	}
+	// The first walk sweeps every open issue, however old: one under
+	// platform mediation for weeks is still the seller's business.
+	if count(ids, oldOpen) != 1 {
+		t.Errorf("first walk listed %v; want the old open issue (400) once", ids)
+	}
+	// Later walks list changes only.
+	again, _ := walkAll(t, a, cursor, t0.Add(time.Hour))
+	if count(again, oldOpen) != 0 {
+		t.Errorf("the next walk listed the unchanged old open issue again: %v", again)
 	}
 }
 

@@ -37,7 +37,7 @@ func startPair(t *testing.T, now func() time.Time, opts aliexpresssim.Options) (
 	a, err := aliexpress.New(aliexpress.Config{
 		BaseURL: url, AppKey: sim.AppKey(), AppSecret: sim.AppSecret(), AccessToken: sim.AccessToken(),
 		Shop:   returns.Shop{ID: "ae-shop-1", Name: "AE test shop"},
-		Policy: fastPolicy, Catalog: sim.Catalog(), Now: now, Logger: quietLogger(),
+		Policy: fastPolicy, Now: now, Logger: quietLogger(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,10 @@ type answer struct {
 }
 
 func newFake(t *testing.T) (*fakePlatform, *httptest.Server) {
-	f := &fakePlatform{t: t, answers: map[string][]answer{}, defaults: map[string]any{}}
+	f := &fakePlatform{t: t, answers: map[string][]answer{}, defaults: map[string]any{
+		// An order without detail: the case's order facts are then missing.
+		aliexpresswire.MethodFindOrderByID: aliexpresswire.FindOrderResponse{},
+	}}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	return f, srv

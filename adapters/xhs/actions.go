@@ -196,8 +196,10 @@ func (a *Adapter) reject(ctx context.Context, req returns.ActionRequest, status 
 	var reason int64
 	if req.ReasonID != "" {
 		n, err := strconv.ParseInt(req.ReasonID, 10, 64)
-		if err != nil {
-			return returns.Errorf(returns.CodeInvalid, "%q is not an XHS reject reason id", req.ReasonID).WithField("reasonId")
+		if err != nil || n <= 0 {
+			// XHS's reason ids are positive; 0 is what an unset id decodes
+			// to, and the platform's answer to it is not documented.
+			return returns.Errorf(returns.CodeInvalid, "%q is not an XHS reject reason id (take one from rejectReasons)", req.ReasonID).WithField("reasonId")
 		}
 		reason = n
 	} else {

@@ -76,6 +76,8 @@ func TestPerformRefusesWithoutCalling(t *testing.T) {
 		{"a partial refund-only approval", returns.ActionRequest{Action: returns.ActionApprove, Case: rawCase(id, 1, 4), Amount: &returns.Money{Minor: 12989, Currency: "CNY"}}, returns.CodeUnsupported, "amount"},
 		{"reject as other without a note", returns.ActionRequest{Action: returns.ActionReject, Case: rawCase(id, 1, 1), Note: "  "}, returns.CodeInvalid, "note"},
 		{"a reason id that is not a number", returns.ActionRequest{Action: returns.ActionReject, Case: rawCase(id, 3, 1), ReasonID: "other"}, returns.CodeInvalid, "reasonId"},
+		{"reason id 0", returns.ActionRequest{Action: returns.ActionReject, Case: rawCase(id, 1, 1), ReasonID: "0", Note: "x"}, returns.CodeInvalid, "reasonId"},
+		{"a negative reason id", returns.ActionRequest{Action: returns.ActionReject, Case: rawCase(id, 3, 1), ReasonID: "-1099"}, returns.CodeInvalid, "reasonId"},
 		{"an address id that is not a number", returns.ActionRequest{Action: returns.ActionApprove, Case: rawCase(id, 1, 1), ReturnAddressID: "home"}, returns.CodeInvalid, "returnAddressId"},
 		{"a replacement without tracking", returns.ActionRequest{Action: returns.ActionConfirmReceipt, Case: rawCase(id, 3, 2), Shipment: &returns.Shipment{CarrierCode: "shunfeng"}}, returns.CodeInvalid, "shipment"},
 		{"a replacement for a return", returns.ActionRequest{Action: returns.ActionConfirmReceipt, Case: rawCase(id, 3, 1), Shipment: &returns.Shipment{CarrierCode: "shunfeng", TrackingNo: "SF1"}}, returns.CodeInvalid, "shipment"},

@@ -24,6 +24,9 @@ type Adapter struct {
 	client *adapters.Client
 	// lookups caches the address book and reject reasons (wall-clock expiry).
 	lookups *cache.Cache
+	// orders caches order facts by order id and items by item id, so that an
+	// order is read once however many cases and changes it has.
+	orders *cache.Cache
 }
 
 var (
@@ -44,6 +47,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg:     cfg,
 		client:  adapters.NewClient(returns.XHS, cfg.Policy, cfg.HTTPClient, cfg.Logger),
 		lookups: cache.New(addressTTL, 10*time.Minute),
+		orders:  cache.New(orderOpenTTL, 30*time.Minute),
 	}, nil
 }
 
@@ -56,20 +60,28 @@ func (a *Adapter) Shop() returns.Shop { return a.cfg.Shop }
 // Breaker is the adapter's circuit breaker, for health reporting.
 func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
 
-// GetCase fetches one case with afterSale.getAfterSaleInfo and normalizes it.
-// It returns NOT_FOUND for a case the platform does not know.
+// GetCase fetches one case with afterSale.getAfterSaleInfo, normalizes it,
+// and adds its order's facts (delivery, tariff, fulfilment, categories; see
+// orderFacts), each with its source. It returns NOT_FOUND for a case the
+// platform does not know.
 func (a *Adapter) GetCase(ctx context.Context, platformCaseID string) (*returns.Case, error) {
 	data, err := a.getAfterSaleInfo(ctx, platformCaseID, false)
 	if err != nil {
 		return nil, err
 	}
-	c, warnings, err := normalize(data, a.cfg.Shop, a.cfg.Catalog)
+	c, warnings, err := normalize(data, a.cfg.Shop, nil)
 	if err != nil {
 		return nil, a.malformed(xhswire.MethodGetAfterSaleInfo, err)
 	}
 	for _, w := range warnings {
 		a.cfg.Logger.Warn("xhs: unknown platform value", "shop", a.cfg.Shop.ID, "returnsId", platformCaseID, "detail", w)
 	}
+	f, err := a.orderFacts(ctx, c.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	returns.ApplyOrderFacts(c, f)
+	returns.FillDefaultFacts(c)
 	return c, nil
 }
 

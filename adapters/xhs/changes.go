@@ -31,9 +31,17 @@ const (
 
 // The phases of the walk.
 const (
+	phaseSweep       = "sweep"
 	phaseBackfill    = "backfill"
 	phaseIncremental = "incremental"
 )
+
+// openStatuses are the statuses of a case still in progress: the sweep
+// lists them however long ago the case was opened.
+var openStatuses = []int{
+	xhswire.StatusPendingReview, xhswire.StatusAwaitingReturn, xhswire.StatusAwaitingReceipt,
+	xhswire.StatusExchangeAwaitShip, xhswire.StatusExchangeAwaitBuyer, xhswire.StatusPlatformIntervening,
+}
 
 // cursor is the position in the change list, handed out as base64 JSON.
 // Windows are half-open [From, end) in ms; the platform's are inclusive, so a
@@ -43,6 +51,9 @@ type cursor struct {
 	Phase string `json:"phase"`
 	From  int64  `json:"from"` // ms: where the next window starts
 	T0    int64  `json:"t0"`   // ms: when the backfill began; the incremental walk starts here
+	// BF is where the backfill starts (now - Lookback) while the sweep of
+	// older open cases runs before it (phase sweep).
+	BF int64 `json:"bf,omitempty"`
 }
 
 const cursorVersion = 1
@@ -58,7 +69,8 @@ func decodeCursor(s string) (cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || c.V != cursorVersion || (c.Phase != phaseBackfill && c.Phase != phaseIncremental) || c.T0 <= 0 {
+	if err != nil || c.V != cursorVersion || (c.Phase != phaseSweep && c.Phase != phaseBackfill && c.Phase != phaseIncremental) || c.T0 <= 0 ||
+		(c.Phase == phaseSweep && c.BF <= c.From) {
 		return cursor{}, returns.Errorf(returns.CodeInvalid, "not an XHS change-list cursor").WithField("cursor")
 	}
 	return c, nil
@@ -71,14 +83,21 @@ func decodeCursor(s string) (cursor, error) {
 // from T0, staying a minute behind now for late-indexed updates. CaughtUp is
 // set once a window reaches that point.
 //
-// Cases created before the look-back are not backfilled: they appear only
-// when they change again. A case created during the backfill is found by the
-// incremental walk, whose update-time windows start at T0.
+// Before the backfill, a sweep lists the cases created between the sweep
+// horizon and the look-back that are still open (statuses filter, 24 h
+// creation windows: the platform lists by status only within a time
+// window), so that a case under mediation for weeks is not missed. Closed
+// cases older than the look-back appear only when they change again. A case
+// created during the backfill is found by the incremental walk, whose
+// update-time windows start at T0.
 func (a *Adapter) ListChanges(ctx context.Context, cur string, now time.Time) (returns.ChangeBatch, error) {
 	var c cursor
 	if cur == "" {
 		t0 := now.UnixMilli()
 		c = cursor{V: cursorVersion, Phase: phaseBackfill, From: now.Add(-a.cfg.Lookback).UnixMilli(), T0: t0}
+		if a.cfg.SweepHorizon > a.cfg.Lookback {
+			c.Phase, c.BF, c.From = phaseSweep, c.From, now.Add(-a.cfg.SweepHorizon).UnixMilli()
+		}
 	} else {
 		var err error
 		if c, err = decodeCursor(cur); err != nil {
@@ -86,12 +105,25 @@ func (a *Adapter) ListChanges(ctx context.Context, cur string, now time.Time) (r
 		}
 	}
 
+	if c.Phase == phaseSweep {
+		end := windowEnd(c.From, c.BF, backfillWindow.Milliseconds())
+		refs, end, err := a.listWindow(ctx, xhswire.TimeTypeCreated, c.From, end, openStatuses)
+		if err != nil {
+			return returns.ChangeBatch{}, err
+		}
+		c.From = end
+		if c.BF-c.From < minWindowMS {
+			c.Phase, c.From, c.BF = phaseBackfill, c.BF, 0
+		}
+		return returns.ChangeBatch{Refs: refs, Cursor: c.encode()}, nil
+	}
+
 	if c.Phase == phaseBackfill {
 		if c.T0-c.From < minWindowMS {
 			c.Phase, c.From = phaseIncremental, c.T0
 		} else {
 			end := windowEnd(c.From, c.T0, backfillWindow.Milliseconds())
-			refs, end, err := a.listWindow(ctx, xhswire.TimeTypeCreated, c.From, end)
+			refs, end, err := a.listWindow(ctx, xhswire.TimeTypeCreated, c.From, end, nil)
 			if err != nil {
 				return returns.ChangeBatch{}, err
 			}
@@ -110,7 +142,7 @@ func (a *Adapter) ListChanges(ctx context.Context, cur string, now time.Time) (r
 		return returns.ChangeBatch{Cursor: c.encode(), CaughtUp: true}, nil
 	}
 	end := windowEnd(c.From, limit, updateWindow.Milliseconds())
-	refs, end, err := a.listWindow(ctx, xhswire.TimeTypeUpdated, c.From, end)
+	refs, end, err := a.listWindow(ctx, xhswire.TimeTypeUpdated, c.From, end, nil)
 	if err != nil {
 		return returns.ChangeBatch{}, err
 	}
@@ -134,9 +166,9 @@ func windowEnd(from, limit, max int64) int64 {
 // listWindow reads every page of the window [from, end). A window holding
 // more cases than the platform pages through (pageNo×pageSize ≤ 50,000) is
 // narrowed; the narrowed end is returned.
-func (a *Adapter) listWindow(ctx context.Context, timeType int, from, end int64) ([]returns.CaseRef, int64, error) {
+func (a *Adapter) listWindow(ctx context.Context, timeType int, from, end int64, statuses []int) ([]returns.CaseRef, int64, error) {
 	for attempt := 1; ; attempt++ {
-		refs, total, changed, err := a.pageWindow(ctx, timeType, from, end)
+		refs, total, changed, err := a.pageWindow(ctx, timeType, from, end, statuses)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -158,11 +190,11 @@ func (a *Adapter) listWindow(ctx context.Context, timeType int, from, end int64)
 
 // pageWindow pages through one window; changed reports that the platform's
 // total moved while paging, so that pages may have shifted.
-func (a *Adapter) pageWindow(ctx context.Context, timeType int, from, end int64) (refs []returns.CaseRef, total int, changed bool, err error) {
+func (a *Adapter) pageWindow(ctx context.Context, timeType int, from, end int64, statuses []int) (refs []returns.CaseRef, total int, changed bool, err error) {
 	seen := map[string]bool{}
 	for pageNo := 1; pageNo*pageSize <= xhswire.MaxPageProduct; pageNo++ {
 		data, err := a.listAfterSaleInfos(ctx, xhswire.ListAfterSaleInfosRequest{
-			PageNo: pageNo, PageSize: pageSize, TimeType: timeType, StartTime: from, EndTime: end - 1,
+			PageNo: pageNo, PageSize: pageSize, TimeType: timeType, StartTime: from, EndTime: end - 1, Statuses: statuses,
 		})
 		if err != nil {
 			return nil, 0, false, err

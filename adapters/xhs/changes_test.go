@@ -31,6 +31,8 @@ type listFake struct {
 	// total, if set, overrides the reported total of a window (to fake a
 	// window too dense to page through).
 	total func(start, end int64) int
+	// status, if set, gives a case's status (default 1, pending review).
+	status map[string]int
 
 	mu   sync.Mutex
 	reqs []xhswire.ListAfterSaleInfosRequest
@@ -56,7 +58,14 @@ func (f *listFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var hits []listedCase
+	wanted := map[int]bool{}
+	for _, s := range req.Statuses {
+		wanted[s] = true
+	}
 	for _, c := range f.cases {
+		if len(wanted) > 0 && !wanted[f.statusOf(c.id)] {
+			continue
+		}
 		v := c.apply
 		if req.TimeType == 2 {
 			v = c.updatedAt
@@ -75,10 +84,17 @@ func (f *listFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	data := xhswire.ListAfterSaleInfosData{TotalCount: total, PageNo: req.PageNo, PageSize: req.PageSize, AfterSaleBasicInfos: []xhswire.AfterSaleBasicInfo{}}
 	for i := (req.PageNo - 1) * req.PageSize; i < len(hits) && i < req.PageNo*req.PageSize; i++ {
 		data.AfterSaleBasicInfos = append(data.AfterSaleBasicInfos, xhswire.AfterSaleBasicInfo{
-			ReturnsID: hits[i].id, Status: 1, ApplyTime: hits[i].apply, UpdatedAt: hits[i].updatedAt, ExpireTime: -1})
+			ReturnsID: hits[i].id, Status: f.statusOf(hits[i].id), ApplyTime: hits[i].apply, UpdatedAt: hits[i].updatedAt, ExpireTime: -1})
 	}
 	out, _ := json.Marshal(map[string]any{"code": 0, "success": true, "data": data})
 	_, _ = w.Write(out)
+}
+
+func (f *listFake) statusOf(id string) int {
+	if s, ok := f.status[id]; ok {
+		return s
+	}
+	return xhswire.StatusPendingReview
 }
 
 func (f *listFake) requests() []xhswire.ListAfterSaleInfosRequest {
@@ -89,12 +105,18 @@ func (f *listFake) requests() []xhswire.ListAfterSaleInfosRequest {
 
 func listAdapter(t *testing.T, f *listFake, lookback time.Duration) *Adapter {
 	t.Helper()
+	return sweepAdapter(t, f, lookback, -1)
+}
+
+func sweepAdapter(t *testing.T, f *listFake, lookback, horizon time.Duration) *Adapter {
+	t.Helper()
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	a, err := New(Config{
 		BaseURL: srv.URL, AppID: testAppID, AppSecret: testSecret, AccessToken: "token-1",
 		Shop: returns.Shop{ID: "shop-1", Market: returns.MarketDomestic}, Policy: testPolicy, Lookback: lookback,
-		Now: func() time.Time { return fakeNow }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SweepHorizon: horizon,
+		Now:          func() time.Time { return fakeNow }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -254,5 +276,45 @@ func TestWindowEnd(t *testing.T) {
 		if got := windowEnd(tt.from, tt.limit, tt.max); got != tt.want {
 			t.Errorf("windowEnd(%d, %d, %d) = %d, want %d", tt.from, tt.limit, tt.max, got, tt.want)
 		}
+	}
+}
+
+// TestFirstWalkSweepsOpenCasesBeyondTheLookback: a case opened before the
+// look-back and still open (under platform mediation, say) is listed by the
+// first walk's sweep; a closed one that old is not, nor an open one beyond
+// the sweep's horizon; later walks do not sweep again.
+func TestFirstWalkSweepsOpenCasesBeyondTheLookback(t *testing.T) {
+	now := fakeNow.UnixMilli()
+	const dayMS = 24 * 3600 * 1000
+	f := &listFake{t: t, status: map[string]int{
+		"R-mediation": xhswire.StatusPlatformIntervening, "R-closed": xhswire.StatusCompleted, "R-ancient": xhswire.StatusPendingReview,
+	}}
+	f.cases = []listedCase{
+		{"R-mediation", now - 6*dayMS, now - 5*dayMS},
+		{"R-closed", now - 6*dayMS, now - 5*dayMS},
+		{"R-ancient", now - 12*dayMS, now - 12*dayMS},
+		{"R-recent", now - dayMS, now - dayMS},
+	}
+	a := sweepAdapter(t, f, 3*24*time.Hour, 10*24*time.Hour)
+	refs, cursor, steps := walkAll(t, a, "", fakeNow)
+	seen := map[string]int{}
+	for _, r := range refs {
+		seen[r.PlatformCaseID]++
+	}
+	if seen["R-mediation"] != 1 || seen["R-recent"] != 1 || seen["R-closed"] != 0 || seen["R-ancient"] != 0 {
+		t.Errorf("first walk listed %v; want R-mediation and R-recent once, not R-closed nor R-ancient", seen)
+	}
+	if steps != 7+3+1 {
+		t.Errorf("the walk took %d steps; want 7 sweep windows, 3 backfill windows and one caught-up step", steps)
+	}
+	for _, r := range f.requests() {
+		sweep := len(r.Statuses) > 0
+		if sweep && (r.TimeType != xhswire.TimeTypeCreated || r.EndTime >= now-3*dayMS) {
+			t.Errorf("a sweep request outside [horizon, look-back): %+v", r)
+		}
+	}
+	before := len(f.requests())
+	if _, _, _ = walkAll(t, a, cursor, fakeNow.Add(time.Hour)); len(f.requests())-before > 3 {
+		t.Errorf("a later walk made %d requests; it follows updates only", len(f.requests())-before)
 	}
 }

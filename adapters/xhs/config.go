@@ -29,6 +29,10 @@ var DefaultPolicy = adapters.Policy{
 // DefaultLookback is how far back the first walk of the change list goes.
 const DefaultLookback = 30 * 24 * time.Hour
 
+// DefaultSweepHorizon is how far back the first walk looks for cases still
+// open (one listing call per day beyond the look-back).
+const DefaultSweepHorizon = 90 * 24 * time.Hour
+
 // DefaultPushWindow is how far a push's timestamp may be from the receiver's
 // clock, either way, before it is refused as a possible replay.
 const DefaultPushWindow = 5 * time.Minute
@@ -52,12 +56,15 @@ type Config struct {
 	Policy adapters.Policy
 	// HTTPClient is the client to use; nil means a fresh pooled one.
 	HTTPClient *http.Client
-	// Catalog gives the return-rules category of a SKU, which XHS does not
-	// send; nil (or an unknown answer) means returns.CategoryGeneral.
-	Catalog func(skuID string) returns.Category
+	// CategoryOverrides map the shop's XHS category ids to return-rules
+	// categories, over the shipped table (adapters/categories).
+	CategoryOverrides map[string]returns.Category
 	// Lookback is how far back the first walk of the change list starts; 0
 	// means DefaultLookback.
 	Lookback time.Duration
+	// SweepHorizon is how far back the first walk lists cases that are still
+	// open, beyond the look-back; 0 means DefaultSweepHorizon, negative none.
+	SweepHorizon time.Duration
 	// SellerID is the platform's id of the shop (sellerId in push messages).
 	// It is optional: only a receiver of push messages needs it, to route a
 	// message to the shop it names (see Adapter.SellerID).
@@ -126,6 +133,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Lookback < time.Minute {
 		errs = append(errs, fmt.Errorf("Lookback %v is shorter than a minute", c.Lookback))
+	}
+	if c.SweepHorizon == 0 {
+		c.SweepHorizon = DefaultSweepHorizon
 	}
 	if c.PushWindow == 0 {
 		c.PushWindow = DefaultPushWindow

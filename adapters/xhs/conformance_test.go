@@ -9,6 +9,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/adapterstest"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhssim"
+	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -44,7 +45,6 @@ func startSim(t *testing.T, now func() time.Time, shop int) simHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	catalog := sim.Catalog()
 	a, err := New(Config{
 		BaseURL:     url,
 		AppID:       testAppID,
@@ -52,7 +52,6 @@ func startSim(t *testing.T, now func() time.Time, shop int) simHarness {
 		AccessToken: shops[shop].AccessToken,
 		Shop:        returns.Shop{ID: shops[shop].ShopID, Name: "test shop", Market: shops[shop].Market},
 		Policy:      testPolicy,
-		Catalog:     func(sku string) returns.Category { return catalog[sku] },
 		Now:         now,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -69,6 +68,10 @@ type conformanceSim struct {
 }
 
 func (s conformanceSim) CaseIDs() []string { return s.Server.CaseIDs(s.shopID) }
+
+func (s conformanceSim) FactCalls() int {
+	return s.Server.Calls(xhswire.MethodGetOrderDetail) + s.Server.Calls(xhswire.MethodGetOrderTracking) + s.Server.Calls(xhswire.MethodGetItemInfo)
+}
 
 func TestConformance(t *testing.T) {
 	for i, name := range []string{"domestic", "crossborder"} {

@@ -109,6 +109,7 @@ func newFakeAdapter(t *testing.T, f *fakePlatform, now func() time.Time) *Adapte
 		BaseURL: f.srv.URL + "/ark/open_api/v3/common_controller", AppID: testAppID, AppSecret: testSecret,
 		AccessToken: "token-1", Shop: returns.Shop{ID: "shop-1", Market: returns.MarketDomestic},
 		Policy: testPolicy, Now: now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SweepHorizon: -1, // the request tests expect the backfill first
 	})
 	if err != nil {
 		t.Fatal(err)

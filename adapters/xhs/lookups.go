@@ -2,7 +2,9 @@ package xhs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -134,10 +136,24 @@ func (a *Adapter) addressBook(ctx context.Context) ([]xhswire.AddressRecord, err
 	}
 	var all []xhswire.AddressRecord
 	for page := 1; page < 100; page++ {
-		var data xhswire.GetAddressRecordData
-		err := a.call(ctx, xhswire.MethodGetAddressRecord, xhswire.GetAddressRecordRequest{PageIndex: page, PageSize: addressPageSize}, false, &data)
+		var raw json.RawMessage
+		err := a.call(ctx, xhswire.MethodGetAddressRecord, xhswire.GetAddressRecordRequest{PageIndex: page, PageSize: addressPageSize}, false, &raw)
 		if err != nil {
 			return nil, err
+		}
+		var data xhswire.GetAddressRecordData
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &data); err != nil {
+				return nil, a.malformed(xhswire.MethodGetAddressRecord, err)
+			}
+		}
+		if page == 1 && data.Total > 0 && len(data.SellerAddressRecordList) == 0 {
+			// The platform says there are addresses but none decoded: the
+			// answer's shape is not the one we know. Say so, with the shape
+			// only (addresses are personal data), rather than act as if the
+			// shop had none.
+			a.cfg.Logger.Warn("xhs: address book reports records but none decoded", "shop", a.cfg.Shop.ID,
+				"total", data.Total, "shape", jsonShape(raw, 3))
 		}
 		all = append(all, data.SellerAddressRecordList...)
 		if len(data.SellerAddressRecordList) < addressPageSize || len(all) >= data.Total {
@@ -146,6 +162,50 @@ func (a *Adapter) addressBook(ctx context.Context) ([]xhswire.AddressRecord, err
 	}
 	a.lookups.Set(key, all, addressTTL)
 	return all, nil
+}
+
+// jsonShape describes a JSON value's structure without its values: object
+// keys with the shapes of their values, array lengths with their first
+// element's shape, and scalar types, down to depth levels.
+func jsonShape(raw json.RawMessage, depth int) string {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return "unreadable JSON"
+	}
+	var shape func(v any, d int) string
+	shape = func(v any, d int) string {
+		switch x := v.(type) {
+		case map[string]any:
+			if d == 0 {
+				return "object"
+			}
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = k + ":" + shape(x[k], d-1)
+			}
+			return "{" + strings.Join(parts, ",") + "}"
+		case []any:
+			if len(x) == 0 || d == 0 {
+				return fmt.Sprintf("array[%d]", len(x))
+			}
+			return fmt.Sprintf("array[%d]%s", len(x), shape(x[0], d-1))
+		case string:
+			return "string"
+		case json.Number:
+			return "number"
+		case bool:
+			return "bool"
+		}
+		return "null"
+	}
+	return shape(v, depth)
 }
 
 func nonEmpty(ss ...string) []string {

@@ -84,8 +84,17 @@ func normalize(data *xhswire.GetAfterSaleInfoData, shop returns.Shop, catalog fu
 		if err != nil {
 			return nil, nil, err
 		}
-		c.RefundedAmount = &m
+		// The amount is money returned only once the refund happened; on a
+		// pending request it is what will be refunded, and must neither make
+		// the case look refunded nor block a refund.
+		if refundHappened(info) {
+			c.RefundedAmount = &m
+		}
 	}
+	// Freight insurance on the order pays the buyer's return freight: the
+	// buyer returns for free (CN-FREIGHT).
+	c.FreeReturnPromised = info.SupportCarriageInsurance
+	c.SetFact(returns.FactFreeReturnPromised, returns.FactPlatform)
 	if info.AppliedShipFeeAmountYuan != "" {
 		m, err := money("appliedShipFeeAmountYuan", info.AppliedShipFeeAmountYuan)
 		if err != nil {
@@ -171,6 +180,18 @@ func completedRefund(refundStatus int, refunded json.Number) returns.Status {
 		return returns.StatusRefunded
 	}
 	return returns.StatusRefundPending
+}
+
+// refundHappened reports whether refundAmountYuan is money already returned:
+// the refund succeeded, or a completed case whose refund status is unset.
+func refundHappened(info *xhswire.AfterSaleInfo) bool {
+	switch info.RefundStatus {
+	case xhswire.RefundSucceeded:
+		return true
+	case 0:
+		return info.Status == xhswire.StatusCompleted || info.Status == xhswire.StatusExchangeToRefund
+	}
+	return false
 }
 
 func knownRefundStatus(rs int) bool {

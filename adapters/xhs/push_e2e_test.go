@@ -92,13 +92,11 @@ func newPushHarness(t *testing.T, simAppID, simSecret string, simSkew time.Durat
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	catalog := sim.Catalog()
 	a, err := New(Config{
 		BaseURL: url, AppID: testAppID, AppSecret: testSecret, AccessToken: shop.AccessToken,
 		Shop:     returns.Shop{ID: shop.ShopID, Name: "test shop", Market: shop.Market},
 		SellerID: shop.SellerID, Policy: testPolicy, Now: clock.Now,
-		Catalog: func(sku string) returns.Category { return catalog[sku] },
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -263,6 +263,10 @@ type ReturnEligibilityInput struct {
 	RequestedAt time.Time `json:"requestedAt"`
 	// The goods' condition, as far as known.
 	Condition *ItemConditionInput `json:"condition,omitempty"`
+	// The buyer confirmed at checkout that the no-reason return does not apply. One fact: the rules decide what it
+	// means for the market and category (a disclosed exclusion, CN-7D-EXEMPT-DISCLOSED, or the cross-border direct
+	// carve-out, XB-DIRECT-CARVEOUT).
+	CheckoutConfirmed *bool `json:"checkoutConfirmed,omitempty"`
 	// The buyer confirmed a disclosed exclusion from the no-reason return at checkout.
 	ExemptionConfirmedAtCheckout *bool `json:"exemptionConfirmedAtCheckout,omitempty"`
 	// The seller agrees to refund without getting the goods back.

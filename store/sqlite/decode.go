@@ -420,6 +420,12 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 			n, read = 27, func() error { return r.boolean(&c.ExemptionConfirmedAtCheckout) }
 		case "Tariff":
 			n, read = 28, func() error { return r.moneyPtr(&c.Tariff) }
+		case "ShippingPaid":
+			n, read = 31, func() error { return r.moneyPtr(&c.ShippingPaid) }
+		case "Fulfilment":
+			n, read = 32, func() error { return r.str((*string)(&c.Fulfilment)) }
+		case "Facts":
+			n, read = 33, func() error { return r.strMap(&c.Facts) }
 		case "ApprovedAt":
 			n, read = 29, func() error { return r.whenPtr(&c.ApprovedAt) }
 		case "ReceivedAt":
@@ -576,6 +582,8 @@ func (r *docReader) lines(p *[]returns.Line) error {
 				n, read = 4, func() error { return r.str((*string)(&l.Category)) }
 			case "Raw":
 				n, read = 5, func() error { return r.strMap(&l.Raw) }
+			case "CategorySource":
+				n, read = 6, func() error { return r.str((*string)(&l.CategorySource)) }
 			default:
 				return errSlow
 			}

@@ -377,11 +377,13 @@ func FullCase(id string) *returns.Case {
 		Lines: []returns.Line{{
 			SKU: "XHS-SKU-0001-0", Title: "玻尿酸保湿精华液 30ml", Quantity: 2,
 			UnitPrice: returns.MustParseMoney("129.90", "CNY"), Category: returns.CategoryHygiene,
-			Raw: map[string]string{"skuId": "6412345678", "price": "129.90"},
+			CategorySource: returns.FactProductAPI,
+			Raw:            map[string]string{"skuId": "6412345678", "price": "129.90"},
 		}, {
 			SKU: "XHS-SKU-0002-1", Title: "真丝眼罩", Quantity: 1,
 			UnitPrice: returns.MustParseMoney("0.01", "CNY"), Category: returns.CategoryGeneral,
-			Raw: map[string]string{"skuId": "6412345679", "price": "0.01", "空": ""},
+			CategorySource: returns.FactUnmapped,
+			Raw:            map[string]string{"skuId": "6412345679", "price": "0.01", "空": ""},
 		}},
 		RequestedRefund: &returns.Money{Minor: 25981, Currency: "CNY"},
 		// 2⁵³+1 fen: a store that passes amounts through float64 loses the last fen.
@@ -404,6 +406,9 @@ func FullCase(id string) *returns.Case {
 		ReturnFreightPaidBy: returns.PartySeller,
 		FreeReturnPromised:  true,
 		Tariff:              &returns.Money{Minor: 2339, Currency: "CNY"},
+		ShippingPaid:        &returns.Money{Minor: 800, Currency: "CNY"},
+		Fulfilment:          returns.FulfilmentBonded,
+		Facts:               map[string]string{"deliveredAt": "ORDER_API", "lines.0.category": "UNMAPPED"},
 		ApprovedAt:          at(4, 12, returns.Shanghai),
 		ReceivedAt:          at(7, 9, returns.Shanghai),
 

@@ -91,6 +91,8 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.fundGet(r.Form)
 	case alibabawire.MethodLogisticsGet:
 		resp, e = s.logisticsGet(r.Form)
+	case alibabawire.MethodProductGet:
+		resp, e = s.productGet(r.Form)
 	}
 	if simkit.Unanswered(fault) {
 		simkit.Withhold(w, r, fault, s.done)
@@ -109,7 +111,8 @@ func (s *Server) checkSystem(form url.Values) *topError {
 	switch method {
 	case "":
 		return &topError{code: alibabawire.CodeMissingMethod, msg: "Missing method"}
-	case alibabawire.MethodOrderList, alibabawire.MethodOrderGet, alibabawire.MethodFundGet, alibabawire.MethodLogisticsGet:
+	case alibabawire.MethodOrderList, alibabawire.MethodOrderGet, alibabawire.MethodFundGet, alibabawire.MethodLogisticsGet,
+		alibabawire.MethodProductGet:
 	default:
 		return &topError{code: alibabawire.CodeInvalidMethod, msg: "Invalid method", subMsg: method}
 	}

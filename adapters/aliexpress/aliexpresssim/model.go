@@ -99,6 +99,7 @@ var products = []product{
 	{"1005008789012345", "LED Strip Lights 10 m RGB with Remote", 1545, returns.CategoryGeneral},
 	{"1005009890123456", "Running Shoes Men Breathable, EU 43", 4290, returns.CategoryGeneral},
 	{"1005000901234567", "Silk Pillowcase 2-Pack", 2150, returns.CategoryGeneral},
+	{"1005001012345678", "Dried Goji Berries 500 g", 1190, returns.CategoryPerishable},
 }
 
 // usdRates is how many major units of each currency one US dollar buys

@@ -345,6 +345,10 @@ func (s *Server) dispatch(method string, p map[string]string) (any, *apiError) {
 		return s.solutionSave(p)
 	case aliexpresswire.MethodSellerAddresses:
 		return s.sellerAddresses(p)
+	case aliexpresswire.MethodFindOrderByID:
+		return s.findOrder(p)
+	case aliexpresswire.MethodProductInfo:
+		return s.productInfo(p)
 	case "":
 		return nil, &apiError{Code: "MissingParameter", Msg: `The input parameter "method" that is mandatory for processing this request is not supplied`}
 	}

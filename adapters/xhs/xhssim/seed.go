@@ -509,6 +509,8 @@ func (s *Server) newCase(sh *shopState, returnType int, req OpenRequest, at int6
 	if desc != "" {
 		attrs = append(attrs, attr("申请说明", desc))
 	}
+	c.order = s.newOrder(sh, c, p, bought, at)
+	s.orderCases[c.info.OrderID] = append(s.orderCases[c.info.OrderID], c.info.ReturnsID)
 	s.record(c, at, roleBuyer, "买家发起"+typeNames[returnType]+"申请", attrs...)
 	c.pushTags = []string{xhswire.TagAfterSaleCreate}
 	s.cases[c.info.ReturnsID] = c

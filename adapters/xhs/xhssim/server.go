@@ -115,16 +115,17 @@ type Server struct {
 	now      func() time.Time
 	onChange func(string)
 
-	mu       sync.Mutex
-	shops    map[string]*shopState // by access token
-	shopByID map[string]*shopState
-	cases    map[string]*simCase
-	ids      []string // in creation order
-	rng      *rand.Rand
-	seq      int64
-	calls    map[string]int
-	faults   simkit.Faults[FaultKind]
-	ledger   simkit.Ledger
+	mu         sync.Mutex
+	shops      map[string]*shopState // by access token
+	shopByID   map[string]*shopState
+	cases      map[string]*simCase
+	ids        []string            // in creation order
+	orderCases map[string][]string // case ids by order id
+	rng        *rand.Rand
+	seq        int64
+	calls      map[string]int
+	faults     simkit.Faults[FaultKind]
+	ledger     simkit.Ledger
 
 	srv     *http.Server
 	closing chan struct{}
@@ -143,7 +144,8 @@ type simCase struct {
 	info      xhswire.AfterSaleInfo
 	logistics xhswire.LogisticsInfo
 	records   []xhswire.NegotiateRecord
-	extended  bool // the merchant already extended the receipt deadline once
+	order     *simOrder // the order behind the case
+	extended  bool      // the merchant already extended the receipt deadline once
 	// pushTags are the push tags of the case's last move, taken (and
 	// cleared) by pushFor; nil means msg_after_sale_update.
 	pushTags []string
@@ -161,16 +163,17 @@ func New(opts Options) *Server {
 		opts.Cases = DefaultCases
 	}
 	s := &Server{
-		appID:    opts.AppID,
-		secret:   opts.AppSecret,
-		now:      opts.Now,
-		onChange: opts.OnChange,
-		shops:    map[string]*shopState{},
-		shopByID: map[string]*shopState{},
-		cases:    map[string]*simCase{},
-		rng:      rand.New(rand.NewPCG(uint64(opts.Seed), 0x58485353494d)),
-		calls:    map[string]int{},
-		closing:  make(chan struct{}),
+		appID:      opts.AppID,
+		secret:     opts.AppSecret,
+		now:        opts.Now,
+		onChange:   opts.OnChange,
+		shops:      map[string]*shopState{},
+		shopByID:   map[string]*shopState{},
+		cases:      map[string]*simCase{},
+		orderCases: map[string][]string{},
+		rng:        rand.New(rand.NewPCG(uint64(opts.Seed), 0x58485353494d)),
+		calls:      map[string]int{},
+		closing:    make(chan struct{}),
 	}
 	s.push.init(opts.PushURL, opts.PushRetryDelay, opts.AppID, opts.AppSecret, opts.Now)
 	for i, sh := range opts.Shops {
@@ -519,6 +522,33 @@ func (s *Server) run(sh *shopState, method string, body []byte) (any, []string, 
 			return nil, nil, err
 		}
 		d, err := s.rejectReasons(sh, req)
+		return d, nil, err
+	case xhswire.MethodGetOrderDetail:
+		var req xhswire.GetOrderDetailRequest
+		if err := decode(body, &req); err != nil {
+			return nil, nil, err
+		}
+		o, err := s.findOrder(sh, req.OrderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return o.detail, nil, nil
+	case xhswire.MethodGetOrderTracking:
+		var req xhswire.GetOrderTrackingRequest
+		if err := decode(body, &req); err != nil {
+			return nil, nil, err
+		}
+		o, err := s.findOrder(sh, req.OrderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return o.track, nil, nil
+	case xhswire.MethodGetItemInfo:
+		var req xhswire.GetItemInfoRequest
+		if err := decode(body, &req); err != nil {
+			return nil, nil, err
+		}
+		d, err := itemInfo(req.ItemID)
 		return d, nil, err
 	case xhswire.MethodGetAddressRecord:
 		var req xhswire.GetAddressRecordRequest
