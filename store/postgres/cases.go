@@ -123,6 +123,10 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	if err != nil {
 		return nil, fmt.Errorf("postgres: append event for %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}
+	// Delivered at commit, to every replica listening (Listen).
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, eventsChannel); err != nil {
+		return nil, fmt.Errorf("postgres: notify: %w", err)
+	}
 	stored, err := decodeCase(doc, version, nowNS)
 	if err != nil {
 		return nil, err

@@ -28,30 +28,11 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 	defer rows.Close()
 	var out []returns.Event
 	for rows.Next() {
-		var (
-			ev                       returns.Event
-			platform, status, source string
-			prev                     *string
-			occurred                 int64
-			detail                   []byte
-		)
-		if err := rows.Scan(&ev.Seq, &platform, &ev.Key.PlatformCaseID, &prev, &status, &source, &occurred, &detail); err != nil {
-			return nil, fmt.Errorf("postgres: events: %w", err)
+		ev, err := scanEvent(rows, nil)
+		if err != nil {
+			return nil, err
 		}
 		ev.Org = org
-		ev.Key.Platform = returns.PlatformID(platform)
-		ev.Status = returns.Status(status)
-		ev.Source = returns.EventSource(source)
-		ev.OccurredAt = fromNS(occurred)
-		if prev != nil {
-			ps := returns.Status(*prev)
-			ev.PreviousStatus = &ps
-		}
-		if detail != nil {
-			if err := json.Unmarshal(detail, &ev.Detail); err != nil {
-				return nil, fmt.Errorf("postgres: decode event %d detail: %w", ev.Seq, err)
-			}
-		}
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
@@ -112,4 +93,38 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 		}
 		return nil
 	})
+}
+
+// scanEvent reads an event row: seq, [org,] platform, case_id, prev_status,
+// status, source, occurred_ns, detail; org is read only when given.
+func scanEvent(rows pgx.Rows, org *string) (returns.Event, error) {
+	var (
+		ev                       returns.Event
+		platform, status, source string
+		prev                     *string
+		occurred                 int64
+		detail                   []byte
+	)
+	dest := []any{&ev.Seq}
+	if org != nil {
+		dest = append(dest, org)
+	}
+	dest = append(dest, &platform, &ev.Key.PlatformCaseID, &prev, &status, &source, &occurred, &detail)
+	if err := rows.Scan(dest...); err != nil {
+		return ev, fmt.Errorf("postgres: events: %w", err)
+	}
+	ev.Key.Platform = returns.PlatformID(platform)
+	ev.Status = returns.Status(status)
+	ev.Source = returns.EventSource(source)
+	ev.OccurredAt = fromNS(occurred)
+	if prev != nil {
+		ps := returns.Status(*prev)
+		ev.PreviousStatus = &ps
+	}
+	if detail != nil {
+		if err := json.Unmarshal(detail, &ev.Detail); err != nil {
+			return ev, fmt.Errorf("postgres: decode event %d detail: %w", ev.Seq, err)
+		}
+	}
+	return ev, nil
 }
