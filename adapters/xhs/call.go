@@ -71,7 +71,7 @@ func (a *Adapter) body(method string, business []byte) ([]byte, error) {
 		Version:     xhswire.Version,
 		Method:      method,
 		Sign:        sign(method, a.cfg.AppID, ts, xhswire.Version, a.cfg.AppSecret),
-		AccessToken: a.cfg.AccessToken,
+		AccessToken: a.tokens.AccessToken(),
 	}
 	sb, err := json.Marshal(sys)
 	if err != nil {

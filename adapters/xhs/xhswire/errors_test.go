@@ -14,6 +14,7 @@ func TestErrorCodes(t *testing.T) {
 		ErrSystem: adapters.KindUnavailable, ErrServiceBusy: adapters.KindUnavailable,
 		ErrSignInvalid: adapters.KindAuth, ErrTimestampExpired: adapters.KindAuth, ErrAppInvalid: adapters.KindAuth,
 		ErrTokenInvalid: adapters.KindAuth, ErrNoPermission: adapters.KindAuth,
+		ErrAuthCodeInvalid: adapters.KindAuth, ErrRefreshInvalid: adapters.KindAuth,
 		ErrAppThrottled: adapters.KindRateLimited, ErrMethodThrottled: adapters.KindRateLimited,
 		ErrMethodUnknown: adapters.KindInvalid, ErrParamInvalid: adapters.KindInvalid,
 		ErrAfterSaleNotFound: adapters.KindNotFound, ErrStatusNotAllowed: adapters.KindState,
