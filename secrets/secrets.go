@@ -12,6 +12,7 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -41,6 +42,7 @@ var (
 type Key struct {
 	id  string
 	aes cipher.AEAD
+	raw []byte
 }
 
 // NewKey makes a key of 32 raw bytes.
@@ -57,7 +59,7 @@ func NewKey(raw []byte) (*Key, error) {
 		return nil, ErrBadKey
 	}
 	sum := sha256.Sum256(append([]byte("returnsgw key id\x00"), raw...))
-	return &Key{id: hex.EncodeToString(sum[:8]), aes: aead}, nil
+	return &Key{id: hex.EncodeToString(sum[:8]), aes: aead, raw: append([]byte(nil), raw...)}, nil
 }
 
 // ParseKey reads a base64 (standard or URL alphabet, padded or not) key.
@@ -79,6 +81,15 @@ func GenerateKey() (*Key, string, error) {
 	}
 	k, err := NewKey(raw)
 	return k, base64.StdEncoding.EncodeToString(raw), err
+}
+
+// Derive returns a 32-byte key for another use (signing OAuth state, say),
+// derived with HMAC-SHA256 under the label, so that the sealing key itself is
+// never used for two purposes.
+func (k *Key) Derive(label string) []byte {
+	m := hmac.New(sha256.New, k.raw)
+	m.Write([]byte("returnsgw derive\x00" + label))
+	return m.Sum(nil)
 }
 
 // ID is the key's id, safe to log.
@@ -104,6 +115,9 @@ func NewKeyring(primary *Key, older ...*Key) *Keyring {
 	}
 	return r
 }
+
+// Primary is the key new values are sealed under.
+func (r *Keyring) Primary() *Key { return r.primary }
 
 // PrimaryID is the id of the key new values are sealed under.
 func (r *Keyring) PrimaryID() string { return r.primary.id }
