@@ -43,6 +43,8 @@ type Main struct {
 	// the deadline alerts.
 	Bus       *feed.Bus
 	Deadlines *feed.DeadlineTimer
+	// Connections keeps the shops' OAuth tokens fresh (see oauth.go).
+	Connections *Connections
 	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
 	// the WebSocket authentication hook unless one is given.
 	GraphOptions graph.HandlerOptions
@@ -110,17 +112,24 @@ func (m *Main) Run(ctx context.Context) error {
 	m.closers = append(m.closers, st.Close)
 
 	m.Platforms = adapters.NewRegistry()
+	if m.Connections, err = m.startConnections(ctx, st); err != nil {
+		return err
+	}
 	interval := c.PollInterval
 	if c.SandboxOn() {
 		if err := m.freshSandbox(ctx, org); err != nil {
 			return err
 		}
-		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log})
+		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log,
+			TokenTTL: c.SandboxTokenTTL, Tokens: m.Connections.sourceFor(org)})
 		if err != nil {
 			return fmt.Errorf("start sandbox: %w", err)
 		}
 		m.Sandbox = sb
 		m.closers = append(m.closers, sb.Close)
+		if err := m.Connections.startSandbox(ctx, org, sb); err != nil {
+			return err
+		}
 		for _, p := range sb.Platforms {
 			m.Platforms.Add(p)
 		}
@@ -133,7 +142,10 @@ func (m *Main) Run(ctx context.Context) error {
 		if len(c.Shops) == 0 {
 			return errors.New("no platform connections configured: give --config with shops, or run with --sandbox=true")
 		}
-		ps, err := connect(c.Shops, m.Now, m.Log)
+		if err := m.Connections.startLive(ctx, org, c.Shops); err != nil {
+			return err
+		}
+		ps, err := connect(c.Shops, m.Now, m.Log, m.Connections.storedSource(org))
 		if err != nil {
 			return err
 		}
@@ -162,7 +174,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Now: m.Now, Log: m.Log}
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Now: m.Now, Log: m.Log})
+		Bus: m.Bus, Deadlines: m.Deadlines, Connections: m.Connections, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
 	if gopts.WebsocketInit == nil {
 		gopts.WebsocketInit = func(ctx context.Context, _ map[string]any) (context.Context, error) {
@@ -187,6 +199,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	mux.HandleFunc("/readyz", m.readyz)
 	m.routeWebhooks(mux, ingester)
+	m.Connections.routeOAuth(mux)
 	if m.Sandbox != nil {
 		m.Sandbox.routes(mux)
 	}
@@ -202,6 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
+	m.Connections.listening(m.URL())
 	if m.Sandbox != nil {
 		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.
 		m.Sandbox.listening(m.URL())
@@ -224,6 +238,11 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.wg.Done()
 		m.Deadlines.Run(runCtx)
+	}()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.Connections.Manager.Run(runCtx)
 	}()
 	mode := "live"
 	if m.Sandbox != nil {
