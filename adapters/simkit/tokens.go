@@ -46,6 +46,7 @@ type Tokens struct {
 	codes   map[string]grant
 	access  map[string]grant
 	refresh map[string]grant
+	issued  []string // every code and token ever issued, for leak tests
 
 	exchanges, refreshes, refused atomic.Int64
 }
@@ -76,6 +77,7 @@ func (t *Tokens) IssueCode(subject string) string {
 	code := "code-" + random()
 	t.mu.Lock()
 	t.codes[code] = grant{subject: subject, expires: t.now().Add(t.codeTTL)}
+	t.issued = append(t.issued, code)
 	t.mu.Unlock()
 	return code
 }
@@ -114,6 +116,7 @@ func (t *Tokens) issueLocked(subject string) TokenPair {
 		AccessExpiresAt: now.Add(t.accessTTL), RefreshExpiresAt: now.Add(t.refreshTTL)}
 	t.access[p.Access] = grant{subject: subject, expires: p.AccessExpiresAt}
 	t.refresh[p.Refresh] = grant{subject: subject, expires: p.RefreshExpiresAt}
+	t.issued = append(t.issued, p.Access, p.Refresh)
 	return p
 }
 
@@ -129,6 +132,14 @@ func (t *Tokens) Check(token string) (string, error) {
 		return "", ErrTokenExpired
 	}
 	return g.subject, nil
+}
+
+// Issued lists every code and token the registry ever issued, so that a
+// test can look for them where they must not be (logs, answers, files).
+func (t *Tokens) Issued() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.issued...)
 }
 
 // Revoke withdraws every token and code of subject, as a seller who cancels
