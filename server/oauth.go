@@ -351,7 +351,9 @@ func (h *alertHub) subscribe(ctx context.Context, org returns.OrgID) <-chan shop
 
 // sourceFor gives the sandbox's adapters their token sources.
 func (c *Connections) sourceFor(org returns.OrgID) func(returns.PlatformID, string) adapters.TokenSource {
-	return func(p returns.PlatformID, shop string) adapters.TokenSource { return c.Manager.TokenSource(org, p, shop) }
+	return func(p returns.PlatformID, shop string) adapters.TokenSource {
+		return c.Manager.TokenSource(org, p, shop)
+	}
 }
 
 // startSandbox registers the simulators' apps and connects every sandbox
