@@ -334,6 +334,13 @@ func (h *alertHub) publish(a shopconn.Alert) {
 	}
 }
 
+// len is how many subscribers there are.
+func (h *alertHub) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
 func (h *alertHub) subscribe(ctx context.Context, org returns.OrgID) <-chan shopconn.Alert {
 	ch := make(chan shopconn.Alert, 16)
 	h.mu.Lock()

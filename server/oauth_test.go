@@ -188,6 +188,20 @@ func TestRefusedRefreshNeedsReauthorizationThenReconnect(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	alerts := r.m.Connections.Alerts(ctx, returns.OrgID(r.m.Config.Org))
+	// A dashboard subscribes to the alerts over SSE.
+	body, _ := json.Marshal(map[string]any{"query": `subscription { shopConnectionAlert { platform shopId state reason occurredAt } }`})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, r.m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	sse, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sse.Body.Close()
+	events := make(chan json.RawMessage, 10)
+	go sseEvents(t, sse.Body, events)
+	waitFor(t, 10*time.Second, "the SSE subscription", func() bool { return r.m.Connections.alerts.len() == 2 })
+
 	xhsTokens := r.m.Sandbox.XHS.Tokens()
 	xhsTokens.Revoke("xhs-domestic")
 
@@ -197,6 +211,23 @@ func TestRefusedRefreshNeedsReauthorizationThenReconnect(t *testing.T) {
 	}
 	if s := r.shopStates(t)["XHS/xhs-domestic"]; s != "NEEDS_REAUTHORIZATION" {
 		t.Fatalf("XHS/xhs-domestic is %s, want NEEDS_REAUTHORIZATION", s)
+	}
+	select {
+	case raw := <-events:
+		r.mu.Lock()
+		r.answers = append(r.answers, string(raw))
+		r.mu.Unlock()
+		var ev struct {
+			Data struct {
+				ShopConnectionAlert struct{ Platform, ShopID, State, Reason string }
+			}
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil || ev.Data.ShopConnectionAlert.ShopID != "xhs-domestic" ||
+			ev.Data.ShopConnectionAlert.State != "NEEDS_REAUTHORIZATION" || ev.Data.ShopConnectionAlert.Reason == "" {
+			t.Fatalf("SSE alert %s", raw)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert over SSE")
 	}
 	_, _, refused := xhsTokens.Calls()
 	if refused != 1 {
