@@ -62,6 +62,12 @@ func (f *fakeEndpoint) Refresh(_ context.Context, rt string) (adapters.Token, er
 	return f.issue(), nil
 }
 
+func (f *fakeEndpoint) isValid(rt string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.valid[rt]
+}
+
 func (f *fakeEndpoint) Calls() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -136,7 +142,7 @@ func TestRefreshAtEightyPercent(t *testing.T) {
 		}
 		c, _ := r.st.GetConnection(ctx, org, returns.XHS, "shop")
 		rt, err := r.keys.Open(c.RefreshToken, aad(org, returns.XHS, "shop", "refresh"))
-		if err != nil || rt == first.RefreshToken || !r.ep.valid[rt] {
+		if err != nil || rt == first.RefreshToken || !r.ep.isValid(rt) {
 			t.Errorf("the rotated refresh token was not kept: %v", err)
 		}
 		// The next refresh comes 80% into the new token's life, and so on.
