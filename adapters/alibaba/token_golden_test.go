@@ -23,3 +23,17 @@ func TestTokenGolden(t *testing.T) {
 		return adapterstest.TokenGolden(decodeTokenResult(out.TokenResult))
 	})
 }
+
+// FuzzDecodeTokenResult: any token_result decodes to a usable token or a
+// typed error, never a panic.
+func FuzzDecodeTokenResult(f *testing.F) {
+	f.Add(`{"access_token":"a","refresh_token":"r","expire_time":1765152000000,"user_id":1}`)
+	f.Add(`{"expire_time":"soon"}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		tok, err := decodeTokenResult(doc)
+		if err == nil && tok.Validate() != nil {
+			t.Fatalf("an unusable token was accepted: %v", tok)
+		}
+	})
+}

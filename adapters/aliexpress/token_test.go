@@ -52,3 +52,17 @@ func TestTokenFlow(t *testing.T) {
 		Refreshes: func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
 	})
 }
+
+// FuzzDecodeTokenResponse: any answer decodes to a usable token or a typed
+// error, never a panic.
+func FuzzDecodeTokenResponse(f *testing.F) {
+	f.Add([]byte(`{"access_token":"a","refresh_token":"r","expire_time":1765152000000,"code":"0"}`))
+	f.Add([]byte(`{"type":"ISV","code":"IllegalRefreshToken","message":"m"}`))
+	f.Add([]byte(`{"code":0,"expire_time":"-1"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tok, err := aliexpress.DecodeTokenResponse(body)
+		if err == nil && tok.Validate() != nil {
+			t.Fatalf("an unusable token was accepted: %v", tok)
+		}
+	})
+}

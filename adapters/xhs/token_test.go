@@ -59,3 +59,17 @@ func TestTokenFlow(t *testing.T) {
 		Refreshes: func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
 	})
 }
+
+// FuzzDecodeToken: any answer decodes to a usable token or a typed error,
+// never a panic.
+func FuzzDecodeToken(f *testing.F) {
+	f.Add([]byte(`{"success":true,"data":{"accessToken":"a","accessTokenExpiresAt":1764547200000,"refreshToken":"r","refreshTokenExpiresAt":1765152000}}`))
+	f.Add([]byte(`{"success":true,"data":{"accessTokenExpiresAt":"x"}}`))
+	f.Add([]byte(`{"data":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tok, err := decodeToken(xhswire.MethodGetAccessToken, body)
+		if err == nil && tok.Validate() != nil {
+			t.Fatalf("an unusable token was accepted: %v", tok)
+		}
+	})
+}
