@@ -354,6 +354,12 @@ func (m *Manager) refresh(ctx context.Context, e *entry, force bool) error {
 		return nil
 	}
 	err := m.tryRefresh(ctx, e, &c)
+	m.mu.Lock()
+	if !e.due.IsZero() && !e.due.After(m.o.Now()) {
+		// Whatever went wrong, never spin: the next attempt waits RetryMin.
+		e.due = m.o.Now().Add(m.o.RetryMin)
+	}
+	m.mu.Unlock()
 	if m.o.OnRefresh != nil {
 		m.o.OnRefresh(e.org, e.platform, e.shop, err)
 	}
