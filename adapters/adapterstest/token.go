@@ -45,6 +45,10 @@ type TokenFlow struct {
 	Use func(ctx context.Context, accessToken string) error
 	// Calls counts the simulator's refresh calls.
 	Refreshes func() int64
+	// ExpiredCode and RefusedCode are the platform's error codes for an
+	// expired access token and a rotated-away refresh token, as the adapter
+	// reports them (PlatformError.Code).
+	ExpiredCode, RefusedCode string
 }
 
 // Authorize follows the simulator's authorization page over real HTTP,
@@ -92,8 +96,8 @@ func RunTokenFlow(t *testing.T, f TokenFlow) {
 	}
 	f.Advance(f.AccessTTL + time.Second)
 	var pe *adapters.PlatformError
-	if err := f.Use(ctx, tok.AccessToken); !errors.As(err, &pe) || pe.Kind != adapters.KindAuth {
-		t.Fatalf("an expired token: %v, want an AUTH error", err)
+	if err := f.Use(ctx, tok.AccessToken); !errors.As(err, &pe) || pe.Kind != adapters.KindAuth || pe.Code != f.ExpiredCode {
+		t.Fatalf("an expired token: %v, want an AUTH error %s", err, f.ExpiredCode)
 	}
 	next, err := f.Endpoint.Refresh(ctx, tok.RefreshToken)
 	if err != nil {
@@ -107,8 +111,8 @@ func RunTokenFlow(t *testing.T, f TokenFlow) {
 	}
 	before := f.Refreshes()
 	_, err = f.Endpoint.Refresh(ctx, tok.RefreshToken)
-	if !adapters.PermanentTokenError(err) {
-		t.Fatalf("a rotated-away refresh token: %v, want a permanent refusal", err)
+	if !adapters.PermanentTokenError(err) || !errors.As(err, &pe) || pe.Code != f.RefusedCode {
+		t.Fatalf("a rotated-away refresh token: %v, want a permanent refusal %s", err, f.RefusedCode)
 	}
 	if n := f.Refreshes() - before; n != 1 {
 		t.Errorf("a refused refresh reached the platform %d times, want 1 (no retry of a refusal)", n)

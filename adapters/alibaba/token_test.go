@@ -44,6 +44,7 @@ func TestTokenFlow(t *testing.T) {
 			_, err := a.ListChanges(ctx, "", clock.Now())
 			return err
 		},
-		Refreshes: func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
+		Refreshes:   func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
+		ExpiredCode: "27/session-expired", RefusedCode: "15/isv.refresh-token-invalid",
 	})
 }

@@ -49,7 +49,8 @@ func TestTokenFlow(t *testing.T) {
 			_, err := a.GetCase(ctx, sim.CaseIDs()[0])
 			return err
 		},
-		Refreshes: func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
+		Refreshes:   func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
+		ExpiredCode: "IllegalAccessToken", RefusedCode: "IllegalRefreshToken",
 	})
 }
 

@@ -56,7 +56,8 @@ func TestTokenFlow(t *testing.T) {
 			_, err := a.GetCase(ctx, sim.CaseIDs("xhs-crossborder")[0])
 			return err
 		},
-		Refreshes: func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
+		Refreshes:   func() int64 { _, r, _ := sim.Tokens().Calls(); return r },
+		ExpiredCode: "1004", RefusedCode: "1008",
 	})
 }
 
