@@ -224,6 +224,8 @@ func (m *Manager) seal(org returns.OrgID, c *store.Connection, appSecret string,
 type Status struct {
 	Platform        returns.PlatformID
 	ShopID          string
+	AppID           string
+	SellerID        string
 	State           store.ConnectionState
 	LastError       string
 	AccessExpiresAt time.Time
@@ -239,8 +241,24 @@ func (m *Manager) Status(org returns.OrgID, platform returns.PlatformID, shopID 
 	if e == nil || e.conn == nil {
 		return Status{}, false
 	}
-	return Status{Platform: platform, ShopID: shopID, State: e.conn.State, LastError: e.conn.LastError,
+	return Status{Platform: platform, ShopID: shopID, AppID: e.conn.AppID, SellerID: e.conn.SellerID, State: e.conn.State, LastError: e.conn.LastError,
 		AccessExpiresAt: e.conn.AccessExpiresAt, NextRefresh: e.due}, true
+}
+
+// AppSecret opens the app secret stored with a shop's connection, for
+// building its adapter (which signs every call with it).
+func (m *Manager) AppSecret(org returns.OrgID, platform returns.PlatformID, shopID string) (string, error) {
+	m.mu.Lock()
+	e := m.entries[key{org, platform, shopID}]
+	var sealed string
+	if e != nil && e.conn != nil {
+		sealed = e.conn.AppSecret
+	}
+	m.mu.Unlock()
+	if sealed == "" {
+		return "", returns.Errorf(returns.CodeNotFound, "no stored app secret for shop %s/%s", platform, shopID)
+	}
+	return m.o.Keys.Open(sealed, aad(org, platform, shopID, "secret"))
 }
 
 // Statuses lists the organisation's connections by platform and shop.

@@ -395,3 +395,30 @@ func (c *Connections) storedSource(org returns.OrgID) func(returns.PlatformID, s
 		return c.Manager.TokenSource(org, p, shop)
 	}
 }
+
+// storedShops are the shops connected with shopConnect that the config file
+// does not name: they are served like the config file's, on their platform's
+// app, with the stored tokens. (A shop connected while the gateway runs is
+// served from the next start.)
+func (c *Connections) storedShops(org returns.OrgID, configured []ShopConfig) []ShopConfig {
+	known := map[string]bool{}
+	for _, s := range configured {
+		known[string(s.Platform)+"/"+s.ID] = true
+	}
+	var out []ShopConfig
+	for _, st := range c.Manager.Statuses(org) {
+		if known[string(st.Platform)+"/"+st.ShopID] {
+			continue
+		}
+		c.mu.Lock()
+		app, ok := c.apps[st.Platform]
+		c.mu.Unlock()
+		secret, err := c.Manager.AppSecret(org, st.Platform, st.ShopID)
+		if !ok || err != nil {
+			continue // no app on the platform any more: nothing can sign its calls
+		}
+		out = append(out, ShopConfig{Platform: st.Platform, ID: st.ShopID, BaseURL: app.baseURL, AppID: st.AppID,
+			AppSecret: secret, SellerID: st.SellerID})
+	}
+	return out
+}

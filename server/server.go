@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.Connections.startLive(ctx, org, c.Shops); err != nil {
 			return err
 		}
-		ps, err := connect(c.Shops, m.Now, m.Log, m.Connections.storedSource(org))
+		ps, err := connect(append(c.Shops, m.Connections.storedShops(org, c.Shops)...), m.Now, m.Log, m.Connections.storedSource(org))
 		if err != nil {
 			return err
 		}
