@@ -57,7 +57,9 @@ func TestLiveShopConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &tokenRig{m: m}
-	var d struct{ ShopConnect struct{ AuthorizationURL string } }
+	var d struct {
+		ShopConnect struct{ AuthorizationURL string }
+	}
 	r.query(t, `mutation { shopConnect(input: {platform: XHS, shopId: "xhs-crossborder"}) { authorizationUrl } }`, nil, &d)
 	page := d.ShopConnect.AuthorizationURL
 	if !strings.HasPrefix(page, xhswire.ProductionAuthorizeURL+"?") {
