@@ -197,6 +197,14 @@ func (m *Manager) Connect(ctx context.Context, org returns.OrgID, platform retur
 	if err := m.seal(org, c, appSecret, tok); err != nil {
 		return nil, err
 	}
+	// Wait for a refresh of the shop in flight: its outcome (even a lost
+	// authorization) must not overwrite the new connection.
+	m.TokenSource(org, platform, shopID)
+	m.mu.Lock()
+	e := m.entries[key{org, platform, shopID}]
+	m.mu.Unlock()
+	e.busy.Lock()
+	defer e.busy.Unlock()
 	saved, err := m.o.Store.SaveConnection(ctx, org, c)
 	if err != nil {
 		return nil, err
