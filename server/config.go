@@ -166,7 +166,7 @@ func (c *Config) Parse(args []string, getenv func(string) string, out io.Writer)
 		values[s.name] = fs.String(s.name, s.def, s.usage+" [$"+s.env+"]")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n\nRuns the returns gateway. With no configuration it starts in sandbox mode.\n\nFlags (each also an environment variable):\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n       server secrets rotate [--db FILE] [--secret-key-file FILE] [--new-key-file FILE]\n\nRuns the returns gateway. With no configuration it starts in sandbox mode.\n\nFlags (each also an environment variable):\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
