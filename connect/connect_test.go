@@ -26,6 +26,10 @@ type fakeEndpoint struct {
 	seq     int
 	calls   int
 	answers []error // the next refreshes fail with these (nil: succeed)
+	// sameUntil, when set, makes the platform answer current unchanged
+	// while more than sameUntil of its life remains (XHS's rule).
+	sameUntil time.Duration
+	current   adapters.Token
 }
 
 func (f *fakeEndpoint) AuthorizeURL(r, s string) string { return "https://example.test/authorize" }
@@ -58,8 +62,12 @@ func (f *fakeEndpoint) Refresh(_ context.Context, rt string) (adapters.Token, er
 	if !f.valid[rt] {
 		return adapters.Token{}, &adapters.PlatformError{Kind: adapters.KindAuth, Code: "IllegalRefreshToken"}
 	}
+	if f.sameUntil > 0 && f.current.AccessExpiresAt.Sub(f.now()) > f.sameUntil {
+		return f.current, nil
+	}
 	delete(f.valid, rt) // rotation
-	return f.issue(), nil
+	f.current = f.issue()
+	return f.current, nil
 }
 
 func (f *fakeEndpoint) isValid(rt string) bool {
@@ -316,4 +324,34 @@ func TestRotate(t *testing.T) {
 func keyOf(t *testing.T, r *secrets.Keyring) *secrets.Key {
 	t.Helper()
 	return r.Primary()
+}
+
+// TestSameTokenAnsweredAsksAgainNearExpiry: XHS answers a refresh with the
+// same tokens while more than 30 minutes remain; the manager then asks again
+// 20 minutes before the expiry, once, instead of at 80% of what is left.
+func TestSameTokenAnsweredAsksAgainNearExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, 10*time.Hour)
+		first := r.connect(t)
+		r.ep.sameUntil = 30 * time.Minute
+		r.ep.current = first
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go r.m.Run(ctx)
+		time.Sleep(8*time.Hour + time.Second) // 80%: the platform answers the same token
+		synctest.Wait()
+		if r.ep.Calls() != 1 || r.m.TokenSource(org, returns.XHS, "shop").AccessToken() != first.AccessToken {
+			t.Fatalf("%d calls at 80%%", r.ep.Calls())
+		}
+		time.Sleep(time.Hour + 39*time.Minute) // 9h40m: 20 minutes before the expiry
+		synctest.Wait()
+		if r.ep.Calls() != 1 {
+			t.Fatalf("%d calls before expiry-20m, want 1", r.ep.Calls())
+		}
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		if r.ep.Calls() != 2 || r.m.TokenSource(org, returns.XHS, "shop").AccessToken() == first.AccessToken {
+			t.Fatalf("%d calls after expiry-20m, want 2 with a new token", r.ep.Calls())
+		}
+	})
 }
