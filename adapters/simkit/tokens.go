@@ -30,6 +30,7 @@ type TokenPair struct {
 type grant struct {
 	subject string
 	expires time.Time // zero: never
+	pair    TokenPair // for a refresh token: the pair it came with
 }
 
 // Tokens is a simulator's OAuth state: authorization codes, access tokens and
@@ -41,6 +42,9 @@ type Tokens struct {
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	codeTTL    time.Duration
+	// renewWithin, when set, makes a refresh answer the same pair while its
+	// access token has more than this left (XHS's rule).
+	renewWithin time.Duration
 
 	mu      sync.Mutex
 	codes   map[string]grant
@@ -59,6 +63,14 @@ func NewTokens(now func() time.Time, accessTTL, refreshTTL time.Duration) *Token
 	}
 	return &Tokens{now: now, accessTTL: accessTTL, refreshTTL: refreshTTL, codeTTL: 10 * time.Minute,
 		codes: map[string]grant{}, access: map[string]grant{}, refresh: map[string]grant{}}
+}
+
+// RenewOnlyWithin makes a refresh answer the current pair unchanged while
+// its access token has more than d left, as XHS does (d = 30 minutes).
+func (t *Tokens) RenewOnlyWithin(d time.Duration) {
+	t.mu.Lock()
+	t.renewWithin = d
+	t.mu.Unlock()
 }
 
 // TTLs returns the lifetimes of access and refresh tokens.
@@ -106,6 +118,9 @@ func (t *Tokens) Refresh(refreshToken string) (TokenPair, error) {
 		t.refused.Add(1)
 		return TokenPair{}, ErrRefreshFailed
 	}
+	if t.renewWithin > 0 && g.pair.AccessExpiresAt.Sub(t.now()) > t.renewWithin {
+		return g.pair, nil
+	}
 	delete(t.refresh, refreshToken)
 	return t.issueLocked(g.subject), nil
 }
@@ -115,7 +130,7 @@ func (t *Tokens) issueLocked(subject string) TokenPair {
 	p := TokenPair{Subject: subject, Access: "access-" + random(), Refresh: "refresh-" + random(),
 		AccessExpiresAt: now.Add(t.accessTTL), RefreshExpiresAt: now.Add(t.refreshTTL)}
 	t.access[p.Access] = grant{subject: subject, expires: p.AccessExpiresAt}
-	t.refresh[p.Refresh] = grant{subject: subject, expires: p.RefreshExpiresAt}
+	t.refresh[p.Refresh] = grant{subject: subject, expires: p.RefreshExpiresAt, pair: p}
 	t.issued = append(t.issued, p.Access, p.Refresh)
 	return p
 }

@@ -106,3 +106,22 @@ func TestAuthorizeRedirects(t *testing.T) {
 		}
 	}
 }
+
+// TestRenewOnlyWithin: with XHS's rule a refresh answers the same pair until
+// the access token is within the window of its expiry.
+func TestRenewOnlyWithin(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	tk := NewTokens(func() time.Time { return now }, 7*24*time.Hour, 14*24*time.Hour)
+	tk.RenewOnlyWithin(30 * time.Minute)
+	p, _ := tk.Exchange(tk.IssueCode("s"))
+	now = p.AccessExpiresAt.Add(-31 * time.Minute)
+	same, err := tk.Refresh(p.Refresh)
+	if err != nil || same != p {
+		t.Fatalf("31 minutes before expiry: %+v %v, want the same pair", same, err)
+	}
+	now = p.AccessExpiresAt.Add(-29 * time.Minute)
+	next, err := tk.Refresh(p.Refresh)
+	if err != nil || next.Access == p.Access || next.Refresh == p.Refresh {
+		t.Fatalf("29 minutes before expiry: %+v %v, want a new pair", next, err)
+	}
+}

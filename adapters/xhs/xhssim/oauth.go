@@ -20,11 +20,18 @@ const (
 
 var oauthMethods = map[string]bool{xhswire.MethodGetAccessToken: true, xhswire.MethodRefreshToken: true}
 
+// RenewWindow is how close to its expiry an access token must be for
+// oauth.refreshToken to issue new tokens; before, it answers the same ones
+// (the official SDK's notes).
+const RenewWindow = 30 * time.Minute
+
 func newTokens(now func() time.Time, ttl time.Duration) *simkit.Tokens {
-	if ttl <= 0 {
-		return simkit.NewTokens(now, DefaultAccessTTL, DefaultRefreshTTL)
+	t := simkit.NewTokens(now, DefaultAccessTTL, DefaultRefreshTTL)
+	if ttl > 0 {
+		t = simkit.NewTokens(now, ttl, 2*ttl)
 	}
-	return simkit.NewTokens(now, ttl, 2*ttl)
+	t.RenewOnlyWithin(RenewWindow)
+	return t
 }
 
 // Tokens is the simulator's OAuth state, for tests: issue codes, count token
