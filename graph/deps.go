@@ -32,8 +32,10 @@ type Deps struct {
 	// LiveTTL is how long live platform data (negotiation history) is cached;
 	// default 30 s.
 	LiveTTL time.Duration
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Connections reports shop authorizations and starts new ones; nil: none.
+	Connections ShopConnections
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // NewResolver returns the root resolver.

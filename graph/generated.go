@@ -99,6 +99,7 @@ type ComplexityRoot struct {
 		ReturnOffer          func(childComplexity int, input model.ReturnOfferInput) int
 		ReturnRefund         func(childComplexity int, input model.ReturnRefundInput) int
 		ReturnReject         func(childComplexity int, input model.ReturnRejectInput) int
+		ShopConnect          func(childComplexity int, input model.ShopConnectInput) int
 	}
 
 	NegotiationEntry struct {
@@ -310,6 +311,12 @@ type ComplexityRoot struct {
 		TrackingNo  func(childComplexity int) int
 	}
 
+	ShopConnectPayload struct {
+		AuthorizationURL func(childComplexity int) int
+		ExpiresAt        func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	ShopConnection struct {
 		Health func(childComplexity int) int
 		ID     func(childComplexity int) int
@@ -317,9 +324,18 @@ type ComplexityRoot struct {
 		Name   func(childComplexity int) int
 	}
 
+	ShopConnectionAlert struct {
+		OccurredAt func(childComplexity int) int
+		Platform   func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		ShopID     func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ReturnCaseChanged         func(childComplexity int, filter *model.ReturnCaseFilter, after *string) int
 		ReturnDeadlineApproaching func(childComplexity int, within int, filter *model.ReturnCaseFilter) int
+		ShopConnectionAlert       func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -344,6 +360,7 @@ type MutationResolver interface {
 	APIKeyCreate(ctx context.Context, input model.APIKeyCreateInput) (*model.APIKeyCreatePayload, error)
 	APIKeyRevoke(ctx context.Context, input model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error)
 	OrganisationCreate(ctx context.Context, input model.OrganisationCreateInput) (*model.OrganisationCreatePayload, error)
+	ShopConnect(ctx context.Context, input model.ShopConnectInput) (*model.ShopConnectPayload, error)
 }
 type PendingStepResolver interface {
 	Action(ctx context.Context, obj *returns.PendingStep) (string, error)
@@ -401,6 +418,7 @@ type ReturnLineResolver interface {
 type SubscriptionResolver interface {
 	ReturnCaseChanged(ctx context.Context, filter *model.ReturnCaseFilter, after *string) (<-chan *feed.Change, error)
 	ReturnDeadlineApproaching(ctx context.Context, within int, filter *model.ReturnCaseFilter) (<-chan *feed.Alert, error)
+	ShopConnectionAlert(ctx context.Context) (<-chan *model.ShopConnectionAlert, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -664,6 +682,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnReject(childComplexity, args["input"].(model.ReturnRejectInput)), true
+	case "Mutation.shopConnect":
+		if e.ComplexityRoot.Mutation.ShopConnect == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shopConnect_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShopConnect(childComplexity, args["input"].(model.ShopConnectInput)), true
 
 	case "NegotiationEntry.amount":
 		if e.ComplexityRoot.NegotiationEntry.Amount == nil {
@@ -1571,6 +1600,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Shipment.TrackingNo(childComplexity), true
 
+	case "ShopConnectPayload.authorizationUrl":
+		if e.ComplexityRoot.ShopConnectPayload.AuthorizationURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectPayload.AuthorizationURL(childComplexity), true
+	case "ShopConnectPayload.expiresAt":
+		if e.ComplexityRoot.ShopConnectPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectPayload.ExpiresAt(childComplexity), true
+	case "ShopConnectPayload.userErrors":
+		if e.ComplexityRoot.ShopConnectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectPayload.UserErrors(childComplexity), true
+
 	case "ShopConnection.health":
 		if e.ComplexityRoot.ShopConnection.Health == nil {
 			break
@@ -1596,6 +1644,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShopConnection.Name(childComplexity), true
 
+	case "ShopConnectionAlert.occurredAt":
+		if e.ComplexityRoot.ShopConnectionAlert.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectionAlert.OccurredAt(childComplexity), true
+	case "ShopConnectionAlert.platform":
+		if e.ComplexityRoot.ShopConnectionAlert.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectionAlert.Platform(childComplexity), true
+	case "ShopConnectionAlert.reason":
+		if e.ComplexityRoot.ShopConnectionAlert.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectionAlert.Reason(childComplexity), true
+	case "ShopConnectionAlert.shopId":
+		if e.ComplexityRoot.ShopConnectionAlert.ShopID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectionAlert.ShopID(childComplexity), true
+	case "ShopConnectionAlert.state":
+		if e.ComplexityRoot.ShopConnectionAlert.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnectionAlert.State(childComplexity), true
+
 	case "Subscription.returnCaseChanged":
 		if e.ComplexityRoot.Subscription.ReturnCaseChanged == nil {
 			break
@@ -1618,6 +1697,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ReturnDeadlineApproaching(childComplexity, args["within"].(int), args["filter"].(*model.ReturnCaseFilter)), true
+	case "Subscription.shopConnectionAlert":
+		if e.ComplexityRoot.Subscription.ShopConnectionAlert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.ShopConnectionAlert(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -1666,6 +1751,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReturnRefundInput,
 		ec.unmarshalInputReturnRejectInput,
 		ec.unmarshalInputShipmentInput,
+		ec.unmarshalInputShopConnectInput,
 	)
 	first := true
 
@@ -1757,7 +1843,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1771,6 +1857,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
+	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
@@ -2261,6 +2348,18 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
 }
 
+func (ec *executionContext) childFields_ShopConnectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authorizationUrl":
+		return ec.fieldContext_ShopConnectPayload_authorizationUrl(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ShopConnectPayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShopConnectPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopConnectPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ShopConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2273,6 +2372,22 @@ func (ec *executionContext) childFields_ShopConnection(ctx context.Context, fiel
 		return ec.fieldContext_ShopConnection_health(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShopConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopConnectionAlert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_ShopConnectionAlert_platform(ctx, field)
+	case "shopId":
+		return ec.fieldContext_ShopConnectionAlert_shopId(ctx, field)
+	case "state":
+		return ec.fieldContext_ShopConnectionAlert_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_ShopConnectionAlert_reason(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_ShopConnectionAlert_occurredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopConnectionAlert", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2523,6 +2638,20 @@ func (ec *executionContext) field_Mutation_returnReject_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReturnRejectInput, error) {
 			return ec.unmarshalNReturnRejectInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRejectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shopConnect_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShopConnectInput, error) {
+			return ec.unmarshalNShopConnectInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3435,6 +3564,50 @@ func (ec *executionContext) fieldContext_Mutation_organisationCreate(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_organisationCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shopConnect(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shopConnect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShopConnect(ctx, fc.Args["input"].(model.ShopConnectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopConnectPayload) graphql.Marshaler {
+			return ec.marshalNShopConnectPayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shopConnect(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopConnectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shopConnect_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5866,6 +6039,52 @@ func (ec *executionContext) fieldContext_Shipment_signedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _ShopConnectPayload_authorizationUrl(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectPayload) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.AuthorizationURL)
+}
+func (ec *executionContext) fieldContext_ShopConnectPayload_authorizationUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnectPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectPayload) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ExpiresAt)
+}
+func (ec *executionContext) fieldContext_ShopConnectPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectPayload", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnectPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopConnectPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopConnectPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopConnectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShopConnection_id(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
 	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
 }
@@ -5917,6 +6136,41 @@ func (ec *executionContext) fieldContext_ShopConnection_health(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ShopConnectionAlert_platform(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
+	return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, field.Selections, obj.Platform)
+}
+func (ec *executionContext) fieldContext_ShopConnectionAlert_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnectionAlert_shopId(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+}
+func (ec *executionContext) fieldContext_ShopConnectionAlert_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnectionAlert_state(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
+	return ec.marshalNPlatformHealthState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformHealthState(ctx, field.Selections, obj.State)
+}
+func (ec *executionContext) fieldContext_ShopConnectionAlert_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type PlatformHealthState does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnectionAlert_reason(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
+}
+func (ec *executionContext) fieldContext_ShopConnectionAlert_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnectionAlert_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.OccurredAt)
+}
+func (ec *executionContext) fieldContext_ShopConnectionAlert_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _Subscription_returnCaseChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -6003,6 +6257,38 @@ func (ec *executionContext) fieldContext_Subscription_returnDeadlineApproaching(
 	if fc.Args, err = ec.field_Subscription_returnDeadlineApproaching_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_shopConnectionAlert(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_shopConnectionAlert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().ShopConnectionAlert(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopConnectionAlert) graphql.Marshaler {
+			return ec.marshalNShopConnectionAlert2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectionAlert(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_shopConnectionAlert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopConnectionAlert(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -7539,6 +7825,43 @@ func (ec *executionContext) unmarshalInputShipmentInput(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputShopConnectInput(ctx context.Context, obj any) (model.ShopConnectInput, error) {
+	var it model.ShopConnectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "shopId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -7965,6 +8288,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "organisationCreate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_organisationCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shopConnect":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shopConnect(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10404,6 +10734,55 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var shopConnectPayloadImplementors = []string{"ShopConnectPayload"}
+
+func (ec *executionContext) _ShopConnectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShopConnectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopConnectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopConnectPayload")
+		case "authorizationUrl":
+			out.Values[i] = ec._ShopConnectPayload_authorizationUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ShopConnectPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShopConnectPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var shopConnectionImplementors = []string{"ShopConnection"}
 
 func (ec *executionContext) _ShopConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ShopConnection) graphql.Marshaler {
@@ -10458,6 +10837,65 @@ func (ec *executionContext) _ShopConnection(ctx context.Context, sel ast.Selecti
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var shopConnectionAlertImplementors = []string{"ShopConnectionAlert"}
+
+func (ec *executionContext) _ShopConnectionAlert(ctx context.Context, sel ast.SelectionSet, obj *model.ShopConnectionAlert) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopConnectionAlertImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopConnectionAlert")
+		case "platform":
+			out.Values[i] = ec._ShopConnectionAlert_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shopId":
+			out.Values[i] = ec._ShopConnectionAlert_shopId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ShopConnectionAlert_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ShopConnectionAlert_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurredAt":
+			out.Values[i] = ec._ShopConnectionAlert_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -10475,6 +10913,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_returnCaseChanged(ctx, fields[0])
 	case "returnDeadlineApproaching":
 		return ec._Subscription_returnDeadlineApproaching(ctx, fields[0])
+	case "shopConnectionAlert":
+		return ec._Subscription_shopConnectionAlert(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -12095,6 +12535,21 @@ func (ec *executionContext) marshalNRuleViolation2ᚖgithubᚗcomᚋreturnsgwᚋ
 	return ec._RuleViolation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNShopConnectInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectInput(ctx context.Context, v any) (model.ShopConnectInput, error) {
+	res, err := ec.unmarshalInputShopConnectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShopConnectPayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShopConnectPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShopConnectPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNShopConnection2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShopConnection) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12119,6 +12574,16 @@ func (ec *executionContext) marshalNShopConnection2ᚖgithubᚗcomᚋreturnsgw�
 		return graphql.Null
 	}
 	return ec._ShopConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShopConnectionAlert2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectionAlert(ctx context.Context, sel ast.SelectionSet, v *model.ShopConnectionAlert) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShopConnectionAlert(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -13266,9 +13731,16 @@ var leanLeafFields = []string{
 	"Shipment.shippedAt",
 	"Shipment.signedAt",
 	"Shipment.trackingNo",
+	"ShopConnectPayload.authorizationUrl",
+	"ShopConnectPayload.expiresAt",
 	"ShopConnection.id",
 	"ShopConnection.market",
 	"ShopConnection.name",
+	"ShopConnectionAlert.occurredAt",
+	"ShopConnectionAlert.platform",
+	"ShopConnectionAlert.reason",
+	"ShopConnectionAlert.shopId",
+	"ShopConnectionAlert.state",
 	"UserError.code",
 	"UserError.field",
 	"UserError.message",

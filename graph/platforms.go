@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters"
@@ -14,7 +15,7 @@ const downAfter = 3
 
 // platformInfos answers Query.platforms: every platform with a configured
 // connection, its capabilities, and the health of each shop's connection.
-func (r *Resolver) platformInfos() []*model.PlatformInfo {
+func (r *Resolver) platformInfos(ctx context.Context) []*model.PlatformInfo {
 	var out []*model.PlatformInfo
 	for _, id := range returns.PlatformIDs {
 		conns := r.deps.Platforms.OnPlatform(id)
@@ -31,6 +32,7 @@ func (r *Resolver) platformInfos() []*model.PlatformInfo {
 		for _, p := range conns {
 			shop := p.Shop()
 			sc := &model.ShopConnection{ID: shop.ID, Market: shop.Market, Health: r.connectionHealth(p)}
+			r.authorizationHealth(ctx, p, sc.Health)
 			if shop.Name != "" {
 				name := shop.Name
 				sc.Name = &name
@@ -76,7 +78,8 @@ func (r *Resolver) connectionHealth(p returns.Platform) *model.PlatformHealth {
 }
 
 func worse(a, b model.PlatformHealthState) bool {
-	rank := map[model.PlatformHealthState]int{model.PlatformHealthStateHealthy: 0, model.PlatformHealthStateDegraded: 1, model.PlatformHealthStateDown: 2}
+	rank := map[model.PlatformHealthState]int{model.PlatformHealthStateHealthy: 0, model.PlatformHealthStateDegraded: 1,
+		model.PlatformHealthStateDown: 2, model.PlatformHealthStateNeedsReauthorization: 3}
 	return rank[a] > rank[b]
 }
 

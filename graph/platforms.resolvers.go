@@ -13,5 +13,5 @@ import (
 
 // Platforms is the resolver for the platforms field.
 func (r *queryResolver) Platforms(ctx context.Context) ([]*model.PlatformInfo, error) {
-	return r.platformInfos(), nil
+	return r.platformInfos(ctx), nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/returnsgw/returnsgw/auth"
 	"github.com/returnsgw/returnsgw/returns"
-	"github.com/returnsgw/returnsgw/store/sqlite"
 )
 
 // adminUsage lists the operator's commands; they work on the database
@@ -60,7 +59,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		pos = append(pos, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
-	st, err := sqlite.Open(ctx, *db, sqlite.Options{})
+	st, err := openDB(ctx, *db)
 	if err != nil {
 		fmt.Fprintln(stderr, "server:", err)
 		return 1

@@ -40,6 +40,15 @@ type Config struct {
 	// goes (--backfill-lookback, RETURNSGW_BACKFILL_LOOKBACK); 0 means each
 	// adapter's default (30 days). A shop's own "lookback" wins.
 	Lookback time.Duration
+	// SandboxTokenTTL shortens the simulators' access token lifetime so that
+	// a refresh can be watched (--sandbox-token-ttl, RETURNSGW_SANDBOX_TOKEN_TTL).
+	SandboxTokenTTL time.Duration
+	// SecretKeyFile holds the base64 key that seals stored secrets
+	// (--secret-key-file, RETURNSGW_SECRET_KEY_FILE). SecretKey is the key
+	// itself, from RETURNSGW_SECRET_KEY only: never a flag, which would show
+	// it in the process list.
+	SecretKeyFile string
+	SecretKey     string
 
 	Shops []ShopConfig // from the config file
 	// Rules is the organisation's rule policy: defaults for the configurable
@@ -181,6 +190,18 @@ func (c *Config) specs() []flagSpec {
 			c.Lookback = d
 			return nil
 		}},
+		{"sandbox-token-ttl", "RETURNSGW_SANDBOX_TOKEN_TTL", "", "lifetime of the access tokens the sandbox simulators issue (default: each platform's, days); e.g. 20s to watch refreshes happen", func(v string) error {
+			if v == "" {
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 2*time.Second || d > 30*24*time.Hour {
+				return fmt.Errorf("must be a duration from 2s to 720h, e.g. 30s")
+			}
+			c.SandboxTokenTTL = d
+			return nil
+		}},
+		{"secret-key-file", "RETURNSGW_SECRET_KEY_FILE", "", "file holding the base64 32-byte key that seals stored secrets and tokens (or set RETURNSGW_SECRET_KEY; sandbox mode generates one in the data directory)", func(v string) error { c.SecretKeyFile = v; return nil }},
 		{"sandbox-cases", "RETURNSGW_SANDBOX_CASES", "0", "cases each sandbox simulator seeds (0: its default, 240 on XHS and 120 on the others)", func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 100000 {
@@ -202,7 +223,7 @@ func (c *Config) Parse(args []string, getenv func(string) string, out io.Writer)
 		values[s.name] = fs.String(s.name, s.def, s.usage+" [$"+s.env+"]")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n\nRuns the returns gateway. With no configuration it starts in sandbox mode.\n\nFlags (each also an environment variable):\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n       server secrets rotate [--db FILE] [--secret-key-file FILE] [--new-key-file FILE]\n\nRuns the returns gateway. With no configuration it starts in sandbox mode.\n\nFlags (each also an environment variable):\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -224,6 +245,7 @@ func (c *Config) Parse(args []string, getenv func(string) string, out io.Writer)
 			return fmt.Errorf("--%s (%s) %q: %v", s.name, s.env, v, err)
 		}
 	}
+	c.SecretKey = getenv("RETURNSGW_SECRET_KEY")
 	if c.ConfigFile != "" {
 		if err := c.loadFile(c.ConfigFile); err != nil {
 			return err

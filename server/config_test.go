@@ -136,7 +136,7 @@ func TestConnectBuildsEveryPlatform(t *testing.T) {
 		{Platform: returns.AliExpress, ID: "e", BaseURL: "https://api-sg.aliexpress.com", AppID: "a", AppSecret: "s", AccessToken: "t"},
 		{Platform: returns.Alibaba, ID: "b", BaseURL: "https://openapi-api.alibaba.com/router/rest", AppID: "a", AppSecret: "s", AccessToken: "t"},
 	}
-	ps, err := connect(shops, time.Now, nil)
+	ps, err := connect(shops, time.Now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestConnectBuildsEveryPlatform(t *testing.T) {
 	if ps[0].(returns.PushSource).SellerID() != "5f8e" {
 		t.Error("the XHS shop's seller id, which routes its pushes, was not passed on")
 	}
-	if _, err := connect([]ShopConfig{{Platform: returns.XHS, ID: "x", BaseURL: "ftp://nowhere"}}, time.Now, nil); err == nil {
+	if _, err := connect([]ShopConfig{{Platform: returns.XHS, ID: "x", BaseURL: "ftp://nowhere"}}, time.Now, nil, nil); err == nil {
 		t.Error("a bad connection was accepted")
 	}
 }

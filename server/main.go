@@ -23,6 +23,13 @@ func main() {
 	if isAdminCommand(os.Args[1:]) {
 		os.Exit(runAdmin(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "secrets" {
+		if err := runSecrets(ctx, os.Args[2:], os.Getenv, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "server secrets:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	m := NewMain()
 	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -23,7 +23,9 @@ type Sandbox struct {
 	Alibaba    *alibabasim.Server
 	// Platforms are the adapters connected to the simulators, one per simulated shop.
 	Platforms []returns.Platform
-	closers   []func() error
+	// URLs are the simulators' API URLs, as an adapter is configured with.
+	URLs    map[returns.PlatformID]string
+	closers []func() error
 }
 
 // SandboxOptions configure the sandbox.
@@ -35,6 +37,18 @@ type SandboxOptions struct {
 	// Policy, when set, adjusts each adapter's client policy (tests: short
 	// timeouts, so that a write the platform never answers fails fast).
 	Policy func(adapters.Policy) adapters.Policy
+	// TokenTTL is the simulators' access token lifetime (0: each platform's).
+	TokenTTL time.Duration
+	// Tokens, when set, gives each shop's adapter its token source (the shop
+	// connections, see oauth.go); nil means the simulators' preset tokens.
+	Tokens func(platform returns.PlatformID, shopID string) adapters.TokenSource
+}
+
+func (o SandboxOptions) tokens(platform returns.PlatformID, shopID string) adapters.TokenSource {
+	if o.Tokens == nil {
+		return nil
+	}
+	return o.Tokens(platform, shopID)
 }
 
 // The sandbox app's credentials. They only ever meet the in-process simulators.
@@ -51,14 +65,15 @@ const (
 
 // StartSandbox starts the simulators and connects adapters to them.
 func StartSandbox(o SandboxOptions) (*Sandbox, error) {
-	sb := &Sandbox{}
+	sb := &Sandbox{URLs: map[returns.PlatformID]string{}}
 	shops := xhssim.DefaultShops()
-	sb.XHS = xhssim.New(xhssim.Options{AppID: sandboxXHSAppID, AppSecret: sandboxXHSSecret, Shops: shops, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
+	sb.XHS = xhssim.New(xhssim.Options{AppID: sandboxXHSAppID, AppSecret: sandboxXHSSecret, Shops: shops, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
 	base, err := sb.XHS.Start()
 	if err != nil {
 		return nil, err
 	}
 	sb.closers = append(sb.closers, sb.XHS.Close)
+	sb.URLs[returns.XHS] = base
 	// The platform's real limit is 100 requests/s per app; the sandbox's
 	// shops share it instead of keeping production's safety margin, so a
 	// first sync of the seeded cases takes seconds.
@@ -70,6 +85,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			AppID:       sandboxXHSAppID,
 			AppSecret:   sandboxXHSSecret,
 			AccessToken: s.AccessToken,
+			Tokens:      o.tokens(returns.XHS, s.ShopID),
 			Shop:        returns.Shop{ID: s.ShopID, Platform: returns.XHS, Name: shopName(s), Market: s.Market},
 			Policy:      policy,
 			SellerID:    s.SellerID,
@@ -97,14 +113,15 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 
 func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 	sb.AliExpress = aliexpresssim.New(aliexpresssim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
-		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
+		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
 	base, err := sb.AliExpress.Start()
 	if err != nil {
 		return err
 	}
 	sb.closers = append(sb.closers, sb.AliExpress.Close)
+	sb.URLs[returns.AliExpress] = base
 	a, err := aliexpress.New(aliexpress.Config{
-		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
+		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken, Tokens: o.tokens(returns.AliExpress, "ae-store"),
 		Shop: returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
 		Now:  o.Now, Logger: o.Log, Policy: o.policy(aliexpress.DefaultPolicy()),
 	})
@@ -117,7 +134,7 @@ func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
 
 func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 	sim, err := alibabasim.New(alibabasim.Options{AppKey: sandboxAliKey, AppSecret: sandboxAliSecret,
-		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases})
+		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
 	if err != nil {
 		return err
 	}
@@ -127,8 +144,9 @@ func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
 		return err
 	}
 	sb.closers = append(sb.closers, sb.Alibaba.Close)
+	sb.URLs[returns.Alibaba] = base
 	a, err := alibaba.New(alibaba.Config{
-		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
+		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken, Tokens: o.tokens(returns.Alibaba, "alibaba-store"),
 		Shop: returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
 		Now:  o.Now, Logger: o.Log, Policy: o.policy(alibaba.DefaultPolicy),
 		// The simulator indexes a change at once; the real order list needs a minute.

@@ -54,6 +54,8 @@ type Main struct {
 	// the deadline alerts.
 	Bus       *feed.Bus
 	Deadlines *feed.DeadlineTimer
+	// Connections keeps the shops' OAuth tokens fresh (see oauth.go).
+	Connections *Connections
 	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
 	// the authentication hook unless one is given.
 	GraphOptions graph.HandlerOptions
@@ -118,6 +120,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.closers = append(m.closers, st.Close)
 
 	m.Platforms = adapters.NewRegistry()
+	if m.Connections, err = m.startConnections(ctx, st); err != nil {
+		return err
+	}
 	interval := c.PollInterval
 	if m.Sandbox != nil {
 		for _, p := range m.Sandbox.Platforms {
@@ -130,12 +135,16 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.freshSandbox(ctx, org); err != nil {
 			return err
 		}
-		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log})
+		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log,
+			TokenTTL: c.SandboxTokenTTL, Tokens: m.Connections.sourceFor(org)})
 		if err != nil {
 			return fmt.Errorf("start sandbox: %w", err)
 		}
 		m.Sandbox = sb
 		m.closers = append(m.closers, sb.Close)
+		if err := m.Connections.startSandbox(ctx, org, sb); err != nil {
+			return err
+		}
 		for _, p := range sb.Platforms {
 			m.Platforms.Add(p)
 		}
@@ -148,7 +157,10 @@ func (m *Main) Run(ctx context.Context) error {
 		if len(c.Shops) == 0 {
 			return errors.New("no platform connections configured: give --config with shops, or run with --sandbox=true")
 		}
-		ps, err := connect(c.Shops, m.Now, m.Log)
+		if err := m.Connections.startLive(ctx, org, c.Shops); err != nil {
+			return err
+		}
+		ps, err := connect(append(c.Shops, m.Connections.storedShops(org, c.Shops)...), m.Now, m.Log, m.Connections.storedSource(org))
 		if err != nil {
 			return err
 		}
@@ -184,7 +196,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Now: m.Now, Log: m.Log}
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Now: m.Now, Log: m.Log})
+		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
 	if gopts.Authenticate == nil {
 		gopts.Authenticate = m.authenticate
@@ -206,6 +218,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	mux.HandleFunc("/readyz", m.readyz)
 	m.routeWebhooks(mux, ingester)
+	m.Connections.routeOAuth(mux)
 	if m.Sandbox != nil {
 		m.Sandbox.routes(mux)
 	}
@@ -221,6 +234,7 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
+	m.Connections.listening(m.URL())
 	if m.Sandbox != nil {
 		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.
 		m.Sandbox.listening(m.URL())
@@ -250,6 +264,11 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.wg.Done()
 		m.Actions.RunReconciler(runCtx, []returns.OrgID{org})
+	}()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.Connections.Manager.Run(runCtx)
 	}()
 	mode := "live"
 	if m.Sandbox != nil {

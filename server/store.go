@@ -11,10 +11,19 @@ import (
 )
 
 // backend is what the gateway needs of its database: the cases and their
-// log, and who may call.
+// log, who may call, and the shops' connections.
 type backend interface {
 	store.Store
 	store.Access
+	store.ConnectionStore
+}
+
+// openDB opens the backend db names with default settings, for the operator's
+// commands (keys, orgs, secrets).
+func openDB(ctx context.Context, db string) (backend, error) {
+	m := NewMain()
+	m.Config.DB = db
+	return m.openStore(ctx)
 }
 
 // openStore opens the backend --db names: a postgres:// (or postgresql://)

@@ -64,10 +64,13 @@ const (
 
 // Config configures one Alibaba.com shop connection.
 type Config struct {
-	BaseURL    string       // the TOP router URL, e.g. https://eco.taobao.com/router/rest
-	AppKey     string       // the app's key
-	AppSecret  string       // the app's secret, used to sign
-	Session    string       // the seller's access token (TOP "session")
+	BaseURL   string // the TOP router URL, e.g. https://eco.taobao.com/router/rest
+	AppKey    string // the app's key
+	AppSecret string // the app's secret, used to sign
+	Session   string // the seller's access token (TOP "session")
+	// Tokens, when set, replaces Session: it is asked for the token on every
+	// request, so a refreshed token is used at once.
+	Tokens     adapters.TokenSource
 	Shop       returns.Shop // the shop; Platform must be ALIBABA or empty; Market defaults to CROSS_BORDER_DIRECT
 	Policy     adapters.Policy
 	HTTPClient *http.Client
@@ -92,6 +95,7 @@ type Adapter struct {
 	log    *slog.Logger
 	// products caches each product's category id.
 	products *gocache.Cache
+	tokens adapters.TokenSource // asked for the session on every request
 }
 
 // productTTL is how long a product's category is trusted.
@@ -109,7 +113,7 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, returns.Errorf(returns.CodeInvalid, "alibaba: BaseURL %q is not an absolute http(s) URL", cfg.BaseURL)
 	}
 	for _, f := range []struct{ name, v string }{
-		{"AppKey", cfg.AppKey}, {"AppSecret", cfg.AppSecret}, {"Session", cfg.Session}, {"Shop.ID", cfg.Shop.ID},
+		{"AppKey", cfg.AppKey}, {"AppSecret", cfg.AppSecret}, {"Session", cfg.Session + tokenSet(cfg)}, {"Shop.ID", cfg.Shop.ID},
 	} {
 		if strings.TrimSpace(f.v) == "" {
 			return nil, returns.Errorf(returns.CodeInvalid, "alibaba: %s is required", f.name)
@@ -160,6 +164,7 @@ func New(cfg Config) (*Adapter, error) {
 	log := cfg.Logger.With("platform", string(returns.Alibaba), "shop", cfg.Shop.ID)
 	return &Adapter{
 		cfg:      cfg,
+		tokens:   tokenSource(cfg),
 		client:   adapters.NewClient(returns.Alibaba, cfg.Policy, cfg.HTTPClient, log),
 		log:      log,
 		products: gocache.New(productTTL, time.Hour),

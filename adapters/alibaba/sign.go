@@ -50,7 +50,7 @@ func (a *Adapter) signedParams(method string, biz map[string]string, now time.Ti
 	}
 	p[alibabawire.ParamMethod] = method
 	p[alibabawire.ParamAppKey] = a.cfg.AppKey
-	p[alibabawire.ParamSession] = a.cfg.Session
+	p[alibabawire.ParamSession] = a.session()
 	p[alibabawire.ParamTimestamp] = now.In(alibabawire.TimestampZone()).Format(alibabawire.TimestampLayout)
 	p[alibabawire.ParamVersion] = alibabawire.Version
 	p[alibabawire.ParamFormat] = alibabawire.FormatJSON

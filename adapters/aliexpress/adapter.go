@@ -39,10 +39,13 @@ type Config struct {
 	BaseURL     string // e.g. https://api-sg.aliexpress.com
 	AppKey      string
 	AppSecret   string
-	AccessToken string       // the shop's authorization
-	Shop        returns.Shop // Market defaults to CROSS_BORDER_DIRECT: AliExpress sales ship from abroad
-	Policy      adapters.Policy
-	HTTPClient  *http.Client
+	AccessToken string // the shop's authorization
+	// Tokens, when set, replaces AccessToken: it is asked for the token on
+	// every request, so a refreshed token is used at once.
+	Tokens     adapters.TokenSource
+	Shop       returns.Shop // Market defaults to CROSS_BORDER_DIRECT: AliExpress sales ship from abroad
+	Policy     adapters.Policy
+	HTTPClient *http.Client
 	// CategoryOverrides map the shop's AliExpress category ids to
 	// return-rules categories, over the shipped table (adapters/categories).
 	CategoryOverrides map[string]returns.Category
@@ -82,6 +85,7 @@ func DefaultPolicy() adapters.Policy {
 type Adapter struct {
 	cfg       Config
 	client    *adapters.Client
+	tokens    adapters.TokenSource // asked for the access token on every request
 	log       *slog.Logger
 	addresses *gocache.Cache
 	// orders caches order facts by order id and categories by product id.
@@ -107,7 +111,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AppSecret == "" {
 		return nil, invalid("appSecret", "app secret is required")
 	}
-	if cfg.AccessToken == "" {
+	if cfg.AccessToken == "" && cfg.Tokens == nil {
 		return nil, invalid("accessToken", "access token is required")
 	}
 	if cfg.Shop.ID == "" {
@@ -169,6 +173,7 @@ func New(cfg Config) (*Adapter, error) {
 	log := cfg.Logger.With("platform", string(returns.AliExpress), "shop", cfg.Shop.ID)
 	return &Adapter{
 		cfg:       cfg,
+		tokens:    tokenSource(cfg),
 		client:    adapters.NewClient(returns.AliExpress, cfg.Policy, cfg.HTTPClient, log),
 		log:       log,
 		addresses: gocache.New(cfg.AddressTTL, 2*cfg.AddressTTL),

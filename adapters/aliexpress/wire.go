@@ -30,7 +30,7 @@ func (a *Adapter) params(method string, business map[string]string) map[string]s
 		p[k] = v
 	}
 	p[aliexpresswire.ParamAppKey] = a.cfg.AppKey
-	p[aliexpresswire.ParamAccessToken] = a.cfg.AccessToken
+	p[aliexpresswire.ParamAccessToken] = a.tokens.AccessToken()
 	p[aliexpresswire.ParamTimestamp] = strconv.FormatInt(a.cfg.Now().UnixMilli(), 10)
 	p[aliexpresswire.ParamSignMethod] = aliexpresswire.SignMethodSHA256
 	p[aliexpresswire.ParamMethod] = method

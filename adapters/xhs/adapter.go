@@ -22,6 +22,7 @@ const (
 type Adapter struct {
 	cfg    Config
 	client *adapters.Client
+	tokens adapters.TokenSource // asked for the access token on every request
 	// lookups caches the address book and reject reasons (wall-clock expiry).
 	lookups *cache.Cache
 	// orders caches order facts by order id and items by item id, so that an
@@ -45,6 +46,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	return &Adapter{
 		cfg:     cfg,
+		tokens:  cfg.tokenSource(),
 		client:  adapters.NewClient(returns.XHS, cfg.Policy, cfg.HTTPClient, cfg.Logger),
 		lookups: cache.New(addressTTL, 10*time.Minute),
 		orders:  cache.New(orderOpenTTL, 30*time.Minute),

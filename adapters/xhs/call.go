@@ -71,7 +71,7 @@ func (a *Adapter) body(method string, business []byte) ([]byte, error) {
 		Version:     xhswire.Version,
 		Method:      method,
 		Sign:        sign(method, a.cfg.AppID, ts, xhswire.Version, a.cfg.AppSecret),
-		AccessToken: a.cfg.AccessToken,
+		AccessToken: a.tokens.AccessToken(),
 	}
 	sb, err := json.Marshal(sys)
 	if err != nil {
@@ -156,6 +156,8 @@ var codeKinds = map[int]adapters.ErrorKind{
 	xhswire.ErrAppInvalid:        adapters.KindAuth,
 	xhswire.ErrTokenInvalid:      adapters.KindAuth,
 	xhswire.ErrNoPermission:      adapters.KindAuth,
+	xhswire.ErrAuthCodeInvalid:   adapters.KindAuth,
+	xhswire.ErrRefreshInvalid:    adapters.KindAuth,
 	xhswire.ErrMethodUnknown:     adapters.KindInvalid,
 	xhswire.ErrParamInvalid:      adapters.KindInvalid,
 	xhswire.ErrAppThrottled:      adapters.KindRateLimited,

@@ -47,8 +47,11 @@ type Config struct {
 	// AppID and AppSecret are the app's credentials on the open platform.
 	AppID     string
 	AppSecret string
-	// AccessToken is the merchant's authorization of the app.
+	// AccessToken is the merchant's authorization of the app. Tokens, when
+	// set, replaces it: the adapter asks it for the token on every request,
+	// so that a refreshed token is used at once.
 	AccessToken string
+	Tokens      adapters.TokenSource
 	// Shop is the shop the token belongs to. XHS's after-sale APIs do not say
 	// whether a shop is domestic or cross-border, so its market comes from here.
 	Shop returns.Shop
@@ -83,6 +86,14 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// tokenSource is Tokens, or else the static AccessToken.
+func (c Config) tokenSource() adapters.TokenSource {
+	if c.Tokens != nil {
+		return c.Tokens
+	}
+	return adapters.StaticToken(c.AccessToken)
+}
+
 // withDefaults validates c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
 	var errs []error
@@ -96,8 +107,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.AppSecret == "" {
 		errs = append(errs, errors.New("AppSecret is required"))
 	}
-	if c.AccessToken == "" {
-		errs = append(errs, errors.New("AccessToken is required"))
+	if c.Tokens == nil && c.AccessToken == "" {
+		errs = append(errs, errors.New("AccessToken or Tokens is required"))
 	}
 	if c.Shop.ID == "" {
 		errs = append(errs, errors.New("Shop.ID is required"))

@@ -345,6 +345,25 @@ type ShipmentInput struct {
 	TrackingNo string `json:"trackingNo"`
 }
 
+// Which shop to connect.
+type ShopConnectInput struct {
+	// The shop's platform.
+	Platform returns.PlatformID `json:"platform"`
+	// The gateway's name for the shop: its id in `platforms { shops }`.
+	ShopID string `json:"shopId"`
+}
+
+// Where the seller authorizes the gateway's app.
+type ShopConnectPayload struct {
+	// The platform's authorization page. Open it as the seller; once the seller agrees, the platform redirects to the
+	// gateway's /oauth/callback/{platform}, which exchanges the code and stores the shop's connection.
+	AuthorizationURL *string `json:"authorizationUrl,omitempty"`
+	// When the link stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Empty when the link was made.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // One shop's connection to a platform.
 type ShopConnection struct {
 	// The gateway's name for the shop.
@@ -355,6 +374,20 @@ type ShopConnection struct {
 	Market returns.Market `json:"market"`
 	// The connection's health.
 	Health *PlatformHealth `json:"health"`
+}
+
+// A shop whose authorization was lost: only the seller authorizing the app again (shopConnect) restores it.
+type ShopConnectionAlert struct {
+	// The shop's platform.
+	Platform returns.PlatformID `json:"platform"`
+	// The gateway's name for the shop.
+	ShopID string `json:"shopId"`
+	// The connection's state now (NEEDS_REAUTHORIZATION).
+	State PlatformHealthState `json:"state"`
+	// Why, for people.
+	Reason string `json:"reason"`
+	// When it happened.
+	OccurredAt time.Time `json:"occurredAt"`
 }
 
 type Subscription struct {
@@ -446,17 +479,20 @@ const (
 	PlatformHealthStateDegraded PlatformHealthState = "DEGRADED"
 	// Unreachable: its circuit is open or its syncs keep failing. Other platforms are unaffected.
 	PlatformHealthStateDown PlatformHealthState = "DOWN"
+	// The platform refused the shop's refresh token: the seller must authorize the app again (shopConnect).
+	PlatformHealthStateNeedsReauthorization PlatformHealthState = "NEEDS_REAUTHORIZATION"
 )
 
 var AllPlatformHealthState = []PlatformHealthState{
 	PlatformHealthStateHealthy,
 	PlatformHealthStateDegraded,
 	PlatformHealthStateDown,
+	PlatformHealthStateNeedsReauthorization,
 }
 
 func (e PlatformHealthState) IsValid() bool {
 	switch e {
-	case PlatformHealthStateHealthy, PlatformHealthStateDegraded, PlatformHealthStateDown:
+	case PlatformHealthStateHealthy, PlatformHealthStateDegraded, PlatformHealthStateDown, PlatformHealthStateNeedsReauthorization:
 		return true
 	}
 	return false

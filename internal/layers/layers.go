@@ -25,9 +25,9 @@ var Order = [][]string{
 	{"server"},
 	{"graph"},
 	{"actions", "auth"},
-	{"feed"},
+	{"feed", "connect"},
 	{"adapters", "store"},
-	{"returns", "telemetry"},
+	{"returns", "telemetry", "secrets"},
 }
 
 // Free groups may import anything: they drive the whole gateway from outside.
@@ -47,6 +47,7 @@ type Confinement struct {
 var Confinements = []Confinement{
 	{From: `returns`, Why: "the domain imports none of the project's packages"},
 	{From: `telemetry`, Why: "every layer reports through telemetry, so it imports none of them"},
+	{From: `secrets`, Why: "sealing is a leaf: it knows nothing of what it seals"},
 	{From: `adapters/(\w+)/\w+sim`, May: []string{`adapters/$1/${1}wire`, `adapters/simkit`, `returns`},
 		Why: "a simulator is an independent oracle of its platform: it shares only the wire format with the adapter, never the adapter's code"},
 	{From: `adapters/\w+/\w+wire`, Why: "a wire package is the platform's format alone, shared by the adapter and the simulator"},

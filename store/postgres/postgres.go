@@ -45,8 +45,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Access = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Access          = (*Store)(nil)
+	_ store.ConnectionStore = (*Store)(nil)
 )
 
 // logLock is the advisory lock that orders event sequence numbers.

@@ -127,3 +127,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+func TestConnectionsConformance(t *testing.T) {
+	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openFresh(t, now) })
+}

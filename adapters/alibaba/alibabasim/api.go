@@ -93,6 +93,8 @@ func (s *Server) serveRouter(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.logisticsGet(r.Form)
 	case alibabawire.MethodProductGet:
 		resp, e = s.productGet(r.Form)
+	case alibabawire.MethodTokenCreate, alibabawire.MethodTokenRefresh:
+		resp, e = s.token(method, r.Form)
 	}
 	if simkit.Unanswered(fault) {
 		simkit.Withhold(w, r, fault, s.done)
@@ -112,7 +114,7 @@ func (s *Server) checkSystem(form url.Values) *topError {
 	case "":
 		return &topError{code: alibabawire.CodeMissingMethod, msg: "Missing method"}
 	case alibabawire.MethodOrderList, alibabawire.MethodOrderGet, alibabawire.MethodFundGet, alibabawire.MethodLogisticsGet,
-		alibabawire.MethodProductGet:
+		alibabawire.MethodProductGet, alibabawire.MethodTokenCreate, alibabawire.MethodTokenRefresh:
 	default:
 		return &topError{code: alibabawire.CodeInvalidMethod, msg: "Invalid method", subMsg: method}
 	}
@@ -145,7 +147,8 @@ func (s *Server) checkSystem(form url.Values) *topError {
 		return &topError{code: alibabawire.CodeInvalidTimestamp, msg: "Invalid timestamp",
 			subMsg: fmt.Sprintf("timestamp is %s away from the server's time", d.Round(time.Second))}
 	}
-	if form.Get(alibabawire.ParamSession) == "" {
+	tokenCall := method == alibabawire.MethodTokenCreate || method == alibabawire.MethodTokenRefresh
+	if form.Get(alibabawire.ParamSession) == "" && !tokenCall {
 		return &topError{code: alibabawire.CodeMissingSession, msg: "Missing session"}
 	}
 	if form.Get(alibabawire.ParamSign) == "" {
@@ -157,10 +160,10 @@ func (s *Server) checkSystem(form url.Values) *topError {
 	if !signatureValid(form, s.appSecret) {
 		return &topError{code: alibabawire.CodeInvalidSignature, msg: "Invalid signature"}
 	}
-	if !s.sessions[form.Get(alibabawire.ParamSession)] {
-		return &topError{code: alibabawire.CodeInvalidSession, msg: "Invalid session", subCode: "invalid-sessionkey"}
+	if tokenCall {
+		return nil
 	}
-	return nil
+	return s.checkSession(form.Get(alibabawire.ParamSession))
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *topError) {

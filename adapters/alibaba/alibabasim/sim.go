@@ -49,6 +49,10 @@ type Options struct {
 	// OnChange, when set, is called after every change to a refund record
 	// (outside the simulator's lock), with the record's case id.
 	OnChange func(caseID string)
+	// TokenTTL is the lifetime of the sessions taobao.top.auth.token.create
+	// and .refresh issue (refresh tokens live twice as long); 0 means
+	// DefaultAccessTTL. Sessions never expire.
+	TokenTTL time.Duration
 }
 
 // FaultKind is a failure the simulator can inject.
@@ -96,6 +100,8 @@ type Server struct {
 	done     chan struct{}
 	doneOnce sync.Once
 	srv      *http.Server
+
+	tokens *simkit.Tokens
 }
 
 type fault struct {
@@ -135,8 +141,10 @@ func New(opts Options) (*Server, error) {
 		calls:     map[string]int{},
 		done:      make(chan struct{}),
 	}
+	s.tokens = newTokens(opts)
 	for _, t := range opts.Sessions {
 		s.sessions[t] = true
+		s.tokens.Register(t, sellerUserID)
 	}
 	s.seed(opts.Seed, opts.Cases)
 	return s, nil
@@ -146,6 +154,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(alibabawire.RouterPath, s.serveRouter)
+	mux.HandleFunc("GET "+alibabawire.AuthorizePath, s.serveAuthorize)
 	return mux
 }
 

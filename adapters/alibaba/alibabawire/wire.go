@@ -98,8 +98,11 @@ const (
 )
 
 // ResponseKey is the name of the member that wraps a method's successful
-// answer, e.g. "alibaba_seller_order_get_response".
-func ResponseKey(method string) string { return strings.ReplaceAll(method, ".", "_") + "_response" }
+// answer, e.g. "alibaba_seller_order_get_response". TOP drops the "taobao."
+// prefix: taobao.top.auth.token.create answers top_auth_token_create_response.
+func ResponseKey(method string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(method, "taobao."), ".", "_") + "_response"
+}
 
 // ErrorKey is the name of the member that carries an error.
 const ErrorKey = "error_response"

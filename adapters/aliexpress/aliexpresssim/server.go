@@ -44,6 +44,10 @@ type Options struct {
 	// OnChange is called after every change to an issue (by the seller
 	// through the API or by a buyer method), outside the simulator's lock.
 	OnChange func(issueID string)
+	// TokenTTL is the lifetime of the access tokens /auth/token/create and
+	// /auth/token/refresh issue (refresh tokens live twice as long); 0 means
+	// DefaultAccessTTL. AccessTokens never expire.
+	TokenTTL time.Duration
 }
 
 // FaultKind is a failure the simulator can be told to produce.
@@ -83,6 +87,8 @@ type Server struct {
 	ledger    simkit.Ledger
 
 	srv *http.Server
+
+	tokens *simkit.Tokens
 }
 
 // New returns a seeded simulator.
@@ -108,6 +114,7 @@ func New(o Options) *Server {
 		issues: map[string]*issue{},
 		calls:  map[string]int{},
 	}
+	s.tokens = newTokens(o)
 	s.seed()
 	return s
 }
@@ -163,7 +170,11 @@ func (s *Server) Calls(method string) int {
 
 // Handler is the platform's HTTP interface.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serve)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", s.serve)
+	mux.HandleFunc("POST "+aliexpresswire.RestPath+"/auth/", s.serveToken)
+	mux.HandleFunc("GET "+aliexpresswire.AuthorizePath, s.serveAuthorize)
+	return mux
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -298,12 +309,7 @@ func (s *Server) authenticate(p map[string]string) *apiError {
 	if d := s.opts.Now().Sub(time.UnixMilli(ms)); d > aliexpresswire.TimestampToleranceSecs*time.Second || d < -aliexpresswire.TimestampToleranceSecs*time.Second {
 		return &apiError{Code: "InvalidTimestamp", Msg: "The timestamp is too far from the platform's clock"}
 	}
-	token := p[aliexpresswire.ParamAccessToken]
-	ok := false
-	for _, t := range s.opts.AccessTokens {
-		ok = ok || hmac.Equal([]byte(t), []byte(token))
-	}
-	if !ok {
+	if _, err := s.tokens.Check(p[aliexpresswire.ParamAccessToken]); err != nil {
 		return &apiError{Code: "IllegalAccessToken", Msg: "The specified access token is invalid or expired"}
 	}
 	if v := p[aliexpresswire.ParamVersion]; v != "" && v != aliexpresswire.APIVersion {

@@ -66,6 +66,10 @@ type Options struct {
 	// PushRetryDelay is how long a failed push waits for its one retry; 0
 	// means DefaultPushRetryDelay, as on the platform.
 	PushRetryDelay time.Duration
+	// TokenTTL is the lifetime of the access tokens oauth.getAccessToken and
+	// oauth.refreshToken issue (refresh tokens live twice as long); 0 means
+	// the platform's 7 days (see oauth.go). The shops' preset tokens never expire.
+	TokenTTL time.Duration
 }
 
 // DefaultShops returns the shops of a server configured without any: one
@@ -132,6 +136,8 @@ type Server struct {
 	close   sync.Once
 
 	push pusher
+
+	tokens *simkit.Tokens
 }
 
 type shopState struct {
@@ -175,6 +181,7 @@ func New(opts Options) *Server {
 		calls:      map[string]int{},
 		closing:    make(chan struct{}),
 	}
+	s.tokens = newTokens(opts.Now, opts.TokenTTL)
 	s.push.init(opts.PushURL, opts.PushRetryDelay, opts.AppID, opts.AppSecret, opts.Now)
 	for i, sh := range opts.Shops {
 		if sh.SellerID == "" {
@@ -182,6 +189,7 @@ func New(opts Options) *Server {
 		}
 		st := &shopState{Shop: sh, addresses: addressBook(i, s.nowMS())}
 		s.shops[sh.AccessToken] = st
+		s.tokens.Register(sh.AccessToken, sh.ShopID)
 		s.shopByID[sh.ShopID] = st
 	}
 	s.seed(opts.Shops, opts.Cases)
@@ -194,6 +202,7 @@ func (s *Server) nowMS() int64 { return s.now().UnixMilli() }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+xhswire.GatewayPath, s.serveGateway)
+	mux.HandleFunc("GET "+xhswire.AuthorizePath, s.serveAuthorize)
 	return mux
 }
 
@@ -371,6 +380,11 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, false, nil, aerr)
 		return
 	}
+	if oauthMethods[sys.Method] {
+		data, aerr := s.serveOAuth(sys.Method, body)
+		writeEnvelope(w, false, data, aerr)
+		return
+	}
 	data, changed, pushes, aerr := s.dispatch(sh, sys.Method, body)
 	if simkit.Unanswered(fault) {
 		simkit.Withhold(w, r, fault, s.closing)
@@ -408,13 +422,10 @@ func (s *Server) authenticate(sys systemFields) (*shopState, *apiError) {
 	if subtle.ConstantTimeCompare([]byte(want), []byte(sys.Sign)) != 1 {
 		return nil, errf(xhswire.ErrSignInvalid, "")
 	}
-	s.mu.Lock()
-	sh := s.shops[sys.AccessToken]
-	s.mu.Unlock()
-	if sys.AccessToken == "" || sh == nil {
-		return nil, errf(xhswire.ErrTokenInvalid, "")
+	if oauthMethods[sys.Method] {
+		return nil, nil // the authorization methods carry no access token
 	}
-	return sh, nil
+	return s.shopOfToken(sys.AccessToken)
 }
 
 // signature is the platform's signature, computed independently of the

@@ -21,6 +21,8 @@ const (
 	ErrTokenInvalid      = 1004 // accessToken无效或已过期
 	ErrNoPermission      = 1005 // 无接口权限
 	ErrMethodUnknown     = 1006 // 接口不存在
+	ErrAuthCodeInvalid   = 1007 // 授权码无效或已过期 (oauth.getAccessToken)
+	ErrRefreshInvalid    = 1008 // refreshToken无效或已过期 (oauth.refreshToken)
 	ErrAppThrottled      = 1010 // 应用请求过于频繁
 	ErrMethodThrottled   = 1011 // 接口请求过于频繁
 	ErrParamInvalid      = 2001 // 参数错误
@@ -38,6 +40,8 @@ var ErrorCodes = map[int]ErrorInfo{
 	ErrTokenInvalid:      {ErrTokenInvalid, "accessToken无效或已过期"},
 	ErrNoPermission:      {ErrNoPermission, "无接口权限"},
 	ErrMethodUnknown:     {ErrMethodUnknown, "接口不存在"},
+	ErrAuthCodeInvalid:   {ErrAuthCodeInvalid, "授权码无效或已过期"},
+	ErrRefreshInvalid:    {ErrRefreshInvalid, "refreshToken无效或已过期"},
 	ErrAppThrottled:      {ErrAppThrottled, "应用请求过于频繁，请稍后再试"},
 	ErrMethodThrottled:   {ErrMethodThrottled, "接口请求过于频繁，请稍后再试"},
 	ErrParamInvalid:      {ErrParamInvalid, "参数错误"},

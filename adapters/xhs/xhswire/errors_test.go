@@ -7,7 +7,7 @@ import "testing"
 // adapters/xhs (TestEveryWireErrorCodeHasAKind).
 func TestErrorCodes(t *testing.T) {
 	codes := []int{ErrSystem, ErrSignInvalid, ErrTimestampExpired, ErrAppInvalid, ErrTokenInvalid, ErrNoPermission,
-		ErrMethodUnknown, ErrAppThrottled, ErrMethodThrottled, ErrParamInvalid, ErrAfterSaleNotFound,
+		ErrMethodUnknown, ErrAuthCodeInvalid, ErrRefreshInvalid, ErrAppThrottled, ErrMethodThrottled, ErrParamInvalid, ErrAfterSaleNotFound,
 		ErrStatusNotAllowed, ErrServiceBusy}
 	if len(ErrorCodes) != len(codes) {
 		t.Errorf("%d codes in the table, %d pinned here", len(ErrorCodes), len(codes))

@@ -1,0 +1,13 @@
+package sqlite
+
+import (
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/storetest"
+)
+
+func TestConnectionsConformance(t *testing.T) {
+	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openTemp(t, now) })
+}
