@@ -95,7 +95,7 @@ type Adapter struct {
 	log    *slog.Logger
 	// products caches each product's category id.
 	products *gocache.Cache
-	tokens adapters.TokenSource // asked for the session on every request
+	tokens   adapters.TokenSource // asked for the session on every request
 }
 
 // productTTL is how long a product's category is trusted.
