@@ -76,14 +76,15 @@ func (s *Store) listenOnce(ctx context.Context, wake, connected func()) error {
 		return err
 	}
 	// The connection carries LISTEN state: it must not go back to the pool.
-	defer conn.Hijack().Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+eventsChannel); err != nil {
+	pc := conn.Hijack()
+	defer pc.Close(context.Background())
+	if _, err := pc.Exec(ctx, "LISTEN "+eventsChannel); err != nil {
 		return err
 	}
 	connected()
 	wake()
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		if _, err := pc.WaitForNotification(ctx); err != nil {
 			return err
 		}
 		wake()

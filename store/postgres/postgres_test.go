@@ -2,31 +2,15 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/postgres/pgtest"
 	"github.com/returnsgw/returnsgw/store/storetest"
 )
-
-// The tests need a PostgreSQL server: RETURNSGW_TEST_POSTGRES is the URL of a
-// database on it whose user may create databases (default: the local
-// server's postgres database). Each test gets a throwaway database, copied
-// from a migrated template. Without a server they skip, unless
-// RETURNSGW_REQUIRE_POSTGRES=1 (CI) makes that a failure.
-func adminURL() string {
-	if u := os.Getenv("RETURNSGW_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
 
 var (
 	templateOnce sync.Once
@@ -34,43 +18,19 @@ var (
 	templateErr  error
 )
 
-// withDatabase returns url with its database replaced.
-func withDatabase(url, db string) string {
-	i := strings.Index(url, "://")
-	rest := url[i+3:]
-	slash := strings.Index(rest, "/")
-	q := ""
-	if j := strings.Index(rest, "?"); j >= 0 {
-		q = rest[j:]
-		if slash < 0 || slash > j {
-			slash = j
-		}
-	}
-	if slash < 0 {
-		slash = len(rest)
-	}
-	return url[:i+3] + rest[:slash] + "/" + db + q
-}
-
-// freshURL creates a throwaway database for the test and returns its URL.
+// freshURL returns a throwaway database for the test (pgtest), copied from
+// a template migrated once per test binary.
 func freshURL(t testing.TB) string {
 	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, adminURL())
-	if err != nil {
-		if os.Getenv("RETURNSGW_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL is required (RETURNSGW_REQUIRE_POSTGRES=1): %v", err)
-		}
-		t.Skipf("no PostgreSQL server (set RETURNSGW_TEST_POSTGRES): %v", err)
-	}
-	defer admin.Close(ctx)
+	admin := pgtest.Connect(t)
+	defer admin.Close(context.Background())
 	templateOnce.Do(func() {
-		templateName = "rgw_tmpl_" + randomSuffix()
-		if _, templateErr = admin.Exec(ctx, "CREATE DATABASE "+templateName); templateErr != nil {
+		templateName = "rgw_tmpl_" + pgtest.Suffix()
+		if _, templateErr = admin.Exec(context.Background(), "CREATE DATABASE "+templateName); templateErr != nil {
 			return
 		}
 		var s *Store
-		s, templateErr = Open(ctx, withDatabase(adminURL(), templateName), Options{})
+		s, templateErr = Open(context.Background(), pgtest.WithDatabase(pgtest.AdminURL(), templateName), Options{})
 		if templateErr == nil {
 			s.Close()
 		}
@@ -78,25 +38,7 @@ func freshURL(t testing.TB) string {
 	if templateErr != nil {
 		t.Fatalf("template database: %v", templateErr)
 	}
-	name := "rgw_test_" + randomSuffix()
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+templateName); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), adminURL())
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	return withDatabase(adminURL(), name)
-}
-
-func randomSuffix() string {
-	var b [6]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return pgtest.FreshURL(t, templateName)
 }
 
 func openFresh(t testing.TB, now func() time.Time) *Store {
@@ -120,10 +62,7 @@ func TestAccessConformance(t *testing.T) {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if templateName != "" {
-		if c, err := pgx.Connect(context.Background(), adminURL()); err == nil {
-			c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+templateName+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
+		pgtest.Drop(templateName)
 	}
 	os.Exit(code)
 }
