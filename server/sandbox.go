@@ -66,14 +66,52 @@ const (
 // StartSandbox starts the simulators and connects adapters to them.
 func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	sb := &Sandbox{URLs: map[returns.PlatformID]string{}}
-	shops := xhssim.DefaultShops()
-	sb.XHS = xhssim.New(xhssim.Options{AppID: sandboxXHSAppID, AppSecret: sandboxXHSSecret, Shops: shops, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
+	if err := sb.startSimulators(o); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	if err := sb.connect(o); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	return sb, nil
+}
+
+// startSimulators starts the three simulators on loopback.
+func (sb *Sandbox) startSimulators(o SandboxOptions) error {
+	sb.XHS = xhssim.New(xhssim.Options{AppID: sandboxXHSAppID, AppSecret: sandboxXHSSecret, Shops: xhssim.DefaultShops(),
+		Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
 	base, err := sb.XHS.Start()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sb.closers = append(sb.closers, sb.XHS.Close)
 	sb.URLs[returns.XHS] = base
+
+	sb.AliExpress = aliexpresssim.New(aliexpresssim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
+		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
+	if base, err = sb.AliExpress.Start(); err != nil {
+		return err
+	}
+	sb.closers = append(sb.closers, sb.AliExpress.Close)
+	sb.URLs[returns.AliExpress] = base
+
+	if sb.Alibaba, err = alibabasim.New(alibabasim.Options{AppKey: sandboxAliKey, AppSecret: sandboxAliSecret,
+		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL}); err != nil {
+		return err
+	}
+	if base, err = sb.Alibaba.Start(); err != nil {
+		return err
+	}
+	sb.closers = append(sb.closers, sb.Alibaba.Close)
+	sb.URLs[returns.Alibaba] = base
+	return nil
+}
+
+// connect makes one adapter per simulated shop, talking to sb.URLs: the
+// simulators of this process or of a standalone sandbox.
+func (sb *Sandbox) connect(o SandboxOptions) error {
+	shops := xhssim.DefaultShops()
 	// The platform's real limit is 100 requests/s per app; the sandbox's
 	// shops share it instead of keeping production's safety margin, so a
 	// first sync of the seeded cases takes seconds.
@@ -81,7 +119,7 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 	policy.RatePerSecond = 100 / float64(len(shops))
 	for _, s := range shops {
 		a, err := xhs.New(xhs.Config{
-			BaseURL:     base,
+			BaseURL:     sb.URLs[returns.XHS],
 			AppID:       sandboxXHSAppID,
 			AppSecret:   sandboxXHSSecret,
 			AccessToken: s.AccessToken,
@@ -95,67 +133,31 @@ func StartSandbox(o SandboxOptions) (*Sandbox, error) {
 			Logger:    o.Log,
 		})
 		if err != nil {
-			sb.Close()
-			return nil, err
+			return err
 		}
 		sb.Platforms = append(sb.Platforms, a)
 	}
-	if err := sb.startAliExpress(o); err != nil {
-		sb.Close()
-		return nil, err
-	}
-	if err := sb.startAlibaba(o); err != nil {
-		sb.Close()
-		return nil, err
-	}
-	return sb, nil
-}
-
-func (sb *Sandbox) startAliExpress(o SandboxOptions) error {
-	sb.AliExpress = aliexpresssim.New(aliexpresssim.Options{AppKey: sandboxAEKey, AppSecret: sandboxAESecret,
-		AccessTokens: []string{sandboxAEToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
-	base, err := sb.AliExpress.Start()
-	if err != nil {
-		return err
-	}
-	sb.closers = append(sb.closers, sb.AliExpress.Close)
-	sb.URLs[returns.AliExpress] = base
-	a, err := aliexpress.New(aliexpress.Config{
-		BaseURL: base, AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken, Tokens: o.tokens(returns.AliExpress, "ae-store"),
-		Shop: returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
-		Now:  o.Now, Logger: o.Log, Policy: o.policy(aliexpress.DefaultPolicy()),
+	ae, err := aliexpress.New(aliexpress.Config{
+		BaseURL: sb.URLs[returns.AliExpress], AppKey: sandboxAEKey, AppSecret: sandboxAESecret, AccessToken: sandboxAEToken,
+		Tokens: o.tokens(returns.AliExpress, "ae-store"),
+		Shop:   returns.Shop{ID: "ae-store", Platform: returns.AliExpress, Name: "Sandbox AliExpress store", Market: returns.MarketCrossBorderDirect},
+		Now:    o.Now, Logger: o.Log, Policy: o.policy(aliexpress.DefaultPolicy()),
 	})
 	if err != nil {
 		return err
 	}
-	sb.Platforms = append(sb.Platforms, a)
-	return nil
-}
-
-func (sb *Sandbox) startAlibaba(o SandboxOptions) error {
-	sim, err := alibabasim.New(alibabasim.Options{AppKey: sandboxAliKey, AppSecret: sandboxAliSecret,
-		Sessions: []string{sandboxAliToken}, Seed: o.Seed, Now: o.Now, Cases: o.Cases, TokenTTL: o.TokenTTL})
-	if err != nil {
-		return err
-	}
-	sb.Alibaba = sim
-	base, err := sb.Alibaba.Start()
-	if err != nil {
-		return err
-	}
-	sb.closers = append(sb.closers, sb.Alibaba.Close)
-	sb.URLs[returns.Alibaba] = base
-	a, err := alibaba.New(alibaba.Config{
-		BaseURL: base, AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken, Tokens: o.tokens(returns.Alibaba, "alibaba-store"),
-		Shop: returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
-		Now:  o.Now, Logger: o.Log, Policy: o.policy(alibaba.DefaultPolicy),
+	ali, err := alibaba.New(alibaba.Config{
+		BaseURL: sb.URLs[returns.Alibaba], AppKey: sandboxAliKey, AppSecret: sandboxAliSecret, Session: sandboxAliToken,
+		Tokens: o.tokens(returns.Alibaba, "alibaba-store"),
+		Shop:   returns.Shop{ID: "alibaba-store", Platform: returns.Alibaba, Name: "Sandbox Alibaba.com store", Market: returns.MarketCrossBorderDirect},
+		Now:    o.Now, Logger: o.Log, Policy: o.policy(alibaba.DefaultPolicy),
 		// The simulator indexes a change at once; the real order list needs a minute.
 		ListLag: -1,
 	})
 	if err != nil {
 		return err
 	}
-	sb.Platforms = append(sb.Platforms, a)
+	sb.Platforms = append(sb.Platforms, ae, ali)
 	return nil
 }
 

@@ -52,7 +52,9 @@ type Main struct {
 	TuneActions func(*actions.Options)
 	// Bus carries every stored change to the subscriptions; Deadlines raises
 	// the deadline alerts.
-	Bus       *feed.Bus
+	Bus *feed.Bus
+	// Relay publishes the shared log's events (PostgreSQL); nil on SQLite.
+	Relay     *feed.Relay
 	Deadlines *feed.DeadlineTimer
 	// Connections keeps the shops' OAuth tokens fresh (see oauth.go).
 	Connections *Connections
@@ -176,15 +178,22 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	// Platform changes and seller actions go through the same log and bus.
+	// On a log that several replicas share, they reach the bus through the
+	// relay, so every replica publishes every change in the log's order.
 	m.Bus = feed.NewBus(0)
+	publish := m.Bus.Publish
+	if shared, ok := st.(feed.SharedLog); ok {
+		m.Relay = feed.NewRelay(shared, st, m.Bus.Publish, m.Log)
+		publish = m.Relay.Publisher()
+	}
 	locks := &feed.CaseLocks{}
-	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log, Publish: m.Bus.Publish, Locks: locks}
+	ingester := &feed.Ingester{Store: m.Store, Org: org, Log: m.Log, Publish: publish, Locks: locks}
 	m.Ingester = ingester
 	if c.ConfigFile == "" {
 		c.Rules = returns.DefaultRulePolicy()
 	}
 	aopts := actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
-		Publish: m.Bus.Publish, Locks: locks}
+		Publish: publish, Locks: locks}
 	if m.TuneActions != nil {
 		m.TuneActions(&aopts)
 	}
@@ -251,6 +260,13 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() {
 			defer m.wg.Done()
 			p.Run(runCtx)
+		}()
+	}
+	if m.Relay != nil {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.Relay.Run(runCtx)
 		}()
 	}
 	m.wg.Add(1)
