@@ -90,6 +90,9 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 		_, err = tx.StmtContext(ctx, s.stmts.writeDoc).ExecContext(ctx, id, doc)
 	}
 	if err == nil {
+		err = s.writeMarks(ctx, tx, org, id, &k)
+	}
+	if err == nil {
 		_, err = tx.StmtContext(ctx, s.stmts.bumpGeneration).ExecContext(ctx, string(org))
 	}
 	if err != nil {

@@ -108,6 +108,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.lists.db = s.r
+	if err := s.backfillDeadlines(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -166,6 +170,7 @@ type statements struct {
 	peekCase    *sql.Stmt
 	eventsAfter *sql.Stmt
 	cursor      *sql.Stmt
+	dueCases    *sql.Stmt
 
 	// on the writer
 	lockCase       *sql.Stmt
@@ -179,6 +184,8 @@ type statements struct {
 	completeKey    *sql.Stmt
 	releaseKey     *sql.Stmt
 	setCursor      *sql.Stmt
+	deleteMarks    *sql.Stmt
+	insertMark     *sql.Stmt
 }
 
 func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
@@ -198,6 +205,10 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		{r, &st.eventsAfter, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
 			FROM events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`},
 		{r, &st.cursor, `SELECT value FROM cursors WHERE org = ? AND name = ?`},
+		{r, &st.dueCases, `SELECT m.at_ns, m.id, c.version, c.synced_ns, d.doc FROM case_deadlines AS m
+			JOIN cases AS c ON c.id = m.id JOIN case_docs AS d ON d.id = m.id
+			WHERE m.org = ?1 AND m.anchor = ?2 AND (m.at_ns, m.id) > (?3, ?4) AND m.at_ns < ?5
+			ORDER BY m.at_ns, m.id LIMIT ?6`},
 
 		{w, &st.lockCase, `SELECT id, version, synced_ns, status, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
 		{w, &st.insertCase, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
@@ -218,6 +229,8 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		{w, &st.releaseKey, `DELETE FROM idempotency WHERE org = ? AND key = ? AND state = ?`},
 		{w, &st.setCursor, `INSERT INTO cursors (org, name, value, updated_ns) VALUES (?, ?, ?, ?)
 			ON CONFLICT (org, name) DO UPDATE SET value = excluded.value, updated_ns = excluded.updated_ns`},
+		{w, &st.deleteMarks, `DELETE FROM case_deadlines WHERE id = ?`},
+		{w, &st.insertMark, `INSERT INTO case_deadlines (id, slot, org, anchor, at_ns) VALUES (?, ?, ?, ?, ?)`},
 	} {
 		stmt, err := p.db.PrepareContext(ctx, p.query)
 		if err != nil {

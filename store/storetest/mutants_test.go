@@ -50,6 +50,8 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"list-org-blind", "^Isolation$"},
 		{"list-stale-count", "^List$/^FollowsWrites$"},
 		{"cursors-org-blind", "^Cursors$"},
+		{"due-drops-anchors", "^Due$"},
+		{"due-page-skips-one", "^Due$"},
 		{"claim-always-free", "^Idempotency$"},
 	}
 	run := func(t *testing.T, mutant, pattern string) (string, error) {
@@ -204,6 +206,28 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 				m.counts = map[string]int{}
 			}
 			m.counts[key] = p.TotalCount
+		}
+	}
+	return p, nil
+}
+
+func (m *mutant) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuery) (*store.DuePage, error) {
+	p, err := m.Store.DueCases(ctx, org, q)
+	if err != nil {
+		return p, err
+	}
+	switch m.name {
+	case "due-drops-anchors":
+		var keep []*returns.Case
+		for _, c := range p.Cases {
+			if c.Deadlines.RespondBy != nil || c.Deadlines.RefundBy != nil {
+				keep = append(keep, c)
+			}
+		}
+		p.Cases = keep
+	case "due-page-skips-one":
+		if q.After != "" && len(p.Cases) > 0 {
+			p.Cases = p.Cases[1:]
 		}
 	}
 	return p, nil
