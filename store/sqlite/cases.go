@@ -58,11 +58,12 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 	// peek, and the event's PreviousStatus must be the status it replaces.
 	var (
 		id, prevVersion, prevSynced int64
-		prevStatus                  string
+		prevStatus, prevKind        string
+		prevMarket, prevShop        string
 		prevFP                      []byte
 		exists                      = true
 	)
-	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevFP)
+	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevKind, &prevMarket, &prevShop, &prevFP)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		exists = false
@@ -91,6 +92,17 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 	}
 	if err == nil {
 		err = s.writeMarks(ctx, tx, org, id, &k)
+	}
+	// The case's count moves with it when it changes bucket.
+	moved := exists && (prevStatus != string(k.Status) || prevKind != string(k.Kind) ||
+		prevMarket != string(k.Market) || prevShop != k.ShopID)
+	if err == nil && moved {
+		_, err = tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
+			string(org), string(k.Platform), prevStatus, prevKind, prevMarket, prevShop, -1)
+	}
+	if err == nil && (moved || !exists) {
+		_, err = tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
+			string(org), string(k.Platform), string(k.Status), string(k.Kind), string(k.Market), k.ShopID, 1)
 	}
 	if err == nil {
 		_, err = tx.StmtContext(ctx, s.stmts.bumpGeneration).ExecContext(ctx, string(org))

@@ -186,6 +186,7 @@ type statements struct {
 	setCursor      *sql.Stmt
 	deleteMarks    *sql.Stmt
 	insertMark     *sql.Stmt
+	countCase      *sql.Stmt
 }
 
 func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
@@ -210,7 +211,8 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 			WHERE m.org = ?1 AND m.anchor = ?2 AND (m.at_ns, m.id) > (?3, ?4) AND m.at_ns < ?5
 			ORDER BY m.at_ns, m.id LIMIT ?6`},
 
-		{w, &st.lockCase, `SELECT id, version, synced_ns, status, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
+		{w, &st.lockCase, `SELECT id, version, synced_ns, status, kind, market, shop_id, fingerprint FROM cases
+			WHERE org = ? AND platform = ? AND case_id = ?`},
 		{w, &st.insertCase, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
 			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -229,6 +231,8 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		{w, &st.releaseKey, `DELETE FROM idempotency WHERE org = ? AND key = ? AND state = ?`},
 		{w, &st.setCursor, `INSERT INTO cursors (org, name, value, updated_ns) VALUES (?, ?, ?, ?)
 			ON CONFLICT (org, name) DO UPDATE SET value = excluded.value, updated_ns = excluded.updated_ns`},
+		{w, &st.countCase, `INSERT INTO case_counts (org, platform, status, kind, market, shop_id, n) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org, platform, status, kind, market, shop_id) DO UPDATE SET n = n + excluded.n`},
 		{w, &st.deleteMarks, `DELETE FROM case_deadlines WHERE id = ?`},
 		{w, &st.insertMark, `INSERT INTO case_deadlines (id, slot, org, anchor, at_ns) VALUES (?, ?, ?, ?, ?)`},
 	} {

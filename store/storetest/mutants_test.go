@@ -50,6 +50,7 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"list-org-blind", "^Isolation$"},
 		{"list-stale-count", "^List$/^FollowsWrites$"},
 		{"cursors-org-blind", "^Cursors$"},
+		{"counts-miss-moves", "^Counts$"},
 		{"due-drops-anchors", "^Due$"},
 		{"due-page-skips-one", "^Due$"},
 		{"claim-always-free", "^Idempotency$"},
@@ -107,6 +108,9 @@ type mutant struct {
 
 	mu     sync.Mutex
 	counts map[string]int // list-stale-count: the first count of each list
+	// counts-miss-moves: a count kept with the organisation's size it was
+	// counted at, as a backend that recounts on inserts only would.
+	sized map[string][2]int
 }
 
 func (m *mutant) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*store.UpsertResult, error) {
@@ -194,6 +198,22 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 	case "list-wrong-cursors":
 		for i := 1; i < len(p.Cursors); i++ {
 			p.Cursors[i] = p.Cursors[0]
+		}
+	case "counts-miss-moves":
+		all, err := m.Store.ListCases(ctx, org, store.ListQuery{First: 1})
+		if err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		key := fmt.Sprint(org, q.Filter)
+		if v, ok := m.sized[key]; ok && v[1] == all.TotalCount {
+			p.TotalCount = v[0]
+		} else {
+			if m.sized == nil {
+				m.sized = map[string][2]int{}
+			}
+			m.sized[key] = [2]int{p.TotalCount, all.TotalCount}
 		}
 	case "list-stale-count":
 		m.mu.Lock()

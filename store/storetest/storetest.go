@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 	t.Run("Get", s.get)
 	t.Run("List", s.list)
 	t.Run("Due", s.due)
+	t.Run("Counts", s.countsFollowWrites)
 	t.Run("Idempotency", s.idempotency)
 	t.Run("Cursors", s.cursors)
 	t.Run("ResetOrganisation", s.reset)
