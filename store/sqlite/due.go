@@ -12,6 +12,12 @@ import (
 	"github.com/returnsgw/returnsgw/store"
 )
 
+// dueCasesSQL reads one range of the deadline index from a cursor.
+const dueCasesSQL = `SELECT m.at_ns, m.id, c.version, c.synced_ns, d.doc FROM case_deadlines AS m
+	JOIN cases AS c ON c.id = m.id JOIN case_docs AS d ON d.id = m.id
+	WHERE m.org = ?1 AND m.anchor = ?2 AND (m.at_ns, m.id) > (?3, ?4) AND m.at_ns < ?5
+	ORDER BY m.at_ns, m.id LIMIT ?6`
+
 // DueCases returns a page of the open cases with a deadline mark in range;
 // see store.DueStore. Given deadlines and anchors are two ranges of the index
 // case_deadlines_due, walked one after the other from the cursor

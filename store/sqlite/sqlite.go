@@ -206,10 +206,7 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		{r, &st.eventsAfter, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
 			FROM events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`},
 		{r, &st.cursor, `SELECT value FROM cursors WHERE org = ? AND name = ?`},
-		{r, &st.dueCases, `SELECT m.at_ns, m.id, c.version, c.synced_ns, d.doc FROM case_deadlines AS m
-			JOIN cases AS c ON c.id = m.id JOIN case_docs AS d ON d.id = m.id
-			WHERE m.org = ?1 AND m.anchor = ?2 AND (m.at_ns, m.id) > (?3, ?4) AND m.at_ns < ?5
-			ORDER BY m.at_ns, m.id LIMIT ?6`},
+		{r, &st.dueCases, dueCasesSQL},
 
 		{w, &st.lockCase, `SELECT id, version, synced_ns, status, kind, market, shop_id, fingerprint FROM cases
 			WHERE org = ? AND platform = ? AND case_id = ?`},
