@@ -129,6 +129,10 @@ type ListQuery struct {
 	After  *Cursor
 	Last   int
 	Before *Cursor
+	// WithoutRaw says the caller needs neither Raw nor the lines' Raw: the
+	// page's cases come with both nil, which spares the store decoding the
+	// largest part of every document.
+	WithoutRaw bool
 }
 
 // CasePage is one page of cases.

@@ -31,6 +31,7 @@ func BenchmarkListCases(b *testing.B) {
 		q    store.ListQuery
 	}{
 		{"first50", store.ListQuery{First: 50}},
+		{"first50WithoutRaw", store.ListQuery{First: 50, WithoutRaw: true}},
 		{"second50", store.ListQuery{First: 50, After: second}},
 		{"respondBy50", store.ListQuery{First: 50, Order: store.OrderRespondByAsc}},
 		{"filtered50", store.ListQuery{First: 50, Filter: returns.Filter{

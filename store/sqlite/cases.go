@@ -301,8 +301,13 @@ func copyDetail(m map[string]string) map[string]string {
 }
 
 func decodeCase(doc []byte, version, synced int64) (*returns.Case, error) {
+	return decodeCaseRaw(doc, version, synced, true)
+}
+
+// decodeCaseRaw decodes a case, without Raw maps unless raw.
+func decodeCaseRaw(doc []byte, version, synced int64, raw bool) (*returns.Case, error) {
 	c := new(returns.Case)
-	if err := decodeDoc(doc, c); err != nil {
+	if err := decodeDocRaw(doc, c, raw); err != nil {
 		return nil, fmt.Errorf("sqlite: decode stored case: %w", err)
 	}
 	c.Version = version

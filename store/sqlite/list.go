@@ -56,7 +56,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 			if err := rows.Scan(&gen, &total, &beyond, &version, &synced, &doc); err != nil {
 				return err
 			}
-			c, err := decodeCase(doc, version, synced)
+			c, err := decodeCaseRaw(doc, version, synced, !q.WithoutRaw)
 			if err != nil {
 				return err
 			}

@@ -107,3 +107,53 @@ func (s suite) countsFollowWrites(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// listWithoutRaw checks that a list asked WithoutRaw gives the same page with
+// every Raw map left out, and that a list asked without it keeps them.
+func (s suite) listWithoutRaw(t *testing.T) {
+	e := s.env(t)
+	d := e.seedList(t, e.orgA, 80, 30)
+	withRaw := 0
+	for _, c := range d.cases {
+		if len(c.Raw) > 0 {
+			withRaw++
+		}
+	}
+	if withRaw == 0 {
+		t.Fatal("the fixture has no case with Raw")
+	}
+	full, err := e.s.ListCases(t.Context(), e.orgA, store.ListQuery{First: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := e.s.ListCases(t.Context(), e.orgA, store.ListQuery{First: 30, WithoutRaw: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Cases) != 30 || len(lean.Cases) != 30 || lean.TotalCount != full.TotalCount {
+		t.Fatalf("pages of %d and %d cases", len(full.Cases), len(lean.Cases))
+	}
+	kept := 0
+	for i, c := range full.Cases {
+		if len(c.Raw) > 0 {
+			kept++
+		}
+		want := Canonical(c)
+		want.Raw = nil
+		for j := range want.Lines {
+			want.Lines[j].Raw = nil
+		}
+		sameCase(t, "case without raw "+keyOf(c), lean.Cases[i], want)
+		if lean.Cases[i].Raw != nil {
+			t.Errorf("%s: Raw %v on a list without it", keyOf(c), lean.Cases[i].Raw)
+		}
+		for _, l := range lean.Cases[i].Lines {
+			if l.Raw != nil {
+				t.Errorf("%s: a line's Raw %v on a list without it", keyOf(c), l.Raw)
+			}
+		}
+	}
+	if kept != withRaw {
+		t.Errorf("a list with Raw kept it on %d cases of %d", kept, withRaw)
+	}
+}

@@ -51,6 +51,7 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"list-stale-count", "^List$/^FollowsWrites$"},
 		{"cursors-org-blind", "^Cursors$"},
 		{"counts-miss-moves", "^Counts$"},
+		{"list-raw-always", "^WithoutRaw$"},
 		{"due-drops-anchors", "^Due$"},
 		{"due-page-skips-one", "^Due$"},
 		{"claim-always-free", "^Idempotency$"},
@@ -181,6 +182,8 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 		}
 	case "list-org-blind":
 		org = "org-blind"
+	case "list-raw-always":
+		q.WithoutRaw = false
 	}
 	p, err := m.Store.ListCases(ctx, org, q)
 	if err != nil {

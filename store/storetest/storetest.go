@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 	t.Run("List", s.list)
 	t.Run("Due", s.due)
 	t.Run("Counts", s.countsFollowWrites)
+	t.Run("WithoutRaw", s.listWithoutRaw)
 	t.Run("Idempotency", s.idempotency)
 	t.Run("Cursors", s.cursors)
 	t.Run("ResetOrganisation", s.reset)
