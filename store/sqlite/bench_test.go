@@ -62,3 +62,23 @@ func seedCases(tb testing.TB, s *Store, org returns.OrgID, cs []*returns.Case) {
 		}
 	}
 }
+
+// BenchmarkPreparedPoint reads one case's columns through a statement
+// prepared at Open: the cost is mostly the driver's, so it shows whether a
+// prepared statement is parsed again on every execution.
+func BenchmarkPreparedPoint(b *testing.B) {
+	base := time.Date(2025, time.June, 3, 4, 5, 6, 0, time.UTC)
+	s := openTemp(b, storetest.NewClock(base).Now)
+	const org returns.OrgID = "bench-org"
+	cs := storetest.NewFixtures(98, base).Cases(100)
+	seedCases(b, s, org, cs)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c := cs[i%len(cs)]
+		var version, synced int64
+		var fp []byte
+		if err := s.stmts.peekCase.QueryRowContext(b.Context(), string(org), string(c.Platform), c.PlatformCaseID).Scan(&version, &synced, &fp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
