@@ -25,6 +25,13 @@ type Store interface {
 	// (a seller action the gateway records, say).
 	UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch Change) (*UpsertResult, error)
 
+	// UpsertCases stores a window of cases as UpsertCase stores each, in one
+	// transaction: all of them or, on an error, none. It returns one result
+	// per write, in order; the events are written in that order, one per
+	// changed case. A batch holds at most MaxUpsertBatch writes, and one
+	// case at most once (INVALID otherwise).
+	UpsertCases(ctx context.Context, org returns.OrgID, writes []CaseWrite) ([]*UpsertResult, error)
+
 	// GetCase returns one case. Returns NOT_FOUND if there is none.
 	GetCase(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.Case, error)
 
@@ -73,6 +80,15 @@ type Change struct {
 	Source returns.EventSource
 	Detail map[string]string // recorded on the event
 	Always bool              // write the event even if the case did not change
+}
+
+// MaxUpsertBatch bounds the writes of one UpsertCases call.
+const MaxUpsertBatch = 1000
+
+// CaseWrite is one write of UpsertCases.
+type CaseWrite struct {
+	Case   *returns.Case
+	Change Change
 }
 
 // UpsertResult is the outcome of UpsertCase.

@@ -51,6 +51,8 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"list-stale-count", "^List$/^FollowsWrites$"},
 		{"cursors-org-blind", "^Cursors$"},
 		{"counts-miss-moves", "^Counts$"},
+		{"batch-not-atomic", "^Batch$/^Atomic$"},
+		{"batch-drops-events", "^Batch$/^Window$"},
 		{"list-raw-always", "^WithoutRaw$"},
 		{"due-drops-anchors", "^Due$"},
 		{"due-page-skips-one", "^Due$"},
@@ -232,6 +234,26 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 		}
 	}
 	return p, nil
+}
+
+func (m *mutant) UpsertCases(ctx context.Context, org returns.OrgID, writes []store.CaseWrite) ([]*store.UpsertResult, error) {
+	switch m.name {
+	case "batch-not-atomic":
+		var out []*store.UpsertResult
+		for _, w := range writes {
+			r, err := m.Store.UpsertCase(ctx, org, w.Case, w.Change)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	case "batch-drops-events":
+		for i := range writes {
+			writes[i].Change.Always = false
+		}
+	}
+	return m.Store.UpsertCases(ctx, org, writes)
 }
 
 func (m *mutant) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuery) (*store.DuePage, error) {

@@ -56,6 +56,7 @@ type Open func(t *testing.T, now func() time.Time) store.Store
 func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store) {
 	s := suite{open: open}
 	t.Run("Upsert", s.upsert)
+	t.Run("Batch", s.batch)
 	t.Run("Events", s.events)
 	t.Run("Isolation", s.isolation)
 	t.Run("Get", s.get)
