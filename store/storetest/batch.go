@@ -33,12 +33,12 @@ func (s suite) batchWindow(t *testing.T) {
 	}
 	changed.UpdatedAt = changed.UpdatedAt.Add(time.Hour)
 	writes := []store.CaseWrite{
-		{Case: cs[6], Change: store.Change{Source: returns.SourcePoll}},                                                                 // new
-		{Case: Canonical(cs[0]), Change: store.Change{Source: returns.SourcePoll}},                                                      // unchanged
-		{Case: changed, Change: store.Change{Source: returns.SourceWebhook}},                                                            // changed
-		{Case: cs[7], Change: store.Change{Source: returns.SourcePoll}},                                                                 // new
+		{Case: cs[6], Change: store.Change{Source: returns.SourcePoll}},                                                                   // new
+		{Case: Canonical(cs[0]), Change: store.Change{Source: returns.SourcePoll}},                                                        // unchanged
+		{Case: changed, Change: store.Change{Source: returns.SourceWebhook}},                                                              // changed
+		{Case: cs[7], Change: store.Change{Source: returns.SourcePoll}},                                                                   // new
 		{Case: Canonical(cs[2]), Change: store.Change{Source: returns.SourceMutation, Always: true, Detail: map[string]string{"a": "b"}}}, // always
-		{Case: cs[8], Change: store.Change{Source: returns.SourcePoll}},                                                                 // new
+		{Case: cs[8], Change: store.Change{Source: returns.SourcePoll}},                                                                   // new
 	}
 	res, err := e.s.UpsertCases(t.Context(), e.orgA, writes)
 	if err != nil {
