@@ -160,6 +160,15 @@ func checkOrg(org returns.OrgID) error {
 	return nil
 }
 
+// getCasesSQL reads the cases of a JSON array of [platform, caseID] pairs,
+// which keeps the statement the same whatever the number of keys; j.key is
+// the position in it. CROSS JOIN keeps the array the outer loop: left to
+// itself the planner may walk the organisation's cases and look each up in
+// the array.
+const getCasesSQL = `SELECT j.key, c.version, c.synced_ns, d.doc FROM json_each(?2) AS j
+	CROSS JOIN cases AS c ON c.org = ?1 AND c.platform = j.value ->> 0 AND c.case_id = j.value ->> 1
+	JOIN case_docs AS d ON d.id = c.id`
+
 // statements are the fixed statements, prepared once at Open.
 type statements struct {
 	all []*sql.Stmt
@@ -197,11 +206,7 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 	}{
 		{r, &st.getCase, `SELECT c.version, c.synced_ns, d.doc FROM cases AS c JOIN case_docs AS d ON d.id = c.id
 			WHERE c.org = ? AND c.platform = ? AND c.case_id = ?`},
-		// The JSON array of [platform, caseID] pairs keeps the statement the
-		// same whatever the number of keys; j.key is the position in it.
-		{r, &st.getCases, `SELECT j.key, c.version, c.synced_ns, d.doc FROM json_each(?2) AS j
-			JOIN cases AS c ON c.org = ?1 AND c.platform = j.value ->> 0 AND c.case_id = j.value ->> 1
-			JOIN case_docs AS d ON d.id = c.id`},
+		{r, &st.getCases, getCasesSQL},
 		{r, &st.peekCase, `SELECT version, synced_ns, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
 		{r, &st.eventsAfter, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
 			FROM events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`},
