@@ -88,7 +88,9 @@ func scaleOne(t *testing.T, path string, n int) {
 	bus := feed.NewBus(0)
 	reg := adapters.NewRegistry()
 	svc := actions.New(actions.Options{Store: st, Platforms: reg, Log: quiet})
-	timer := &feed.DeadlineTimer{Store: st, Orgs: []returns.OrgID{org}, Bus: bus, Log: quiet}
+	// A day's deadlines of a million cases are more alerts at once than a
+	// subscriber may leave waiting by default; this one reads them all.
+	timer := &feed.DeadlineTimer{Store: st, Orgs: []returns.OrgID{org}, Bus: bus, Log: quiet, MaxPending: 1 << 20}
 	go timer.Run(ctx)
 	// A dashboard watching the next day's deadlines.
 	alerts, err := timer.Subscribe(org, 24*time.Hour, returns.Filter{})
@@ -180,6 +182,9 @@ func scaleOne(t *testing.T, path string, n int) {
 	}
 	load := time.Since(start)
 	held := timer.Held(org)
+	if alerts.Err() != nil {
+		t.Fatalf("the alert subscription ended: %v", alerts.Err())
+	}
 	cpu0, wall0 := cpuTime(), time.Now()
 	time.Sleep(*scaleIdle)
 	idle := float64(cpuTime()-cpu0) / float64(time.Since(wall0))
