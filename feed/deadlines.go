@@ -418,9 +418,14 @@ func (t *DeadlineTimer) Update(ch *Change) {
 		return // an older view than the one indexed
 	}
 	if e == nil || (t.Store != nil && (oi.until.IsZero() || !e.before(oi.until))) {
-		// Nothing to watch before the horizon: a later load finds it. The
-		// tombstone stops a running load from putting back an older view.
-		if _, ok := oi.cases[c.Key()]; ok || oi.loading {
+		// Nothing to watch before the horizon: a later load finds it. But a
+		// running load may reach past the horizon and read an older view,
+		// so while one runs the index keeps this view (or, with nothing to
+		// watch, a tombstone), which its merge prefers.
+		switch _, ok := oi.cases[c.Key()]; {
+		case e != nil && oi.loading:
+			oi.cases[c.Key()] = e
+		case ok || oi.loading:
 			oi.cases[c.Key()] = &tracked{c: c, seen: seen}
 		}
 		return

@@ -114,3 +114,61 @@ func TestDeadlineTimerReadsItsHorizonOnly(t *testing.T) {
 		t.Errorf("with its last subscriber gone the timer holds %d cases", held)
 	}
 }
+
+// racingDue lets a change land while the timer loads: it answers the load
+// from the store as it was, then stores a newer view and tells the timer.
+type racingDue struct {
+	store.DueStore
+	race func()
+}
+
+func (r *racingDue) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuery) (*store.DuePage, error) {
+	p, err := r.DueStore.DueCases(ctx, org, q)
+	if r.race != nil {
+		r.race()
+		r.race = nil
+	}
+	return p, err
+}
+
+// A change that lands while a load runs wins over the older view the load
+// read, even when its deadline lies past the horizon the index had.
+func TestDeadlineTimerKeepsAChangeMadeDuringALoad(t *testing.T) {
+	ctx := context.Background()
+	clock := adapterstest.NewClock(t0)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "race.db"), sqlite.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := openCase("moved", returns.XHS, returns.StatusRequested, at(5*time.Hour), nil)
+	r, err := st.UpsertCase(ctx, orgA, c, store.Change{Source: returns.SourcePoll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := &racingDue{DueStore: st}
+	tm := &feed.DeadlineTimer{Store: due, Orgs: []returns.OrgID{orgA}, Now: clock.Now, Log: quietLog, Rescan: time.Minute, Ahead: time.Hour}
+	sub, err := tm.Subscribe(orgA, time.Hour, returns.Filter{}) // loads up to 2h1m: "moved" is beyond
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := alerts(sub.C()); len(got) != 0 {
+		t.Fatalf("alerts %v", got)
+	}
+	clock.Advance(2 * time.Hour)
+	due.race = func() {
+		n := *r.Case
+		n.Deadlines.RespondBy = at(2*time.Hour + 30*time.Minute)
+		n.UpdatedAt = n.UpdatedAt.Add(time.Minute)
+		w, err := st.UpsertCase(ctx, orgA, &n, store.Change{Source: returns.SourceWebhook})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		tm.Update(&feed.Change{Event: *w.Event, Case: w.Case})
+	}
+	tm.Refresh(ctx)
+	if got, want := alerts(sub.C()), []string{"moved/RESPOND_BY@2h30m0s"}; !slices.Equal(got, want) {
+		t.Errorf("alerts after the load: %v, want %v", got, want)
+	}
+}
