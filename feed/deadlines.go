@@ -40,29 +40,46 @@ func (a *Alert) Source() returns.EventSource { return returns.SourceTimer }
 // ErrTimerStopped ends the alert subscriptions of a timer that stopped.
 var ErrTimerStopped = errors.New("feed: the gateway is shutting down")
 
+// MaxRuleLead is how long after its anchor (the request, the receipt) a
+// deadline the rules derive can fall, under any policy returns.RulePolicy
+// accepts: AliExpress steps in at most 30 days after the receipt (one more
+// day covers a daylight-saving change and XHS's whole days in China time).
+const MaxRuleLead = 31 * 24 * time.Hour
+
 // DeadlineTimer raises deadline alerts. It keeps an index of the upcoming
-// respondBy and refundBy deadlines of every open case — computed as the API
-// shows them (returns.RuleDeadlines with the shop's policy) — fed by the
-// changes on the bus and a periodic scan of the store, and on every tick tells
-// each subscription, once per case and deadline, about the deadlines that
-// have come within its horizon and are not yet past. A deadline that a change
-// moves is a new deadline and alerts again.
+// respondBy and refundBy deadlines of the open cases — computed as the API
+// shows them (returns.RuleDeadlines with the shop's policy) — that fall
+// before a horizon: the widest subscription's, plus Ahead. The store gives it
+// the cases inside the horizon through its deadline index (store.DueStore),
+// only when the horizon moves on (every Ahead or when a wider subscription
+// arrives), and the changes on the bus keep it current in between. An
+// organisation without alert subscribers costs nothing: nothing is loaded.
+// On every tick it tells each subscription, once per case and deadline,
+// about the deadlines that have come within its horizon and are not yet
+// past. A deadline that a change moves is a new deadline and alerts again.
 //
 // Set the fields, then call Run; Scan, Update and Check are what Run does on
 // its schedule, exported so that tests drive them with their own clock.
 type DeadlineTimer struct {
-	Store store.Store
-	// Orgs are the organisations whose cases the scan reads and whose
-	// changes the timer follows.
+	// Store gives the cases due inside the horizon. Nil: the index holds
+	// what Update brings, whatever the horizon.
+	Store store.DueStore
+	// Orgs are the organisations whose cases the timer reads and whose
+	// changes it follows.
 	Orgs []returns.OrgID
-	// Bus keeps the index current between scans; nil leaves it to the scans.
+	// Bus keeps the index current between loads; nil leaves it to the loads.
 	Bus Subscriber
 	// Policy is the rule policy of a case's shop; nil means the defaults.
 	Policy func(*returns.Case) returns.RulePolicy
 	Now    func() time.Time
 	// Tick is how often deadlines are checked (default 1 s); Rescan how
-	// often the store is read again in full (default 1 min).
-	Tick, Rescan time.Duration
+	// often the timer looks whether its horizon must move on (default 1
+	// min); Ahead how far past the widest subscription's horizon it loads,
+	// so that it reads the store about once per Ahead (default 1 h).
+	Tick, Rescan, Ahead time.Duration
+	// Lead is how long after its anchor a rule-derived deadline can fall
+	// (default MaxRuleLead).
+	Lead time.Duration
 	// Buffer is how many alerts wait in a subscription's channel (default
 	// 64); more wait in its queue, up to MaxPending.
 	Buffer int
@@ -71,15 +88,26 @@ type DeadlineTimer struct {
 	MaxPending int
 	Log        *slog.Logger
 
+	load sync.Mutex // one load at a time; taken before mu
+
 	mu      sync.Mutex
-	index   map[returns.OrgID]map[returns.CaseKey]*tracked
+	index   map[returns.OrgID]*orgIndex
 	subs    orgSet[*AlertSubscription]
 	stopped bool
 	wake    chan struct{} // alerts wait in a queue: drain soon
 }
 
+// orgIndex is what the timer holds of one organisation.
+type orgIndex struct {
+	cases map[returns.CaseKey]*tracked
+	// until: every upcoming deadline before it is in cases (zero: nothing
+	// loaded). Deadlines at or past it are left to a later load.
+	until   time.Time
+	loading bool // a load runs: keep tombstones, which it may need
+}
+
 // tracked is one open case with at least one upcoming deadline, or (no
-// deadline at all) a tombstone: a case that a change closed while a scan
+// deadline at all) a tombstone: a case that a change closed while a load
 // may still have seen it open.
 type tracked struct {
 	c     *returns.Case
@@ -134,7 +162,8 @@ func ValidateWithin(within time.Duration) error {
 
 // Subscribe starts a stream of alerts for the organisation's cases that pass
 // the filter, raised when a deadline comes within `within` of now. Deadlines
-// already within it are alerted at once. Returns INVALID for a horizon
+// already within it are alerted at once: a horizon wider than the index's
+// is loaded from the store first. Returns INVALID for a horizon
 // ValidateWithin refuses.
 func (t *DeadlineTimer) Subscribe(org returns.OrgID, within time.Duration, f returns.Filter) (*AlertSubscription, error) {
 	if err := ValidateWithin(within); err != nil {
@@ -143,8 +172,19 @@ func (t *DeadlineTimer) Subscribe(org returns.OrgID, within time.Duration, f ret
 	s := &AlertSubscription{slot: slot{org: org, idx: -1}, t: t, within: within, filter: f, ch: make(chan *Alert, t.buffer()),
 		alerted: map[alertKey]time.Time{}}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.initLocked()
+	stopped := t.stopped
+	t.mu.Unlock()
+	if !stopped && t.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := t.extend(ctx, org, within, false); err != nil {
+			// The next Rescan tries again; the alerts come late, not never.
+			t.log().Warn("loading deadlines for a subscription failed", "org", org, "err", err)
+		}
+		cancel()
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.stopped {
 		s.err = ErrTimerStopped
 		close(s.ch)
@@ -152,7 +192,7 @@ func (t *DeadlineTimer) Subscribe(org returns.OrgID, within time.Duration, f ret
 	}
 	t.subs.add(s)
 	now := t.now()
-	for _, e := range t.index[org] {
+	for _, e := range t.orgLocked(org).cases {
 		t.raiseLocked(s, e, now)
 	}
 	t.flushLocked(s)
@@ -180,13 +220,10 @@ func (t *DeadlineTimer) Run(ctx context.Context) {
 			}()
 		}
 	}
-	if err := t.Scan(ctx); err != nil && ctx.Err() == nil {
-		t.log().Warn("deadline scan failed", "err", err)
-	}
 	tick := time.NewTicker(t.every(t.Tick, time.Second))
 	defer tick.Stop()
-	full := time.NewTicker(t.every(t.Rescan, time.Minute))
-	defer full.Stop()
+	refresh := time.NewTicker(t.every(t.Rescan, time.Minute))
+	defer refresh.Stop()
 	// While alerts wait in a queue, drain it often rather than once a tick.
 	drain := time.NewTimer(time.Hour)
 	drain.Stop()
@@ -197,10 +234,10 @@ func (t *DeadlineTimer) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 			t.Check()
-		case <-full.C:
-			t.rescan(ctx)
+		case <-refresh.C:
+			t.refresh(ctx, false)
 		case <-rescan:
-			t.rescan(ctx)
+			t.refresh(ctx, true)
 		case <-t.wake:
 			drain.Reset(10 * time.Millisecond)
 		case <-drain.C:
@@ -211,14 +248,36 @@ func (t *DeadlineTimer) Run(ctx context.Context) {
 	}
 }
 
-func (t *DeadlineTimer) rescan(ctx context.Context) {
-	if err := t.Scan(ctx); err != nil && ctx.Err() == nil {
-		t.log().Warn("deadline scan failed", "err", err)
+// refresh moves every organisation's horizon on where it must; afresh
+// reloads it whole.
+func (t *DeadlineTimer) refresh(ctx context.Context, afresh bool) {
+	if t.Store == nil {
+		return
 	}
+	for _, org := range t.Orgs {
+		if err := t.extend(ctx, org, 0, afresh); err != nil && ctx.Err() == nil {
+			t.log().Warn("loading deadlines failed", "org", org, "err", err)
+		}
+	}
+	t.Check()
+}
+
+// Refresh moves every organisation's horizon on if it must, as Run does
+// every Rescan, and checks the subscriptions.
+func (t *DeadlineTimer) Refresh(ctx context.Context) { t.refresh(ctx, false) }
+
+// Held returns how many cases the index holds for the organisation.
+func (t *DeadlineTimer) Held(org returns.OrgID) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if oi := t.index[org]; oi != nil {
+		return len(oi.cases)
+	}
+	return 0
 }
 
 // follow feeds the index from one organisation's changes. A subscription
-// the bus drops (the timer fell behind) is renewed and the store rescanned,
+// the bus drops (the timer fell behind) is renewed and the horizon reloaded,
 // so that nothing it missed is lost.
 func (t *DeadlineTimer) follow(ctx context.Context, org returns.OrgID, rescan chan<- struct{}) {
 	for ctx.Err() == nil {
@@ -232,7 +291,7 @@ func (t *DeadlineTimer) follow(ctx context.Context, org returns.OrgID, rescan ch
 		if err == nil || errors.Is(err, ErrBusClosed) {
 			return
 		}
-		t.log().Warn("deadline timer fell behind the change feed; rescanning", "org", org, "err", err)
+		t.log().Warn("deadline timer fell behind the change feed; reloading", "org", org, "err", err)
 		select {
 		case rescan <- struct{}{}:
 		default:
@@ -240,59 +299,105 @@ func (t *DeadlineTimer) follow(ctx context.Context, org returns.OrgID, rescan ch
 	}
 }
 
-// openStatuses are the statuses whose cases can still have a deadline to meet.
-var openStatuses = func() []returns.Status {
-	var out []returns.Status
-	for _, s := range returns.Statuses {
-		if s.Open() {
-			out = append(out, s)
+// Scan reloads the index of every organisation from the store, up to the
+// horizon its subscriptions need, and checks the subscriptions. What a
+// change taught the index while the load ran is kept.
+func (t *DeadlineTimer) Scan(ctx context.Context) error {
+	if t.Store == nil {
+		return nil
+	}
+	for _, org := range t.Orgs {
+		if err := t.extend(ctx, org, 0, true); err != nil {
+			return err
 		}
 	}
-	return out
-}()
+	t.Check()
+	return nil
+}
 
-// Scan reads every open case of the timer's organisations from the store,
-// rebuilds the index and checks the subscriptions. What a change taught the
-// index while the scan ran is kept.
-func (t *DeadlineTimer) Scan(ctx context.Context) error {
-	for _, org := range t.Orgs {
-		start := time.Now()
-		fresh := map[returns.CaseKey]*tracked{}
-		q := store.ListQuery{Filter: returns.Filter{Statuses: openStatuses}, Order: store.OrderCreatedDesc, First: store.MaxPageSize}
-		for {
-			page, err := t.Store.ListCases(ctx, org, q)
-			if err != nil {
-				return fmt.Errorf("deadline scan of %s: %w", org, err)
-			}
-			now := t.now()
-			for _, c := range page.Cases {
-				if e := t.track(c, now, start); e != nil {
-					fresh[c.Key()] = e
-				}
-			}
-			if !page.HasNextPage || len(page.Cursors) == 0 {
-				break
-			}
-			cur, err := store.DecodeCursor(page.Cursors[len(page.Cursors)-1])
-			if err != nil {
-				return fmt.Errorf("deadline scan of %s: %w", org, err)
-			}
-			q.After = cur
-		}
-		t.mu.Lock()
-		t.initLocked()
-		for k, e := range t.index[org] {
+// extend makes the organisation's index hold every deadline before now +
+// the widest horizon (its subscriptions', or within if wider) + Rescan. If
+// it must load, it loads up to Ahead further, from where the index ends
+// (from now if afresh or if it ended in the past). An organisation with no
+// subscription and no within needs nothing, and its index is let go.
+func (t *DeadlineTimer) extend(ctx context.Context, org returns.OrgID, within time.Duration, afresh bool) error {
+	t.load.Lock()
+	defer t.load.Unlock()
+	now := t.now()
+	t.mu.Lock()
+	t.initLocked()
+	oi := t.orgLocked(org)
+	for _, s := range t.subs[org] {
+		within = max(within, s.within)
+	}
+	if within == 0 {
+		oi.cases, oi.until = map[returns.CaseKey]*tracked{}, time.Time{}
+		t.mu.Unlock()
+		return nil
+	}
+	need := now.Add(within + t.every(t.Rescan, time.Minute))
+	from := oi.until
+	if afresh || from.Before(now) {
+		from = now
+	}
+	if !afresh && !oi.until.Before(need) {
+		t.mu.Unlock()
+		return nil
+	}
+	to := need.Add(t.every(t.Ahead, time.Hour))
+	oi.loading = true
+	t.mu.Unlock()
+
+	start := time.Now()
+	fresh, err := t.read(ctx, org, from, to, now, start)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	oi.loading = false
+	if err != nil {
+		return fmt.Errorf("deadlines of %s: %w", org, err)
+	}
+	if afresh || oi.until.Before(now) {
+		// The old index is replaced; what changes taught it meanwhile stays.
+		for k, e := range oi.cases {
 			if e.seen.After(start) {
 				if f, ok := fresh[k]; !ok || f.c.Version <= e.c.Version {
 					fresh[k] = e
 				}
 			}
 		}
-		t.index[org] = fresh
-		t.mu.Unlock()
+		oi.cases = fresh
+	} else {
+		for k, f := range fresh {
+			if e, ok := oi.cases[k]; ok && e.c.Version >= f.c.Version {
+				continue // the index knows this view, or a newer one
+			}
+			oi.cases[k] = f
+		}
 	}
-	t.Check()
+	oi.until = to
 	return nil
+}
+
+// read asks the store for the cases with a deadline in [from, to) and
+// returns those the rules give an upcoming deadline before to.
+func (t *DeadlineTimer) read(ctx context.Context, org returns.OrgID, from, to, now, seen time.Time) (map[returns.CaseKey]*tracked, error) {
+	out := map[returns.CaseKey]*tracked{}
+	q := store.DueQuery{From: from, To: to, Lead: t.every(t.Lead, MaxRuleLead), First: 500}
+	for {
+		page, err := t.Store.DueCases(ctx, org, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page.Cases {
+			if e := t.track(c, now, seen); e != nil && e.before(to) {
+				out[c.Key()] = e
+			}
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		q.After = page.Next
+	}
 }
 
 // Update takes a change into the index and raises the alerts it calls for.
@@ -308,45 +413,79 @@ func (t *DeadlineTimer) Update(ch *Change) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.initLocked()
-	idx := t.index[org]
-	if idx == nil {
-		idx = map[returns.CaseKey]*tracked{}
-		t.index[org] = idx
-	}
-	if old, ok := idx[c.Key()]; ok && old.c.Version > c.Version {
+	oi := t.orgLocked(org)
+	if old, ok := oi.cases[c.Key()]; ok && old.c.Version > c.Version {
 		return // an older view than the one indexed
 	}
-	if e == nil {
-		idx[c.Key()] = &tracked{c: c, seen: seen}
+	if e == nil || (t.Store != nil && (oi.until.IsZero() || !e.before(oi.until))) {
+		// Nothing to watch before the horizon: a later load finds it. But a
+		// running load may reach past the horizon and read an older view,
+		// so while one runs the index keeps this view (or, with nothing to
+		// watch, a tombstone), which its merge prefers.
+		switch _, ok := oi.cases[c.Key()]; {
+		case e != nil && oi.loading:
+			oi.cases[c.Key()] = e
+		case ok || oi.loading:
+			oi.cases[c.Key()] = &tracked{c: c, seen: seen}
+		}
 		return
 	}
-	idx[c.Key()] = e
+	oi.cases[c.Key()] = e
 	for _, s := range slices.Clone(t.subs[org]) {
 		t.raiseLocked(s, e, now)
 	}
 	t.flushAllLocked(org)
 }
 
-// Check raises, for every subscription, the alerts due now.
+// Check raises, for every subscription, the alerts due now, and lets go of
+// the cases whose deadlines have all passed.
 func (t *DeadlineTimer) Check() {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.initLocked()
-	for org, subs := range t.subs {
-		idx := t.index[org]
+	for org, oi := range t.index {
+		if !oi.loading {
+			for k, e := range oi.cases {
+				if !e.upcoming(now) { // past, or a tombstone no load needs
+					delete(oi.cases, k)
+				}
+			}
+		}
+		subs := t.subs[org]
 		for _, s := range slices.Clone(subs) {
 			for k, due := range s.alerted {
 				if !due.After(now) {
 					delete(s.alerted, k) // past: it can never alert again
 				}
 			}
-			for _, e := range idx {
+			for _, e := range oi.cases {
 				t.raiseLocked(s, e, now)
 			}
 		}
 		t.flushAllLocked(org)
 	}
+}
+
+// before reports whether e has a deadline before end; the zero end stands for
+// no end.
+func (e *tracked) before(end time.Time) bool {
+	for _, d := range e.due {
+		if !d.IsZero() && (end.IsZero() || d.Before(end)) {
+			return true
+		}
+	}
+	return false
+}
+
+// upcoming reports whether e has a deadline after now.
+func (e *tracked) upcoming(now time.Time) bool {
+	for _, d := range e.due {
+		if d.After(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // track returns the index entry of a case, or nil if it has no upcoming
@@ -470,9 +609,19 @@ func (t *DeadlineTimer) removeLocked(s *AlertSubscription, err error) {
 	close(s.ch)
 }
 
+// orgLocked returns the organisation's index, made if needed; t.mu is held.
+func (t *DeadlineTimer) orgLocked(org returns.OrgID) *orgIndex {
+	oi := t.index[org]
+	if oi == nil {
+		oi = &orgIndex{cases: map[returns.CaseKey]*tracked{}}
+		t.index[org] = oi
+	}
+	return oi
+}
+
 func (t *DeadlineTimer) initLocked() {
 	if t.index == nil {
-		t.index = map[returns.OrgID]map[returns.CaseKey]*tracked{}
+		t.index = map[returns.OrgID]*orgIndex{}
 		t.subs = orgSet[*AlertSubscription]{}
 		t.wake = make(chan struct{}, 1)
 	}

@@ -44,12 +44,56 @@ func (l *CaseLocks) Write(ctx context.Context, st store.Store, org returns.OrgID
 // Lock locks the case and returns the unlock.
 func (l *CaseLocks) Lock(k returns.CaseKey) func() {
 	l.once.Do(func() { l.seed = maphash.MakeSeed() })
+	m := &l.slots[l.slot(k)]
+	m.Lock()
+	return m.Unlock
+}
+
+// slot returns the index of the case's lock; l.seed is set.
+func (l *CaseLocks) slot(k returns.CaseKey) int {
 	var h maphash.Hash
 	h.SetSeed(l.seed)
 	h.WriteString(string(k.Platform))
 	h.WriteByte(0)
 	h.WriteString(k.PlatformCaseID)
-	m := &l.slots[h.Sum64()%uint64(len(l.slots))]
-	m.Lock()
-	return m.Unlock
+	return int(h.Sum64() % uint64(len(l.slots)))
+}
+
+// LockAll locks every case of keys (each slot once, in slot order, so that
+// two callers locking overlapping sets cannot deadlock) and returns the unlock.
+func (l *CaseLocks) LockAll(keys []returns.CaseKey) func() {
+	l.once.Do(func() { l.seed = maphash.MakeSeed() })
+	var want [len(l.slots)]bool
+	for _, k := range keys {
+		want[l.slot(k)] = true
+	}
+	var held []*sync.Mutex
+	for i := range want {
+		if want[i] {
+			l.slots[i].Lock()
+			held = append(held, &l.slots[i])
+		}
+	}
+	return func() {
+		for _, m := range held {
+			m.Unlock()
+		}
+	}
+}
+
+// WriteBatch stores a window of cases in one transaction and publishes the
+// events it wrote in their order, as one step (see Write).
+func (l *CaseLocks) WriteBatch(ctx context.Context, st store.Store, org returns.OrgID, writes []store.CaseWrite,
+	publish func(returns.Event, *returns.Case)) ([]*store.UpsertResult, error) {
+	l.order.Lock()
+	defer l.order.Unlock()
+	res, err := st.UpsertCases(ctx, org, writes)
+	if err == nil && publish != nil {
+		for _, r := range res {
+			if r.Event != nil {
+				publish(*r.Event, r.Case)
+			}
+		}
+	}
+	return res, err
 }

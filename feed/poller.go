@@ -18,8 +18,11 @@ type Poller struct {
 	// Interval between walks once caught up (XHS asks for no more than every
 	// 5 minutes per merchant in production; sandbox mode polls faster).
 	Interval time.Duration
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Concurrency is how many cases of a window are fetched at once
+	// (default 8); the platform client's rate limit paces the calls.
+	Concurrency int
+	Now         func() time.Time
+	Log         *slog.Logger
 
 	mu         sync.Mutex
 	health     Health
@@ -156,36 +159,92 @@ func (p *Poller) Sync(ctx context.Context) error {
 }
 
 // ingest fetches the cases the change list named, skipping those the store
-// already has at that version.
+// already has at that version, Concurrency at a time (the platform client's
+// rate limit paces them), and stores the window in one transaction.
 func (p *Poller) ingest(ctx context.Context, refs []returns.CaseRef) error {
 	in := p.Ingester
-	for _, ref := range refs {
-		key := returns.CaseKey{Platform: p.Platform.ID(), PlatformCaseID: ref.PlatformCaseID}
-		if old, err := in.Store.GetCase(ctx, in.Org, key); err == nil &&
+	// One case listed twice in a window is fetched once.
+	last := make(map[string]int, len(refs))
+	for i, ref := range refs {
+		last[ref.PlatformCaseID] = i
+	}
+	keys := make([]returns.CaseKey, 0, len(last))
+	var todo []returns.CaseRef
+	for i, ref := range refs {
+		if last[ref.PlatformCaseID] == i {
+			todo = append(todo, ref)
+			keys = append(keys, returns.CaseKey{Platform: p.Platform.ID(), PlatformCaseID: ref.PlatformCaseID})
+		}
+	}
+	olds, err := in.Store.GetCases(ctx, in.Org, keys)
+	if err != nil {
+		return err
+	}
+	fetch := todo[:0]
+	for i, ref := range todo {
+		if old := olds[i]; old != nil &&
 			old.UpdatedAt.Equal(ref.UpdatedAt) && (ref.PlatformStatus == "" || ref.PlatformStatus == old.PlatformStatus.Code) {
 			continue
 		}
-		if _, err := in.Fetch(ctx, p.Platform, ref.PlatformCaseID, returns.SourcePoll); err != nil {
-			if returns.ErrorCodeOf(err) == returns.CodeNotFound {
-				// Listed but gone by the time we asked: nothing to store.
-				p.log().Warn("listed case not found", "platform", p.Platform.ID(), "case", ref.PlatformCaseID)
-				continue
+		fetch = append(fetch, ref)
+	}
+
+	got := make([]*returns.Case, len(fetch))
+	errs := make([]error, len(fetch))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(p.concurrency(), len(fetch)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				got[i], errs[i] = p.Platform.GetCase(ctx, fetch[i].PlatformCaseID)
 			}
-			if unreadable(err) && p.giveUp(ref.PlatformCaseID) {
-				// One case the platform keeps answering for in a way we cannot
-				// read must not stop the shop's sync: skip it, say so, and let
-				// its next change (or a push) bring it in again.
-				p.log().Error("listed case cannot be read; skipped", "platform", p.Platform.ID(), "case", ref.PlatformCaseID, "err", err)
-				p.mu.Lock()
-				p.health.LastError = "case " + ref.PlatformCaseID + " skipped: " + returns.ErrorMessage(err)
-				p.health.LastErrorAt = p.now()
-				p.mu.Unlock()
-				continue
-			}
+		}()
+	}
+	for i := range fetch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var cases []*returns.Case
+	var failed error
+	for i, ref := range fetch {
+		switch err := errs[i]; {
+		case err == nil:
+			cases = append(cases, got[i])
+		case returns.ErrorCodeOf(err) == returns.CodeNotFound:
+			// Listed but gone by the time we asked: nothing to store.
+			p.log().Warn("listed case not found", "platform", p.Platform.ID(), "case", ref.PlatformCaseID)
+		case unreadable(err) && p.giveUp(ref.PlatformCaseID):
+			// One case the platform keeps answering for in a way we cannot
+			// read must not stop the shop's sync: skip it, say so, and let
+			// its next change (or a push) bring it in again.
+			p.log().Error("listed case cannot be read; skipped", "platform", p.Platform.ID(), "case", ref.PlatformCaseID, "err", err)
+			p.mu.Lock()
+			p.health.LastError = "case " + ref.PlatformCaseID + " skipped: " + returns.ErrorMessage(err)
+			p.health.LastErrorAt = p.now()
+			p.mu.Unlock()
+		case failed == nil:
+			failed = err
+		}
+	}
+	// What was read is stored even when a read failed: the cursor stays, so
+	// the next walk reads this window again and finds those unchanged.
+	if len(cases) > 0 {
+		if _, err := in.PutWindow(ctx, cases, returns.SourcePoll); err != nil {
 			return err
 		}
 	}
-	return nil
+	return failed
+}
+
+func (p *Poller) concurrency() int {
+	if p.Concurrency > 0 {
+		return p.Concurrency
+	}
+	return 8
 }
 
 // unreadableTries is how many steps in a row a case may fail to read (a

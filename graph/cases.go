@@ -89,6 +89,9 @@ func (r *Resolver) listCases(ctx context.Context, filter *model.ReturnCaseFilter
 	if err := q.Normalize(); err != nil {
 		return nil, err
 	}
+	// Only a few fields read the platform's raw values: spare the store
+	// decoding them for a page that selects none.
+	q.WithoutRaw = !listNeedsRaw(ctx)
 	page, err := r.deps.Store.ListCases(ctx, org, q)
 	if err != nil {
 		return nil, err

@@ -112,11 +112,11 @@ func (sb *Sandbox) startSimulators(o SandboxOptions) error {
 // simulators of this process or of a standalone sandbox.
 func (sb *Sandbox) connect(o SandboxOptions) error {
 	shops := xhssim.DefaultShops()
-	// The platform's real limit is 100 requests/s per app; the sandbox's
-	// shops share it instead of keeping production's safety margin, so a
-	// first sync of the seeded cases takes seconds.
+	// The XHS adapter refuses a rate above the platform's per-app limit
+	// (100/s) but takes 0, no limit: against the local simulator the
+	// poller's Concurrency is the bound (see sandboxPolicy).
 	policy := o.policy(xhs.DefaultPolicy)
-	policy.RatePerSecond = 100 / float64(len(shops))
+	policy.RatePerSecond = 0
 	for _, s := range shops {
 		a, err := xhs.New(xhs.Config{
 			BaseURL:     sb.URLs[returns.XHS],
@@ -161,12 +161,17 @@ func (sb *Sandbox) connect(o SandboxOptions) error {
 	return nil
 }
 
-// sandboxPolicy is a platform's production policy with the rate raised to 100
-// requests/s: the simulators are local, and a newcomer's first sync should
-// take seconds, not a minute.
+// sandboxRate is the requests per second the adapters allow themselves
+// towards a simulator. The simulators are local, and a sandbox of 50,000
+// cases per simulator must be ready in minutes: Alibaba.com takes three calls
+// per case, so 167 cases/s need 500 requests/s and the list calls besides.
+// The real platforms' limits stay in each adapter's DefaultPolicy.
+const sandboxRate = 2000
+
+// sandboxPolicy is a platform's production policy with the sandbox's rate.
 func sandboxPolicy(p adapters.Policy) adapters.Policy {
-	p.RatePerSecond = 100
-	p.Burst = 20
+	p.RatePerSecond = sandboxRate
+	p.Burst = 200
 	return p
 }
 

@@ -25,6 +25,13 @@ type Store interface {
 	// (a seller action the gateway records, say).
 	UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch Change) (*UpsertResult, error)
 
+	// UpsertCases stores a window of cases as UpsertCase stores each, in one
+	// transaction: all of them or, on an error, none. It returns one result
+	// per write, in order; the events are written in that order, one per
+	// changed case. A batch holds at most MaxUpsertBatch writes, and one
+	// case at most once (INVALID otherwise).
+	UpsertCases(ctx context.Context, org returns.OrgID, writes []CaseWrite) ([]*UpsertResult, error)
+
 	// GetCase returns one case. Returns NOT_FOUND if there is none.
 	GetCase(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.Case, error)
 
@@ -35,6 +42,8 @@ type Store interface {
 	// ListCases returns one page of cases. Returns INVALID for a bad query
 	// (see ListQuery.Validate) or a cursor from another ordering.
 	ListCases(ctx context.Context, org returns.OrgID, q ListQuery) (*CasePage, error)
+
+	DueStore
 
 	// EventsAfter returns up to limit events with Seq > after, in Seq order.
 	EventsAfter(ctx context.Context, org returns.OrgID, after int64, limit int) ([]returns.Event, error)
@@ -92,6 +101,15 @@ type Change struct {
 	Source returns.EventSource
 	Detail map[string]string // recorded on the event
 	Always bool              // write the event even if the case did not change
+}
+
+// MaxUpsertBatch bounds the writes of one UpsertCases call.
+const MaxUpsertBatch = 1000
+
+// CaseWrite is one write of UpsertCases.
+type CaseWrite struct {
+	Case   *returns.Case
+	Change Change
 }
 
 // UpsertResult is the outcome of UpsertCase.
@@ -157,6 +175,10 @@ type ListQuery struct {
 	After  *Cursor
 	Last   int
 	Before *Cursor
+	// WithoutRaw says the caller needs neither Raw nor the lines' Raw: the
+	// page's cases come with both nil, which spares the store decoding the
+	// largest part of every document.
+	WithoutRaw bool
 }
 
 // CasePage is one page of cases.
@@ -166,4 +188,90 @@ type CasePage struct {
 	HasNextPage     bool
 	HasPreviousPage bool
 	TotalCount      int // cases that pass the filter, on all pages
+}
+
+// DueStore is the part of the contract the deadline timer uses: a page of the
+// cases that may have a deadline inside a horizon, found through an index on
+// the deadline columns, so that the cost follows the horizon, not the store.
+//
+// DueCases returns the organisation's open cases (returns.Status.Open) that
+// have a deadline mark (see DeadlineMarks) in range: a deadline the platform
+// gave in [q.From, q.To), or the anchor of a deadline the gateway derives by
+// rule in [q.From-q.Lead, q.To). Cases come in the order of their marks; a
+// case with two marks in range may come twice.
+type DueStore interface {
+	DueCases(ctx context.Context, org returns.OrgID, q DueQuery) (*DuePage, error)
+}
+
+// MaxDuePage bounds the cases of one DueCases page.
+const MaxDuePage = 1000
+
+// DueQuery asks DueCases for one page.
+type DueQuery struct {
+	From, To time.Time
+	// Lead is how long after its anchor a rule-derived deadline can fall:
+	// the longest period any rule policy allows.
+	Lead  time.Duration
+	First int    // cases on the page, 1..MaxDuePage
+	After string // DuePage.Next of the page before; "" for the first
+}
+
+// DuePage is one page of DueCases.
+type DuePage struct {
+	Cases []*returns.Case
+	Next  string // the cursor of the next page; "" when this is the last
+}
+
+// Validate checks a DueQuery: INVALID for a page size out of range, a
+// negative lead or an empty range.
+func (q *DueQuery) Validate() error {
+	switch {
+	case q.First < 1 || q.First > MaxDuePage:
+		return returns.Errorf(returns.CodeInvalid, "first must be between 1 and %d", MaxDuePage)
+	case q.Lead < 0:
+		return returns.Errorf(returns.CodeInvalid, "lead must not be negative")
+	case !q.From.Before(q.To):
+		return returns.Errorf(returns.CodeInvalid, "from must come before to")
+	}
+	return nil
+}
+
+// DeadlineMark is one instant by which a backend indexes an open case for
+// DueCases.
+type DeadlineMark struct {
+	At time.Time
+	// Anchor marks the instant a rule-derived deadline counts from (the
+	// request, the receipt): the deadline itself lies up to a policy's
+	// period later. Otherwise At is a deadline the platform gave.
+	Anchor bool
+}
+
+// DeadlineMarks returns the marks a backend indexes a case by: none for a
+// closed case; the platform's respondBy and refundBy; and, where the rules
+// (returns.RuleDeadlines) derive a missing one, its anchor — the request for
+// respondBy of a REQUESTED case, the receipt for refundBy of a case that
+// waits for its refund. Every deadline the timer watches thus lies at a
+// given mark or at most a policy's period after an anchor.
+func DeadlineMarks(c *returns.Case) []DeadlineMark {
+	if !c.Status.Open() {
+		return nil
+	}
+	var out []DeadlineMark
+	d := c.Deadlines
+	if d.RespondBy != nil {
+		out = append(out, DeadlineMark{At: d.RespondBy.UTC()})
+	}
+	if d.RefundBy != nil {
+		out = append(out, DeadlineMark{At: d.RefundBy.UTC()})
+	}
+	ruled := c.Platform == returns.XHS || c.Platform == returns.AliExpress
+	switch {
+	case !ruled:
+	case d.RespondBy == nil && c.Status == returns.StatusRequested && !c.CreatedAt.IsZero():
+		out = append(out, DeadlineMark{At: c.CreatedAt.UTC(), Anchor: true})
+	case d.RefundBy == nil && c.ReceivedAt != nil && c.Kind != returns.KindExchange &&
+		(c.Status == returns.StatusReceived || c.Status == returns.StatusRefundPending || c.Status == returns.StatusEscalated):
+		out = append(out, DeadlineMark{At: c.ReceivedAt.UTC(), Anchor: true})
+	}
+	return out
 }

@@ -47,6 +47,9 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 
 	var out *store.UpsertResult
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockLog(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.writeCase(ctx, tx, org, &k, doc, fp, ch)
 		return err
@@ -57,14 +60,73 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 	return out, nil
 }
 
-// writeCase writes one case and its event inside tx, or nothing when the
-// case is unchanged after all.
-func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change) (*store.UpsertResult, error) {
-	// The log's lock first: it orders this write's event among all others,
-	// and makes the read below the state this write replaces.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(logLock)); err != nil {
-		return nil, fmt.Errorf("postgres: lock the log: %w", err)
+// UpsertCases stores a window of cases in one transaction; see store.Store.
+func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []store.CaseWrite) ([]*store.UpsertResult, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
 	}
+	if len(writes) > store.MaxUpsertBatch {
+		return nil, returns.Errorf(returns.CodeInvalid, "at most %d cases in one batch, not %d", store.MaxUpsertBatch, len(writes))
+	}
+	type prepared struct {
+		k       returns.Case
+		doc, fp []byte
+	}
+	ps := make([]prepared, len(writes))
+	seen := make(map[returns.CaseKey]bool, len(writes))
+	for i, w := range writes {
+		if err := store.CheckCase(w.Case); err != nil {
+			return nil, err
+		}
+		if seen[w.Case.Key()] {
+			return nil, returns.Errorf(returns.CodeInvalid, "case %s/%s twice in one batch", w.Case.Platform, w.Case.PlatformCaseID)
+		}
+		seen[w.Case.Key()] = true
+		ps[i].k = store.Canonical(w.Case)
+		doc, err := json.Marshal(&ps[i].k)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: encode case %s/%s: %w", w.Case.Platform, w.Case.PlatformCaseID, err)
+		}
+		sum := sha256.Sum256(doc)
+		ps[i].doc, ps[i].fp = doc, sum[:]
+	}
+	out := make([]*store.UpsertResult, len(writes))
+	if len(writes) == 0 {
+		return out, nil
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockLog(ctx, tx); err != nil {
+			return err
+		}
+		for i := range ps {
+			r, err := s.writeCase(ctx, tx, org, &ps[i].k, ps[i].doc, ps[i].fp, writes[i].Change)
+			if err != nil {
+				return err
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lockLog takes the log's lock for the transaction: it orders the
+// transaction's events among all others, and makes the reads that follow the
+// state its writes replace.
+func lockLog(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(logLock)); err != nil {
+		return fmt.Errorf("postgres: lock the log: %w", err)
+	}
+	return nil
+}
+
+// writeCase writes one case, its deadline marks and its event inside tx,
+// which holds the log's lock (lockLog), or nothing when the case is unchanged
+// after all.
+func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change) (*store.UpsertResult, error) {
 	var (
 		prevVersion, prevSynced int64
 		prevStatus              string
@@ -84,15 +146,19 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 
 	nowNS := s.now().UnixNano()
 	version := prevVersion + 1
-	_, err = tx.Exec(ctx, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
 			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint, doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (org, platform, case_id) DO UPDATE SET shop_id = $4, order_id = $5, kind = $6, status = $7,
 			reason = $8, market = $9, updated_ns = $10, created_ns = $11, respond_ns = $12, version = $13,
-			synced_ns = $14, fingerprint = $15, doc = $16`,
+			synced_ns = $14, fingerprint = $15, doc = $16 RETURNING id`,
 		string(org), string(k.Platform), k.PlatformCaseID, k.ShopID, k.OrderID, string(k.Kind), string(k.Status),
 		string(k.Reason), string(k.Market), k.UpdatedAt.UnixNano(), k.CreatedAt.UnixNano(),
-		store.SortValue(store.OrderRespondByAsc, k), version, nowNS, fp, doc)
+		store.SortValue(store.OrderRespondByAsc, k), version, nowNS, fp, doc).Scan(&id)
+	if err == nil {
+		err = writeMarks(ctx, tx, org, id, k)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}

@@ -31,6 +31,7 @@ func BenchmarkListCases(b *testing.B) {
 		q    store.ListQuery
 	}{
 		{"first50", store.ListQuery{First: 50}},
+		{"first50WithoutRaw", store.ListQuery{First: 50, WithoutRaw: true}},
 		{"second50", store.ListQuery{First: 50, After: second}},
 		{"respondBy50", store.ListQuery{First: 50, Order: store.OrderRespondByAsc}},
 		{"filtered50", store.ListQuery{First: 50, Filter: returns.Filter{
@@ -59,5 +60,56 @@ func seedCases(tb testing.TB, s *Store, org returns.OrgID, cs []*returns.Case) {
 		if _, err := s.UpsertCase(tb.Context(), org, c, store.Change{Source: returns.SourcePoll}); err != nil {
 			tb.Fatal(fmt.Errorf("seed %s: %w", c.PlatformCaseID, err))
 		}
+	}
+}
+
+// BenchmarkPreparedPoint reads one case's columns through a statement
+// prepared at Open: the cost is mostly the driver's, so it shows whether a
+// prepared statement is parsed again on every execution.
+func BenchmarkPreparedPoint(b *testing.B) {
+	base := time.Date(2025, time.June, 3, 4, 5, 6, 0, time.UTC)
+	s := openTemp(b, storetest.NewClock(base).Now)
+	const org returns.OrgID = "bench-org"
+	cs := storetest.NewFixtures(98, base).Cases(100)
+	seedCases(b, s, org, cs)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c := cs[i%len(cs)]
+		var version, synced int64
+		var fp []byte
+		if err := s.stmts.peekCase.QueryRowContext(b.Context(), string(org), string(c.Platform), c.PlatformCaseID).Scan(&version, &synced, &fp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpserts measures ingestion: new cases, each with its event,
+// written one transaction per case and one per window of 100 (as the poller
+// writes a window). An op is one case; it reports cases per second.
+func BenchmarkUpserts(b *testing.B) {
+	base := time.Date(2025, time.June, 3, 4, 5, 6, 0, time.UTC)
+	for _, window := range []int{1, 100} {
+		b.Run(fmt.Sprintf("window%d", window), func(b *testing.B) {
+			s := openTemp(b, storetest.NewClock(base).Now)
+			const org returns.OrgID = "bench-org"
+			all := storetest.NewFixtures(97, base).Cases(b.N)
+			b.ResetTimer()
+			for i := 0; i < len(all); i += window {
+				writes := make([]store.CaseWrite, 0, window)
+				for _, c := range all[i:min(i+window, len(all))] {
+					writes = append(writes, store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}})
+				}
+				res, err := s.UpsertCases(b.Context(), org, writes)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, r := range res {
+					if r.Event == nil {
+						b.Fatal("a new case wrote no event")
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
+		})
 	}
 }

@@ -21,31 +21,47 @@ import (
 // writer. Every written event also rewrites the case with the next Version,
 // so a case's Version is the number of its events.
 func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*store.UpsertResult, error) {
+	res, err := s.UpsertCases(ctx, org, []store.CaseWrite{{Case: c, Change: ch}})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// UpsertCases stores a window of cases in one transaction; see store.Store.
+// The unchanged ones are recognised on a read connection first, as in
+// UpsertCase, and the transaction holds the changed ones only.
+func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []store.CaseWrite) ([]*store.UpsertResult, error) {
 	if err := checkOrg(org); err != nil {
 		return nil, err
 	}
-	if err := checkCase(c); err != nil {
-		return nil, err
+	if len(writes) > store.MaxUpsertBatch {
+		return nil, returns.Errorf(returns.CodeInvalid, "at most %d cases in one batch, not %d", store.MaxUpsertBatch, len(writes))
 	}
-	k := canonical(c)
-	doc, err := json.Marshal(&k)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
-	}
-	sum := sha256.Sum256(doc)
-	fp := sum[:]
-	key := []any{string(org), string(k.Platform), k.PlatformCaseID}
-
-	if !ch.Always {
-		var version, synced int64
-		var stored []byte
-		err := s.stmts.peekCase.QueryRowContext(ctx, key...).Scan(&version, &synced, &stored)
-		switch {
-		case err == nil && bytes.Equal(stored, fp):
-			return unchanged(doc, version, synced)
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	out := make([]*store.UpsertResult, len(writes))
+	pending := make([]*pendingWrite, 0, len(writes))
+	seen := make(map[returns.CaseKey]bool, len(writes))
+	for i, w := range writes {
+		if err := checkCase(w.Case); err != nil {
+			return nil, err
 		}
+		if seen[w.Case.Key()] {
+			return nil, returns.Errorf(returns.CodeInvalid, "case %s/%s twice in one batch", w.Case.Platform, w.Case.PlatformCaseID)
+		}
+		seen[w.Case.Key()] = true
+		p, err := s.prepareWrite(ctx, org, w.Case, w.Change)
+		if err != nil {
+			return nil, err
+		}
+		if p.result != nil {
+			out[i] = p.result
+			continue
+		}
+		p.at = i
+		pending = append(pending, p)
+	}
+	if len(pending) == 0 {
+		return out, nil
 	}
 
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -53,26 +69,97 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer rollback(tx)
+	nowNS := s.now().UnixNano()
+	for _, p := range pending {
+		if err := s.writeTx(ctx, tx, org, p, nowNS); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: commit %d cases: %w", len(pending), err)
+	}
+	for _, p := range pending {
+		if p.result == nil {
+			stored, err := decodeCase(p.doc, p.version, nowNS)
+			if err != nil {
+				return nil, err
+			}
+			p.result = &store.UpsertResult{Case: stored, Changed: true, Event: p.event}
+		}
+		out[p.at] = p.result
+	}
+	return out, nil
+}
 
+// pendingWrite is one case of an upsert on its way to the writer.
+type pendingWrite struct {
+	at   int // its place in the batch
+	k    returns.Case
+	ch   store.Change
+	doc  []byte
+	fp   []byte
+	key  []any
+	sort int64 // its respondBy sort value
+
+	version int64
+	event   *returns.Event
+	result  *store.UpsertResult // set when the write is settled without a write
+}
+
+// prepareWrite encodes a case and, unless the change is Always, peeks at the
+// stored fingerprint: an unchanged case is settled at once.
+func (s *Store) prepareWrite(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*pendingWrite, error) {
+	p := &pendingWrite{k: canonical(c), ch: ch}
+	k := &p.k
+	doc, err := json.Marshal(k)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	}
+	sum := sha256.Sum256(doc)
+	p.doc, p.fp = doc, sum[:]
+	p.key = []any{string(org), string(k.Platform), k.PlatformCaseID}
+	p.sort = store.SortValue(store.OrderRespondByAsc, k)
+	if !ch.Always {
+		var version, synced int64
+		var stored []byte
+		err := s.stmts.peekCase.QueryRowContext(ctx, p.key...).Scan(&version, &synced, &stored)
+		switch {
+		case err == nil && bytes.Equal(stored, p.fp):
+			if p.result, err = unchanged(doc, version, synced); err != nil {
+				return nil, err
+			}
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		}
+	}
+	return p, nil
+}
+
+// writeTx writes one case and its event inside tx, or settles it as
+// unchanged if the stored case turns out to be the same.
+func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *pendingWrite, nowNS int64) error {
+	k, ch, key := &p.k, p.ch, p.key
 	// Read again under the write lock: the case may have changed since the
 	// peek, and the event's PreviousStatus must be the status it replaces.
 	var (
 		id, prevVersion, prevSynced int64
-		prevStatus                  string
+		prevStatus, prevKind        string
+		prevMarket, prevShop        string
 		prevFP                      []byte
 		exists                      = true
+		err                         error
 	)
-	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevFP)
+	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevKind, &prevMarket, &prevShop, &prevFP)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		exists = false
 	case err != nil:
-		return nil, fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
-	case bytes.Equal(prevFP, fp) && !ch.Always:
-		return unchanged(doc, prevVersion, prevSynced)
+		return fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+	case bytes.Equal(prevFP, p.fp) && !ch.Always:
+		p.result, err = unchanged(p.doc, prevVersion, prevSynced)
+		return err
 	}
 
-	nowNS := s.now().UnixNano()
 	version := prevVersion + 1
 	write := s.stmts.insertCase
 	if exists {
@@ -81,19 +168,33 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 	res, err := tx.StmtContext(ctx, write).ExecContext(ctx,
 		string(org), string(k.Platform), k.PlatformCaseID, k.ShopID, k.OrderID, string(k.Kind), string(k.Status),
 		string(k.Reason), string(k.Market), k.UpdatedAt.UnixNano(), k.CreatedAt.UnixNano(),
-		store.SortValue(store.OrderRespondByAsc, &k), version, nowNS, fp,
+		p.sort, version, nowNS, p.fp,
 	)
 	if err == nil && !exists {
 		id, err = res.LastInsertId()
 	}
 	if err == nil {
-		_, err = tx.StmtContext(ctx, s.stmts.writeDoc).ExecContext(ctx, id, doc)
+		_, err = tx.StmtContext(ctx, s.stmts.writeDoc).ExecContext(ctx, id, p.doc)
+	}
+	if err == nil {
+		err = s.writeMarks(ctx, tx, org, id, k)
+	}
+	// The case's count moves with it when it changes bucket.
+	moved := exists && (prevStatus != string(k.Status) || prevKind != string(k.Kind) ||
+		prevMarket != string(k.Market) || prevShop != k.ShopID)
+	if err == nil && moved {
+		_, err = tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
+			string(org), string(k.Platform), prevStatus, prevKind, prevMarket, prevShop, -1)
+	}
+	if err == nil && (moved || !exists) {
+		_, err = tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
+			string(org), string(k.Platform), string(k.Status), string(k.Kind), string(k.Market), k.ShopID, 1)
 	}
 	if err == nil {
 		_, err = tx.StmtContext(ctx, s.stmts.bumpGeneration).ExecContext(ctx, string(org))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		return fmt.Errorf("sqlite: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}
 
 	ev := returns.Event{
@@ -113,27 +214,20 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 	if ev.Detail != nil {
 		b, err := json.Marshal(ev.Detail)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: encode event detail: %w", err)
+			return fmt.Errorf("sqlite: encode event detail: %w", err)
 		}
 		detail = b
 	}
 	res, err = tx.StmtContext(ctx, s.stmts.insertEvent).ExecContext(ctx,
 		string(org), string(k.Platform), k.PlatformCaseID, prev, string(k.Status), string(ch.Source), nowNS, detail)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: append event for %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		return fmt.Errorf("sqlite: append event for %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}
 	if ev.Seq, err = res.LastInsertId(); err != nil {
-		return nil, fmt.Errorf("sqlite: event sequence: %w", err)
+		return fmt.Errorf("sqlite: event sequence: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: commit case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
-	}
-
-	stored, err := decodeCase(doc, version, nowNS)
-	if err != nil {
-		return nil, err
-	}
-	return &store.UpsertResult{Case: stored, Changed: true, Event: &ev}, nil
+	p.version, p.event = version, &ev
+	return nil
 }
 
 // unchanged answers an upsert that writes nothing. The stored document equals
@@ -286,8 +380,13 @@ func copyDetail(m map[string]string) map[string]string {
 }
 
 func decodeCase(doc []byte, version, synced int64) (*returns.Case, error) {
+	return decodeCaseRaw(doc, version, synced, true)
+}
+
+// decodeCaseRaw decodes a case, without Raw maps unless raw.
+func decodeCaseRaw(doc []byte, version, synced int64, raw bool) (*returns.Case, error) {
 	c := new(returns.Case)
-	if err := decodeDoc(doc, c); err != nil {
+	if err := decodeDocRaw(doc, c, raw); err != nil {
 		return nil, fmt.Errorf("sqlite: decode stored case: %w", err)
 	}
 	c.Version = version

@@ -23,22 +23,54 @@ import (
 var errSlow = errors.New("sqlite: document not in the fast form")
 
 // decodeDoc decodes a stored case document into c, which must be zero.
-func decodeDoc(doc []byte, c *returns.Case) error {
+func decodeDoc(doc []byte, c *returns.Case) error { return decodeDocRaw(doc, c, true) }
+
+// decodeDocRaw decodes a stored case document into c, which must be zero;
+// without raw it leaves out Raw and every line's Raw, which it then only
+// steps over: the largest part of a document, and one no list shows.
+func decodeDocRaw(doc []byte, c *returns.Case, raw bool) error {
 	// One copy of the document as a string, which every string of the case
 	// slices, saves an allocation per string.
-	r := docReader{b: doc, s: string(doc)}
+	r := docReader{b: doc, s: string(doc), skipRaw: !raw}
 	if err := r.caseDoc(c); err == nil && r.end() {
 		return nil
 	}
 	*c = returns.Case{}
-	return json.Unmarshal(doc, c)
+	if err := json.Unmarshal(doc, c); err != nil {
+		return err
+	}
+	if !raw {
+		c.Raw = nil
+		for i := range c.Lines {
+			c.Lines[i].Raw = nil
+		}
+	}
+	return nil
 }
 
 // docReader reads JSON from b, starting at i; s holds the same bytes.
 type docReader struct {
-	b []byte
-	s string
-	i int
+	b       []byte
+	s       string
+	i       int
+	skipRaw bool // step over Raw maps rather than build them
+}
+
+// rawMap reads a Raw map into *p, or steps over it when the reader skips them.
+func (r *docReader) rawMap(p *map[string]string) error {
+	if !r.skipRaw {
+		return r.strMap(p)
+	}
+	if r.null() {
+		return nil
+	}
+	return r.object(func(string) error {
+		if r.null() {
+			return errSlow
+		}
+		_, err := r.strValue()
+		return err
+	})
 }
 
 func (r *docReader) ws() {
@@ -435,7 +467,7 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 		case "UpdatedAt":
 			n, read = 22, func() error { return r.when(&c.UpdatedAt) }
 		case "Raw":
-			n, read = 23, func() error { return r.strMap(&c.Raw) }
+			n, read = 23, func() error { return r.rawMap(&c.Raw) }
 		case "Version":
 			n, read = 24, func() error {
 				if r.null() {
@@ -581,7 +613,7 @@ func (r *docReader) lines(p *[]returns.Line) error {
 			case "Category":
 				n, read = 4, func() error { return r.str((*string)(&l.Category)) }
 			case "Raw":
-				n, read = 5, func() error { return r.strMap(&l.Raw) }
+				n, read = 5, func() error { return r.rawMap(&l.Raw) }
 			case "CategorySource":
 				n, read = 6, func() error { return r.str((*string)(&l.CategorySource)) }
 			default:

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -79,6 +80,25 @@ func TestDecodeDocOtherForms(t *testing.T) {
 		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
 			t.Errorf("decodeDoc(%s) = %+v, %v; json.Unmarshal gives %+v, %v", doc, got, err, want, wantErr)
 		}
+		sameWithoutRaw(t, []byte(doc), want, wantErr)
+	}
+}
+
+// sameWithoutRaw checks that decoding without Raw maps gives json.Unmarshal's
+// answer with the Raw maps left out.
+func sameWithoutRaw(t *testing.T, doc []byte, want returns.Case, wantErr error) {
+	t.Helper()
+	var got returns.Case
+	err := decodeDocRaw(doc, &got, false)
+	want.Raw = nil
+	if want.Lines != nil {
+		want.Lines = slices.Clone(want.Lines)
+		for i := range want.Lines {
+			want.Lines[i].Raw = nil
+		}
+	}
+	if (err == nil) != (wantErr == nil) || (err == nil && !reflect.DeepEqual(got, want)) {
+		t.Errorf("decodeDocRaw(%s, false) = %+v, %v; want %+v, %v", doc, got, err, want, wantErr)
 	}
 }
 
@@ -98,5 +118,6 @@ func FuzzDecodeDoc(f *testing.F) {
 		if err == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("decodeDoc = %+v\njson.Unmarshal = %+v", got, want)
 		}
+		sameWithoutRaw(t, doc, want, wantErr)
 	})
 }

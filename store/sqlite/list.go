@@ -18,10 +18,12 @@ import (
 // reads the documents of the page's cases only, and tells whether cases lie
 // on the cursor's other side and what the organisation's generation is.
 //
-// The total count is the one part that grows with the organisation rather
-// than the page, so it is cached by filter and reused while the generation,
-// which every write of a case in the organisation moves on in the same
-// transaction, stays the same; on a miss the same statement counts too.
+// The total count would be the one part that grows with the organisation
+// rather than the page. For a filter on platform, status, kind, market and
+// shop it is a sum over the counts kept per such bucket (case_counts), in the
+// same statement. Any other filter is counted, and the count cached by filter
+// and reused while the generation, which every write of a case in the
+// organisation moves on in the same transaction, stays the same.
 func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQuery) (*store.CasePage, error) {
 	if err := checkOrg(org); err != nil {
 		return nil, err
@@ -31,6 +33,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 	}
 	p := planList(org, &q)
 	cached, hit := s.counts.get(p.countKey)
+	hit = hit && !p.summed
 
 	page := &store.CasePage{Cases: make([]*returns.Case, 0, p.size), Cursors: make([]string, 0, p.size)}
 	var (
@@ -53,7 +56,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 			if err := rows.Scan(&gen, &total, &beyond, &version, &synced, &doc); err != nil {
 				return err
 			}
-			c, err := decodeCase(doc, version, synced)
+			c, err := decodeCaseRaw(doc, version, synced, !q.WithoutRaw)
 			if err != nil {
 				return err
 			}
@@ -79,7 +82,9 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count cases: %w", err)
 	}
-	s.counts.put(p.countKey, cachedCount{gen: gen.Int64, total: total.Int64})
+	if !p.summed {
+		s.counts.put(p.countKey, cachedCount{gen: gen.Int64, total: total.Int64})
+	}
 
 	if !p.forward {
 		slices.Reverse(page.Cases)
@@ -113,6 +118,27 @@ type listPlan struct {
 
 	size    int  // cases on a full page
 	forward bool // first/after rather than last/before
+	// summed: the filter uses only columns case_counts keeps, so the count
+	// is a sum over its rows, cheap enough never to cache.
+	summed bool
+	index  string // the index the page walks
+}
+
+// listIndex names the index a list walks (see migration 0004). Named rather
+// than left to the planner, which without statistics may prefer an index that
+// narrows the rows and then sort them all.
+func listIndex(q *store.ListQuery) string {
+	col := strings.TrimSuffix(sortColumn(q.Order), "_ns")
+	switch {
+	case q.Filter.OrderID != "":
+		// An order has a handful of cases: they are found by the order and
+		// sorted, a cost of the page, not of the store.
+		return "cases_by_order"
+	case len(q.Filter.Statuses) == 1:
+		return "cases_by_status_" + col
+	default:
+		return "cases_by_" + col
+	}
 }
 
 // sortColumn returns the column of a valid order; each has an index
@@ -134,27 +160,44 @@ func sortColumn(o store.Order) string {
 func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	var (
 		args  []any
-		where strings.Builder
+		where strings.Builder // for counting: terms the planner may use
+		walk  strings.Builder // for the page: terms checked on the walked index's entries
 	)
+	index := listIndex(q)
+	both := func(s string) { where.WriteString(s); walk.WriteString(s) }
 	param := func(v any) string {
 		args = append(args, v)
 		return "?" + strconv.Itoa(len(args))
+	}
+	// term writes "col op value". In walk, but for the walked index's
+	// leading columns, the column has a unary +: a term the planner cannot
+	// use to pick or narrow an index, so it walks the named index in order
+	// and checks the term on each entry rather than sorting what it finds.
+	term := func(col, rest string) {
+		where.WriteString(" AND " + col + rest)
+		if col == "status" && strings.HasPrefix(index, "cases_by_status_") || col == "order_id" && index == "cases_by_order" {
+			walk.WriteString(" AND " + col + rest)
+		} else {
+			walk.WriteString(" AND +" + col + rest)
+		}
 	}
 	in := func(col string, vals []string) {
 		if len(vals) == 0 {
 			return
 		}
-		where.WriteString(" AND " + col + " IN (")
+		var b strings.Builder
+		b.WriteString(" IN (")
 		for i, v := range vals {
 			if i > 0 {
-				where.WriteString(", ")
+				b.WriteString(", ")
 			}
-			where.WriteString(param(v))
+			b.WriteString(param(v))
 		}
-		where.WriteString(")")
+		b.WriteString(")")
+		term(col, b.String())
 	}
 	f := &q.Filter
-	where.WriteString("org = " + param(string(org)))
+	both("org = " + param(string(org)))
 	in("platform", strs(f.Platforms))
 	in("status", strs(f.Statuses))
 	in("reason", strs(f.Reasons))
@@ -162,18 +205,19 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	in("kind", strs(f.Kinds))
 	in("shop_id", f.ShopIDs)
 	if f.OrderID != "" {
-		where.WriteString(" AND order_id = " + param(f.OrderID))
+		term("order_id", " = "+param(f.OrderID))
 	}
 	if f.RespondBefore != nil {
 		// A missing deadline is stored as store.NoDeadline, which no instant precedes.
-		where.WriteString(" AND respond_ns < " + param(f.RespondBefore.UnixNano()))
+		term("respond_ns", " < "+param(f.RespondBefore.UnixNano()))
 	}
 	if f.UpdatedAfter != nil {
-		where.WriteString(" AND updated_ns > " + param(f.UpdatedAfter.UnixNano()))
+		term("updated_ns", " > "+param(f.UpdatedAfter.UnixNano()))
 	}
-	w := where.String()
+	w, wl := where.String(), walk.String()
 
-	p := listPlan{forward: q.Last == 0, size: q.First, filterArgs: len(args)}
+	p := listPlan{forward: q.Last == 0, size: q.First, filterArgs: len(args),
+		summed: len(f.Reasons) == 0 && f.OrderID == "" && f.RespondBefore == nil && f.UpdatedAfter == nil}
 	var key strings.Builder
 	key.WriteString(w)
 	for _, a := range args {
@@ -193,13 +237,19 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 		dir, past, notPast = "DESC", "<", ">="
 	}
 	tuple := "(" + col + ", platform, case_id)"
+	p.index = index
+	from := " FROM cases INDEXED BY " + p.index + " WHERE "
 
 	gen := "(SELECT generation FROM org_generations WHERE org = ?1)"
 	count := "(SELECT count(*) FROM cases WHERE " + w + ")"
+	if p.summed {
+		// The filter's text names columns that case_counts has too.
+		count = "(SELECT coalesce(sum(n), 0) FROM case_counts WHERE " + w + ")"
+	}
 	beyond, keyset := "0", ""
 	if cur != nil {
 		c := "(" + param(cur.Value) + ", " + param(string(cur.Platform)) + ", " + param(cur.CaseID) + ")"
-		beyond = "(SELECT EXISTS (SELECT 1 FROM cases WHERE " + w + " AND " + tuple + " " + notPast + " " + c + "))"
+		beyond = "(SELECT EXISTS (SELECT 1" + from + wl + " AND " + tuple + " " + notPast + " " + c + "))"
 		keyset = " AND " + tuple + " " + past + " " + c
 	}
 	p.cursorArgs = len(args)
@@ -213,7 +263,7 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	pageOf := func(total string) string {
 		return "SELECT p.gen, p.total, p.beyond, p.version, p.synced_ns, d.doc FROM (SELECT " + gen + " AS gen, " +
 			total + " AS total, " + beyond + " AS beyond, id, version, synced_ns, " + col + ", platform, case_id" +
-			" FROM cases WHERE " + w + keyset + orderBy("") + " LIMIT ?" + strconv.Itoa(len(args)+1) +
+			from + wl + keyset + orderBy("") + " LIMIT ?" + strconv.Itoa(len(args)+1) +
 			") AS p JOIN case_docs AS d ON d.id = p.id" + orderBy("p.")
 	}
 	p.pageCounting = pageOf(count)

@@ -104,6 +104,8 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 	for _, q := range []string{
 		`DELETE FROM events WHERE org = ?`,
 		`DELETE FROM case_docs WHERE id IN (SELECT id FROM cases WHERE org = ?)`,
+		`DELETE FROM case_deadlines WHERE org = ?`,
+		`DELETE FROM case_counts WHERE org = ?`,
 		`DELETE FROM cases WHERE org = ?`,
 		`DELETE FROM idempotency WHERE org = ?`,
 		`DELETE FROM cursors WHERE org = ?`,

@@ -108,6 +108,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.lists.db = s.r
+	if err := s.backfillDeadlines(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -156,6 +160,15 @@ func checkOrg(org returns.OrgID) error {
 	return nil
 }
 
+// getCasesSQL reads the cases of a JSON array of [platform, caseID] pairs,
+// which keeps the statement the same whatever the number of keys; j.key is
+// the position in it. CROSS JOIN keeps the array the outer loop: left to
+// itself the planner may walk the organisation's cases and look each up in
+// the array.
+const getCasesSQL = `SELECT j.key, c.version, c.synced_ns, d.doc FROM json_each(?2) AS j
+	CROSS JOIN cases AS c ON c.org = ?1 AND c.platform = j.value ->> 0 AND c.case_id = j.value ->> 1
+	JOIN case_docs AS d ON d.id = c.id`
+
 // statements are the fixed statements, prepared once at Open.
 type statements struct {
 	all []*sql.Stmt
@@ -166,6 +179,7 @@ type statements struct {
 	peekCase    *sql.Stmt
 	eventsAfter *sql.Stmt
 	cursor      *sql.Stmt
+	dueCases    *sql.Stmt
 
 	// on the writer
 	lockCase       *sql.Stmt
@@ -181,6 +195,9 @@ type statements struct {
 	markKey        *sql.Stmt
 	unsettledKeys  *sql.Stmt
 	setCursor      *sql.Stmt
+	deleteMarks    *sql.Stmt
+	insertMark     *sql.Stmt
+	countCase      *sql.Stmt
 }
 
 func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
@@ -191,17 +208,15 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 	}{
 		{r, &st.getCase, `SELECT c.version, c.synced_ns, d.doc FROM cases AS c JOIN case_docs AS d ON d.id = c.id
 			WHERE c.org = ? AND c.platform = ? AND c.case_id = ?`},
-		// The JSON array of [platform, caseID] pairs keeps the statement the
-		// same whatever the number of keys; j.key is the position in it.
-		{r, &st.getCases, `SELECT j.key, c.version, c.synced_ns, d.doc FROM json_each(?2) AS j
-			JOIN cases AS c ON c.org = ?1 AND c.platform = j.value ->> 0 AND c.case_id = j.value ->> 1
-			JOIN case_docs AS d ON d.id = c.id`},
+		{r, &st.getCases, getCasesSQL},
 		{r, &st.peekCase, `SELECT version, synced_ns, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
 		{r, &st.eventsAfter, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
 			FROM events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`},
 		{r, &st.cursor, `SELECT value FROM cursors WHERE org = ? AND name = ?`},
+		{r, &st.dueCases, dueCasesSQL},
 
-		{w, &st.lockCase, `SELECT id, version, synced_ns, status, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
+		{w, &st.lockCase, `SELECT id, version, synced_ns, status, kind, market, shop_id, fingerprint FROM cases
+			WHERE org = ? AND platform = ? AND case_id = ?`},
 		{w, &st.insertCase, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
 			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -224,6 +239,10 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 			WHERE org = ? AND intent IS NOT NULL ORDER BY created_ns, key LIMIT ?`},
 		{w, &st.setCursor, `INSERT INTO cursors (org, name, value, updated_ns) VALUES (?, ?, ?, ?)
 			ON CONFLICT (org, name) DO UPDATE SET value = excluded.value, updated_ns = excluded.updated_ns`},
+		{w, &st.countCase, `INSERT INTO case_counts (org, platform, status, kind, market, shop_id, n) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org, platform, status, kind, market, shop_id) DO UPDATE SET n = n + excluded.n`},
+		{w, &st.deleteMarks, `DELETE FROM case_deadlines WHERE id = ?`},
+		{w, &st.insertMark, `INSERT INTO case_deadlines (id, slot, org, anchor, at_ns) VALUES (?, ?, ?, ?, ?)`},
 	} {
 		stmt, err := p.db.PrepareContext(ctx, p.query)
 		if err != nil {

@@ -50,6 +50,12 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"list-org-blind", "^Isolation$"},
 		{"list-stale-count", "^List$/^FollowsWrites$"},
 		{"cursors-org-blind", "^Cursors$"},
+		{"counts-miss-moves", "^Counts$"},
+		{"batch-not-atomic", "^Batch$/^Atomic$"},
+		{"batch-drops-events", "^Batch$/^Window$"},
+		{"list-raw-always", "^WithoutRaw$"},
+		{"due-drops-anchors", "^Due$"},
+		{"due-page-skips-one", "^Due$"},
 		{"claim-always-free", "^Idempotency$"},
 		{"unknown-releases-key", "^Idempotency$/^Unknown$"},
 		{"unsettled-skips-in-progress", "^Idempotency$/^Unknown$"},
@@ -107,6 +113,9 @@ type mutant struct {
 
 	mu     sync.Mutex
 	counts map[string]int // list-stale-count: the first count of each list
+	// counts-miss-moves: a count kept with the organisation's size it was
+	// counted at, as a backend that recounts on inserts only would.
+	sized map[string][2]int
 }
 
 func (m *mutant) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*store.UpsertResult, error) {
@@ -177,6 +186,8 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 		}
 	case "list-org-blind":
 		org = "org-blind"
+	case "list-raw-always":
+		q.WithoutRaw = false
 	}
 	p, err := m.Store.ListCases(ctx, org, q)
 	if err != nil {
@@ -195,6 +206,22 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 		for i := 1; i < len(p.Cursors); i++ {
 			p.Cursors[i] = p.Cursors[0]
 		}
+	case "counts-miss-moves":
+		all, err := m.Store.ListCases(ctx, org, store.ListQuery{First: 1})
+		if err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		key := fmt.Sprint(org, q.Filter)
+		if v, ok := m.sized[key]; ok && v[1] == all.TotalCount {
+			p.TotalCount = v[0]
+		} else {
+			if m.sized == nil {
+				m.sized = map[string][2]int{}
+			}
+			m.sized[key] = [2]int{p.TotalCount, all.TotalCount}
+		}
 	case "list-stale-count":
 		m.mu.Lock()
 		defer m.mu.Unlock()
@@ -206,6 +233,48 @@ func (m *mutant) ListCases(ctx context.Context, org returns.OrgID, q store.ListQ
 				m.counts = map[string]int{}
 			}
 			m.counts[key] = p.TotalCount
+		}
+	}
+	return p, nil
+}
+
+func (m *mutant) UpsertCases(ctx context.Context, org returns.OrgID, writes []store.CaseWrite) ([]*store.UpsertResult, error) {
+	switch m.name {
+	case "batch-not-atomic":
+		var out []*store.UpsertResult
+		for _, w := range writes {
+			r, err := m.Store.UpsertCase(ctx, org, w.Case, w.Change)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	case "batch-drops-events":
+		for i := range writes {
+			writes[i].Change.Always = false
+		}
+	}
+	return m.Store.UpsertCases(ctx, org, writes)
+}
+
+func (m *mutant) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuery) (*store.DuePage, error) {
+	p, err := m.Store.DueCases(ctx, org, q)
+	if err != nil {
+		return p, err
+	}
+	switch m.name {
+	case "due-drops-anchors":
+		var keep []*returns.Case
+		for _, c := range p.Cases {
+			if c.Deadlines.RespondBy != nil || c.Deadlines.RefundBy != nil {
+				keep = append(keep, c)
+			}
+		}
+		p.Cases = keep
+	case "due-page-skips-one":
+		if q.After != "" && len(p.Cases) > 0 {
+			p.Cases = p.Cases[1:]
 		}
 	}
 	return p, nil

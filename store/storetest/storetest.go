@@ -59,10 +59,14 @@ type Open func(t *testing.T, now func() time.Time) store.Store
 func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store) {
 	s := suite{open: open}
 	t.Run("Upsert", s.upsert)
+	t.Run("Batch", s.batch)
 	t.Run("Events", s.events)
 	t.Run("Isolation", s.isolation)
 	t.Run("Get", s.get)
 	t.Run("List", s.list)
+	t.Run("Due", s.due)
+	t.Run("Counts", s.countsFollowWrites)
+	t.Run("WithoutRaw", s.listWithoutRaw)
 	t.Run("Idempotency", s.idempotency)
 	t.Run("Cursors", s.cursors)
 	t.Run("ResetOrganisation", s.reset)

@@ -1,0 +1,120 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// writeMarks replaces the deadline marks of case id inside the write's
+// transaction.
+func writeMarks(ctx context.Context, tx pgx.Tx, org returns.OrgID, id int64, c *returns.Case) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM case_deadlines WHERE id = $1`, id); err != nil {
+		return err
+	}
+	for i, m := range store.DeadlineMarks(c) {
+		anchor := 0
+		if m.Anchor {
+			anchor = 1
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO case_deadlines (id, n, org, anchor, at_ns) VALUES ($1, $2, $3, $4, $5)`,
+			id, i, string(org), anchor, m.At.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DueCases returns a page of the open cases with a deadline mark in range;
+// see store.DueStore. Given deadlines and anchors are two ranges of the index
+// case_deadlines_due, walked one after the other from the cursor
+// (anchor, at_ns, id).
+func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuery) (*store.DuePage, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	anchor, at, id := 0, q.From.UnixNano(), int64(-1)
+	if q.After != "" {
+		var err error
+		if anchor, at, id, err = decodeDueCursor(q.After); err != nil {
+			return nil, err
+		}
+	}
+	page := &store.DuePage{}
+	for ; anchor <= 1; anchor, id = anchor+1, -1 {
+		if id < 0 {
+			at = q.From.UnixNano()
+			if anchor == 1 {
+				at = q.From.Add(-q.Lead).UnixNano()
+			}
+		}
+		want := q.First - len(page.Cases)
+		rows, err := s.pool.Query(ctx, `SELECT m.at_ns, m.id, c.version, c.synced_ns, c.doc FROM case_deadlines AS m
+			JOIN cases AS c ON c.id = m.id
+			WHERE m.org = $1 AND m.anchor = $2 AND (m.at_ns, m.id) > ($3::bigint, $4::bigint) AND m.at_ns < $5
+			ORDER BY m.at_ns, m.id LIMIT $6`, string(org), anchor, at, id, q.To.UnixNano(), want+1)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: due cases: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			if n == want {
+				page.Next = encodeDueCursor(anchor, at, id)
+				break
+			}
+			var version, synced int64
+			var doc []byte
+			if err := rows.Scan(&at, &id, &version, &synced, &doc); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("postgres: due cases: %w", err)
+			}
+			c, err := decodeCase(doc, version, synced)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			page.Cases = append(page.Cases, c)
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("postgres: due cases: %w", err)
+		}
+		if page.Next != "" {
+			return page, nil
+		}
+		if len(page.Cases) == q.First && anchor == 0 {
+			page.Next = encodeDueCursor(1, 0, -1)
+			return page, nil
+		}
+	}
+	return page, nil
+}
+
+func encodeDueCursor(anchor int, at, id int64) string {
+	return strconv.Itoa(anchor) + ":" + strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(id, 10)
+}
+
+func decodeDueCursor(s string) (anchor int, at, id int64, err error) {
+	bad := returns.Errorf(returns.CodeInvalid, "bad due cursor")
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return 0, 0, 0, bad
+	}
+	anchor, err1 := strconv.Atoi(parts[0])
+	at, err2 := strconv.ParseInt(parts[1], 10, 64)
+	id, err3 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || anchor < 0 || anchor > 1 || id < -1 {
+		return 0, 0, 0, bad
+	}
+	return anchor, at, id, nil
+}
