@@ -248,7 +248,7 @@ func TestEveryWireErrorCodeHasAKind(t *testing.T) {
 		xhswire.ErrSystem: adapters.KindUnavailable, xhswire.ErrServiceBusy: adapters.KindUnavailable,
 		xhswire.ErrSignInvalid: adapters.KindAuth, xhswire.ErrTimestampExpired: adapters.KindAuth,
 		xhswire.ErrAppInvalid: adapters.KindAuth, xhswire.ErrTokenInvalid: adapters.KindAuth,
-		xhswire.ErrNoPermission: adapters.KindAuth,
+		xhswire.ErrNoPermission: adapters.KindAuth, xhswire.ErrAuthCodeInvalid: adapters.KindAuth, xhswire.ErrRefreshInvalid: adapters.KindAuth,
 		xhswire.ErrAppThrottled: adapters.KindRateLimited, xhswire.ErrMethodThrottled: adapters.KindRateLimited,
 		xhswire.ErrMethodUnknown: adapters.KindInvalid, xhswire.ErrParamInvalid: adapters.KindInvalid,
 		xhswire.ErrAfterSaleNotFound: adapters.KindNotFound, xhswire.ErrStatusNotAllowed: adapters.KindState,
