@@ -23,6 +23,13 @@ type Poller struct {
 	Concurrency int
 	Now         func() time.Time
 	Log         *slog.Logger
+	// Lease, when set, is taken before each walk, so that of several
+	// replicas only its holder (Holder) polls the connection; another takes
+	// over once the holder stops renewing it, after LeaseTTL (default the
+	// larger of 3 intervals and 30 s).
+	Lease    Leaser
+	Holder   string
+	LeaseTTL time.Duration
 
 	mu         sync.Mutex
 	health     Health
@@ -38,6 +45,15 @@ type Health struct {
 	LastErrorAt  time.Time
 	Failures     int // consecutive failed steps
 	CaughtUpOnce bool
+	// Standby: another replica holds this connection's poll lease.
+	Standby bool
+}
+
+// Leaser hands out leases that expire unless renewed (store/postgres).
+type Leaser interface {
+	// AcquireLease takes or renews the named lease for holder, for ttl,
+	// and reports whether holder has it.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 }
 
 // CursorName is the store key of a connection's poll cursor.
@@ -88,6 +104,16 @@ func (p *Poller) Run(ctx context.Context) {
 	p.init()
 	backoff := time.Second
 	for {
+		if standby, wait := p.standby(ctx); standby {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
 		err := p.Sync(ctx)
 		wait := p.Interval
 		if err != nil && ctx.Err() == nil {
@@ -106,6 +132,28 @@ func (p *Poller) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// standby takes or renews the poll lease, and reports whether another
+// replica holds it and how long to wait before asking again.
+func (p *Poller) standby(ctx context.Context) (bool, time.Duration) {
+	if p.Lease == nil {
+		return false, 0
+	}
+	ttl := p.LeaseTTL
+	if ttl <= 0 {
+		ttl = max(3*p.Interval, 30*time.Second)
+	}
+	held, err := p.Lease.AcquireLease(ctx, CursorName(p.Platform), p.Holder, ttl)
+	if err != nil {
+		// Without the store no replica can write what it polls either.
+		p.fail(err)
+		return true, min(p.Interval, ttl/3)
+	}
+	p.mu.Lock()
+	p.health.Standby = !held
+	p.mu.Unlock()
+	return !held, min(p.Interval, ttl/3)
 }
 
 // retryWait is the wait after a failed walk and the backoff for the next

@@ -71,7 +71,7 @@ func (r *Resolver) connectionHealth(p returns.Platform) *model.PlatformHealth {
 	switch {
 	case h.Circuit == string(adapters.BreakerOpen) || ph.Failures >= downAfter:
 		h.State = model.PlatformHealthStateDown
-	case ph.Failures > 0 || h.Circuit == string(adapters.BreakerHalfOpen) || !ph.CaughtUpOnce:
+	case ph.Failures > 0 || h.Circuit == string(adapters.BreakerHalfOpen) || !(ph.CaughtUpOnce || ph.Standby):
 		h.State = model.PlatformHealthStateDegraded
 	}
 	return h

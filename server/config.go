@@ -27,6 +27,7 @@ type Config struct {
 	Seed         int64         // --sandbox-seed, RETURNSGW_SANDBOX_SEED
 	SandboxCases int           // --sandbox-cases, RETURNSGW_SANDBOX_CASES
 	DemoKey      string        // --demo-key, RETURNSGW_DEMO_KEY: the sandbox's API key
+	SandboxURL   string        // --sandbox-url, RETURNSGW_SANDBOX_URL: a standalone sandbox (server sandbox)
 	AllowedHosts []string      // --allowed-hosts, RETURNSGW_ALLOWED_HOSTS: Host headers served
 	RateLimit    float64       // --rate-limit, RETURNSGW_RATE_LIMIT: requests per second per key
 
@@ -113,6 +114,15 @@ type flagSpec struct {
 func (c *Config) specs() []flagSpec {
 	return []flagSpec{
 		{"addr", "RETURNSGW_ADDR", "127.0.0.1:8080", "address to listen on (host:port; :0 picks a free port; 0.0.0.0:8080 listens on every interface)", func(v string) error { c.Addr = v; return nil }},
+		{"sandbox-url", "RETURNSGW_SANDBOX_URL", "", "use the standalone sandbox at this URL (started with `server sandbox`) instead of in-process simulators, so that replicas share it", func(v string) error {
+			if v != "" {
+				if err := checkURL(v); err != nil {
+					return err
+				}
+			}
+			c.SandboxURL = strings.TrimRight(v, "/")
+			return nil
+		}},
 		{"demo-key", "RETURNSGW_DEMO_KEY", "", "sandbox mode: the demo organisation's API key (default: generated once and kept in the data directory)", func(v string) error { c.DemoKey = v; return nil }},
 		{"allowed-hosts", "RETURNSGW_ALLOWED_HOSTS", "", "Host headers the gateway answers, comma-separated (default: localhost, loopback addresses and the --addr host; * answers any)", func(v string) error {
 			c.AllowedHosts = nil
@@ -343,6 +353,9 @@ func (c *Config) loadFile(path string) error {
 
 // SandboxOn reports whether sandbox mode is on.
 func (c *Config) SandboxOn() bool {
+	if c.SandboxURL != "" {
+		return true
+	}
 	switch c.Sandbox {
 	case "true", "1", "yes":
 		return true

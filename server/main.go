@@ -20,6 +20,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
+		os.Exit(runSandboxCommand(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	if isAdminCommand(os.Args[1:]) {
 		os.Exit(runAdmin(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}

@@ -54,8 +54,14 @@ type Main struct {
 	// the deadline alerts.
 	Bus *feed.Bus
 	// Relay publishes the shared log's events (PostgreSQL); nil on SQLite.
-	Relay     *feed.Relay
-	Deadlines *feed.DeadlineTimer
+	Relay *feed.Relay
+	// PollLeaseTTL is how long a replica's poll lease lasts unrenewed (0: the
+	// poller's default); tests shorten it.
+	PollLeaseTTL   time.Duration
+	replica        string
+	db             backend // the store as opened, before any wrapping
+	noLeaseRelease bool    // tests: Close as a crash would, leases left to lapse
+	Deadlines      *feed.DeadlineTimer
 	// Connections keeps the shops' OAuth tokens fresh (see oauth.go).
 	Connections *Connections
 	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
@@ -118,7 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Store, m.Access = st, st
+	m.Store, m.Access, m.db = st, st, st
 	m.closers = append(m.closers, st.Close)
 
 	m.Platforms = adapters.NewRegistry()
@@ -134,11 +140,18 @@ func (m *Main) Run(ctx context.Context) error {
 			interval = time.Second
 		}
 	} else if c.SandboxOn() {
-		if err := m.freshSandbox(ctx, org); err != nil {
-			return err
+		var sb *Sandbox
+		if c.SandboxURL != "" {
+			// A standalone sandbox that replicas share: its cases outlive
+			// this process, so nothing stored is cleared.
+			sb, err = remoteSandbox(ctx, c.SandboxURL, SandboxOptions{Now: m.Now, Log: m.Log, Tokens: m.Connections.sourceFor(org)})
+		} else {
+			if err := m.freshSandbox(ctx, org); err != nil {
+				return err
+			}
+			sb, err = StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log,
+				TokenTTL: c.SandboxTokenTTL, Tokens: m.Connections.sourceFor(org)})
 		}
-		sb, err := StartSandbox(SandboxOptions{Seed: c.Seed, Cases: c.SandboxCases, Now: m.Now, Log: m.Log,
-			TokenTTL: c.SandboxTokenTTL, Tokens: m.Connections.sourceFor(org)})
 		if err != nil {
 			return fmt.Errorf("start sandbox: %w", err)
 		}
@@ -198,8 +211,13 @@ func (m *Main) Run(ctx context.Context) error {
 		m.TuneActions(&aopts)
 	}
 	m.Actions = actions.New(aopts)
+	// Replicas on one database take turns: a connection's poller runs only
+	// on the replica that holds its lease.
+	leaser, _ := st.(feed.Leaser)
+	m.replica = replicaID()
 	for _, p := range m.Platforms.All() {
-		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log})
+		m.Pollers = append(m.Pollers, &feed.Poller{Platform: p, Ingester: ingester, Interval: interval, Now: m.Now, Log: m.Log,
+			Lease: leaser, Holder: m.replica, LeaseTTL: m.PollLeaseTTL})
 	}
 	m.Deadlines = &feed.DeadlineTimer{Store: m.Store, Orgs: []returns.OrgID{org}, Bus: m.Bus, Policy: m.Actions.Policy,
 		Now: m.Now, Log: m.Log}
@@ -228,7 +246,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("/readyz", m.readyz)
 	m.routeWebhooks(mux, ingester)
 	m.Connections.routeOAuth(mux)
-	if m.Sandbox != nil {
+	if m.Sandbox != nil && m.Sandbox.XHS != nil {
 		m.Sandbox.routes(mux)
 	}
 
@@ -244,7 +262,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.Connections.listening(m.URL())
-	if m.Sandbox != nil {
+	if m.Sandbox != nil && m.Sandbox.XHS != nil {
 		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.
 		m.Sandbox.listening(m.URL())
 	}
@@ -291,7 +309,7 @@ func (m *Main) Run(ctx context.Context) error {
 		mode = "sandbox"
 	}
 	m.Log.Info("returns gateway listening", "url", m.URL(), "graphql", m.URL()+"/graphql",
-		"graphiql", m.URL()+"/graphiql/", "mode", mode, "db", c.DB, "connections", len(m.Pollers))
+		"graphiql", m.URL()+"/graphiql/", "mode", mode, "db", redactDB(c.DB), "connections", len(m.Pollers))
 	return nil
 }
 
@@ -349,6 +367,7 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		Platform  returns.PlatformID `json:"platform"`
 		Shop      string             `json:"shop"`
 		Synced    bool               `json:"synced"`
+		Standby   bool               `json:"standby,omitempty"` // another replica polls it
 		LastError string             `json:"lastError,omitempty"`
 	}
 	body := struct {
@@ -363,8 +382,8 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	for _, p := range m.Pollers {
 		h := p.Health()
 		body.Connections = append(body.Connections, conn{Platform: p.Platform.ID(), Shop: p.Platform.Shop().ID,
-			Synced: h.CaughtUpOnce, LastError: h.LastError})
-		if !h.CaughtUpOnce && h.LastError == "" {
+			Synced: h.CaughtUpOnce, Standby: h.Standby, LastError: h.LastError})
+		if !h.CaughtUpOnce && !h.Standby && h.LastError == "" {
 			ready = false
 		}
 	}
@@ -401,6 +420,17 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	// A clean stop hands the poll leases on at once; a crash leaves them to
+	// lapse (PollLeaseTTL).
+	if r, ok := m.db.(interface {
+		ReleaseLease(ctx context.Context, name, holder string) error
+	}); ok && !m.noLeaseRelease {
+		for _, p := range m.Pollers {
+			if err := r.ReleaseLease(context.Background(), feed.CursorName(p.Platform), m.replica); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		if err := m.closers[i](); err != nil {
 			errs = append(errs, err)

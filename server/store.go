@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"net/url"
+	"os"
 	"strings"
 
 	"github.com/returnsgw/returnsgw/store"
@@ -43,4 +47,27 @@ func (m *Main) openStore(ctx context.Context) (backend, error) {
 		return nil, fmt.Errorf("--db: %w", err)
 	}
 	return st, nil
+}
+
+// redactDB is --db as it may be logged: a URL's password is left out.
+func redactDB(db string) string {
+	u, err := url.Parse(db)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		if strings.Contains(db, "://") {
+			return "(a database URL)"
+		}
+		return db
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}
+
+// replicaID names this process among the replicas: host and a random part.
+func replicaID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return host + "-" + hex.EncodeToString(b[:])
 }
