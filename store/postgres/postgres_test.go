@@ -70,3 +70,8 @@ func TestMain(m *testing.M) {
 func TestConnectionsConformance(t *testing.T) {
 	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openFresh(t, now) })
 }
+
+// go test ./store/postgres -run XXX -bench Upserts -benchtime 20000x
+func BenchmarkUpserts(b *testing.B) {
+	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })
+}

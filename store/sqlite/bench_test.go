@@ -87,29 +87,5 @@ func BenchmarkPreparedPoint(b *testing.B) {
 // written one transaction per case and one per window of 100 (as the poller
 // writes a window). An op is one case; it reports cases per second.
 func BenchmarkUpserts(b *testing.B) {
-	base := time.Date(2025, time.June, 3, 4, 5, 6, 0, time.UTC)
-	for _, window := range []int{1, 100} {
-		b.Run(fmt.Sprintf("window%d", window), func(b *testing.B) {
-			s := openTemp(b, storetest.NewClock(base).Now)
-			const org returns.OrgID = "bench-org"
-			all := storetest.NewFixtures(97, base).Cases(b.N)
-			b.ResetTimer()
-			for i := 0; i < len(all); i += window {
-				writes := make([]store.CaseWrite, 0, window)
-				for _, c := range all[i:min(i+window, len(all))] {
-					writes = append(writes, store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}})
-				}
-				res, err := s.UpsertCases(b.Context(), org, writes)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, r := range res {
-					if r.Event == nil {
-						b.Fatal("a new case wrote no event")
-					}
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
-		})
-	}
+	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openTemp(b, now) })
 }

@@ -1,0 +1,41 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// BenchUpserts measures ingestion: new cases with their events, one case per
+// transaction and in windows of 100 (UpsertCases), in cases/s. Every backend
+// runs it against itself, so the figures compare.
+func BenchUpserts(b *testing.B, open func(b *testing.B, now func() time.Time) store.Store) {
+	base := time.Date(2025, time.June, 3, 4, 5, 6, 0, time.UTC)
+	for _, window := range []int{1, 100} {
+		b.Run(fmt.Sprintf("window%d", window), func(b *testing.B) {
+			s := open(b, NewClock(base).Now)
+			const org returns.OrgID = "bench-org"
+			all := NewFixtures(97, base).Cases(b.N)
+			b.ResetTimer()
+			for i := 0; i < len(all); i += window {
+				writes := make([]store.CaseWrite, 0, window)
+				for _, c := range all[i:min(i+window, len(all))] {
+					writes = append(writes, store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}})
+				}
+				res, err := s.UpsertCases(b.Context(), org, writes)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, r := range res {
+					if r.Event == nil {
+						b.Fatal("a new case wrote no event")
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
+		})
+	}
+}
