@@ -12686,6 +12686,7 @@ var (
 		"CONFLICT":                returns.CodeConflict,
 		"UNAUTHORIZED":            returns.CodeUnauthorized,
 		"OUTCOME_UNKNOWN":         returns.CodeOutcomeUnknown,
+		"STORE_UNAVAILABLE":       returns.CodeStoreUnavailable,
 	}
 	marshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐErrorCode = map[returns.ErrorCode]string{
 		returns.CodeInvalid:             "INVALID",
@@ -12698,6 +12699,7 @@ var (
 		returns.CodeConflict:            "CONFLICT",
 		returns.CodeUnauthorized:        "UNAUTHORIZED",
 		returns.CodeOutcomeUnknown:      "OUTCOME_UNKNOWN",
+		returns.CodeStoreUnavailable:    "STORE_UNAVAILABLE",
 	}
 )
 

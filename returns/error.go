@@ -22,6 +22,7 @@ const (
 	CodeConflict            ErrorCode = "CONFLICT"                // e.g. an idempotency key reused with other input
 	CodeUnauthorized        ErrorCode = "UNAUTHORIZED"            // the caller may not do this
 	CodeOutcomeUnknown      ErrorCode = "OUTCOME_UNKNOWN"         // the write may or may not have taken effect; the gateway is finding out
+	CodeStoreUnavailable    ErrorCode = "STORE_UNAVAILABLE"       // the gateway's database could not be reached; nothing changed
 	CodeInternal            ErrorCode = "INTERNAL"                // a bug or an infrastructure failure; details are logged, not shown
 )
 

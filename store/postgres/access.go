@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -21,7 +20,7 @@ func (s *Store) CreateOrg(ctx context.Context, o store.Org) error {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO orgs (id, name, created_ns) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 		string(o.ID), o.Name, o.CreatedAt.UnixNano())
 	if err != nil {
-		return fmt.Errorf("postgres: create organisation: %w", err)
+		return storeErr("create organisation", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return returns.Errorf(returns.CodeConflict, "organisation %q exists", o.ID)
@@ -33,7 +32,7 @@ func (s *Store) CreateOrg(ctx context.Context, o store.Org) error {
 func (s *Store) ListOrgs(ctx context.Context) ([]store.Org, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, name, created_ns FROM orgs ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list organisations: %w", err)
+		return nil, storeErr("list organisations", err)
 	}
 	defer rows.Close()
 	var out []store.Org
@@ -44,7 +43,7 @@ func (s *Store) ListOrgs(ctx context.Context) ([]store.Org, error) {
 			ns int64
 		)
 		if err := rows.Scan(&id, &o.Name, &ns); err != nil {
-			return nil, fmt.Errorf("postgres: list organisations: %w", err)
+			return nil, storeErr("list organisations", err)
 		}
 		o.ID, o.CreatedAt = returns.OrgID(id), fromNS(ns)
 		out = append(out, o)
@@ -61,7 +60,7 @@ func (s *Store) GetOrg(ctx context.Context, id returns.OrgID) (*store.Org, error
 		return nil, returns.Errorf(returns.CodeNotFound, "no organisation %q", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get organisation: %w", err)
+		return nil, storeErr("get organisation", err)
 	}
 	o.CreatedAt = fromNS(ns)
 	return &o, nil
@@ -75,7 +74,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM orgs WHERE id = $1`, string(k.Org)).Scan(&n); err != nil {
-			return fmt.Errorf("postgres: create key: %w", err)
+			return storeErr("create key", err)
 		}
 		if n == 0 {
 			return returns.Errorf(returns.CodeNotFound, "no organisation %q", k.Org)
@@ -83,7 +82,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO api_keys (id, org, name, hash, scopes, created_ns) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT DO NOTHING`, k.ID, string(k.Org), k.Name, k.Hash, strings.Join(k.Scopes, " "), k.CreatedAt.UnixNano())
 		if err != nil {
-			return fmt.Errorf("postgres: create key: %w", err)
+			return storeErr("create key", err)
 		}
 		if tag.RowsAffected() == 0 {
 			return returns.Errorf(returns.CodeConflict, "key id %q is taken", k.ID)
@@ -123,7 +122,7 @@ func (s *Store) APIKey(ctx context.Context, id string) (*store.APIKey, error) {
 		return nil, returns.Errorf(returns.CodeNotFound, "no such key")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get key: %w", err)
+		return nil, storeErr("get key", err)
 	}
 	return k, nil
 }
@@ -135,14 +134,14 @@ func (s *Store) ListAPIKeys(ctx context.Context, org returns.OrgID) ([]store.API
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE org = $1 ORDER BY created_ns DESC, id`, string(org))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list keys: %w", err)
+		return nil, storeErr("list keys", err)
 	}
 	defer rows.Close()
 	var out []store.APIKey
 	for rows.Next() {
 		k, err := scanKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: list keys: %w", err)
+			return nil, storeErr("list keys", err)
 		}
 		out = append(out, *k)
 	}
@@ -157,7 +156,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, org returns.OrgID, id string, 
 	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_ns = coalesce(revoked_ns, $1) WHERE org = $2 AND id = $3`,
 		at.UnixNano(), string(org), id)
 	if err != nil {
-		return fmt.Errorf("postgres: revoke key: %w", err)
+		return storeErr("revoke key", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return returns.Errorf(returns.CodeNotFound, "no key %q in organisation %q", id, org)
@@ -170,7 +169,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error 
 	_, err := s.pool.Exec(ctx, `UPDATE api_keys SET last_used_ns = $1 WHERE id = $2 AND coalesce(last_used_ns, 0) < $1`,
 		at.UnixNano(), id)
 	if err != nil {
-		return fmt.Errorf("postgres: touch key: %w", err)
+		return storeErr("touch key", err)
 	}
 	return nil
 }

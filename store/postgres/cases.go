@@ -118,7 +118,7 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 // state its writes replace.
 func lockLog(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(logLock)); err != nil {
-		return fmt.Errorf("postgres: lock the log: %w", err)
+		return storeErr("lock the log", err)
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	var detail []byte
 	if ev.Detail != nil {
 		if detail, err = json.Marshal(ev.Detail); err != nil {
-			return nil, fmt.Errorf("postgres: encode event detail: %w", err)
+			return nil, storeErr("encode event detail", err)
 		}
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO events (org, platform, case_id, prev_status, status, source, occurred_ns, detail)
@@ -191,7 +191,7 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	}
 	// Delivered at commit, to every replica listening (Listen).
 	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, eventsChannel); err != nil {
-		return nil, fmt.Errorf("postgres: notify: %w", err)
+		return nil, storeErr("notify", err)
 	}
 	stored, err := decodeCase(doc, version, nowNS)
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Store) GetCase(ctx context.Context, org returns.OrgID, key returns.Case
 		return nil, returns.Errorf(returns.CodeNotFound, "no case %s/%s", key.Platform, key.PlatformCaseID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get case: %w", err)
+		return nil, storeErr("get case", err)
 	}
 	return decodeCase(doc, version, synced)
 }
@@ -246,14 +246,14 @@ func (s *Store) GetCases(ctx context.Context, org returns.OrgID, keys []returns.
 		JOIN cases AS c ON c.org = $1 AND c.platform = k.platform AND c.case_id = k.case_id`,
 		string(org), platforms, ids)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get cases: %w", err)
+		return nil, storeErr("get cases", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var i, version, synced int64
 		var doc []byte
 		if err := rows.Scan(&i, &version, &synced, &doc); err != nil {
-			return nil, fmt.Errorf("postgres: get cases: %w", err)
+			return nil, storeErr("get cases", err)
 		}
 		if i < 1 || int(i) > len(out) {
 			return nil, fmt.Errorf("postgres: get cases: key index %d out of range", i)
@@ -263,7 +263,7 @@ func (s *Store) GetCases(ctx context.Context, org returns.OrgID, keys []returns.
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: get cases: %w", err)
+		return nil, storeErr("get cases", err)
 	}
 	return out, nil
 }
@@ -271,7 +271,7 @@ func (s *Store) GetCases(ctx context.Context, org returns.OrgID, keys []returns.
 func decodeCase(doc []byte, version, synced int64) (*returns.Case, error) {
 	c := new(returns.Case)
 	if err := json.Unmarshal(doc, c); err != nil {
-		return nil, fmt.Errorf("postgres: decode stored case: %w", err)
+		return nil, storeErr("decode stored case", err)
 	}
 	c.Version = version
 	c.SyncedAt = fromNS(synced)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,7 +54,7 @@ func (s *Store) SaveConnection(ctx context.Context, org returns.OrgID, c *store.
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: save connection: %w", err)
+		return nil, storeErr("save connection", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	var stored int64
@@ -65,7 +64,7 @@ func (s *Store) SaveConnection(ctx context.Context, org returns.OrgID, c *store.
 	case errors.Is(err, pgx.ErrNoRows):
 		stored = 0
 	case err != nil:
-		return nil, fmt.Errorf("postgres: save connection: %w", err)
+		return nil, storeErr("save connection", err)
 	}
 	if c.Version != 0 && c.Version != stored {
 		return nil, returns.Errorf(returns.CodeConflict, "connection %s/%s changed meanwhile (version %d, not %d)", c.Platform, c.ShopID, stored, c.Version)
@@ -83,10 +82,10 @@ func (s *Store) SaveConnection(ctx context.Context, org returns.OrgID, c *store.
 		string(org), string(out.Platform), out.ShopID, out.AppID, out.SellerID, out.SellerName, out.AppSecret,
 		out.AccessToken, out.RefreshToken, nsOf(out.AccessExpiresAt), nsOf(out.RefreshExpiresAt), string(out.State),
 		out.LastError, out.UpdatedAt.UnixNano(), out.Version); err != nil {
-		return nil, fmt.Errorf("postgres: save connection: %w", err)
+		return nil, storeErr("save connection", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("postgres: save connection: %w", err)
+		return nil, storeErr("save connection", err)
 	}
 	out.AccessExpiresAt, out.RefreshExpiresAt = timeOf(nsOf(out.AccessExpiresAt)), timeOf(nsOf(out.RefreshExpiresAt))
 	return &out, nil
@@ -121,7 +120,7 @@ func (s *Store) GetConnection(ctx context.Context, org returns.OrgID, platform r
 		return nil, returns.Errorf(returns.CodeNotFound, "no connection for shop %s/%s", platform, shopID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get connection: %w", err)
+		return nil, storeErr("get connection", err)
 	}
 	return c, nil
 }
@@ -134,14 +133,14 @@ func (s *Store) ListConnections(ctx context.Context, org returns.OrgID) ([]*stor
 	rows, err := s.pool.Query(ctx, `SELECT `+connectionColumns+` FROM connections WHERE org = $1
 		ORDER BY platform, shop_id`, string(org))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list connections: %w", err)
+		return nil, storeErr("list connections", err)
 	}
 	defer rows.Close()
 	var out []*store.Connection
 	for rows.Next() {
 		c, err := scanConnection(rows)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: list connections: %w", err)
+			return nil, storeErr("list connections", err)
 		}
 		out = append(out, c)
 	}
@@ -155,7 +154,7 @@ func (s *Store) DeleteConnection(ctx context.Context, org returns.OrgID, platfor
 	}
 	if _, err := s.pool.Exec(ctx, `DELETE FROM connections WHERE org = $1 AND platform = $2 AND shop_id = $3`,
 		string(org), string(platform), shopID); err != nil {
-		return fmt.Errorf("postgres: delete connection: %w", err)
+		return storeErr("delete connection", err)
 	}
 	return nil
 }
@@ -164,12 +163,12 @@ func (s *Store) DeleteConnection(ctx context.Context, org returns.OrgID, platfor
 func (s *Store) ResealConnections(ctx context.Context, reseal func(org returns.OrgID, c *store.Connection) error) (int, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("postgres: reseal connections: %w", err)
+		return 0, storeErr("reseal connections", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	rows, err := tx.Query(ctx, `SELECT org, `+connectionColumns+` FROM connections ORDER BY org, platform, shop_id FOR UPDATE`)
 	if err != nil {
-		return 0, fmt.Errorf("postgres: reseal connections: %w", err)
+		return 0, storeErr("reseal connections", err)
 	}
 	type item struct {
 		org returns.OrgID
@@ -184,7 +183,7 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(org returns.O
 		if err := rows.Scan(&org, &platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
 			&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("postgres: reseal connections: %w", err)
+			return 0, storeErr("reseal connections", err)
 		}
 		c.Platform, c.State = returns.PlatformID(platform), store.ConnectionState(state)
 		c.AccessExpiresAt, c.RefreshExpiresAt, c.UpdatedAt = timeOf(access), timeOf(refresh), timeOf(updated)
@@ -192,7 +191,7 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(org returns.O
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("postgres: reseal connections: %w", err)
+		return 0, storeErr("reseal connections", err)
 	}
 	n := 0
 	for _, it := range items {
@@ -207,12 +206,12 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(org returns.O
 			version = version + 1, updated_ns = $4 WHERE org = $5 AND platform = $6 AND shop_id = $7`,
 			it.c.AppSecret, it.c.AccessToken, it.c.RefreshToken, s.now().UnixNano(),
 			string(it.org), string(before.Platform), before.ShopID); err != nil {
-			return 0, fmt.Errorf("postgres: reseal connections: %w", err)
+			return 0, storeErr("reseal connections", err)
 		}
 		n++
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("postgres: reseal connections: %w", err)
+		return 0, storeErr("reseal connections", err)
 	}
 	return n, nil
 }

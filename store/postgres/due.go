@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -63,7 +62,7 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 			WHERE m.org = $1 AND m.anchor = $2 AND (m.at_ns, m.id) > ($3::bigint, $4::bigint) AND m.at_ns < $5
 			ORDER BY m.at_ns, m.id LIMIT $6`, string(org), anchor, at, id, q.To.UnixNano(), want+1)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: due cases: %w", err)
+			return nil, storeErr("due cases", err)
 		}
 		n := 0
 		for rows.Next() {
@@ -75,7 +74,7 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 			var doc []byte
 			if err := rows.Scan(&at, &id, &version, &synced, &doc); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("postgres: due cases: %w", err)
+				return nil, storeErr("due cases", err)
 			}
 			c, err := decodeCase(doc, version, synced)
 			if err != nil {
@@ -87,7 +86,7 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: due cases: %w", err)
+			return nil, storeErr("due cases", err)
 		}
 		if page.Next != "" {
 			return page, nil

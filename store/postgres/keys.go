@@ -21,7 +21,7 @@ func (s *Store) ClaimIdempotency(ctx context.Context, org returns.OrgID, key, re
 	tag, err := s.pool.Exec(ctx, `INSERT INTO idempotency (org, key, request_hash, state, created_ns) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (org, key) DO NOTHING`, string(org), key, requestHash, string(store.IdempotencyInProgress), s.now().UnixNano())
 	if err != nil {
-		return nil, fmt.Errorf("postgres: claim idempotency key: %w", err)
+		return nil, storeErr("claim idempotency key", err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil, nil
@@ -82,7 +82,7 @@ func (s *Store) UnsettledIdempotency(ctx context.Context, org returns.OrgID, lim
 	rows, err := s.pool.Query(ctx, `SELECT key, request_hash, state, response, intent, created_ns FROM idempotency
 		WHERE org = $1 AND intent IS NOT NULL ORDER BY created_ns, key LIMIT $2`, string(org), limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: unsettled idempotency keys: %w", err)
+		return nil, storeErr("unsettled idempotency keys", err)
 	}
 	defer rows.Close()
 	var out []store.IdempotencyRecord
@@ -91,7 +91,7 @@ func (s *Store) UnsettledIdempotency(ctx context.Context, org returns.OrgID, lim
 		var state string
 		var created int64
 		if err := rows.Scan(&rec.Key, &rec.RequestHash, &state, &rec.Response, &rec.Intent, &created); err != nil {
-			return nil, fmt.Errorf("postgres: unsettled idempotency keys: %w", err)
+			return nil, storeErr("unsettled idempotency keys", err)
 		}
 		rec.State, rec.CreatedAt = store.IdempotencyState(state), fromNS(created)
 		out = append(out, rec)
@@ -139,7 +139,7 @@ func (s *Store) getKey(ctx context.Context, q querier, org returns.OrgID, key st
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read idempotency key: %w", err)
+		return nil, storeErr("read idempotency key", err)
 	}
 	rec.State = store.IdempotencyState(state)
 	rec.CreatedAt = fromNS(created)

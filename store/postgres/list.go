@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +28,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 	var total int64
 	rows, err := s.pool.Query(ctx, p.page, p.args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list cases: %w", err)
+		return nil, storeErr("list cases", err)
 	}
 	for rows.Next() {
 		if len(page.Cases) == p.size {
@@ -40,7 +39,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 		var doc []byte
 		if err := rows.Scan(&total, &beyond, &version, &synced, &doc); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("postgres: list cases: %w", err)
+			return nil, storeErr("list cases", err)
 		}
 		c, err := decodeCase(doc, version, synced)
 		if err != nil {
@@ -54,12 +53,12 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: list cases: %w", err)
+		return nil, storeErr("list cases", err)
 	}
 	if len(page.Cases) == 0 {
 		// No row carried the count: ask for it alone.
 		if err := s.pool.QueryRow(ctx, p.counts, p.args[:p.cursorArgs]...).Scan(&total, &beyond); err != nil {
-			return nil, fmt.Errorf("postgres: count cases: %w", err)
+			return nil, storeErr("count cases", err)
 		}
 	}
 	if !p.forward {

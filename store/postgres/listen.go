@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
@@ -20,7 +19,7 @@ func (s *Store) EventsSince(ctx context.Context, after int64, limit int) ([]retu
 	rows, err := s.pool.Query(ctx, `SELECT seq, org, platform, case_id, prev_status, status, source, occurred_ns, detail
 		FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, storeErr("events", err)
 	}
 	defer rows.Close()
 	var out []returns.Event
@@ -34,7 +33,7 @@ func (s *Store) EventsSince(ctx context.Context, after int64, limit int) ([]retu
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, storeErr("events", err)
 	}
 	return out, nil
 }
@@ -43,7 +42,7 @@ func (s *Store) EventsSince(ctx context.Context, after int64, limit int) ([]retu
 func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 	var seq int64
 	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("postgres: last event: %w", err)
+		return 0, storeErr("last event", err)
 	}
 	return seq, nil
 }

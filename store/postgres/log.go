@@ -23,7 +23,7 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 	rows, err := s.pool.Query(ctx, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
 		FROM events WHERE org = $1 AND seq > $2 ORDER BY seq LIMIT $3`, string(org), after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, storeErr("events", err)
 	}
 	defer rows.Close()
 	var out []returns.Event
@@ -36,7 +36,7 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, storeErr("events", err)
 	}
 	return out, nil
 }
@@ -111,7 +111,7 @@ func scanEvent(rows pgx.Rows, org *string) (returns.Event, error) {
 	}
 	dest = append(dest, &platform, &ev.Key.PlatformCaseID, &prev, &status, &source, &occurred, &detail)
 	if err := rows.Scan(dest...); err != nil {
-		return ev, fmt.Errorf("postgres: events: %w", err)
+		return ev, storeErr("events", err)
 	}
 	ev.Key.Platform = returns.PlatformID(platform)
 	ev.Status = returns.Status(status)

@@ -31,17 +31,17 @@ const migrationLock = 0x72677721 // "rgw!"
 func migrate(ctx context.Context, pool *pgxpool.Pool, now func() time.Time, log *slog.Logger) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return storeErr("migrate", err)
 	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
-		return fmt.Errorf("postgres: migration lock: %w", err)
+		return storeErr("migration lock", err)
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    text   PRIMARY KEY,
 		applied_ns bigint NOT NULL)`); err != nil {
-		return fmt.Errorf("postgres: create schema_migrations: %w", err)
+		return storeErr("create schema_migrations", err)
 	}
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {

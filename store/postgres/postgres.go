@@ -13,7 +13,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,4 +132,36 @@ func fromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 // inTx runs f in a transaction and commits it when f returns nil.
 func (s *Store) inTx(ctx context.Context, f func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, f)
+}
+
+// storeErr wraps a database error. One that says the database could not be
+// reached (no connection, a dropped one, a timeout) carries the code
+// STORE_UNAVAILABLE, which callers show as such; anything else is internal.
+func storeErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *returns.Error
+	if errors.As(err, &re) {
+		return err // already coded (a rule of the contract, not the database)
+	}
+	wrapped := fmt.Errorf("postgres: %s: %w", what, err)
+	if unreachable(err) {
+		return returns.Errorf(returns.CodeStoreUnavailable, "the gateway's database is unavailable; nothing changed, try again").WithCause(wrapped)
+	}
+	return wrapped
+}
+
+// unreachable reports whether err means the database was not reached or the
+// connection broke, rather than that it refused the statement.
+func unreachable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exceptions; 57P01-03: the server shut down.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	return errors.As(err, &netErr) || errors.As(err, &connErr) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err)
 }
