@@ -145,7 +145,9 @@ func setComplexity(c *ComplexityRoot) {
 		if n < 1 {
 			n = 1
 		}
-		return satAdd(1, satMul(n, child))
+		// A page is a database query: 10, so that thousands of aliased
+		// lists cost what they do.
+		return satAdd(10, satMul(n, child))
 	}
 }
 
