@@ -229,7 +229,9 @@ func measureDoc(ctx context.Context, doc string, l QueryLimits) (int, int, strin
 }
 
 func TestQueryLimits(t *testing.T) {
-	deep := func(n int) string { return "{ node { " + strings.Repeat("parent { ", n) + "name" + strings.Repeat(" }", n) + " } }" }
+	deep := func(n int) string {
+		return "{ node { " + strings.Repeat("parent { ", n) + "name" + strings.Repeat(" }", n) + " } }"
+	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {
