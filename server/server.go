@@ -53,6 +53,8 @@ type Main struct {
 	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
 	// the authentication hook unless one is given.
 	GraphOptions graph.HandlerOptions
+	// HTTPLimits are the HTTP server's deadlines (zero: defaults; see limits.go).
+	HTTPLimits HTTPLimits
 
 	listener    net.Listener
 	http        *http.Server
@@ -213,12 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
 	m.listener = ln
-	m.http = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
-	}
+	m.http = newHTTPServer(mux, m.Log, m.HTTPLimits)
 	if m.Sandbox != nil {
 		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.
 		m.Sandbox.listening(m.URL())
