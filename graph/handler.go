@@ -180,6 +180,11 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return e
 		}
 		path := graphql.GetPath(ctx)
+		if errors.As(err, &gerr) && gerr.Err != nil && gerr.Err.Error() == "introspection disabled" {
+			// gqlgen's own refusal of __schema and __type (a plain error).
+			return &gqlerror.Error{Message: "introspection is disabled on this gateway", Path: path,
+				Extensions: map[string]any{"code": CodeIntrospectionDisabled}}
+		}
 		code := returns.ErrorCodeOf(err)
 		if code == returns.CodeInternal {
 			if errors.Is(err, context.Canceled) {

@@ -25,6 +25,9 @@ const (
 	CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	CodeQueryTooComplex = "QUERY_TOO_COMPLEX" // the walk's node budget or deadline ran out
+	// CodeIntrospectionDisabled answers __schema and __type when
+	// HandlerOptions.Introspection is off.
+	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 )
 
 // QueryLimits bound an operation's cost.

@@ -3,10 +3,15 @@ package graph
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,6 +23,11 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/returnsgw/returnsgw/actions"
+	"github.com/returnsgw/returnsgw/adapters"
+	"github.com/returnsgw/returnsgw/graph/transport"
+	"github.com/returnsgw/returnsgw/store/sqlite"
 )
 
 // Hostile documents, each sent to the real handler over HTTP: while the
@@ -317,4 +327,54 @@ func FuzzQueryLimits(f *testing.F) {
 			t.Errorf("accepted cost %d depth %d over the limits: %q", cost, depth, doc)
 		}
 	})
+}
+
+func serverWith(t *testing.T, o HandlerOptions) string {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	quiet := slog.New(slog.DiscardHandler)
+	reg := adapters.NewRegistry()
+	r := NewResolver(Deps{Store: st, Platforms: reg, Actions: actions.New(actions.Options{Store: st, Platforms: reg, Log: quiet}), Log: quiet})
+	o.Authenticate = func(ctx context.Context, _ transport.Credentials) (context.Context, error) {
+		return WithOrg(ctx, "test"), nil
+	}
+	srv := httptest.NewServer(NewHandler(r, o))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Introspection and the validator's suggestions (which reveal the schema
+// as well) are off unless asked for; persisted queries work either way.
+func TestIntrospectionAndSuggestions(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("introspection ", on), func(t *testing.T) {
+			url := serverWith(t, HandlerOptions{Introspection: on})
+			for _, q := range []string{`{ __schema { queryType { name } } }`, `{ __type(name: "Query") { name } }`} {
+				got := postRaw(t, url, "", queryBody(q))
+				if on && (got.code() != "" || !bytes.Contains(got.Data, []byte(`"Query"`))) || !on && got.code() != CodeIntrospectionDisabled {
+					t.Errorf("%s: %s", q, got.raw)
+				}
+			}
+			got := postRaw(t, url, "", queryBody(`{ returnCasez { id } }`))
+			if suggests := bytes.Contains(got.raw, []byte("Did you mean")); suggests != on || got.code() != "GRAPHQL_VALIDATION_FAILED" {
+				t.Errorf("a misspelt field: %s", got.raw)
+			}
+			// Automatic persisted queries: the hash alone, then with the document, then the hash alone.
+			q := `{ returnCases(first: 1) { totalCount } }`
+			sum := sha256.Sum256([]byte(q))
+			ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+			if got := postRaw(t, url, "", []byte(`{`+ext+`}`)); got.code() != "PERSISTED_QUERY_NOT_FOUND" {
+				t.Errorf("an unknown hash: %s", got.raw)
+			}
+			for _, body := range []string{`{"query":"` + q + `",` + ext + `}`, `{` + ext + `}`} {
+				if got := postRaw(t, url, "", []byte(body)); got.code() != "" || !bytes.Contains(got.Data, []byte("totalCount")) {
+					t.Errorf("%s: %s", body, got.raw)
+				}
+			}
+		})
+	}
 }

@@ -190,6 +190,9 @@ func (m *Main) Run(ctx context.Context) error {
 			return graph.WithOrg(ctx, org), nil
 		}
 	}
+	if m.Sandbox != nil {
+		gopts.Introspection = true // the sandbox's GraphiQL documents the schema
+	}
 	streams, stopStreams := context.WithCancel(context.Background())
 	m.stopStreams = stopStreams
 	gopts.Lifetime = streams
