@@ -219,8 +219,9 @@ func limitsExec() graphql.ExecutableSchema {
 	}
 }
 
-// measureDoc parses, validates and measures a document as the executor would.
-func measureDoc(ctx context.Context, doc string, l QueryLimits) (int, int, string, error) {
+// measureDoc parses, validates and measures a document with its variables
+// as the executor would.
+func measureDoc(ctx context.Context, doc string, l QueryLimits, vars ...map[string]any) (int, int, string, error) {
 	qd, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: doc}, 15000)
 	if err != nil {
 		return 0, 0, "", err
@@ -231,7 +232,15 @@ func measureDoc(ctx context.Context, doc string, l QueryLimits) (int, int, strin
 	if len(qd.Operations) == 0 {
 		return 0, 0, "", fmt.Errorf("no operation")
 	}
-	cost, depth, gerr := measure(ctx, limitsExec(), qd.Operations[0], nil, l)
+	var raw map[string]any
+	if len(vars) > 0 {
+		raw = vars[0]
+	}
+	coerced, verr := validator.VariableValues(limitsSchema, qd.Operations[0], raw)
+	if verr != nil {
+		return 0, 0, "", verr
+	}
+	cost, depth, gerr := measure(ctx, limitsExec(), qd.Operations[0], coerced, l)
 	if gerr != nil {
 		return cost, depth, gerr.Extensions["code"].(string), nil
 	}
@@ -306,17 +315,28 @@ func aliasedBombOn(n int) string {
 	return b.String()
 }
 
-// FuzzQueryLimits: whatever the document, measuring it never panics, ends
-// within the walk's deadline, and what it accepts is within the limits.
+// FuzzQueryLimits: whatever the document and variables, measuring never
+// panics, ends within the walk's deadline, and what it accepts is within the
+// limits.
 func FuzzQueryLimits(f *testing.F) {
 	for _, s := range []string{"{ leaf }", fragmentBombOn(12), aliasedBombOn(12), "{ nodes(first: 3) { children(first: 4) { tags } } }",
-		"query($n: Int) { nodes(first: $n) { name } }", "{ node { ... on Named { name } } }", manyAliases(50, "leaf")} {
-		f.Add(s)
+		"{ node { ... on Named { name } } }", manyAliases(50, "leaf")} {
+		f.Add(s, "")
 	}
+	f.Add("query($n: Int) { nodes(first: $n) { children(first: $n) { name } } }", `{"n": 2147483647}`)
+	f.Add("query($n: Int) { nodes(first: $n) { name } }", `{"n": -5}`)
 	l := QueryLimits{MaxComplexity: 1000, MaxDepth: 8, MaxNodes: 2000, MaxWalk: 100 * time.Millisecond}
-	f.Fuzz(func(t *testing.T, doc string) {
+	f.Fuzz(func(t *testing.T, doc, vars string) {
+		var v map[string]any
+		if vars != "" {
+			dec := json.NewDecoder(strings.NewReader(vars))
+			dec.UseNumber()
+			if dec.Decode(&v) != nil {
+				return
+			}
+		}
 		start := time.Now()
-		cost, depth, code, err := measureDoc(context.Background(), doc, l)
+		cost, depth, code, err := measureDoc(context.Background(), doc, l, v)
 		if err != nil {
 			return // refused by the parser or the validator
 		}
@@ -324,7 +344,7 @@ func FuzzQueryLimits(f *testing.F) {
 			t.Errorf("%v to measure %q", took, doc)
 		}
 		if code == "" && (cost > l.MaxComplexity || depth > l.MaxDepth) {
-			t.Errorf("accepted cost %d depth %d over the limits: %q", cost, depth, doc)
+			t.Errorf("accepted cost %d depth %d over the limits: %q %s", cost, depth, doc, vars)
 		}
 	})
 }
