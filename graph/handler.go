@@ -120,7 +120,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(&queryCost{limits: o.Limits})
+	srv.Use(newQueryCost(o.Limits, o.ParserTokenLimit, o.QueryCacheSize))
 	srv.AroundOperations(r.withLive)
 	srv.AroundOperations(transport.WithStream)
 	srv.AroundResponses(transport.EndOfStream(present))
