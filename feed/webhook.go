@@ -51,6 +51,11 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPushBody))
 	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.reply(w, src, returns.Errorf(returns.CodeInvalid, "the push body is larger than %d bytes", maxPushBody), http.StatusRequestEntityTooLarge)
+			return
+		}
 		h.reply(w, src, returns.Errorf(returns.CodeInvalid, "the push body could not be read"), 0)
 		return
 	}
@@ -88,14 +93,42 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 	defer cancel()
 	var failed error
-	for _, ch := range changes {
-		if err := h.ingest(ctx, conns, ch); err != nil {
+	for _, ch := range distinctCases(changes) {
+		err := h.ingest(ctx, conns, ch)
+		if returns.ErrorCodeOf(err) == returns.CodeNotFound {
+			// No shop has the case (deleted, or another app's seller):
+			// asking again would not help, so the push is acknowledged.
+			h.log().Info("pushed case not found on any shop; acknowledged", "platform", h.Platform,
+				"case", ch.Ref.PlatformCaseID, "seller", ch.SellerID, "err", err)
+			continue
+		}
+		if err != nil {
 			h.log().Warn("pushed change not stored; the platform will push it again, and the poller will catch it",
 				"platform", h.Platform, "case", ch.Ref.PlatformCaseID, "err", err)
 			failed = errors.Join(failed, err)
 		}
 	}
 	h.reply(w, src, failed, 0)
+}
+
+// distinctCases keeps one change per case and seller (the latest): a push
+// that names a case many times fetches it once.
+func distinctCases(changes []returns.PushedChange) []returns.PushedChange {
+	type key struct{ seller, id string }
+	at := make(map[key]int, len(changes))
+	out := changes[:0:0]
+	for _, ch := range changes {
+		k := key{ch.SellerID, ch.Ref.PlatformCaseID}
+		if i, ok := at[k]; ok {
+			if ch.Ref.UpdatedAt.After(out[i].Ref.UpdatedAt) {
+				out[i] = ch
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, ch)
+	}
+	return out
 }
 
 // ingest fetches the pushed case from the connection of the seller it belongs to.

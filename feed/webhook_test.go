@@ -23,6 +23,8 @@ type pushShop struct {
 	// refuseOthers answers a case of another seller with a refusal (as a
 	// platform does for a token without access), not with NOT_FOUND.
 	refuseOthers bool
+	// fetches counts GetCase calls.
+	fetches int
 }
 
 var (
@@ -44,6 +46,7 @@ func (p *pushShop) Perform(context.Context, returns.ActionRequest) (*returns.Act
 }
 
 func (p *pushShop) GetCase(_ context.Context, id string) (*returns.Case, error) {
+	p.fetches++
 	c, ok := p.cases[id]
 	if !ok {
 		if p.refuseOthers {

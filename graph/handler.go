@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -28,10 +29,30 @@ type HandlerOptions struct {
 	// fields (about 6,100) fits three times over; a query that multiplies
 	// pages or lists does not.
 	ComplexityLimit int
+	// Limits bound an operation's cost before it runs: depth, the walk's
+	// budget (see QueryLimits); its MaxComplexity, if set, wins over
+	// ComplexityLimit.
+	Limits QueryLimits
+	// ParserTokenLimit bounds a document's tokens (default 15,000; the
+	// largest query the dashboards send has under 1,000): deeply nested
+	// list literals cost the parser and validator quadratic time.
+	ParserTokenLimit int
 	// QueryCacheSize is how many parsed and validated documents are kept (default 1000).
 	QueryCacheSize int
-	// Introspection is allowed by default: the schema is public documentation.
-	DisableIntrospection bool
+	// Introspection allows __schema and __type queries, and with them the
+	// validator's "Did you mean ...?" suggestions, which also reveal the
+	// schema. Off by default: on in sandbox mode, or with --introspection.
+	Introspection bool
+	// CORSOrigins are the browser origins allowed to call from another site,
+	// matched exactly ("https://app.example.com"). None: no CORS headers.
+	CORSOrigins []string
+	// MaxStreams bounds the subscriptions (WebSocket and SSE) open at once
+	// (default 50,000); MaxStreamsPerOwner those of one owner, as
+	// StreamOwner names it from the authenticated context (the API key);
+	// without StreamOwner there is no per-owner bound (default 1,000).
+	MaxStreams         int
+	MaxStreamsPerOwner int
+	StreamOwner        func(ctx context.Context) string
 
 	// Authenticate is the authentication hook of every transport: the HTTP
 	// Authorization header, SSE's, and a WebSocket connection's
@@ -64,6 +85,18 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	if o.ComplexityLimit == 0 {
 		o.ComplexityLimit = 20000
 	}
+	if o.Limits.MaxComplexity == 0 {
+		o.Limits.MaxComplexity = o.ComplexityLimit
+	}
+	if o.ParserTokenLimit <= 0 {
+		o.ParserTokenLimit = 15000
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = 50000
+	}
+	if o.MaxStreamsPerOwner <= 0 {
+		o.MaxStreamsPerOwner = 1000
+	}
 	if o.QueryCacheSize == 0 {
 		o.QueryCacheSize = 1000
 	}
@@ -77,16 +110,20 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(NewExecutableSchema(cfg))
 	present := presenter(r.deps.Log)
-	srv.AddTransport(transport.HTTP{Authenticate: o.Authenticate})
+	caps := &transport.StreamCaps{Max: o.MaxStreams, PerOwner: o.MaxStreamsPerOwner, Owner: o.StreamOwner}
+	srv.AddTransport(transport.HTTP{Authenticate: o.Authenticate, CORSOrigins: o.CORSOrigins})
 	srv.AddTransport(transport.NewWebsocket(transport.WebsocketOptions{Authenticate: o.Authenticate, InitTimeout: o.InitTimeout,
-		PingInterval: o.PingInterval, OriginPatterns: o.OriginPatterns, Lifetime: o.Lifetime, Log: r.deps.Log}))
-	srv.AddTransport(transport.SSE{Authenticate: o.Authenticate, KeepAlive: o.PingInterval})
+		PingInterval: o.PingInterval, OriginPatterns: o.OriginPatterns, Lifetime: o.Lifetime, Log: r.deps.Log, Caps: caps}))
+	srv.AddTransport(transport.SSE{Authenticate: o.Authenticate, KeepAlive: o.PingInterval, Caps: caps, CORSOrigins: o.CORSOrigins})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
-	if !o.DisableIntrospection {
+	srv.SetParserTokenLimit(o.ParserTokenLimit)
+	if o.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.Use(newQueryCost(o.Limits, o.ParserTokenLimit, o.QueryCacheSize))
 	if o.RequireScopes {
 		srv.AroundOperations(requireScopes)
 	}
@@ -114,8 +151,21 @@ func setComplexity(c *ComplexityRoot) {
 		if n < 1 {
 			n = 1
 		}
-		return 1 + n*child
+		// A page is a database query: 10, so that thousands of aliased
+		// lists cost what they do.
+		return satAdd(10, satMul(n, child))
 	}
+}
+
+// satMul multiplies without wrapping around (a hostile page size times a deep child).
+func satMul(a, b int) int {
+	if a <= 0 || b <= 0 {
+		return max(a*b, 0)
+	}
+	if a > int(^uint(0)>>1)/b {
+		return int(^uint(0) >> 1)
+	}
+	return a * b
 }
 
 // presenter shows a caller what it can act on: the message and code of the
@@ -125,12 +175,22 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gerr *gqlerror.Error
 		if errors.As(err, &gerr) && gerr.Err == nil {
+			if strings.HasPrefix(gerr.Message, "exceeded token limit") {
+				// The parser's refusal, told apart from a syntax error
+				// (the transports answer it 413).
+				gerr.Extensions = map[string]any{"code": transport.CodeTokenLimit}
+			}
 			return gerr // parse, validation and coercion errors
 		}
 		if e, ok := streamError(err); ok {
 			return e
 		}
 		path := graphql.GetPath(ctx)
+		if errors.As(err, &gerr) && gerr.Err != nil && gerr.Err.Error() == "introspection disabled" {
+			// gqlgen's own refusal of __schema and __type (a plain error).
+			return &gqlerror.Error{Message: "introspection is disabled on this gateway", Path: path,
+				Extensions: map[string]any{"code": CodeIntrospectionDisabled}}
+		}
 		code := returns.ErrorCodeOf(err)
 		if code == returns.CodeInternal {
 			if errors.Is(err, context.Canceled) {

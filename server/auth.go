@@ -8,6 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/returnsgw/returnsgw/auth"
 	"github.com/returnsgw/returnsgw/graph"
@@ -95,6 +99,9 @@ func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (co
 	if err != nil {
 		return nil, err
 	}
+	if wait, ok := m.limiter.allow(p.KeyID); !ok {
+		return nil, &transport.RateLimitError{RetryAfter: wait}
+	}
 	ctx = auth.WithPrincipal(graph.WithOrg(ctx, p.Org), p)
 	held, release := m.Auth.Hold(ctx, p)
 	context.AfterFunc(ctx, release)
@@ -153,4 +160,50 @@ func (m *Main) hostGuard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// streamOwner counts a stream against its API key's cap.
+func streamOwner(ctx context.Context) string {
+	if p := auth.From(ctx); p != nil {
+		return p.KeyID
+	}
+	return ""
+}
+
+// keyLimiter keeps one token bucket per API key: rate requests per second,
+// bursts of twice that. A nil limiter allows everything.
+type keyLimiter struct {
+	rate rate.Limit
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
+}
+
+func newKeyLimiter(perSecond float64) *keyLimiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &keyLimiter{rate: rate.Limit(perSecond), keys: map[string]*rate.Limiter{}}
+}
+
+// allow takes a token of the key's bucket, or says how long until one is due.
+func (l *keyLimiter) allow(key string) (time.Duration, bool) {
+	if l == nil {
+		return 0, true
+	}
+	l.mu.Lock()
+	lim, ok := l.keys[key]
+	if !ok {
+		if len(l.keys) >= 100000 {
+			clear(l.keys) // bounded by the keys that exist; a reset only refills buckets
+		}
+		lim = rate.NewLimiter(l.rate, max(1, int(2*l.rate)))
+		l.keys[key] = lim
+	}
+	l.mu.Unlock()
+	r := lim.Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return d, false
+	}
+	return 0, true
 }

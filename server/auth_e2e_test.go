@@ -253,3 +253,43 @@ func TestUnknownHostIsRefused(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// A key over its rate gets 429 with Retry-After; another key is not held
+// back by it.
+func TestRateLimitPerKey(t *testing.T) {
+	m := startGateway(t, "--rate-limit", "1")
+	var got []int
+	for range 4 {
+		req, _ := http.NewRequest(http.MethodGet, m.URL()+"/graphql?query=%7B__typename%7D", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got = append(got, resp.StatusCode)
+		if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	if got[0] != 200 || got[3] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v: want the burst answered, then 429", got)
+	}
+	// The demo key is spent; another key has its own bucket.
+	key, _, err := m.Auth.CreateKey(t.Context(), "demo", "other", []auth.Scope{auth.ScopeRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, r := gqlAs(t, m, "Bearer "+key, `{ __typename }`, nil); status != http.StatusOK {
+		t.Fatalf("another key: HTTP %d %+v", status, r.Errors)
+	}
+}
+
+// Outside sandbox mode introspection is off unless --introspection says so;
+// in sandbox mode it is on (GraphiQL documents the schema).
+func TestIntrospectionInSandbox(t *testing.T) {
+	m := startGateway(t)
+	_, r := gqlAs(t, m, "Bearer "+testKey, `{ __schema { queryType { name } } }`, nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("sandbox introspection: %+v", r.Errors)
+	}
+}

@@ -30,6 +30,10 @@ type Config struct {
 	SandboxURL   string        // --sandbox-url, RETURNSGW_SANDBOX_URL: a standalone sandbox (server sandbox)
 	AllowedHosts []string      // --allowed-hosts, RETURNSGW_ALLOWED_HOSTS: Host headers served
 	RateLimit    float64       // --rate-limit, RETURNSGW_RATE_LIMIT: requests per second per key
+	// Introspection shows the schema outside sandbox mode (--introspection).
+	Introspection bool
+	// CORSOrigins are the browser origins allowed to call from other sites (--cors-origin).
+	CORSOrigins []string
 
 	// The PostgreSQL pool, when --db is a postgres:// URL (0: pgxpool's defaults).
 	PoolMaxConns    int32         // --db-max-conns, RETURNSGW_DB_MAX_CONNS
@@ -130,6 +134,27 @@ func (c *Config) specs() []flagSpec {
 				if h = strings.TrimSpace(h); h != "" {
 					c.AllowedHosts = append(c.AllowedHosts, strings.ToLower(h))
 				}
+			}
+			return nil
+		}},
+		{"introspection", "RETURNSGW_INTROSPECTION", "false", "answer introspection (and suggest field names) outside sandbox mode too", func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("must be true or false")
+			}
+			c.Introspection = b
+			return nil
+		}},
+		{"cors-origin", "RETURNSGW_CORS_ORIGIN", "", "browser origins allowed to call the API from other sites, comma-separated (e.g. https://admin.example.com); default none", func(v string) error {
+			c.CORSOrigins = nil
+			for _, o := range strings.Split(v, ",") {
+				if o = strings.TrimSpace(o); o == "" {
+					continue
+				}
+				if err := checkURL(o); err != nil {
+					return fmt.Errorf("%q: want an origin such as https://admin.example.com", o)
+				}
+				c.CORSOrigins = append(c.CORSOrigins, strings.TrimRight(o, "/"))
 			}
 			return nil
 		}},

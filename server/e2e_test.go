@@ -25,7 +25,7 @@ func startGateway(t *testing.T, args ...string) *Main {
 	m := NewMain()
 	m.Stdout = io.Discard
 	base := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "gw.db"), "--sandbox", "true",
-		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40", "--demo-key", testKey}
+		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40", "--demo-key", testKey, "--rate-limit", "0"}
 	if err := m.ParseFlags(append(base, args...), func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}

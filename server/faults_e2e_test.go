@@ -52,7 +52,7 @@ func faultsGateway(t *testing.T, sb *Sandbox, db string, crash *crashSwitch) *Ma
 	t.Helper()
 	m := NewMain()
 	m.Stdout = io.Discard
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", db, "--sandbox", "true", "--demo-key", testKey,
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", db, "--sandbox", "true", "--demo-key", testKey, "--rate-limit", "0",
 		"--poll-interval", "100ms", "--log-level", "error"}, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	routeStdLog(m.Log)
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		m.Close()

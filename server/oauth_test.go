@@ -51,7 +51,7 @@ func startTokenGateway(t *testing.T, ttl string) *tokenRig {
 	t.Helper()
 	r := &tokenRig{m: NewMain(), log: &syncBuffer{}, dir: t.TempDir()}
 	r.m.Stdout = io.Discard
-	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(r.dir, "gw.db"), "--sandbox", "true", "--demo-key", testKey,
+	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(r.dir, "gw.db"), "--sandbox", "true", "--demo-key", testKey, "--rate-limit", "0",
 		"--poll-interval", "200ms", "--sandbox-cases", "20", "--sandbox-token-ttl", ttl}
 	if err := r.m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)

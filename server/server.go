@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ type Main struct {
 	// poller's default); tests shorten it.
 	PollLeaseTTL   time.Duration
 	replica        string
+	limiter        *keyLimiter
 	db             backend // the store as opened, before any wrapping
 	noLeaseRelease bool    // tests: Close as a crash would, leases left to lapse
 	Deadlines      *feed.DeadlineTimer
@@ -67,6 +69,8 @@ type Main struct {
 	// GraphOptions tune the GraphQL handler (zero: its defaults); Run sets
 	// the authentication hook unless one is given.
 	GraphOptions graph.HandlerOptions
+	// HTTPLimits are the HTTP server's deadlines (zero: defaults; see limits.go).
+	HTTPLimits HTTPLimits
 
 	listener    net.Listener
 	http        *http.Server
@@ -226,8 +230,21 @@ func (m *Main) Run(ctx context.Context) error {
 		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
 	if gopts.Authenticate == nil {
+		m.limiter = newKeyLimiter(c.RateLimit)
 		gopts.Authenticate = m.authenticate
 		gopts.RequireScopes = true
+		gopts.StreamOwner = streamOwner
+	}
+	// The sandbox's GraphiQL documents the schema; elsewhere the schema is
+	// not shown to whoever asks unless the operator says so.
+	gopts.Introspection = gopts.Introspection || m.Sandbox != nil || c.Introspection
+	if len(c.CORSOrigins) > 0 {
+		gopts.CORSOrigins = c.CORSOrigins
+		for _, o := range c.CORSOrigins {
+			if u, err := url.Parse(o); err == nil && u.Host != "" {
+				gopts.OriginPatterns = append(gopts.OriginPatterns, u.Host)
+			}
+		}
 	}
 	streams, stopStreams := context.WithCancel(context.Background())
 	m.stopStreams = stopStreams
@@ -255,12 +272,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
 	m.listener = ln
-	m.http = &http.Server{
-		Handler:           m.hostGuard(mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
-	}
+	m.http = newHTTPServer(m.hostGuard(mux), m.Log, m.HTTPLimits)
 	m.Connections.listening(m.URL())
 	if m.Sandbox != nil && m.Sandbox.XHS != nil {
 		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.

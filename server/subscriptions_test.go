@@ -36,7 +36,7 @@ func startGatewayWith(t *testing.T, setup func(*Main)) *Main {
 	m := NewMain()
 	m.Stdout = io.Discard
 	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "gw.db"), "--sandbox", "true",
-		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40", "--demo-key", testKey}
+		"--poll-interval", "200ms", "--log-level", "error", "--sandbox-cases", "40", "--demo-key", testKey, "--rate-limit", "0"}
 	if err := m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -16,7 +17,8 @@ import (
 // run in (carrying who the caller is), or an error that refuses them: 401 over
 // HTTP and SSE; over WebSocket close code 4403 (Forbidden), which the legacy
 // protocol hears as a connection_error first. Nil accepts every request with
-// the context it came with.
+// the context it came with. A *RateLimitError refuses with 429 over HTTP and
+// SSE (with Retry-After), 4429 over WebSocket.
 //
 // HTTP and SSE call it for each request; WebSocket once per connection, at
 // connection_init. The context it returns must derive from the one it got,
@@ -63,6 +65,11 @@ func authenticate(auth Authenticator, w http.ResponseWriter, r *http.Request) (*
 		return r, true
 	}
 	ctx, err := auth(r.Context(), Credentials{Authorization: r.Header.Get("Authorization")})
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		writeRateLimited(w, rl)
+		return nil, false
+	}
 	if err != nil {
 		msg := "the request is not authenticated"
 		if returns.ErrorCodeOf(err) != returns.CodeInternal {

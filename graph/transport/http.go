@@ -37,9 +37,16 @@ const maxBody = 1 << 20
 //     application/json, without a data entry;
 //   - GET runs queries only: a mutation is 405 with Allow: POST; any other
 //     method is 405 with Allow: GET, POST;
-//   - a request the authentication hook refuses is 401.
+//   - a request the authentication hook refuses is 401 (429 when it is rate
+//     limited), a body over 1 MiB is 413, and so is a document over the
+//     parser's token limit;
+//   - with CORSOrigins, an OPTIONS preflight is answered 204 and an allowed
+//     origin gets Access-Control-Allow-Origin; without, no CORS header at all.
 type HTTP struct {
 	Authenticate Authenticator
+	// CORSOrigins are the browser origins ("https://app.example.com",
+	// matched exactly) allowed to call from another site. None: CORS is off.
+	CORSOrigins []string
 }
 
 var _ graphql.Transport = HTTP{}
@@ -68,6 +75,10 @@ type rawRequest struct {
 
 // Do serves one request.
 func (t HTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if cors(t.CORSOrigins).preflight(w, r) {
+		return
+	}
+	cors(t.CORSOrigins).headers(w, r)
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
 		w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
@@ -110,6 +121,9 @@ func (t HTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 			code = http.StatusBadRequest
 		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		if hasCode(resp.Errors, CodeTokenLimit) {
+			code = http.StatusRequestEntityTooLarge
+		}
 		writeRequestError(w, code, resp)
 		return
 	}
@@ -262,6 +276,19 @@ func fromRaw(raw rawRequest) (*graphql.RawParams, int, string) {
 	return p, 0, ""
 }
 
+// CodeTokenLimit is the code of a document refused by the parser's token
+// limit (set by the error presenter): answered 413, as a body too large is.
+const CodeTokenLimit = "TOKEN_LIMIT_EXCEEDED"
+
+func hasCode(errs gqlerror.List, code string) bool {
+	for _, e := range errs {
+		if e != nil && e.Extensions["code"] == code {
+			return true
+		}
+	}
+	return false
+}
+
 func isNull(m json.RawMessage) bool {
 	s := bytes.TrimSpace(m)
 	return len(s) == 0 || string(s) == "null"
@@ -295,7 +322,11 @@ func jsonProblem(err error) string {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeRequestError(w, status, &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}}})
+	code := CodeBadRequest
+	if status == http.StatusRequestEntityTooLarge {
+		code = CodeRequestTooLarge
+	}
+	writeCoded(w, status, code, msg)
 }
 
 // writeRequestError answers a request that was not executed: errors only, no

@@ -81,6 +81,7 @@ const (
 	closeInitTimeout    = 4408
 	closeDuplicateID    = 4409
 	closeTooManyInits   = 4429
+	closeRateLimited    = 4429 // graphql-transport-ws's code for too many inits is HTTP's 429 as well
 )
 
 const (
@@ -141,6 +142,9 @@ type WebsocketOptions struct {
 	// peer.
 	Lifetime context.Context
 	Log      *slog.Logger
+	// Caps bound the subscriptions open at once (nil: no bound); one past
+	// them is ended with a TOO_MANY_STREAMS error for its id.
+	Caps *StreamCaps
 }
 
 // Websocket serves GraphQL over WebSocket (see above).
@@ -151,6 +155,7 @@ type Websocket struct {
 	origins     []string
 	lifetime    context.Context // nil: connections end only with their peer
 	log         *slog.Logger
+	caps        *StreamCaps
 	pumps       pumps
 }
 
@@ -168,7 +173,7 @@ func NewWebsocket(o WebsocketOptions) *Websocket {
 		o.Log = slog.Default()
 	}
 	return &Websocket{auth: o.Authenticate, initTimeout: o.InitTimeout, ping: o.PingInterval, origins: o.OriginPatterns,
-		lifetime: o.Lifetime, log: o.Log}
+		lifetime: o.Lifetime, log: o.Log, caps: o.Caps}
 }
 
 // Supports claims WebSocket upgrades.
@@ -195,6 +200,10 @@ func (t *Websocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		}
 		return
 	}
+	// The connection is ours now: net/http's read deadline (ReadTimeout) and
+	// the upgrader's write deadline must not cut it later. Reads are bounded
+	// by the init timeout and the pings, writes each by its own deadline.
+	conn.SetDeadline(time.Time{})
 	// Whatever the client sent right after its handshake is in net/http's
 	// buffer, which is not kept: it holds 4 KiB.
 	var rd io.Reader = conn
@@ -308,6 +317,16 @@ type wsConn struct {
 // wsOp is one running operation.
 type wsOp struct {
 	cancel context.CancelFunc
+	// release gives back a subscription's place under the stream caps.
+	release atomic.Pointer[func()]
+}
+
+// end cancels the operation and gives back its place (once).
+func (op *wsOp) end() {
+	op.cancel()
+	if f := op.release.Swap(nil); f != nil {
+		(*f)()
+	}
 }
 
 // serve reads the client's messages until the connection ends.
@@ -348,6 +367,9 @@ func (c *wsConn) finish() {
 	c.cancel()
 	c.closed.Store(true)
 	c.mu.Lock()
+	for _, op := range c.ops {
+		op.end() // the streams' places, at once: they end with the connection
+	}
 	if c.initT != nil {
 		c.initT.Stop()
 	}
@@ -409,8 +431,8 @@ func (c *wsConn) handle(msg []byte) {
 			return
 		}
 		c.initReceived = true
-		if !c.initialise(m.Payload) {
-			c.fail(closeForbidden, "Forbidden")
+		if code, reason := c.initialise(m.Payload); code != 0 {
+			c.fail(code, reason)
 			return
 		}
 		c.send("connection_ack", "", nil)
@@ -452,9 +474,9 @@ func (c *wsConn) handleLegacy(msg []byte) {
 			return
 		}
 		c.initReceived = true
-		if !c.initialise(m.Payload) {
-			c.sendConnectionError("Forbidden")
-			c.fail(closeForbidden, "Forbidden")
+		if code, reason := c.initialise(m.Payload); code != 0 {
+			c.sendConnectionError(reason)
+			c.fail(code, reason)
 			return
 		}
 		c.send("connection_ack", "", nil)
@@ -477,8 +499,9 @@ func (c *wsConn) handleLegacy(msg []byte) {
 }
 
 // initialise runs the authentication hook and, if it accepts, starts the
-// pings. It reports whether the connection was accepted.
-func (c *wsConn) initialise(raw json.RawMessage) bool {
+// pings. It returns 0, or the close code and reason that refuse the
+// connection (4429 when the hook says the caller is rate limited).
+func (c *wsConn) initialise(raw json.RawMessage) (int, string) {
 	c.mu.Lock()
 	c.initT.Stop()
 	c.mu.Unlock()
@@ -487,7 +510,7 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		if err := dec.Decode(&payload); err != nil {
-			return false
+			return closeForbidden, "Forbidden"
 		}
 	}
 	if c.t.auth != nil {
@@ -496,9 +519,13 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 			cred.Authorization = a
 		}
 		ctx, err := c.t.auth(c.ctx, cred)
+		var rl *RateLimitError
+		if errors.As(err, &rl) {
+			return closeRateLimited, fmt.Sprintf("Too many requests: retry after %d s", rl.retryAfterSeconds())
+		}
 		if err != nil {
 			c.t.log.Info("websocket connection refused", "err", err)
-			return false
+			return closeForbidden, "Forbidden"
 		}
 		// Credentials that stop being valid (a revoked key) end the
 		// connection, not only its running operations.
@@ -514,7 +541,7 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 	c.mu.Lock()
 	c.pingT = time.AfterFunc(c.t.ping, c.keepAlive)
 	c.mu.Unlock()
-	return true
+	return 0, ""
 }
 
 // keepAlive pings the client (graphql-transport-ws: a client that has not
@@ -576,7 +603,7 @@ func (c *wsConn) stop(id string) {
 
 // done forgets an operation that ended.
 func (c *wsConn) done(id string, op *wsOp) {
-	op.cancel()
+	op.end()
 	c.mu.Lock()
 	if c.ops[id] == op {
 		delete(c.ops, id)
@@ -621,6 +648,20 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 		c.done(id, op)
 		c.sendErrors(id, resp.Errors)
 		return
+	}
+	if rc.Operation.Operation == ast.Subscription {
+		release, cerr := c.t.caps.acquire(ctx)
+		if cerr != nil {
+			c.done(id, op)
+			c.sendErrors(id, gqlerror.List{cerr})
+			return
+		}
+		op.release.Store(&release)
+		if c.closed.Load() {
+			// The connection ended meanwhile; finish may not have seen the place.
+			c.done(id, op)
+			return
+		}
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
 	st := &wsStream{c: c, op: op, id: id, end: &wsEnd{}}
