@@ -104,10 +104,15 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Principal, err
 	s.mu.Unlock()
 	if c == nil || now.Sub(c.read) >= s.opts.CacheTTL || now.Before(c.read) {
 		k, err := s.st.APIKey(ctx, id)
-		if returns.ErrorCodeOf(err) == returns.CodeNotFound {
+		switch {
+		case returns.ErrorCodeOf(err) == returns.CodeNotFound:
 			return nil, ErrInvalidKey
-		}
-		if err != nil {
+		case err != nil && c != nil:
+			// The store is away: a key verified a moment ago stays good
+			// until it can be read again (a revocation cannot be read
+			// either), rather than every caller being locked out.
+			k = &c.key
+		case err != nil:
 			return nil, fmt.Errorf("auth: read key: %w", err)
 		}
 		nc := &cached{key: *k, read: now}

@@ -70,6 +70,14 @@ func authenticate(auth Authenticator, w http.ResponseWriter, r *http.Request) (*
 		writeRateLimited(w, rl)
 		return nil, false
 	}
+	if code := returns.ErrorCodeOf(err); code == returns.CodeStoreUnavailable {
+		// The key could not be checked: that is no refusal of it.
+		w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
+		w.Header().Set("Retry-After", "5")
+		writeRequestError(w, http.StatusServiceUnavailable, &graphql.Response{Errors: gqlerror.List{{
+			Message: returns.ErrorMessage(err), Extensions: map[string]any{"code": string(code)}}}})
+		return nil, false
+	}
 	if err != nil {
 		msg := "the request is not authenticated"
 		if returns.ErrorCodeOf(err) != returns.CodeInternal {
