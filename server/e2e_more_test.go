@@ -28,6 +28,23 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// waitPollRounds waits until every poller has finished n more walks, so that
+// a test can say what polling did not do without guessing at time.
+func waitPollRounds(t *testing.T, m *Main, n int) {
+	t.Helper()
+	for range n {
+		since := time.Now()
+		eventually(t, 60*time.Second, "the pollers stopped walking", func() bool {
+			for _, p := range m.Pollers {
+				if h := p.Health(); !h.LastSyncAt.After(since) && !h.Standby {
+					return false
+				}
+			}
+			return true
+		})
+	}
+}
+
 type healthView struct {
 	Platform string
 	Health   struct {

@@ -74,7 +74,7 @@ func TestSimulatedBuyerReachesTheDashboardByPush(t *testing.T) {
 	}
 	// The platform's push of the same change arrives too, and changes nothing: no second event.
 	m.Sandbox.XHS.WaitPushes()
-	time.Sleep(200 * time.Millisecond)
+	waitPollRounds(t, m, 2)
 	evs, _ := m.Store.EventsAfter(context.Background(), returns.OrgID(m.Config.Org), 0, 100000)
 	n := 0
 	for _, e := range evs {
@@ -177,7 +177,7 @@ func TestLostPushIsCaughtByPolling(t *testing.T) {
 		_, err := m.Store.GetCase(context.Background(), org, key)
 		return err == nil
 	})
-	time.Sleep(500 * time.Millisecond) // a few more polls
+	waitPollRounds(t, m, 2) // polls after the one that found it add nothing
 	evs, _ := m.Store.EventsAfter(context.Background(), org, 0, 100000)
 	var mine []returns.Event
 	for _, e := range evs {

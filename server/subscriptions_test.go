@@ -624,8 +624,8 @@ func TestSubscriptionsLeaveNoGoroutines(t *testing.T) {
 	defer cancel()
 	base := m.Bus.Len()
 	// Let the pollers settle into their keep-alive connections to the
-	// simulators, so that the baseline counts them (nothing to wait on but time).
-	time.Sleep(time.Second)
+	// simulators, so that the baseline counts them.
+	waitPollRounds(t, m, 2)
 	runtime.GC()
 	baseline := runtime.NumGoroutine()
 
