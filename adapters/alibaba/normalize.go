@@ -3,6 +3,7 @@ package alibaba
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -379,6 +380,11 @@ func parseDate(d alibabawire.Date) (time.Time, string, error) {
 			fromText, haveText = t, true
 		}
 	}
+	for _, t := range []*time.Time{&fromTS, &fromText} {
+		if !t.IsZero() && (t.Before(minDate) || !t.Before(maxDate)) {
+			return time.Time{}, "", fmt.Errorf("date %s (%q) is out of range", d.Timestamp, d.FormatDate)
+		}
+	}
 	switch {
 	case haveTS && haveText:
 		if diff := fromTS.Sub(fromText); diff > time.Second || diff < -time.Second {
@@ -392,6 +398,14 @@ func parseDate(d alibabawire.Date) (time.Time, string, error) {
 	}
 	return time.Time{}, "", errors.New("empty date")
 }
+
+// Dates outside [minDate, maxDate) are not dates a platform means, and a case
+// holding one could not be stored or served (JSON has no year past 9999); the
+// year of margin keeps deadlines derived from them in range.
+var (
+	minDate = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // parseFormatDate reads "Nov. 1, 2026, 01:30:00 PST." in US Pacific time.
 // Go reads a zone abbreviation by its offset in the given location, so PDT
@@ -486,6 +500,9 @@ func parseQuantity(t alibabawire.Text) (int, string, error) {
 	}
 	warn := ""
 	if strings.Trim(frac, "0") != "" {
+		if n == math.MaxInt {
+			return 0, "", fmt.Errorf("quantity %q is out of range", s)
+		}
 		n++
 		warn = fmt.Sprintf("fractional quantity %s rounded up to %d", s, n)
 	}

@@ -41,6 +41,17 @@ func TestParseMoney(t *testing.T) {
 	}
 }
 
+// TestParseQuantityOverflow: rounding a fractional quantity up must not wrap
+// past the largest int into a negative count (found by FuzzNormalize).
+func TestParseQuantityOverflow(t *testing.T) {
+	if q, _, err := parseQuantity("9223372036854775807.5"); err == nil {
+		t.Fatalf("parseQuantity = %d, want an error", q)
+	}
+	if q, w, err := parseQuantity("9223372036854775806.5"); err != nil || q != 9223372036854775807 || w == "" {
+		t.Fatalf("parseQuantity = %d, %q, %v", q, w, err)
+	}
+}
+
 func TestParseDate(t *testing.T) {
 	utc := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
@@ -68,6 +79,10 @@ func TestParseDate(t *testing.T) {
 		{"not Pacific", alibabawire.Date{FormatDate: "Nov. 10, 2026, 08:15:00 UTC."}, time.Time{}, false, true},
 		{"garbage", alibabawire.Date{FormatDate: "yesterday"}, time.Time{}, false, true},
 		{"bad timestamp", alibabawire.Date{Timestamp: "12.5"}, time.Time{}, false, true},
+		// Found by FuzzNormalize: such a case cannot be stored as JSON.
+		{"timestamp past year 9999", alibabawire.Date{Timestamp: "999999999999999999"}, time.Time{}, false, true},
+		{"timestamp before 1970", alibabawire.Date{Timestamp: "-1"}, time.Time{}, false, true},
+		{"format_date in year 9999", alibabawire.Date{FormatDate: "Dec. 31, 9999, 20:00:00 PST."}, time.Time{}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

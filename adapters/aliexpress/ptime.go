@@ -39,6 +39,11 @@ func parsePacific(s string) (pacificTime, bool, error) {
 	if err != nil {
 		return pacificTime{}, false, fmt.Errorf("time %q: %w", s, err)
 	}
+	// A case holding a time in year 9999 could not be stored or served once
+	// in UTC or with a deadline added (JSON has no year past 9999).
+	if wall.Year() >= 9999 {
+		return pacificTime{}, false, fmt.Errorf("time %q is out of range", s)
+	}
 	// The zone's offsets a day before and a day after bracket any change
 	// near this wall time (changes are months apart).
 	_, offBefore := wall.Add(-24 * time.Hour).In(returns.Pacific).Zone()

@@ -148,3 +148,15 @@ func TestClassifyErrorResponses(t *testing.T) {
 		t.Errorf("ban length %v, want 3s", pe.RetryAfter)
 	}
 }
+
+// TestParsePacificRejectsYear9999: in UTC, or with a deadline added, such a
+// time has no JSON form, so a case holding it could not be stored (found by
+// FuzzNormalize).
+func TestParsePacificRejectsYear9999(t *testing.T) {
+	if p, ok, err := parsePacific("9999-12-31 23:20:56"); err == nil || ok {
+		t.Fatalf("parsePacific = %+v, %v, %v; want an error", p, ok, err)
+	}
+	if _, ok, err := parsePacific("9998-12-31 23:20:56"); err != nil || !ok {
+		t.Fatalf("parsePacific(9998) = %v, %v", ok, err)
+	}
+}

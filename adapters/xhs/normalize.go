@@ -443,9 +443,15 @@ func money(field string, n json.Number) (returns.Money, error) {
 	return m, nil
 }
 
-// msTime reads a ms timestamp; 0 and -1 (XHS's "none") mean no time.
+// maxMs bounds the timestamps read: a later one is not a time (a value in µs,
+// say), and a case holding it could not be stored or served, since JSON has
+// no year past 9999. The year of margin keeps deadlines derived from it in range.
+var maxMs = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+// msTime reads a ms timestamp; 0 and -1 (XHS's "none") mean no time, and so
+// does one past maxMs.
 func msTime(ms int64) *time.Time {
-	if ms <= 0 {
+	if ms <= 0 || ms > maxMs {
 		return nil
 	}
 	t := time.UnixMilli(ms).UTC()
