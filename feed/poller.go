@@ -20,6 +20,10 @@ type Poller struct {
 	Interval time.Duration
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Observe, if set, is told at the end of each Sync of the newest change
+	// it read (zero if none) and of its error (nil when it caught up), for
+	// the sync-lag and failed-sync metrics.
+	Observe func(newest time.Time, err error)
 
 	mu         sync.Mutex
 	health     Health
@@ -117,7 +121,11 @@ func retryWait(interval, backoff time.Duration) (wait, next time.Duration) {
 }
 
 // Sync walks the change list from the stored cursor until it is caught up.
-func (p *Poller) Sync(ctx context.Context) error {
+func (p *Poller) Sync(ctx context.Context) (err error) {
+	var newest time.Time // the newest change read, for Observe
+	if p.Observe != nil {
+		defer func() { p.Observe(newest, err) }()
+	}
 	in := p.Ingester
 	name := CursorName(p.Platform)
 	cursor, err := in.Store.Cursor(ctx, in.Org, name)
@@ -133,6 +141,11 @@ func (p *Poller) Sync(ctx context.Context) error {
 		p.health.LastAttempt = p.now()
 		p.mu.Unlock()
 		b, err := p.Platform.ListChanges(ctx, cursor, p.now())
+		for _, r := range b.Refs {
+			if r.UpdatedAt.After(newest) {
+				newest = r.UpdatedAt
+			}
+		}
 		if err == nil {
 			err = p.ingest(ctx, b.Refs)
 		}
