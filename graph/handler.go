@@ -50,6 +50,8 @@ type HandlerOptions struct {
 	// OriginPatterns and Lifetime: see transport.WebsocketOptions.
 	OriginPatterns []string
 	Lifetime       context.Context
+	// Telemetry reports operations as spans and metrics; nil: none.
+	Telemetry *Telemetry
 }
 
 // NewHandler returns the GraphQL handler: POST and GET per the
@@ -79,6 +81,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 		PingInterval: o.PingInterval, OriginPatterns: o.OriginPatterns, Lifetime: o.Lifetime, Log: r.deps.Log}))
 	srv.AddTransport(transport.SSE{Authenticate: o.Authenticate, KeepAlive: o.PingInterval})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	srv.Use(o.Telemetry.extension()) // first: the outermost, so it times and spans everything
 	if !o.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
@@ -133,7 +136,7 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return &gqlerror.Error{Message: "request timed out", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
 			}
-			log.Error("internal error", "path", path.String(), "err", err)
+			log.ErrorContext(ctx, "internal error", "path", path.String(), "err", err)
 			return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": string(returns.CodeInternal)}}
 		}
 		ext := map[string]any{"code": string(code)}
