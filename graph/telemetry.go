@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -27,8 +28,7 @@ type Telemetry struct {
 	Metrics *telemetry.Metrics
 }
 
-// extension returns the handler extension of t; a no-op one when t is nil
-// (gqlgen then adds nothing to any chain).
+// extension returns the handler extension of t; a no-op one when t is nil.
 func (t *Telemetry) extension() graphql.HandlerExtension {
 	if t == nil {
 		return noExtension{}
@@ -36,7 +36,14 @@ func (t *Telemetry) extension() graphql.HandlerExtension {
 	return telemetryExtension{t}
 }
 
+// noExtension stands in when telemetry is off: gqlgen accepts only
+// extensions with a hook, so it has the cheapest one (once per request, no
+// work).
 type noExtension struct{}
+
+func (noExtension) MutateOperationParameters(context.Context, *graphql.RawParams) *gqlerror.Error {
+	return nil
+}
 
 func (noExtension) ExtensionName() string                          { return "NoTelemetry" }
 func (noExtension) Validate(graphql.ExecutableSchema) error        { return nil }
