@@ -2,7 +2,7 @@ package graph
 
 import (
 	"context"
-	"reflect"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/returnsgw/returnsgw/graph/model"
 	"github.com/returnsgw/returnsgw/graph/transport"
 	"github.com/returnsgw/returnsgw/telemetry"
 )
@@ -21,8 +20,9 @@ import (
 // HandlerOptions.Telemetry): a span per operation, continuing the trace of
 // the HTTP request's context (telemetry.Middleware extracts traceparent), a
 // child span per mutation field, and, with Metrics, operations by name, type
-// and latency, errors by code (GraphQL errors and the user errors of
-// mutation payloads), and open subscriptions by transport. A nil *Telemetry
+// and latency, errors by code (GraphQL errors, and the user errors of
+// mutation payloads that select their code), and open subscriptions by
+// transport. A nil *Telemetry
 // adds nothing to a request.
 type Telemetry struct {
 	Metrics *telemetry.Metrics
@@ -55,7 +55,7 @@ type telemetryExtension struct{ *Telemetry }
 var (
 	_ graphql.OperationInterceptor = telemetryExtension{}
 	_ graphql.ResponseInterceptor  = telemetryExtension{}
-	_ graphql.FieldInterceptor     = telemetryExtension{}
+	_ graphql.RootFieldInterceptor = telemetryExtension{}
 )
 
 // InterceptOperation spans and times the operation. A query or mutation is
@@ -124,51 +124,55 @@ func (t telemetryExtension) InterceptResponse(ctx context.Context, next graphql.
 			code, _ := e.Extensions["code"].(string)
 			t.Metrics.GraphQLErrors.WithLabelValues(errorLabel(code)).Inc()
 		}
+		t.countUserErrors(ctx, resp)
 	}
 	return resp
 }
 
-// InterceptField spans the mutation fields (each does I/O: the store, and
-// usually the platform) and counts the user errors of their payloads. Other
-// fields pass straight through.
-func (t telemetryExtension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Object != "Mutation" {
+// InterceptRootField spans the mutation fields (each does I/O: the store,
+// and usually the platform). Other root fields pass straight through; fields
+// below the root are not intercepted at all (a field interceptor would cost
+// every field of a page an allocation).
+func (t telemetryExtension) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	rfc := graphql.GetRootFieldContext(ctx)
+	if rfc == nil || !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	ctx, span := telemetry.Start(ctx, "Mutation."+fc.Field.Name)
-	res, err := next(ctx)
-	ues := payloadUserErrors(res)
-	if len(ues) > 0 {
-		span.SetAttributes(attribute.String("graphql.user_error", string(ues[0].Code)))
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
+		return next(ctx)
 	}
-	telemetry.End(span, err)
-	if t.Metrics != nil {
-		for _, ue := range ues {
-			t.Metrics.GraphQLErrors.WithLabelValues(errorLabel(string(ue.Code))).Inc()
-		}
-	}
-	return res, err
+	ctx, span := telemetry.Start(ctx, "Mutation."+rfc.Field.Name)
+	defer span.End()
+	return next(ctx)
 }
 
-// payloadUserErrors finds the userErrors of a mutation payload.
-func payloadUserErrors(res any) []*model.UserError {
-	v := reflect.ValueOf(res)
-	if v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return nil
+// countUserErrors counts the user errors of a mutation's payloads by code
+// (those the client selected with their code).
+func (t telemetryExtension) countUserErrors(ctx context.Context, resp *graphql.Response) {
+	if !graphql.HasOperationContext(ctx) {
+		return
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || len(resp.Data) == 0 {
+		return
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(resp.Data, &fields) != nil {
+		return
+	}
+	for _, raw := range fields {
+		var payload struct {
+			UserErrors []struct {
+				Code string `json:"code"`
+			} `json:"userErrors"`
 		}
-		v = v.Elem()
+		if json.Unmarshal(raw, &payload) != nil {
+			continue
+		}
+		for _, ue := range payload.UserErrors {
+			t.Metrics.GraphQLErrors.WithLabelValues(errorLabel(ue.Code)).Inc()
+		}
 	}
-	if v.Kind() != reflect.Struct {
-		return nil
-	}
-	f := v.FieldByName("UserErrors")
-	if !f.IsValid() {
-		return nil
-	}
-	ues, _ := f.Interface().([]*model.UserError)
-	return ues
 }
 
 // spanOperationName is the operation's name in span names when no metrics

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -153,6 +154,14 @@ func TestOneTraceFromRequestToPlatformCall(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// A second approval is refused with a user error, counted by its code.
+	again := approve(t, m, map[string]any{"id": c.ID})
+	if len(again.UserErrors) == 0 {
+		t.Fatal("a second approval was not refused")
+	}
+	if want := `returnsgw_graphql_errors_total{code="` + again.UserErrors[0].Code + `"} 1`; !strings.Contains(get(t, m.MetricsURL()), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
 	if r, err := http.Get(m.URL() + "/metrics"); err == nil {
 		r.Body.Close()
 		if r.StatusCode == http.StatusOK {
@@ -241,4 +250,45 @@ func TestReadyzReportsStoreAndBus(t *testing.T) {
 	if r.StatusCode != http.StatusServiceUnavailable || body.Bus != "unavailable" || body.Status != "unavailable" {
 		t.Errorf("closed bus: HTTP %d %+v", r.StatusCode, body)
 	}
+}
+
+// The subscribers gauge counts open subscriptions by transport and goes back
+// to zero when they end, whichever side ends them.
+func TestSubscribersGaugeByTransport(t *testing.T) {
+	m := startGateway(t, "--metrics-addr", "127.0.0.1:0")
+	gauge := func(transport string) string {
+		prefix := `returnsgw_subscribers{transport="` + transport + `"} `
+		for _, l := range strings.Split(get(t, m.MetricsURL()), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				return strings.TrimPrefix(l, prefix)
+			}
+		}
+		return "absent"
+	}
+	base := m.Bus.Len()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ws := dialSubscription(t, ctx, m, changedSubscription, nil)
+	body, _ := json.Marshal(map[string]any{"query": changedSubscription})
+	sctx, stopSSE := context.WithCancel(ctx)
+	req, _ := http.NewRequestWithContext(sctx, http.MethodPost, m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("SSE: HTTP %d", resp.StatusCode)
+	}
+	waitSubscribers(t, m, base+2)
+	eventually(t, 10*time.Second, "the gauge never showed both subscriptions", func() bool {
+		return gauge("websocket") == "1" && gauge("sse") == "1"
+	})
+	ws.send(t, ctx, map[string]any{"type": "complete", "id": "1"})
+	stopSSE()
+	eventually(t, 10*time.Second, "the gauge never went back to zero", func() bool {
+		return gauge("websocket") == "0" && gauge("sse") == "0"
+	})
 }

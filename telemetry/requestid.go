@@ -1,10 +1,12 @@
 package telemetry
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -119,6 +121,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
+
+// Hijack hands the connection over (WebSocket upgraders assert
+// http.Hijacker on the writer itself); the status is 101 from then on.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && w.status == 0 {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return conn, brw, err
+}
 
 // Unwrap lets http.ResponseController reach the connection (hijacking for
 // WebSocket upgrades, deadlines).
