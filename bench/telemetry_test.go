@@ -25,7 +25,7 @@ import (
 type discard struct{}
 
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (discard) Shutdown(context.Context) error                            { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
 
 // observedGateway serves the list page from the fixture's store with
 // everything an operator turns on: metrics, tracing through a real SDK
