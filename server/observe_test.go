@@ -292,3 +292,33 @@ func TestSubscribersGaugeByTransport(t *testing.T) {
 		return gauge("websocket") == "0" && gauge("sse") == "0"
 	})
 }
+
+func TestObservabilityFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		ok   bool
+	}{
+		{[]string{"--metrics-addr", "127.0.0.1:9090", "--log-format", "json"}, nil, true},
+		{nil, map[string]string{"RETURNSGW_METRICS_ADDR": "127.0.0.1:9090", "RETURNSGW_LOG_FORMAT": "text"}, true},
+		{[]string{"--metrics-addr", "9090"}, nil, false},
+		{[]string{"--log-format", "xml"}, nil, false},
+		{nil, map[string]string{"RETURNSGW_LOG_FORMAT": "JSON"}, false},
+	} {
+		var c Config
+		err := c.Parse(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("%v %v: err %v", tc.args, tc.env, err)
+		}
+	}
+	m := NewMain()
+	m.Stdout = io.Discard
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:18080", "--metrics-addr", "127.0.0.1:18080", "--sandbox", "true"}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Run(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "--metrics-addr") {
+		t.Errorf("metrics on the public port: %v", err)
+	}
+}
