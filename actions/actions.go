@@ -19,10 +19,13 @@ import (
 	"time"
 	"unicode"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // Request is one seller action through the gateway.
@@ -200,6 +203,8 @@ type storedError struct {
 // Do carries out the request. User-facing problems are in Outcome.Errors;
 // the error is for internal failures only.
 func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
+	ctx, span := telemetry.Start(ctx, "actions."+string(req.Platform.Action), attribute.String("case", req.Key.PlatformCaseID))
+	defer span.End()
 	if req.IdempotencyKey == "" {
 		out, _, err := s.do(ctx, req)
 		return out, err
@@ -436,7 +441,7 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		next = &cp
 	}
 	next.KeepGatewayFields(c)
-	detail := eventDetail(req, action, acked)
+	detail := eventDetail(ctx, req, action, acked)
 	r, uerr := s.locks.Write(pctx, s.store, req.Org, next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if uerr != nil {
 		// The platform acted; the poller will bring the state in. Say so in the log, answer with the truth.
@@ -492,9 +497,12 @@ func leadsTo(a returns.Action, st returns.Status) bool {
 }
 
 // eventDetail is what the event of an action records: the action, its key,
-// and the rules the seller acknowledged to take it.
-func eventDetail(req Request, action returns.Action, acked []string) map[string]string {
+// the rules the seller acknowledged to take it, and the id of the request.
+func eventDetail(ctx context.Context, req Request, action returns.Action, acked []string) map[string]string {
 	detail := map[string]string{"action": string(action)}
+	if id := telemetry.RequestID(ctx); id != "" {
+		detail["requestId"] = id // the request that wrote it, to find its log lines and trace
+	}
 	if req.IdempotencyKey != "" {
 		detail["idempotencyKey"] = req.IdempotencyKey
 	}
@@ -542,7 +550,7 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 		Note:       stepNote(s.withDefaultRefund(c, via.Action, req.Platform)),
 		URL:        via.URL,
 	})
-	detail := eventDetail(req, via.Action, acked)
+	detail := eventDetail(ctx, req, via.Action, acked)
 	detail["completeIn"] = "SELLER_CENTRE"
 	r, err := s.locks.Write(context.WithoutCancel(ctx), s.store, req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if err != nil {

@@ -130,7 +130,7 @@ func (s *Service) recordIntent(ctx context.Context, req Request, c *returns.Case
 		return nil
 	}
 	b, err := json.Marshal(intent{Platform: c.Platform, Shop: c.ShopID, CaseID: c.PlatformCaseID, Action: req.Platform.Action,
-		Before: c.Status, Detail: eventDetail(req, req.Platform.Action, acked), StepAt: stepAt})
+		Before: c.Status, Detail: eventDetail(ctx, req, req.Platform.Action, acked), StepAt: stepAt})
 	if err == nil {
 		err = s.store.RecordIdempotencyIntent(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey, b)
 	}

@@ -10,12 +10,17 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // Policy is a platform's retry, timeout and rate policy: data, not code.
@@ -68,6 +73,36 @@ type Client struct {
 	rc       *retryablehttp.Client
 	breaker  *Breaker
 	log      *slog.Logger
+	// tel is the shop the client acts for and its metrics (see
+	// Instrument); nil until then.
+	tel atomic.Pointer[clientTelemetry]
+}
+
+// clientTelemetry is what a client reports to, labelled with its platform
+// and shop once so that a call costs no label lookups beyond its method.
+type clientTelemetry struct {
+	shop    string
+	calls   prometheus.ObserverVec // method, outcome
+	retries prometheus.Counter
+	waited  prometheus.Counter
+	circuit prometheus.Gauge
+}
+
+// Instrument names the shop the client acts for (in its logs and spans) and,
+// with m not nil, times its calls into m: latency per method and outcome,
+// retries, rate-limit waits and the circuit's state. Call it before the
+// client is used; nil metrics leave the calls unmeasured.
+func (c *Client) Instrument(shop string, m *telemetry.Metrics) {
+	t := &clientTelemetry{shop: shop}
+	if m != nil {
+		l := prometheus.Labels{"platform": string(c.platform), "shop": shop}
+		t.calls = m.PlatformCalls.MustCurryWith(l)
+		t.retries = m.PlatformRetries.With(l)
+		t.waited = m.RateLimitWait.With(l)
+		t.circuit = m.CircuitOpen.With(l)
+		t.circuit.Set(0)
+	}
+	c.tel.Store(t)
 }
 
 // NewClient returns a client for the platform with the policy. A nil
@@ -85,14 +120,10 @@ func NewClient(platform returns.PlatformID, policy Policy, httpClient *http.Clie
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	if policy.RatePerSecond > 0 {
-		burst := policy.Burst
-		if burst < 1 {
-			burst = 1
-		}
-		hc.Transport = &limitedTransport{base: base, limiter: rate.NewLimiter(rate.Limit(policy.RatePerSecond), burst)}
-	}
 	c := &Client{platform: platform, policy: policy, breaker: NewBreaker(policy.Breaker), log: log}
+	if policy.RatePerSecond > 0 {
+		hc.Transport = &limitedTransport{base: base, limiter: rate.NewLimiter(rate.Limit(policy.RatePerSecond), c.burst()), waited: c.rateWaited}
+	}
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = &hc
 	rc.Logger = nil
@@ -103,8 +134,28 @@ func NewClient(platform returns.PlatformID, policy Policy, httpClient *http.Clie
 	rc.Backoff = c.backoff
 	rc.PrepareRetry = prepareRetry
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.RequestLogHook = func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
+		if attempt > 0 {
+			if t := c.tel.Load(); t != nil && t.retries != nil {
+				t.retries.Inc()
+			}
+		}
+	}
 	c.rc = rc
 	return c
+}
+
+func (c *Client) burst() int {
+	if c.policy.Burst < 1 {
+		return 1
+	}
+	return c.policy.Burst
+}
+
+func (c *Client) rateWaited(d time.Duration) {
+	if t := c.tel.Load(); t != nil && t.waited != nil && d > 0 {
+		t.waited.Add(d.Seconds())
+	}
 }
 
 // Breaker returns the client's circuit breaker, for health reporting.
@@ -124,8 +175,49 @@ type callState struct {
 }
 
 // Do sends the call and returns the response body of a successful call. Errors
-// are *PlatformError.
-func (c *Client) Do(ctx context.Context, call Call) ([]byte, error) {
+// are *PlatformError. Each call is a client span named after the platform's
+// method, and one log line that carries the request id of ctx (the id is not
+// sent to the platform).
+func (c *Client) Do(ctx context.Context, call Call) (body []byte, err error) {
+	t0 := time.Now()
+	t := c.tel.Load()
+	shop := ""
+	if t != nil {
+		shop = t.shop
+	}
+	ctx, span := telemetry.Tracer().Start(ctx, string(c.platform)+" "+call.Method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("platform", string(c.platform)), attribute.String("shop", shop),
+			attribute.String("rpc.method", call.Method), attribute.Bool("platform.write", call.Write)))
+	if id := telemetry.RequestID(ctx); id != "" {
+		span.SetAttributes(telemetry.RequestIDAttr.String(id))
+	}
+	defer func() {
+		outcome := callOutcome(err)
+		d := time.Since(t0)
+		span.SetAttributes(attribute.String("outcome", outcome))
+		telemetry.End(span, err)
+		if t != nil && t.calls != nil {
+			t.calls.WithLabelValues(call.Method, outcome).Observe(d.Seconds())
+			open := 0.0
+			if c.breaker.State() != BreakerClosed {
+				open = 1
+			}
+			t.circuit.Set(open)
+		}
+		level := slog.LevelDebug
+		if telemetry.RequestID(ctx) != "" {
+			// A call made for a client's request: the operator follows it by id.
+			level = slog.LevelInfo
+		}
+		if c.log.Enabled(ctx, level) {
+			attrs := []slog.Attr{slog.String("platform", string(c.platform)), slog.String("shop", shop),
+				slog.String("method", call.Method), slog.String("outcome", outcome), slog.Duration("duration", d)}
+			if err != nil {
+				attrs = append(attrs, slog.String("err", err.Error()))
+			}
+			c.log.LogAttrs(ctx, level, "platform call", attrs...)
+		}
+	}()
 	if err := c.breaker.Allow(); err != nil {
 		return nil, &PlatformError{Platform: c.platform, Method: call.Method, Kind: KindUnavailable, Message: "circuit open after repeated failures", Err: err}
 	}
@@ -134,7 +226,7 @@ func (c *Client) Do(ctx context.Context, call Call) ([]byte, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.policy.CallTimeout)
 		defer cancel()
 	}
-	body, err := c.do(ctx, &call)
+	body, err = c.do(ctx, &call)
 	if errors.Is(err, context.Canceled) {
 		// The caller hung up: neither a failure nor a success of the platform.
 		c.breaker.forget()
@@ -336,14 +428,39 @@ func retryAfter(h http.Header) time.Duration {
 
 var errRateWait = errors.New("rate limit wait exceeds the call's deadline")
 
+// callOutcome is a call's outcome label: "ok", "circuit_open", "cancelled",
+// or the platform error's kind (a handful of values: the label stays bounded).
+func callOutcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	if errors.Is(err, ErrCircuitOpen) {
+		return "circuit_open"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "cancelled"
+	}
+	var pe *PlatformError
+	if errors.As(err, &pe) && pe.Kind != "" {
+		return string(pe.Kind)
+	}
+	return "error"
+}
+
 // limitedTransport keeps requests to a platform within its rate limit.
 type limitedTransport struct {
 	base    http.RoundTripper
 	limiter *rate.Limiter
+	waited  func(time.Duration) // told how long each request waited
 }
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.limiter.Wait(req.Context()); err != nil {
+	t0 := time.Now()
+	err := t.limiter.Wait(req.Context())
+	if t.waited != nil {
+		t.waited(time.Since(t0))
+	}
+	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}

@@ -52,6 +52,10 @@ const listQuery = `query Page { returnCases(first: 50) {
 // poller → store) and the two handlers under test, serving the same page from it.
 type fixture struct {
 	gateway, plain *httptest.Server
+	// What the handlers serve from, for variants of the gateway.
+	store     store.Store
+	platforms *adapters.Registry
+	actions   *actions.Service
 }
 
 func newFixture(tb testing.TB, cases int) *fixture {
@@ -93,7 +97,7 @@ func newFixture(tb testing.TB, cases int) *fixture {
 	tb.Cleanup(gw.Close)
 	plain := httptest.NewServer(plainHandler(st, svc))
 	tb.Cleanup(plain.Close)
-	return &fixture{gateway: gw, plain: plain}
+	return &fixture{gateway: gw, plain: plain, store: st, platforms: reg, actions: svc}
 }
 
 // plainHandler is the baseline: the same page from the same store, encoded

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // Change is one stored change: the event written to the log and the case as
@@ -92,6 +95,17 @@ type Bus struct {
 	mu     sync.Mutex
 	orgs   orgSet[*busSub]
 	closed bool
+
+	// Counters, nil when not instrumented (see Instrument).
+	published, behind prometheus.Counter
+}
+
+// Instrument counts the bus's published events and the subscribers it
+// dropped for falling behind into m. Call it before the bus is used.
+func (b *Bus) Instrument(m *telemetry.Metrics) {
+	if m != nil {
+		b.published, b.behind = m.EventsPublished, m.SubscribersBehind
+	}
 }
 
 var (
@@ -166,6 +180,9 @@ func (b *Bus) Publish(ev returns.Event, c *returns.Case) {
 		return
 	}
 	ch := &Change{Event: ev, Case: c}
+	if b.published != nil {
+		b.published.Inc()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	subs := b.orgs[ev.Org]
@@ -184,10 +201,24 @@ func (b *Bus) Publish(ev returns.Event, c *returns.Case) {
 			i++
 		default:
 			b.removeLocked(s, &FellBehindError{Missed: len(s.ch) + 1, LastSeq: s.last})
+			if b.behind != nil {
+				b.behind.Inc()
+			}
 			// The last subscriber moved into slot i: look at it next.
 			subs = b.orgs[ev.Org]
 		}
 	}
+}
+
+// Ready reports whether the bus delivers changes: ErrBusClosed once it is
+// closed (for /readyz).
+func (b *Bus) Ready() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrBusClosed
+	}
+	return nil
 }
 
 // Len returns how many subscriptions are open.

@@ -3,10 +3,12 @@ package feed
 import (
 	"context"
 	"hash/maphash"
+	"maps"
 	"sync"
 
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // CaseLocks serialises, within the process, everything that writes one case:
@@ -32,6 +34,14 @@ type CaseLocks struct {
 // blocks (a full subscriber is dropped, not waited for).
 func (l *CaseLocks) Write(ctx context.Context, st store.Store, org returns.OrgID, c *returns.Case, ch store.Change,
 	publish func(returns.Event, *returns.Case)) (*store.UpsertResult, error) {
+	if id := telemetry.RequestID(ctx); id != "" && ch.Detail["requestId"] == "" {
+		// The event names the request that wrote it (a mutation, a push).
+		ch.Detail = maps.Clone(ch.Detail)
+		if ch.Detail == nil {
+			ch.Detail = map[string]string{}
+		}
+		ch.Detail["requestId"] = id
+	}
 	l.order.Lock()
 	defer l.order.Unlock()
 	r, err := st.UpsertCase(ctx, org, c, ch)

@@ -30,6 +30,10 @@ type Poller struct {
 	Lease    Leaser
 	Holder   string
 	LeaseTTL time.Duration
+	// Observe, if set, is told at the end of each Sync of the newest change
+	// it read (zero if none) and of its error (nil when it caught up), for
+	// the sync-lag and failed-sync metrics.
+	Observe func(newest time.Time, err error)
 
 	mu         sync.Mutex
 	health     Health
@@ -168,7 +172,11 @@ func retryWait(interval, backoff time.Duration) (wait, next time.Duration) {
 }
 
 // Sync walks the change list from the stored cursor until it is caught up.
-func (p *Poller) Sync(ctx context.Context) error {
+func (p *Poller) Sync(ctx context.Context) (err error) {
+	var newest time.Time // the newest change read, for Observe
+	if p.Observe != nil {
+		defer func() { p.Observe(newest, err) }()
+	}
 	in := p.Ingester
 	name := CursorName(p.Platform)
 	cursor, err := in.Store.Cursor(ctx, in.Org, name)
@@ -184,6 +192,11 @@ func (p *Poller) Sync(ctx context.Context) error {
 		p.health.LastAttempt = p.now()
 		p.mu.Unlock()
 		b, err := p.Platform.ListChanges(ctx, cursor, p.now())
+		for _, r := range b.Refs {
+			if r.UpdatedAt.After(newest) {
+				newest = r.UpdatedAt
+			}
+		}
 		if err == nil {
 			err = p.ingest(ctx, b.Refs)
 		}

@@ -74,6 +74,8 @@ type HandlerOptions struct {
 	// OriginPatterns and Lifetime: see transport.WebsocketOptions.
 	OriginPatterns []string
 	Lifetime       context.Context
+	// Telemetry reports operations as spans and metrics; nil: none.
+	Telemetry *Telemetry
 }
 
 // NewHandler returns the GraphQL handler: POST and GET per the
@@ -117,6 +119,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AddTransport(transport.SSE{Authenticate: o.Authenticate, KeepAlive: o.PingInterval, Caps: caps, CORSOrigins: o.CORSOrigins})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	srv.SetParserTokenLimit(o.ParserTokenLimit)
+	srv.Use(o.Telemetry.extension()) // first: the outermost, so it times and spans everything
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
@@ -199,7 +202,7 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return &gqlerror.Error{Message: "request timed out", Path: path, Extensions: map[string]any{"code": "TIMEOUT"}}
 			}
-			log.Error("internal error", "path", path.String(), "err", err)
+			log.ErrorContext(ctx, "internal error", "path", path.String(), "err", err)
 			return &gqlerror.Error{Message: "internal error", Path: path, Extensions: map[string]any{"code": string(returns.CodeInternal)}}
 		}
 		ext := map[string]any{"code": string(code)}

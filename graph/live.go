@@ -9,8 +9,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // Live data comes from the platform at request time: a case's negotiation
@@ -149,7 +151,10 @@ func (ls *liveSet) start(kind *liveKind, c *returns.Case) *liveFetch {
 				f.val, f.err = nil, errors.New("internal error")
 			}
 		}()
-		f.val, f.err = kind.fetch(ls.r, ls.ctx, c)
+		fctx, span := telemetry.Start(ls.ctx, "live."+kind.name, attribute.String("platform", string(c.Platform)),
+			attribute.String("case", c.PlatformCaseID))
+		f.val, f.err = kind.fetch(ls.r, fctx, c)
+		telemetry.End(span, f.err)
 		if f.err == nil {
 			ls.r.live.SetDefault(ck, f.val)
 		}

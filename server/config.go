@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/returnsgw/returnsgw/adapters/categories"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ type Config struct {
 	Org          string        // --org, RETURNSGW_ORG: the organisation the connections belong to
 	PollInterval time.Duration // --poll-interval, RETURNSGW_POLL_INTERVAL
 	LogLevel     string        // --log-level, RETURNSGW_LOG_LEVEL
+	LogFormat    string        // --log-format, RETURNSGW_LOG_FORMAT: json or text
+	MetricsAddr  string        // --metrics-addr, RETURNSGW_METRICS_ADDR: where /metrics listens ("": off)
 	Seed         int64         // --sandbox-seed, RETURNSGW_SANDBOX_SEED
 	SandboxCases int           // --sandbox-cases, RETURNSGW_SANDBOX_CASES
 	DemoKey      string        // --demo-key, RETURNSGW_DEMO_KEY: the sandbox's API key
@@ -205,6 +208,23 @@ func (c *Config) specs() []flagSpec {
 				return nil
 			}
 			return fmt.Errorf("must be debug, info, warn or error")
+		}},
+		{"log-format", "RETURNSGW_LOG_FORMAT", "text", "json (one JSON object a line, for log collectors) or text", func(v string) error {
+			switch v {
+			case "json", "text":
+				c.LogFormat = v
+				return nil
+			}
+			return fmt.Errorf("must be json or text")
+		}},
+		{"metrics-addr", "RETURNSGW_METRICS_ADDR", "", "address of the Prometheus /metrics listener, e.g. 127.0.0.1:9090 (empty: off); never the public --addr", func(v string) error {
+			if v != "" {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return fmt.Errorf("must be host:port, e.g. 127.0.0.1:9090")
+				}
+			}
+			c.MetricsAddr = v
+			return nil
 		}},
 		{"sandbox-seed", "RETURNSGW_SANDBOX_SEED", "1", "seed of the sandbox's simulated cases", func(v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)

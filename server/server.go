@@ -78,6 +78,7 @@ type Main struct {
 	stopStreams context.CancelFunc
 	wg          sync.WaitGroup
 	closers     []func() error
+	observability
 }
 
 // NewMain returns a program with defaults.
@@ -96,7 +97,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(m.Config.LogLevel))
-	m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	m.Log = newLogger(os.Stderr, m.Config.LogFormat, level)
 	return nil
 }
 
@@ -123,12 +124,15 @@ func (m *Main) Run(ctx context.Context) error {
 	org := returns.OrgID(c.Org)
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
+	if err := m.observe(ctx); err != nil {
+		return err
+	}
 
 	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	m.Store, m.Access, m.db = st, st, st
+	m.Store, m.Access, m.db = m.observeStore(st), st, st
 	m.closers = append(m.closers, st.Close)
 
 	m.Platforms = adapters.NewRegistry()
@@ -225,10 +229,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Deadlines = &feed.DeadlineTimer{Store: m.Store, Orgs: []returns.OrgID{org}, Bus: m.Bus, Policy: m.Actions.Policy,
 		Now: m.Now, Log: m.Log}
+	m.observeParts()
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
 		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
+	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
 	if gopts.Authenticate == nil {
 		m.limiter = newKeyLimiter(c.RateLimit)
 		gopts.Authenticate = m.authenticate
@@ -272,7 +278,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
 	m.listener = ln
-	m.http = newHTTPServer(m.hostGuard(mux), m.Log, m.HTTPLimits)
+	m.http = newHTTPServer(m.observeHTTP(m.hostGuard(mux)), m.Log, m.HTTPLimits)
 	m.Connections.listening(m.URL())
 	if m.Sandbox != nil && m.Sandbox.XHS != nil {
 		// The XHS simulator pushes to our webhook, as XHS pushes to an app's URL.
@@ -369,9 +375,10 @@ func endWith(ctx context.Context, next http.Handler) http.Handler {
 	})
 }
 
-// readyz answers 200 once the store answers and every poller has finished a
-// first attempt; a platform that is down does not make the gateway unready
-// (queries about the others work), it is reported in the body.
+// readyz answers 200 once the database answers a ping, the bus delivers,
+// and every poller has finished a first attempt; a platform that is down does
+// not make the gateway unready (queries about the others work), it is
+// reported in the body with each connection.
 func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -385,11 +392,15 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	body := struct {
 		Status      string `json:"status"`
 		Store       string `json:"store"`
+		Bus         string `json:"bus"`
 		Connections []conn `json:"connections"`
-	}{Status: "ready", Store: "ok"}
+	}{Status: "ready", Store: "ok", Bus: "ok"}
 	ready := true
-	if _, err := m.Store.Cursor(ctx, returns.OrgID(m.Config.Org), "readyz"); err != nil {
+	if err := m.pingStore(ctx); err != nil {
 		ready, body.Store = false, "unavailable"
+	}
+	if err := m.busReady(); err != nil {
+		ready, body.Bus = false, "unavailable"
 	}
 	for _, p := range m.Pollers {
 		h := p.Health()
@@ -400,7 +411,10 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	code := http.StatusOK
-	if !ready {
+	switch {
+	case body.Store != "ok" || body.Bus != "ok":
+		body.Status, code = "unavailable", http.StatusServiceUnavailable
+	case !ready:
 		body.Status, code = "starting", http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, body)

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -36,23 +37,43 @@ func TracingEnabled(getenv func(string) string) bool {
 	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 }
 
+// ServiceName is the service.name of the gateway's spans unless
+// OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) says otherwise.
+const ServiceName = "returnsgw"
+
 // SetupTracing installs an OTLP/HTTP exporter configured by the standard
 // OTEL_EXPORTER_OTLP_* variables when TracingEnabled, and the W3C trace
-// context propagator either way. The returned function flushes and stops it.
+// context propagator either way. When tracing is off the global provider is
+// left as it is: OpenTelemetry's default is a no-op, and a test may have
+// installed an in-memory one. The returned function flushes and stops it.
 func SetupTracing(ctx context.Context) (shutdown func(context.Context) error, err error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	if !TracingEnabled(os.Getenv) {
-		otel.SetTracerProvider(noop.NewTracerProvider())
 		return func(context.Context) error { return nil }, nil
 	}
 	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+	res, err := Resource(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, nil
 }
+
+// Resource describes the process to a tracing backend: service.name
+// "returnsgw", overridden by the standard environment variables.
+func Resource(ctx context.Context) (*resource.Resource, error) {
+	// Later options win: the environment overrides the default name.
+	return resource.New(ctx, resource.WithAttributes(attribute.String("service.name", ServiceName)),
+		resource.WithTelemetrySDK(), resource.WithFromEnv())
+}
+
+// NoopTracerProvider is a provider whose spans cost nothing.
+func NoopTracerProvider() trace.TracerProvider { return noop.NewTracerProvider() }
 
 // Start starts a span of the gateway's tracer.
 func Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {

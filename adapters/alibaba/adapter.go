@@ -27,6 +27,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabawire"
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // DefaultPolicy is Alibaba.com's retry, timeout and rate policy. The TOP
@@ -179,6 +180,9 @@ func (a *Adapter) Shop() returns.Shop { return a.cfg.Shop }
 
 // Breaker is the adapter's circuit breaker, for health reporting.
 func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
+
+// Instrument reports the adapter's platform calls to m (nil: spans and logs only).
+func (a *Adapter) Instrument(m *telemetry.Metrics) { a.client.Instrument(a.cfg.Shop.ID, m) }
 
 // Capabilities reports that Alibaba.com's API carries out no seller action
 // and pushes nothing: changes are found by polling the order list.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // Compile-time guards: the adapter is a platform and offers addresses,
@@ -190,6 +191,9 @@ func (a *Adapter) Shop() returns.Shop { return a.cfg.Shop }
 
 // Breaker exposes the circuit breaker for health reporting.
 func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
+
+// Instrument reports the adapter's platform calls to m (nil: spans and logs only).
+func (a *Adapter) Instrument(m *telemetry.Metrics) { a.client.Instrument(a.cfg.Shop.ID, m) }
 
 // Capabilities lists what the AliExpress API really does: agreeing to the
 // buyer's solution (approve) and saving a seller solution (offer, and

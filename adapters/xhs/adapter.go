@@ -9,6 +9,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/telemetry"
 )
 
 // How long the address book and the reject reasons are cached: they change
@@ -61,6 +62,9 @@ func (a *Adapter) Shop() returns.Shop { return a.cfg.Shop }
 
 // Breaker is the adapter's circuit breaker, for health reporting.
 func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
+
+// Instrument reports the adapter's platform calls to m (nil: spans and logs only).
+func (a *Adapter) Instrument(m *telemetry.Metrics) { a.client.Instrument(a.cfg.Shop.ID, m) }
 
 // GetCase fetches one case with afterSale.getAfterSaleInfo, normalizes it,
 // and adds its order's facts (delivery, tariff, fulfilment, categories; see
