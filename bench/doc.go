@@ -6,4 +6,6 @@
 //	go test ./bench -run TestListLoad -v -load
 //	go test ./bench -run TestLiveLoad -v -load
 //	go test ./bench -run TestSubscribers -v -load
+//	go test ./bench -run TestListAuthLoad -v -load
+//	go test ./bench -run TestFanOut -v -load
 package bench
