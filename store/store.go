@@ -9,6 +9,8 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
@@ -274,4 +276,27 @@ func DeadlineMarks(c *returns.Case) []DeadlineMark {
 		out = append(out, DeadlineMark{At: c.ReceivedAt.UTC(), Anchor: true})
 	}
 	return out
+}
+
+// EncodeDueCursor is the cursor of a DueCases page (DuePage.Next): where the
+// walk of the deadline index stands, as (anchor, at_ns, row id). Backends
+// share it so that a cursor reads the same on either.
+func EncodeDueCursor(anchor int, at, id int64) string {
+	return strconv.Itoa(anchor) + ":" + strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(id, 10)
+}
+
+// DecodeDueCursor reads EncodeDueCursor's form. Returns INVALID for anything else.
+func DecodeDueCursor(s string) (anchor int, at, id int64, err error) {
+	bad := returns.Errorf(returns.CodeInvalid, "bad due cursor")
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return 0, 0, 0, bad
+	}
+	anchor, err1 := strconv.Atoi(parts[0])
+	at, err2 := strconv.ParseInt(parts[1], 10, 64)
+	id, err3 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || anchor < 0 || anchor > 1 || id < -1 {
+		return 0, 0, 0, bad
+	}
+	return anchor, at, id, nil
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
@@ -42,7 +41,7 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 	pending := make([]*pendingWrite, 0, len(writes))
 	seen := make(map[returns.CaseKey]bool, len(writes))
 	for i, w := range writes {
-		if err := checkCase(w.Case); err != nil {
+		if err := store.CheckCase(w.Case); err != nil {
 			return nil, err
 		}
 		if seen[w.Case.Key()] {
@@ -109,7 +108,7 @@ type pendingWrite struct {
 // prepareWrite encodes a case and, unless the change is Always, peeks at the
 // stored fingerprint: an unchanged case is settled at once.
 func (s *Store) prepareWrite(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*pendingWrite, error) {
-	p := &pendingWrite{k: canonical(c), ch: ch}
+	p := &pendingWrite{k: store.Canonical(c), ch: ch}
 	k := &p.k
 	doc, err := json.Marshal(k)
 	if err != nil {
@@ -203,7 +202,7 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		Status:     k.Status,
 		Source:     ch.Source,
 		OccurredAt: fromNS(nowNS),
-		Detail:     copyDetail(ch.Detail),
+		Detail:     store.CopyDetail(ch.Detail),
 	}
 	var prev, detail any
 	if exists {
@@ -305,78 +304,6 @@ func (s *Store) GetCases(ctx context.Context, org returns.OrgID, keys []returns.
 		return nil, fmt.Errorf("sqlite: get cases: %w", err)
 	}
 	return out, nil
-}
-
-func checkCase(c *returns.Case) error {
-	switch {
-	case c == nil:
-		return returns.Errorf(returns.CodeInvalid, "no case given")
-	case !c.Platform.Valid():
-		return returns.Errorf(returns.CodeInvalid, "unknown platform %q", c.Platform).WithField("platform")
-	case c.PlatformCaseID == "":
-		return returns.Errorf(returns.CodeInvalid, "the case has no platform id").WithField("platformCaseId")
-	}
-	return nil
-}
-
-// canonical returns the content of c as it is stored and fingerprinted: every
-// time in UTC, empty maps and slices as nil (a platform answer decoded as {}
-// is the same content as one decoded as null), and the store's own fields
-// (Version, SyncedAt) zero, since they are columns and must not make an
-// otherwise equal case look changed. It does not modify c.
-func canonical(c *returns.Case) returns.Case {
-	k := *c
-	k.Version, k.SyncedAt = 0, time.Time{}
-	k.CreatedAt, k.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
-	k.DeliveredAt = utcPtr(c.DeliveredAt)
-	k.ApprovedAt, k.ReceivedAt = utcPtr(c.ApprovedAt), utcPtr(c.ReceivedAt)
-
-	d := c.Deadlines
-	d.RespondBy, d.BuyerShipBy, d.RefundBy = utcPtr(d.RespondBy), utcPtr(d.BuyerShipBy), utcPtr(d.RefundBy)
-	d.WindowClosesAt, d.AutoActionAt = utcPtr(d.WindowClosesAt), utcPtr(d.AutoActionAt)
-	k.Deadlines = d
-
-	if c.ReturnShipment != nil {
-		sh := *c.ReturnShipment
-		sh.ShippedAt, sh.SignedAt = utcPtr(sh.ShippedAt), utcPtr(sh.SignedAt)
-		k.ReturnShipment = &sh
-	}
-
-	k.Lines = nil
-	for _, l := range c.Lines {
-		l.Raw = nilIfEmpty(l.Raw)
-		k.Lines = append(k.Lines, l)
-	}
-	k.PendingSteps = nil
-	for _, p := range c.PendingSteps {
-		p.RecordedAt = p.RecordedAt.UTC()
-		k.PendingSteps = append(k.PendingSteps, p)
-	}
-	k.Raw = nilIfEmpty(c.Raw)
-	return k
-}
-
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-func nilIfEmpty(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
-}
-
-// copyDetail keeps the event independent of the caller's map.
-func copyDetail(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return maps.Clone(m)
 }
 
 func decodeCase(doc []byte, version, synced int64) (*returns.Case, error) {

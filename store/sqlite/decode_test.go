@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
 	"github.com/returnsgw/returnsgw/store/storetest"
 )
 
@@ -22,7 +23,7 @@ func docsForTest(t testing.TB) [][]byte {
 	cs = append(cs, full, &returns.Case{Platform: returns.XHS, PlatformCaseID: "R1"})
 	var docs [][]byte
 	for _, c := range cs {
-		k := canonical(c)
+		k := store.Canonical(c)
 		doc, err := json.Marshal(&k)
 		if err != nil {
 			t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
@@ -32,7 +30,7 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 	anchor, at, id := 0, q.From.UnixNano(), int64(-1)
 	if q.After != "" {
 		var err error
-		if anchor, at, id, err = decodeDueCursor(q.After); err != nil {
+		if anchor, at, id, err = store.DecodeDueCursor(q.After); err != nil {
 			return nil, err
 		}
 	}
@@ -52,7 +50,7 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 		n := 0
 		for rows.Next() {
 			if n == want {
-				page.Next = encodeDueCursor(anchor, at, id)
+				page.Next = store.EncodeDueCursor(anchor, at, id)
 				break
 			}
 			var version, synced int64
@@ -79,30 +77,11 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 		}
 		if len(page.Cases) == q.First && anchor == 0 {
 			// Full at the end of the given range: the anchors may follow.
-			page.Next = encodeDueCursor(1, 0, -1)
+			page.Next = store.EncodeDueCursor(1, 0, -1)
 			return page, nil
 		}
 	}
 	return page, nil
-}
-
-func encodeDueCursor(anchor int, at, id int64) string {
-	return strconv.Itoa(anchor) + ":" + strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(id, 10)
-}
-
-func decodeDueCursor(s string) (anchor int, at, id int64, err error) {
-	bad := returns.Errorf(returns.CodeInvalid, "bad due cursor")
-	parts := strings.Split(s, ":")
-	if len(parts) != 3 {
-		return 0, 0, 0, bad
-	}
-	anchor, err1 := strconv.Atoi(parts[0])
-	at, err2 := strconv.ParseInt(parts[1], 10, 64)
-	id, err3 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || anchor < 0 || anchor > 1 || id < -1 {
-		return 0, 0, 0, bad
-	}
-	return anchor, at, id, nil
 }
 
 // writeMarks replaces the deadline marks of case id inside the write's
