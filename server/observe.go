@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/returnsgw/returnsgw/adapters/categories"
 	"io"
 	"log/slog"
 	"net"
@@ -68,6 +69,8 @@ func (m *Main) observe(ctx context.Context) error {
 	if m.Metrics == nil {
 		m.Metrics = telemetry.NewMetrics()
 	}
+	m.Metrics.CountUnmapped([]string{string(returns.XHS), string(returns.AliExpress), string(returns.Alibaba)},
+		func(p string) int64 { return categories.Unmapped(returns.PlatformID(p)) })
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("--metrics-addr: listen on %s: %w", addr, err)

@@ -30,13 +30,13 @@ type Metrics struct {
 	GraphQLRequests *prometheus.HistogramVec // operation, type
 	GraphQLErrors   *prometheus.CounterVec   // code
 
-	PlatformCalls    *prometheus.HistogramVec // platform, shop, method, outcome
-	PlatformRetries  *prometheus.CounterVec   // platform, shop
-	RateLimitWait    *prometheus.CounterVec   // platform, shop: seconds waited
-	CircuitOpen      *prometheus.GaugeVec     // platform, shop: 1 while open
-	SyncLag          *prometheus.GaugeVec     // platform, shop: age of the newest change read, seconds
-	SyncFailures     *prometheus.CounterVec   // platform, shop
-	UnmappedCategory *prometheus.CounterVec   // platform
+	PlatformCalls   *prometheus.HistogramVec // platform, shop, method, outcome
+	PlatformRetries *prometheus.CounterVec   // platform, shop
+	RateLimitWait   *prometheus.CounterVec   // platform, shop: seconds waited
+	CircuitOpen     *prometheus.GaugeVec     // platform, shop: 1 while open
+	SyncLag         *prometheus.GaugeVec     // platform, shop: age of the newest change read, seconds
+	SyncFailures    *prometheus.CounterVec   // platform, shop
+	unmapped        *funcCounter             // platform; see CountUnmapped
 
 	Subscribers       *prometheus.GaugeVec // transport
 	EventsPublished   prometheus.Counter
@@ -73,8 +73,8 @@ func NewMetrics() *Metrics {
 		Help: "Age of the newest change the poller has read, by shop."}, []string{"platform", "shop"})
 	m.SyncFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "returnsgw_sync_failures_total",
 		Help: "Poll rounds that failed, by shop."}, []string{"platform", "shop"})
-	m.UnmappedCategory = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "returnsgw_unmapped_categories_total",
-		Help: "Product lines whose platform category has no mapping (judged GENERAL)."}, []string{"platform"})
+	m.unmapped = &funcCounter{desc: prometheus.NewDesc("returnsgw_unmapped_categories_total",
+		"Product lines whose platform category has no mapping (judged GENERAL).", []string{"platform"}, nil)}
 	m.Subscribers = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "returnsgw_subscribers",
 		Help: "Open subscriptions by transport."}, []string{"transport"})
 	m.EventsPublished = prometheus.NewCounter(prometheus.CounterOpts{Name: "returnsgw_events_published_total",
@@ -84,7 +84,7 @@ func NewMetrics() *Metrics {
 	m.StoreQueries = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "returnsgw_store_query_duration_seconds",
 		Help: "Store calls by operation.", Buckets: storeBuckets}, []string{"op"})
 	for _, c := range []prometheus.Collector{m.GraphQLRequests, m.GraphQLErrors, m.PlatformCalls, m.PlatformRetries,
-		m.RateLimitWait, m.CircuitOpen, m.SyncLag, m.SyncFailures, m.UnmappedCategory, m.Subscribers, m.EventsPublished,
+		m.RateLimitWait, m.CircuitOpen, m.SyncLag, m.SyncFailures, m.unmapped, m.Subscribers, m.EventsPublished,
 		m.SubscribersBehind, m.StoreQueries} {
 		f(c)
 	}
@@ -129,4 +129,31 @@ func (s *opNameSet) label(name string) string {
 	}
 	s.names[name] = true
 	return name
+}
+
+// CountUnmapped reports, for each platform, the count read reads (the
+// category mapper keeps it, for every shop at once).
+func (m *Metrics) CountUnmapped(platforms []string, read func(platform string) int64) {
+	m.unmapped.mu.Lock()
+	defer m.unmapped.mu.Unlock()
+	m.unmapped.labels, m.unmapped.read = platforms, read
+}
+
+// funcCounter is a counter whose values another package keeps: it is read at
+// each scrape.
+type funcCounter struct {
+	desc   *prometheus.Desc
+	mu     sync.Mutex
+	labels []string
+	read   func(string) int64
+}
+
+func (c *funcCounter) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *funcCounter) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.labels {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(c.read(l)), l)
+	}
 }

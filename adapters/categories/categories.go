@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/returnsgw/returnsgw/returns"
@@ -51,11 +52,17 @@ func load(b []byte) (map[returns.PlatformID]map[string]returns.Category, error) 
 }
 
 // unmapped counts lookups of ids the table and the overrides did not know,
-// for the metrics.
-var unmapped atomic.Int64
+// per platform, for the metrics: process-wide, like the table itself.
+var unmapped sync.Map // returns.PlatformID -> *atomic.Int64
 
-// Unmapped returns how many category lookups found no mapping since start.
-func Unmapped() int64 { return unmapped.Load() }
+// Unmapped returns how many of the platform's category lookups found no
+// mapping since start.
+func Unmapped(p returns.PlatformID) int64 {
+	if n, ok := unmapped.Load(p); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
+}
 
 // Mapper maps one shop's platform categories.
 type Mapper struct {
@@ -77,7 +84,8 @@ func (m Mapper) Map(platformCategory string) (returns.Category, returns.FactSour
 	if c, ok := table[m.Platform][platformCategory]; ok {
 		return c, returns.FactProductAPI
 	}
-	unmapped.Add(1)
+	n, _ := unmapped.LoadOrStore(m.Platform, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 	return returns.CategoryGeneral, returns.FactUnmapped
 }
 

@@ -20,12 +20,12 @@ func TestMap(t *testing.T) {
 		{"nobody-knows", returns.CategoryGeneral, returns.FactUnmapped},
 		{"", returns.CategoryGeneral, returns.FactMissing},
 	} {
-		before := Unmapped()
+		before := Unmapped(returns.XHS)
 		c, src := xhs.Map(tc.id)
 		if c != tc.cat || src != tc.from {
 			t.Errorf("Map(%q) = %s, %s; want %s, %s", tc.id, c, src, tc.cat, tc.from)
 		}
-		if counted := Unmapped() - before; (src == returns.FactUnmapped) != (counted == 1) {
+		if counted := Unmapped(returns.XHS) - before; (src == returns.FactUnmapped) != (counted == 1) {
 			t.Errorf("Map(%q): unmapped counter moved by %d", tc.id, counted)
 		}
 	}
