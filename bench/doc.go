@@ -6,4 +6,5 @@
 //	go test ./bench -run TestListLoad -v -load
 //	go test ./bench -run TestLiveLoad -v -load
 //	go test ./bench -run TestSubscribers -v -load
+//	go test ./bench -run TestSoak -v -soak 10m -timeout 30m
 package bench
