@@ -8,4 +8,5 @@
 //	go test ./bench -run TestSubscribers -v -load
 //	go test ./bench -run TestListAuthLoad -v -load
 //	go test ./bench -run TestFanOut -v -load
+//	go test ./bench -run TestSoak -v -soak 10m -timeout 30m
 package bench
