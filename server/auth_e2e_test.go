@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/returnsgw/returnsgw/auth"
+	"github.com/returnsgw/returnsgw/graph"
 )
 
 // gqlAs posts a query with the given Authorization header ("" for none) and
@@ -291,5 +293,55 @@ func TestIntrospectionInSandbox(t *testing.T) {
 	_, r := gqlAs(t, m, "Bearer "+testKey, `{ __schema { queryType { name } } }`, nil)
 	if len(r.Errors) > 0 {
 		t.Fatalf("sandbox introspection: %+v", r.Errors)
+	}
+}
+
+// A subscription of another organisation gets none of this organisation's
+// changes, live or replayed from the log.
+func TestSubscriptionsAreIsolated(t *testing.T) {
+	m := startGateway(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := m.Auth.CreateOrg(ctx, "rival", "Rival"); err != nil {
+		t.Fatal(err)
+	}
+	rivalKey, _, err := m.Auth.CreateKey(ctx, "rival", "dash", []auth.Scope{auth.ScopeSubscribe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := m.Bus.Len()
+	// The demo organisation's own dashboard, and the rival's, resuming from
+	// the very start of the log.
+	own := dialSubscription(t, ctx, m, changedSubscription, nil)
+	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	rival := &wsClient{conn}
+	rival.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + rivalKey}})
+	if msg := rival.read(t, ctx); msg["type"] != "connection_ack" {
+		t.Fatalf("rival: %v", msg)
+	}
+	rival.send(t, ctx, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
+		"query": changedSubscription, "variables": map[string]any{"after": graph.EventID(0)}}})
+	waitSubscribers(t, m, base+2)
+
+	// A demo change: once the demo's own subscriber has it, the bus has
+	// offered it to every subscriber, the rival's included.
+	code, out := simulate(t, m, `{"platform": "XHS", "action": "open"}`)
+	if code != http.StatusOK {
+		t.Fatalf("simulate: %d %v", code, out)
+	}
+	for {
+		msg := own.read(t, ctx)
+		if strings.Contains(fmt.Sprint(msg), out["platformCaseId"]) {
+			break
+		}
+	}
+	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelShort()
+	if _, raw, err := conn.Read(short); err == nil {
+		t.Fatalf("the rival's subscription got %s", raw)
 	}
 }

@@ -52,7 +52,7 @@ func startTokenGateway(t *testing.T, ttl string) *tokenRig {
 	r := &tokenRig{m: NewMain(), log: &syncBuffer{}, dir: t.TempDir()}
 	r.m.Stdout = io.Discard
 	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(r.dir, "gw.db"), "--sandbox", "true", "--demo-key", testKey, "--rate-limit", "0",
-		"--poll-interval", "200ms", "--sandbox-cases", "20", "--sandbox-token-ttl", ttl}
+		"--poll-interval", "200ms", "--sandbox-cases", "20", "--sandbox-token-ttl", ttl, "--metrics-addr", "127.0.0.1:0"}
 	if err := r.m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +314,16 @@ func (r *tokenRig) assertNoSecrets(t *testing.T) {
 		t.Fatalf("only %d secrets to look for", len(secretsList))
 	}
 	places := map[string]string{"log": r.log.String()}
+	if resp, err := http.Get("http://" + r.m.metricsLn.Addr().String() + "/metrics"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "returnsgw_platform_call_duration_seconds") {
+			t.Fatalf("the metrics were not read: %.200s", b)
+		}
+		places["metrics"] = string(b)
+	} else {
+		t.Fatal(err)
+	}
 	r.mu.Lock()
 	places["GraphQL answers"] = strings.Join(r.answers, "\n")
 	r.mu.Unlock()
