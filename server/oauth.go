@@ -297,6 +297,10 @@ func (c *Connections) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := c.Manager.Connect(ctx, st.Org, platform, st.Shop, app.id, app.secret, tok); err != nil {
+		if re := (*returns.Error)(nil); errors.As(err, &re) && re.Code == returns.CodeConflict {
+			fail(http.StatusConflict, re.Message)
+			return
+		}
 		fail(http.StatusInternalServerError, "the connection could not be stored")
 		return
 	}
