@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"testing"
 
 	"github.com/returnsgw/returnsgw/returns"
-	"strings"
-	"testing"
 )
 
 // rivalKey makes a second organisation and returns an Authorization header
@@ -83,5 +89,42 @@ func TestReauthorizationBySomeOtherSellerIsRefused(t *testing.T) {
 	}
 	if resp.StatusCode == http.StatusOK {
 		t.Errorf("the callback answered %d: %s", resp.StatusCode, page)
+	}
+}
+
+// Attack: a request that only claims to be a stream (any Upgrade header, or
+// Accept: text/event-stream) on a route that is not /graphql escaped the
+// write deadline. Unauthenticated, GET /graphiql/assets/graphiql.min.js (3 MB
+// unzipped) with "Upgrade: x" and a client that never reads held a goroutine
+// and a connection for as long as the client wished. Only /graphql's streams,
+// which bound each write themselves, may go without it.
+func TestFakeStreamHeadersKeepTheWriteDeadline(t *testing.T) {
+	m := startGatewayWith(t, func(m *Main) {
+		m.HTTPLimits = HTTPLimits{WriteTimeout: 300 * time.Millisecond}
+	})
+	addr := strings.TrimPrefix(m.URL(), "http://")
+	for _, header := range []string{"Upgrade: x", "Accept: text/event-stream"} {
+		d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+			return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		}}
+		conn, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "GET /graphiql/assets/graphiql.min.js HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n\r\n", header)
+		// The client does not read until well past the server's write
+		// deadline, then reads what is left: a server that kept its deadline
+		// has given up and closed the connection before the whole answer.
+		time.Sleep(2 * time.Second)
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			continue // cut even before the headers arrived
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err == nil {
+			t.Errorf("%s: the whole answer (%d bytes) was written to a client that did not read for 2 s; the write deadline is 300 ms", header, n)
+		}
 	}
 }
