@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -126,5 +127,37 @@ func TestFakeStreamHeadersKeepTheWriteDeadline(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: the whole answer (%d bytes) was written to a client that did not read for 2 s; the write deadline is 300 ms", header, n)
 		}
+	}
+}
+
+// Attack: any organisation's write key gets a signed state from shopConnect,
+// then floods the unauthenticated callback with made-up codes. Each request
+// made the gateway call the platform's token API with the gateway's app
+// credentials (shared by every organisation, and outside every key's rate
+// limit), for 15 minutes. A state now works once.
+func TestCallbackStateWorksOnce(t *testing.T) {
+	m := startGateway(t)
+	rival := rivalKey(t, m)
+	_, r := gqlAs(t, m, rival, `mutation { shopConnect(input: {platform: XHS, shopId: "mine"}) { authorizationUrl } }`, nil)
+	var d struct {
+		ShopConnect struct{ AuthorizationURL string }
+	}
+	if err := json.Unmarshal(r.Data, &d); err != nil || d.ShopConnect.AuthorizationURL == "" {
+		t.Fatalf("shopConnect: %s %+v", r.Data, r.Errors)
+	}
+	state := stateOf(d.ShopConnect.AuthorizationURL)
+	before, _, _ := m.Sandbox.XHS.Tokens().Calls()
+	for i := 0; i < 20; i++ {
+		resp, err := http.Get(m.URL() + "/oauth/callback/xhs?code=guess" + fmt.Sprint(i) + "&state=" + state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Fatalf("a made-up code connected a shop")
+		}
+	}
+	if after, _, _ := m.Sandbox.XHS.Tokens().Calls(); after-before > 1 {
+		t.Errorf("one state made the gateway ask the platform's token API %d times", after-before)
 	}
 }
