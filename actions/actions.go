@@ -54,6 +54,9 @@ type Outcome struct {
 	Errors   []*returns.Error // why the action was not done; empty on success
 	Replayed bool             // the stored answer of an earlier request with the same key
 	Event    *returns.Event   // the event written, if any
+	// notOurs: the key's claim was taken over meanwhile (another replica
+	// judged it abandoned and runs the request): the key is left to it.
+	notOurs bool
 }
 
 // Available is an action the platform and the case's status allow now.
@@ -237,7 +240,7 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 		}
 	}()
 	out, effect, err := s.do(ctx, req)
-	if errors.Is(err, ErrCrashed) || outcomeUnknown(out) {
+	if errors.Is(err, ErrCrashed) || outcomeUnknown(out) || (out != nil && out.notOurs) {
 		// Crashed (a test): the key stays as a crash leaves it. Unknown: do
 		// marked the key UNKNOWN, and the reconciler settles it.
 		return out, err
@@ -320,6 +323,18 @@ func validKey(k string) *returns.Error {
 
 func (s *Service) lock(k returns.CaseKey) func() { return s.locks.Lock(k) }
 
+// claimLost is the answer when the intent could not be recorded because the
+// key's claim is no longer this request's: another request (on another
+// replica, which judged the claim abandoned) took it over and sends the
+// write. Nothing is sent, and the key is not touched.
+func claimLost(req Request, c *returns.Case, err error) *Outcome {
+	if returns.ErrorCodeOf(err) != returns.CodeInvalidState {
+		return nil
+	}
+	return &Outcome{Case: c, notOurs: true, Errors: []*returns.Error{returns.Errorf(returns.CodeConflict,
+		"a request with idempotency key %q is still in progress", req.IdempotencyKey).WithField("input", "idempotencyKey")}}
+}
+
 // do carries out the action. effect reports whether anything reached the
 // platform or the store, i.e. whether the answer must be remembered.
 func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect bool, err error) {
@@ -392,6 +407,9 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
 	defer cancel()
 	if err := s.recordIntent(pctx, req, c, acked, nil); err != nil {
+		if lost := claimLost(req, c, err); lost != nil {
+			return lost, false, nil
+		}
 		return nil, false, err
 	}
 	res, perr := p.Perform(pctx, preq)
@@ -541,6 +559,9 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	// Recorded with the key first, so a crash before the key is completed
 	// can tell whether the step was stored (settleStep).
 	if err := s.recordIntent(ctx, req, c, acked, &at); err != nil {
+		if lost := claimLost(req, c, err); lost != nil {
+			return lost, false, nil
+		}
 		return nil, false, err
 	}
 	next := *c

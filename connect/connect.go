@@ -193,8 +193,9 @@ func (m *Manager) TokenSource(org returns.OrgID, platform returns.PlatformID, sh
 }
 
 // Connect stores a newly authorized shop (the answer of the code exchange)
-// and schedules its refresh. A shop authorized again replaces its old
-// connection, and leaves NEEDS_REAUTHORIZATION.
+// and schedules its refresh. A shop authorized again (by the same seller:
+// another is CONFLICT) replaces its old connection, and leaves
+// NEEDS_REAUTHORIZATION.
 func (m *Manager) Connect(ctx context.Context, org returns.OrgID, platform returns.PlatformID, shopID, appID, appSecret string, tok adapters.Token) (*store.Connection, error) {
 	if err := tok.Validate(); err != nil {
 		return nil, returns.Errorf(returns.CodeInvalid, "connect: %v", err)
@@ -212,6 +213,17 @@ func (m *Manager) Connect(ctx context.Context, org returns.OrgID, platform retur
 	m.mu.Unlock()
 	e.busy.Lock()
 	defer e.busy.Unlock()
+	// A connected shop is authorized again only by its own seller: another
+	// account logging in on the platform's page would otherwise swap the
+	// shop's tokens for its own, silently.
+	old, err := m.o.Store.GetConnection(ctx, org, platform, shopID)
+	if err != nil && returns.ErrorCodeOf(err) != returns.CodeNotFound {
+		return nil, err
+	}
+	if old != nil && old.SellerID != "" && tok.SellerID != "" && old.SellerID != tok.SellerID {
+		return nil, returns.Errorf(returns.CodeConflict, "shop %s on %s is connected to another seller account; "+
+			"authorize with that account, or connect this one as another shop", shopID, platform)
+	}
 	saved, err := m.o.Store.SaveConnection(ctx, org, c)
 	if err != nil {
 		return nil, err

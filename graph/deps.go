@@ -19,7 +19,10 @@ import (
 type Deps struct {
 	Store     store.Store
 	Platforms *adapters.Registry
-	Actions   *actions.Service
+	// Org is the organisation whose shops Platforms and Pollers serve; the
+	// platforms query shows them to no other ("": to every caller).
+	Org     returns.OrgID
+	Actions *actions.Service
 	// Pollers report each connection's health (Query.platforms).
 	Pollers []*feed.Poller
 	// Bus streams stored changes (Subscription.returnCaseChanged); nil: none.

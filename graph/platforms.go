@@ -17,6 +17,9 @@ const downAfter = 3
 // connection, its capabilities, and the health of each shop's connection.
 func (r *Resolver) platformInfos(ctx context.Context) []*model.PlatformInfo {
 	var out []*model.PlatformInfo
+	if org, err := OrgFrom(ctx); r.deps.Org != "" && (err != nil || org != r.deps.Org) {
+		return out // the shops, their health and errors are another organisation's
+	}
 	for _, id := range returns.PlatformIDs {
 		conns := r.deps.Platforms.OnPlatform(id)
 		if len(conns) == 0 {

@@ -65,7 +65,10 @@ func newHTTPServer(h http.Handler, logger *slog.Logger, l HTTPLimits) *http.Serv
 func withDeadlines(next http.Handler, l HTTPLimits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		stream := r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+		// Only /graphql's streams bound each write themselves; elsewhere the
+		// headers are a client's claim and must not lift the deadline.
+		stream := r.URL.Path == "/graphql" &&
+			(r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream"))
 		if !stream {
 			_ = rc.SetWriteDeadline(time.Now().Add(l.WriteTimeout))
 		}

@@ -53,6 +53,11 @@ type Connections struct {
 	apps         map[returns.PlatformID]oauthApp
 	callbackBase string
 	alerts       *alertHub
+	// used are the nonces of states already presented to the callback
+	// (until they expire): a state works once, so a leaked or a tenant's
+	// own state cannot drive the platform's token API over and over.
+	used      map[string]int64
+	lastPrune time.Time
 }
 
 var _ graph.ShopConnections = (*Connections)(nil)
@@ -68,7 +73,7 @@ func (m *Main) startConnections(ctx context.Context, st store.ConnectionStore) (
 		return nil, err
 	}
 	c := &Connections{Store: st, Keys: secrets.NewKeyring(key), stateKey: key.Derive("oauth state"), now: m.Now,
-		apps: map[returns.PlatformID]oauthApp{}, alerts: newAlertHub()}
+		apps: map[returns.PlatformID]oauthApp{}, alerts: newAlertHub(), used: map[string]int64{}}
 	c.Manager, err = shopconn.New(shopconn.Options{Store: st, Keys: c.Keys, Endpoints: c.endpoint, Now: m.Now, Log: m.Log,
 		OnAlert: c.alerts.publish})
 	if err != nil {
@@ -272,6 +277,10 @@ func (c *Connections) callback(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "no authorization code")
 		return
 	}
+	if !c.claim(st) {
+		fail(http.StatusBadRequest, "this authorization link was already used; start again with shopConnect")
+		return
+	}
 	c.mu.Lock()
 	app, ok := c.apps[platform]
 	c.mu.Unlock()
@@ -297,12 +306,40 @@ func (c *Connections) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := c.Manager.Connect(ctx, st.Org, platform, st.Shop, app.id, app.secret, tok); err != nil {
+		if re := (*returns.Error)(nil); errors.As(err, &re) && re.Code == returns.CodeConflict {
+			fail(http.StatusConflict, re.Message)
+			return
+		}
 		fail(http.StatusInternalServerError, "the connection could not be stored")
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, "<!doctype html><title>Shop connected</title><p>Shop %s on %s is connected. You can close this page.</p>",
 		html.EscapeString(st.Shop), html.EscapeString(string(platform)))
+}
+
+// claim marks a state used; false if it was already. Expired nonces are
+// dropped at most once a minute (their states fail verifyState anyway).
+func (c *Connections) claim(st oauthState) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if c.used == nil {
+		c.used = map[string]int64{}
+	}
+	if now.Sub(c.lastPrune) >= time.Minute {
+		c.lastPrune = now
+		for n, exp := range c.used {
+			if now.Unix() > exp {
+				delete(c.used, n)
+			}
+		}
+	}
+	if _, ok := c.used[st.Nonce]; ok {
+		return false
+	}
+	c.used[st.Nonce] = st.Expires
+	return true
 }
 
 // routeOAuth adds the callback route.

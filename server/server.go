@@ -231,7 +231,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Now: m.Now, Log: m.Log}
 	m.observeParts()
 
-	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Actions: m.Actions, Pollers: m.Pollers,
+	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
 		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)

@@ -69,7 +69,9 @@ type Store interface {
 	// checked to settle it should its request never finish (a crash): the
 	// caller is about to send a write to a platform. The intent is opaque to
 	// the store and must not be empty (INVALID). Returns NOT_FOUND for a free
-	// key, INVALID_STATE unless the key is IN_PROGRESS.
+	// key, INVALID_STATE unless the key is IN_PROGRESS without an intent: of
+	// two requests that hold the claim in turn (one took over the other's,
+	// on another replica), only the first to record its intent may send.
 	RecordIdempotencyIntent(ctx context.Context, org returns.OrgID, key string, intent []byte) error
 	// MarkIdempotencyUnknown moves an IN_PROGRESS key to UNKNOWN: its write
 	// may or may not have taken effect, and only a later look at the

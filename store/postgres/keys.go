@@ -54,7 +54,12 @@ func (s *Store) ReleaseIdempotency(ctx context.Context, org returns.OrgID, key s
 
 // RecordIdempotencyIntent stores the intent of an IN_PROGRESS key.
 func (s *Store) RecordIdempotencyIntent(ctx context.Context, org returns.OrgID, key string, intent []byte) error {
-	return s.markKey(ctx, org, key, store.IdempotencyInProgress, intent, "record the intent of")
+	if len(intent) == 0 {
+		return returns.Errorf(returns.CodeInvalid, "empty intent for idempotency key %q", key).WithField("intent")
+	}
+	// Only on a claim without one: a second sender of the write is refused.
+	return s.settleKey(ctx, org, key, `UPDATE idempotency SET intent = $3 WHERE org = $1 AND key = $2 AND state = $4 AND intent IS NULL`,
+		[]any{string(org), key, intent, string(store.IdempotencyInProgress)}, "record the intent of", false)
 }
 
 // MarkIdempotencyUnknown moves an IN_PROGRESS key to UNKNOWN with its intent.

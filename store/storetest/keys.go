@@ -280,6 +280,8 @@ func (s suite) idempotencyUnknown(t *testing.T) {
 	} else {
 		sameRecord(t, "the sent key", rec, sent)
 	}
+	// A second holder of the claim (one that took it over) may not send too.
+	wantCode(t, "recording a second intent", e.s.RecordIdempotencyIntent(ctx, org, k, []byte(`{"second":true}`)), returns.CodeInvalidState)
 	// A crash now leaves the key IN_PROGRESS with its intent: listed.
 	unsettled(org, sent)
 
