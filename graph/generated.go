@@ -165,6 +165,7 @@ type ComplexityRoot struct {
 		Platforms         func(childComplexity int) int
 		ReturnCase        func(childComplexity int, id string) int
 		ReturnCases       func(childComplexity int, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) int
+		ReturnCostModel   func(childComplexity int, input model.ReturnCostModelInput) int
 		ReturnEligibility func(childComplexity int, input model.ReturnEligibilityInput) int
 		ReturnRules       func(childComplexity int, platform *returns.PlatformID) int
 	}
@@ -250,6 +251,16 @@ type ComplexityRoot struct {
 		Replayed   func(childComplexity int) int
 		ReturnCase func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	ReturnCostModel struct {
+		CostPer100Orders     func(childComplexity int) int
+		MarginPoints         func(childComplexity int) int
+		OutboundShippingLost func(childComplexity int) int
+		ProcessingCost       func(childComplexity int) int
+		ResaleLoss           func(childComplexity int) int
+		Returns              func(childComplexity int) int
+		Total                func(childComplexity int) int
 	}
 
 	ReturnDeadlineAlert struct {
@@ -371,6 +382,7 @@ type QueryResolver interface {
 	Organisations(ctx context.Context) ([]*model.Organisation, error)
 	ReturnCase(ctx context.Context, id string) (*returns.Case, error)
 	ReturnCases(ctx context.Context, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) (*model.ReturnCaseConnection, error)
+	ReturnCostModel(ctx context.Context, input model.ReturnCostModelInput) (*model.ReturnCostModel, error)
 	Platforms(ctx context.Context) ([]*model.PlatformInfo, error)
 	ReturnEligibility(ctx context.Context, input model.ReturnEligibilityInput) (*returns.Eligibility, error)
 	ReturnRules(ctx context.Context, platform *returns.PlatformID) ([]*returns.Rule, error)
@@ -946,6 +958,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ReturnCases(childComplexity, args["filter"].(*model.ReturnCaseFilter), args["orderBy"].(*store.Order), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.returnCostModel":
+		if e.ComplexityRoot.Query.ReturnCostModel == nil {
+			break
+		}
+
+		args, err := ec.field_Query_returnCostModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReturnCostModel(childComplexity, args["input"].(model.ReturnCostModelInput)), true
 	case "Query.returnEligibility":
 		if e.ComplexityRoot.Query.ReturnEligibility == nil {
 			break
@@ -1365,6 +1388,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReturnCasePayload.UserErrors(childComplexity), true
 
+	case "ReturnCostModel.costPer100Orders":
+		if e.ComplexityRoot.ReturnCostModel.CostPer100Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.CostPer100Orders(childComplexity), true
+	case "ReturnCostModel.marginPoints":
+		if e.ComplexityRoot.ReturnCostModel.MarginPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.MarginPoints(childComplexity), true
+	case "ReturnCostModel.outboundShippingLost":
+		if e.ComplexityRoot.ReturnCostModel.OutboundShippingLost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.OutboundShippingLost(childComplexity), true
+	case "ReturnCostModel.processingCost":
+		if e.ComplexityRoot.ReturnCostModel.ProcessingCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.ProcessingCost(childComplexity), true
+	case "ReturnCostModel.resaleLoss":
+		if e.ComplexityRoot.ReturnCostModel.ResaleLoss == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.ResaleLoss(childComplexity), true
+	case "ReturnCostModel.returns":
+		if e.ComplexityRoot.ReturnCostModel.Returns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.Returns(childComplexity), true
+	case "ReturnCostModel.total":
+		if e.ComplexityRoot.ReturnCostModel.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCostModel.Total(childComplexity), true
+
 	case "ReturnDeadlineAlert.returnCase":
 		if e.ComplexityRoot.ReturnDeadlineAlert.Case == nil {
 			break
@@ -1745,6 +1811,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReturnApproveInput,
 		ec.unmarshalInputReturnCaseFilter,
 		ec.unmarshalInputReturnConfirmReceiptInput,
+		ec.unmarshalInputReturnCostModelInput,
 		ec.unmarshalInputReturnEligibilityInput,
 		ec.unmarshalInputReturnEscalateInput,
 		ec.unmarshalInputReturnOfferInput,
@@ -1843,7 +1910,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1858,6 +1925,7 @@ var sources = []*ast.Source{
 	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
+	{Name: "costmodel.graphqls", Input: sourceData("costmodel.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
@@ -2228,6 +2296,26 @@ func (ec *executionContext) childFields_ReturnCasePayload(ctx context.Context, f
 		return ec.fieldContext_ReturnCasePayload_replayed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnCostModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "returns":
+		return ec.fieldContext_ReturnCostModel_returns(ctx, field)
+	case "outboundShippingLost":
+		return ec.fieldContext_ReturnCostModel_outboundShippingLost(ctx, field)
+	case "processingCost":
+		return ec.fieldContext_ReturnCostModel_processingCost(ctx, field)
+	case "resaleLoss":
+		return ec.fieldContext_ReturnCostModel_resaleLoss(ctx, field)
+	case "total":
+		return ec.fieldContext_ReturnCostModel_total(ctx, field)
+	case "costPer100Orders":
+		return ec.fieldContext_ReturnCostModel_costPer100Orders(ctx, field)
+	case "marginPoints":
+		return ec.fieldContext_ReturnCostModel_marginPoints(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnCostModel", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnDeadlineAlert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2753,6 +2841,20 @@ func (ec *executionContext) field_Query_returnCases_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_returnCostModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnCostModelInput, error) {
+			return ec.unmarshalNReturnCostModelInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCostModelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4169,6 +4271,50 @@ func (ec *executionContext) fieldContext_Query_returnCases(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_returnCases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_returnCostModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_returnCostModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReturnCostModel(ctx, fc.Args["input"].(model.ReturnCostModelInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCostModel) graphql.Marshaler {
+			return ec.marshalNReturnCostModel2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCostModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_returnCostModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCostModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_returnCostModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5664,6 +5810,180 @@ func (ec *executionContext) _ReturnCasePayload_replayed(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_ReturnCasePayload_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCasePayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCostModel_returns(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return ec.marshalNDecimal2string(ctx, field.Selections, obj.Returns)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_returns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCostModel", field, false, false, errors.New("field of type Decimal does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCostModel_outboundShippingLost(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCostModel_outboundShippingLost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutboundShippingLost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_outboundShippingLost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCostModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCostModel_processingCost(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCostModel_processingCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessingCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_processingCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCostModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCostModel_resaleLoss(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCostModel_resaleLoss(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResaleLoss, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_resaleLoss(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCostModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCostModel_total(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCostModel_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCostModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCostModel_costPer100Orders(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCostModel_costPer100Orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostPer100Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_costPer100Orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCostModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCostModel_marginPoints(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCostModel) (ret graphql.Marshaler) {
+	return ec.marshalODecimal2ᚖstring(ctx, field.Selections, obj.MarginPoints)
+}
+func (ec *executionContext) fieldContext_ReturnCostModel_marginPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCostModel", field, false, false, errors.New("field of type Decimal does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnDeadlineAlert_id(ctx context.Context, field graphql.CollectedField, obj *feed.Alert) (ret graphql.Marshaler) {
@@ -7406,6 +7726,71 @@ func (ec *executionContext) unmarshalInputReturnConfirmReceiptInput(ctx context.
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReturnCostModelInput(ctx context.Context, obj any) (model.ReturnCostModelInput, error) {
+	var it model.ReturnCostModelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orders", "returnRate", "price", "outboundShipping", "processingCost", "resaleLoss"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orders"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orders = data
+		case "returnRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnRate"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnRate = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "outboundShipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outboundShipping"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutboundShipping = data
+		case "processingCost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCost"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCost = data
+		case "resaleLoss":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resaleLoss"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResaleLoss = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Context, obj any) (model.ReturnEligibilityInput, error) {
 	var it model.ReturnEligibilityInput
 	if obj == nil {
@@ -8916,6 +9301,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "returnCostModel":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_returnCostModel(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "platforms":
 			field := field
 
@@ -10216,6 +10623,75 @@ func (ec *executionContext) _ReturnCasePayload(ctx context.Context, sel ast.Sele
 		case "replayed":
 			out.Values[i] = ec._ReturnCasePayload_replayed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnCostModelImplementors = []string{"ReturnCostModel"}
+
+func (ec *executionContext) _ReturnCostModel(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnCostModel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnCostModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnCostModel")
+		case "returns":
+			out.Values[i] = ec._ReturnCostModel_returns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outboundShippingLost":
+			out.Values[i] = ec._ReturnCostModel_outboundShippingLost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "processingCost":
+			out.Values[i] = ec._ReturnCostModel_processingCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resaleLoss":
+			out.Values[i] = ec._ReturnCostModel_resaleLoss(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._ReturnCostModel_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costPer100Orders":
+			out.Values[i] = ec._ReturnCostModel_costPer100Orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marginPoints":
+			out.Values[i] = ec._ReturnCostModel_marginPoints(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12160,6 +12636,21 @@ func (ec *executionContext) unmarshalNReturnConfirmReceiptInput2githubᚗcomᚋr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReturnCostModel2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCostModel(ctx context.Context, sel ast.SelectionSet, v *model.ReturnCostModel) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnCostModel(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnCostModelInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCostModelInput(ctx context.Context, v any) (model.ReturnCostModelInput, error) {
+	res, err := ec.unmarshalInputReturnCostModelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNReturnDeadlineAlert2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐAlert(ctx context.Context, sel ast.SelectionSet, v *feed.Alert) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -12895,6 +13386,24 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := scalar.MarshalDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalODecimal2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalDecimal(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalDecimal(*v)
 	return res
 }
 
@@ -13700,6 +14209,8 @@ var leanLeafFields = []string{
 	"ReturnCaseEvent.source",
 	"ReturnCaseEvent.status",
 	"ReturnCasePayload.replayed",
+	"ReturnCostModel.marginPoints",
+	"ReturnCostModel.returns",
 	"ReturnDeadlineAlert.deadline",
 	"ReturnDeadlineAlert.dueAt",
 	"ReturnDeadlineAlert.source",

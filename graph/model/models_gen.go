@@ -245,6 +245,41 @@ type ReturnConfirmReceiptInput struct {
 	ReplacementShipment *ShipmentInput `json:"replacementShipment,omitempty"`
 }
 
+// What returns cost, computed exactly and rounded once per amount to the currency's minor unit.
+type ReturnCostModel struct {
+	// Orders × return rate.
+	Returns string `json:"returns"`
+	// Returns × outbound shipping.
+	OutboundShippingLost *returns.Money `json:"outboundShippingLost"`
+	// Returns × processing cost.
+	ProcessingCost *returns.Money `json:"processingCost"`
+	// Returns × resale loss.
+	ResaleLoss *returns.Money `json:"resaleLoss"`
+	// The sum of the three.
+	Total *returns.Money `json:"total"`
+	// The total for every 100 orders.
+	CostPer100Orders *returns.Money `json:"costPer100Orders"`
+	// The total as a share of revenue (orders × price), in percentage points; null when the price is zero.
+	MarginPoints *string `json:"marginPoints,omitempty"`
+}
+
+// What returns cost a product line (the cost model of seed 004): the orders, the share that comes back, and what
+// each return costs. All amounts in one currency.
+type ReturnCostModelInput struct {
+	// Orders in the period, 1 to 1,000,000,000.
+	Orders int `json:"orders"`
+	// The share of orders returned, a decimal from 0 to 1: "0.12" for 12%.
+	ReturnRate string `json:"returnRate"`
+	// What one order sells for.
+	Price *MoneyInput `json:"price"`
+	// The outbound shipping paid on an order that comes back, lost with the sale.
+	OutboundShipping *MoneyInput `json:"outboundShipping"`
+	// Handling one return: receiving, inspecting, repacking.
+	ProcessingCost *MoneyInput `json:"processingCost"`
+	// The value lost when the returned goods are resold (outlet, liquidation).
+	ResaleLoss *MoneyInput `json:"resaleLoss"`
+}
+
 // A hypothetical or real return request, for the rules to judge.
 type ReturnEligibilityInput struct {
 	// The platform the order is on.
