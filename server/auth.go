@@ -89,7 +89,8 @@ var errNoKey = returns.Errorf(returns.CodeUnauthorized, "an API key is required:
 
 // authenticate is the transports' one hook: the key in the Authorization
 // header (or connection_init's payload) names the organisation and scopes
-// the request runs with. A long-lived stream ends when its key is revoked.
+// the request runs with. A stream (WebSocket, SSE) ends when its key is
+// revoked; a plain request is over before a revocation could matter.
 func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (context.Context, error) {
 	key, ok := bearerKey(cred.Authorization)
 	if !ok {
@@ -103,6 +104,9 @@ func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (co
 		return nil, &transport.RateLimitError{RetryAfter: wait}
 	}
 	ctx = auth.WithPrincipal(graph.WithOrg(ctx, p.Org), p)
+	if !cred.Stream {
+		return ctx, nil
+	}
 	held, release := m.Auth.Hold(ctx, p)
 	context.AfterFunc(ctx, release)
 	return held, nil

@@ -35,6 +35,10 @@ type Credentials struct {
 	// Payload is a WebSocket connection's connection_init payload (nil over
 	// HTTP and SSE), for credentials in any other shape.
 	Payload map[string]any
+	// Stream is set for what outlives one answer (a WebSocket connection, an
+	// SSE stream): the hook may tie it to the credentials' validity, which a
+	// plain request, over in milliseconds, need not pay for.
+	Stream bool
 }
 
 // authorization finds the Authorization entry of a connection_init payload:
@@ -60,11 +64,11 @@ func authorization(payload map[string]any) (string, bool) {
 
 // authenticate runs the hook for an HTTP request (HTTP or SSE). On refusal it
 // answers 401 and returns ok false.
-func authenticate(auth Authenticator, w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+func authenticate(auth Authenticator, w http.ResponseWriter, r *http.Request, stream bool) (*http.Request, bool) {
 	if auth == nil {
 		return r, true
 	}
-	ctx, err := auth(r.Context(), Credentials{Authorization: r.Header.Get("Authorization")})
+	ctx, err := auth(r.Context(), Credentials{Authorization: r.Header.Get("Authorization"), Stream: stream})
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
 		writeRateLimited(w, rl)

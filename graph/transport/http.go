@@ -87,7 +87,7 @@ func (t HTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.Header().Set("Vary", "Accept")
-	r, ok = authenticate(t.Authenticate, w, r)
+	r, ok = authenticate(t.Authenticate, w, r, false)
 	if !ok {
 		return
 	}

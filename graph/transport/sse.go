@@ -50,7 +50,7 @@ func (t SSE) Supports(r *http.Request) bool { return transport.SSE{}.Supports(r)
 func (t SSE) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	cors(t.CORSOrigins).headers(w, r)
 	w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8") // until the stream starts
-	r, ok := authenticate(t.Authenticate, w, r)
+	r, ok := authenticate(t.Authenticate, w, r, true)
 	if !ok {
 		return
 	}

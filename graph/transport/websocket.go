@@ -514,7 +514,7 @@ func (c *wsConn) initialise(raw json.RawMessage) (int, string) {
 		}
 	}
 	if c.t.auth != nil {
-		cred := Credentials{Authorization: c.authorization, Payload: payload}
+		cred := Credentials{Authorization: c.authorization, Payload: payload, Stream: true}
 		if a, ok := authorization(payload); ok {
 			cred.Authorization = a
 		}
