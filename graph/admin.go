@@ -35,12 +35,26 @@ func adminOrg(p *auth.Principal, named *string) (returns.OrgID, error) {
 	return returns.OrgID(*named), nil
 }
 
+// userErrors turns an error a caller can act on into the payload's user
+// errors (an empty list for none); any other error is returned as such.
 func userErrors(err error) ([]*model.UserError, error) {
 	var re *returns.Error
-	if errors.As(err, &re) && re.Code != returns.CodeInternal {
+	switch {
+	case err == nil:
+		return []*model.UserError{}, nil
+	case errors.As(err, &re) && re.Code != returns.CodeInternal:
 		return []*model.UserError{{Code: re.Code, Field: re.Field, Message: re.Message}}, nil
 	}
 	return nil, err
+}
+
+// adminFor returns the organisation an admin mutation acts on, or why not.
+func (r *Resolver) adminFor(ctx context.Context, named *string) (returns.OrgID, error) {
+	p, err := r.admin(ctx)
+	if err != nil {
+		return "", err
+	}
+	return adminOrg(p, named)
 }
 
 func apiKeyModel(k *store.APIKey) *model.APIKey {
@@ -52,13 +66,10 @@ func apiKeyModel(k *store.APIKey) *model.APIKey {
 }
 
 func (r *Resolver) apiKeyCreate(ctx context.Context, in model.APIKeyCreateInput) (*model.APIKeyCreatePayload, error) {
-	out := &model.APIKeyCreatePayload{UserErrors: []*model.UserError{}}
-	err := func() error {
-		p, err := r.admin(ctx)
-		if err != nil {
-			return err
-		}
-		org, err := adminOrg(p, in.Organisation)
+	out := &model.APIKeyCreatePayload{}
+	var err error
+	out.UserErrors, err = userErrors(func() error {
+		org, err := r.adminFor(ctx, in.Organisation)
 		if err != nil {
 			return err
 		}
@@ -67,28 +78,19 @@ func (r *Resolver) apiKeyCreate(ctx context.Context, in model.APIKeyCreateInput)
 			scopes = append(scopes, auth.Scope(strings.ToLower(string(s))))
 		}
 		key, rec, err := r.deps.Auth.CreateKey(ctx, org, in.Name, scopes)
-		if err != nil {
-			return err
+		if err == nil {
+			out.APIKey, out.Key = apiKeyModel(rec), &key
 		}
-		out.APIKey, out.Key = apiKeyModel(rec), &key
-		return nil
-	}()
-	if err != nil {
-		ue, err := userErrors(err)
-		out.UserErrors = ue
-		return out, err
-	}
-	return out, nil
+		return err
+	}())
+	return out, err
 }
 
 func (r *Resolver) apiKeyRevoke(ctx context.Context, in model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error) {
-	out := &model.APIKeyRevokePayload{UserErrors: []*model.UserError{}}
-	err := func() error {
-		p, err := r.admin(ctx)
-		if err != nil {
-			return err
-		}
-		org, err := adminOrg(p, in.Organisation)
+	out := &model.APIKeyRevokePayload{}
+	var err error
+	out.UserErrors, err = userErrors(func() error {
+		org, err := r.adminFor(ctx, in.Organisation)
 		if err != nil {
 			return err
 		}
@@ -96,27 +98,20 @@ func (r *Resolver) apiKeyRevoke(ctx context.Context, in model.APIKeyRevokeInput)
 			return err
 		}
 		keys, err := r.deps.Auth.ListKeys(ctx, org)
-		if err != nil {
-			return err
-		}
 		for i := range keys {
 			if keys[i].ID == in.ID {
 				out.APIKey = apiKeyModel(&keys[i])
 			}
 		}
-		return nil
-	}()
-	if err != nil {
-		ue, err := userErrors(err)
-		out.UserErrors = ue
-		return out, err
-	}
-	return out, nil
+		return err
+	}())
+	return out, err
 }
 
 func (r *Resolver) organisationCreate(ctx context.Context, in model.OrganisationCreateInput) (*model.OrganisationCreatePayload, error) {
-	out := &model.OrganisationCreatePayload{UserErrors: []*model.UserError{}}
-	err := func() error {
+	out := &model.OrganisationCreatePayload{}
+	var err error
+	out.UserErrors, err = userErrors(func() error {
 		p, err := r.admin(ctx)
 		if err != nil {
 			return err
@@ -125,18 +120,12 @@ func (r *Resolver) organisationCreate(ctx context.Context, in model.Organisation
 			return returns.Errorf(returns.CodeUnauthorized, "only the operator's admin keys create organisations")
 		}
 		o, err := r.deps.Auth.CreateOrg(ctx, returns.OrgID(in.ID), in.Name)
-		if err != nil {
-			return err
+		if err == nil {
+			out.Organisation = &model.Organisation{ID: string(o.ID), Name: o.Name, CreatedAt: o.CreatedAt}
 		}
-		out.Organisation = &model.Organisation{ID: string(o.ID), Name: o.Name, CreatedAt: o.CreatedAt}
-		return nil
-	}()
-	if err != nil {
-		ue, err := userErrors(err)
-		out.UserErrors = ue
-		return out, err
-	}
-	return out, nil
+		return err
+	}())
+	return out, err
 }
 
 func (r *Resolver) apiKeys(ctx context.Context) ([]*model.APIKey, error) {
