@@ -96,12 +96,18 @@ type rowScanner interface{ Scan(...any) error }
 // Kept in step with store/sqlite/connections.go: the two backends share the
 // contract and its conformance suite, not code.
 
-func scanConnection(r rowScanner) (*store.Connection, error) {
+// scanConnection reads a connection row (connectionColumns), preceded by its
+// organisation when org is given.
+func scanConnection(r rowScanner, org *string) (*store.Connection, error) {
 	var c store.Connection
 	var platform, state string
 	var access, refresh, updated int64
-	if err := r.Scan(&platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
-		&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version); err != nil {
+	dest := []any{&platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
+		&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version}
+	if org != nil {
+		dest = append([]any{org}, dest...)
+	}
+	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	c.Platform, c.State = returns.PlatformID(platform), store.ConnectionState(state)
@@ -115,7 +121,7 @@ func (s *Store) GetConnection(ctx context.Context, org returns.OrgID, platform r
 		return nil, err
 	}
 	c, err := scanConnection(s.pool.QueryRow(ctx, `SELECT `+connectionColumns+` FROM connections
-		WHERE org = $1 AND platform = $2 AND shop_id = $3`, string(org), string(platform), shopID))
+		WHERE org = $1 AND platform = $2 AND shop_id = $3`, string(org), string(platform), shopID), nil)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, returns.Errorf(returns.CodeNotFound, "no connection for shop %s/%s", platform, shopID)
 	}
@@ -138,7 +144,7 @@ func (s *Store) ListConnections(ctx context.Context, org returns.OrgID) ([]*stor
 	defer rows.Close()
 	var out []*store.Connection
 	for rows.Next() {
-		c, err := scanConnection(rows)
+		c, err := scanConnection(rows, nil)
 		if err != nil {
 			return nil, storeErr("list connections", err)
 		}
@@ -177,17 +183,12 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(org returns.O
 	var items []item
 	for rows.Next() {
 		var org string
-		var c store.Connection
-		var platform, state string
-		var access, refresh, updated int64
-		if err := rows.Scan(&org, &platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
-			&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version); err != nil {
+		c, err := scanConnection(rows, &org)
+		if err != nil {
 			rows.Close()
 			return 0, storeErr("reseal connections", err)
 		}
-		c.Platform, c.State = returns.PlatformID(platform), store.ConnectionState(state)
-		c.AccessExpiresAt, c.RefreshExpiresAt, c.UpdatedAt = timeOf(access), timeOf(refresh), timeOf(updated)
-		items = append(items, item{returns.OrgID(org), &c})
+		items = append(items, item{returns.OrgID(org), c})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

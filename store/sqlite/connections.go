@@ -93,12 +93,18 @@ func (s *Store) SaveConnection(ctx context.Context, org returns.OrgID, c *store.
 
 type rowScanner interface{ Scan(...any) error }
 
-func scanConnection(r rowScanner) (*store.Connection, error) {
+// scanConnection reads a connection row (connectionColumns), preceded by its
+// organisation when org is given.
+func scanConnection(r rowScanner, org *string) (*store.Connection, error) {
 	var c store.Connection
 	var platform, state string
 	var access, refresh, updated int64
-	if err := r.Scan(&platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
-		&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version); err != nil {
+	dest := []any{&platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
+		&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version}
+	if org != nil {
+		dest = append([]any{org}, dest...)
+	}
+	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	c.Platform, c.State = returns.PlatformID(platform), store.ConnectionState(state)
@@ -112,7 +118,7 @@ func (s *Store) GetConnection(ctx context.Context, org returns.OrgID, platform r
 		return nil, err
 	}
 	c, err := scanConnection(s.r.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections
-		WHERE org = ? AND platform = ? AND shop_id = ?`, string(org), string(platform), shopID))
+		WHERE org = ? AND platform = ? AND shop_id = ?`, string(org), string(platform), shopID), nil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, returns.Errorf(returns.CodeNotFound, "no connection for shop %s/%s", platform, shopID)
 	}
@@ -135,7 +141,7 @@ func (s *Store) ListConnections(ctx context.Context, org returns.OrgID) ([]*stor
 	defer rows.Close()
 	var out []*store.Connection
 	for rows.Next() {
-		c, err := scanConnection(rows)
+		c, err := scanConnection(rows, nil)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: list connections: %w", err)
 		}
@@ -174,17 +180,12 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(org returns.O
 	var items []item
 	for rows.Next() {
 		var org string
-		var c store.Connection
-		var platform, state string
-		var access, refresh, updated int64
-		if err := rows.Scan(&org, &platform, &c.ShopID, &c.AppID, &c.SellerID, &c.SellerName, &c.AppSecret, &c.AccessToken,
-			&c.RefreshToken, &access, &refresh, &state, &c.LastError, &updated, &c.Version); err != nil {
+		c, err := scanConnection(rows, &org)
+		if err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("sqlite: reseal connections: %w", err)
 		}
-		c.Platform, c.State = returns.PlatformID(platform), store.ConnectionState(state)
-		c.AccessExpiresAt, c.RefreshExpiresAt, c.UpdatedAt = timeOf(access), timeOf(refresh), timeOf(updated)
-		items = append(items, item{returns.OrgID(org), &c})
+		items = append(items, item{returns.OrgID(org), c})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
