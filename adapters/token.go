@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
 )
 
 // TokenSource gives an adapter the shop's access token for each request, so
@@ -104,4 +108,16 @@ func (r *RotatingToken) Set(token string) {
 	r.mu.Lock()
 	r.token = token
 	r.mu.Unlock()
+}
+
+// CheckTokenApp validates what every platform's token endpoint needs: a base
+// URL to call and the app's id and secret. The error names the platform.
+func CheckTokenApp(platform returns.PlatformID, baseURL, appID, appSecret string) error {
+	if u, err := url.Parse(baseURL); baseURL == "" || err != nil || u.Host == "" {
+		return fmt.Errorf("%s: token endpoint: BaseURL %q is not an http(s) URL", strings.ToLower(string(platform)), baseURL)
+	}
+	if appID == "" || appSecret == "" {
+		return fmt.Errorf("%s: token endpoint: the app's id and secret are required", strings.ToLower(string(platform)))
+	}
+	return nil
 }

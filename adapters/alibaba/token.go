@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -62,11 +61,8 @@ var _ adapters.TokenEndpoint = (*TokenEndpoint)(nil)
 
 // NewTokenEndpoint validates the configuration.
 func NewTokenEndpoint(cfg TokenConfig) (*TokenEndpoint, error) {
-	if u, err := url.Parse(cfg.BaseURL); cfg.BaseURL == "" || err != nil || u.Host == "" {
-		return nil, fmt.Errorf("alibaba: token endpoint: BaseURL %q is not an http(s) URL", cfg.BaseURL)
-	}
-	if cfg.AppKey == "" || cfg.AppSecret == "" {
-		return nil, errors.New("alibaba: token endpoint: AppKey and AppSecret are required")
+	if err := adapters.CheckTokenApp(returns.Alibaba, cfg.BaseURL, cfg.AppKey, cfg.AppSecret); err != nil {
+		return nil, err
 	}
 	if cfg.AuthorizeURL == "" {
 		cfg.AuthorizeURL = alibabawire.ProductionAuthorizeURL

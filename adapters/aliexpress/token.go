@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -46,11 +45,8 @@ var _ adapters.TokenEndpoint = (*TokenEndpoint)(nil)
 
 // NewTokenEndpoint validates the configuration.
 func NewTokenEndpoint(cfg TokenConfig) (*TokenEndpoint, error) {
-	if u, err := url.Parse(cfg.BaseURL); cfg.BaseURL == "" || err != nil || u.Host == "" {
-		return nil, fmt.Errorf("aliexpress: token endpoint: BaseURL %q is not an http(s) URL", cfg.BaseURL)
-	}
-	if cfg.AppKey == "" || cfg.AppSecret == "" {
-		return nil, errors.New("aliexpress: token endpoint: AppKey and AppSecret are required")
+	if err := adapters.CheckTokenApp(returns.AliExpress, cfg.BaseURL, cfg.AppKey, cfg.AppSecret); err != nil {
+		return nil, err
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.AuthorizeURL == "" {

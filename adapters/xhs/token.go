@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -39,11 +38,8 @@ var _ adapters.TokenEndpoint = (*TokenEndpoint)(nil)
 
 // NewTokenEndpoint validates the configuration.
 func NewTokenEndpoint(cfg TokenConfig) (*TokenEndpoint, error) {
-	if u, err := url.Parse(cfg.BaseURL); cfg.BaseURL == "" || err != nil || u.Host == "" {
-		return nil, fmt.Errorf("xhs: token endpoint: BaseURL %q is not an http(s) URL", cfg.BaseURL)
-	}
-	if cfg.AppID == "" || cfg.AppSecret == "" {
-		return nil, errors.New("xhs: token endpoint: AppID and AppSecret are required")
+	if err := adapters.CheckTokenApp(returns.XHS, cfg.BaseURL, cfg.AppID, cfg.AppSecret); err != nil {
+		return nil, err
 	}
 	if cfg.AuthorizeURL == "" {
 		cfg.AuthorizeURL = xhswire.ProductionAuthorizeURL
