@@ -43,7 +43,7 @@ func (in *Ingester) putWindow(ctx context.Context, cases []*returns.Case, src re
 	for i, c := range cases {
 		old := olds[i]
 		if old != nil {
-			if c.UpdatedAt.Before(old.UpdatedAt) {
+			if c.OlderThan(old) {
 				continue
 			}
 			if !old.Status.CanMoveTo(c.Status) {

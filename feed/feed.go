@@ -52,7 +52,7 @@ func (in *Ingester) Put(ctx context.Context, c *returns.Case, src returns.EventS
 	defer in.lock(c.Key())()
 	old, err := in.Store.GetCase(ctx, in.Org, c.Key())
 	if err == nil {
-		if c.UpdatedAt.Before(old.UpdatedAt) {
+		if c.OlderThan(old) {
 			return nil, nil
 		}
 		if !old.Status.CanMoveTo(c.Status) {

@@ -157,6 +157,18 @@ func TestIngesterWritesOneEventPerChange(t *testing.T) {
 	if got.Status != c.Status {
 		t.Errorf("stored status %s, want %s", got.Status, c.Status)
 	}
+	// Platforms stamp whole seconds: a view read before a refund landed and
+	// stored after it carries the same time and a status the case has left.
+	refunded := *c
+	refunded.Status, refunded.UpdatedAt = returns.StatusRefunded, c.UpdatedAt.Add(time.Minute)
+	if ev, err := in.Put(ctx, &refunded, returns.SourceMutation); err != nil || ev == nil {
+		t.Fatalf("the refund wrote %v, %v", ev, err)
+	}
+	behind := refunded
+	behind.Status = returns.StatusRequested
+	if ev, err := in.Put(ctx, &behind, returns.SourcePoll); err != nil || ev != nil {
+		t.Errorf("a same-second view behind the stored one wrote %v, %v", ev, err)
+	}
 }
 
 // A platform that fails is reported in the poller's health and does not

@@ -238,6 +238,22 @@ type Case struct {
 // Key returns the case's key.
 func (c *Case) Key() CaseKey { return CaseKey{Platform: c.Platform, PlatformCaseID: c.PlatformCaseID} }
 
+// OlderThan reports whether c, a case freshly read from its platform, is an
+// older view than stored, the gateway's copy: its update time is earlier, or
+// it is the same (platforms stamp whole seconds) and c's status is one the
+// stored status has already left, so a read that started before a write
+// landed after it. A same-second move the lifecycle does not expect but
+// which is not a step back is still taken: the platform is the truth.
+func (c *Case) OlderThan(stored *Case) bool {
+	if stored == nil {
+		return false
+	}
+	if !c.UpdatedAt.Equal(stored.UpdatedAt) {
+		return c.UpdatedAt.Before(stored.UpdatedAt)
+	}
+	return c.Status != stored.Status && !stored.Status.CanMoveTo(c.Status) && c.Status.CanReach(stored.Status)
+}
+
 // KeepGatewayFields gives c, a case freshly read from its platform, the
 // fields the platform knows nothing of and only the gateway keeps, taken from
 // stored, the gateway's copy (nil for a first sighting): the seller-centre

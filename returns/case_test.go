@@ -71,3 +71,31 @@ func TestKeepGatewayFields(t *testing.T) {
 		})
 	}
 }
+
+// A view read before a write but stored after it is recognised as older, even
+// within the platform's one-second resolution.
+func TestOlderThan(t *testing.T) {
+	at := time.Date(2026, 12, 3, 11, 38, 44, 0, time.UTC)
+	view := func(s Status, t time.Time) *Case { return &Case{Status: s, UpdatedAt: t} }
+	cases := []struct {
+		name          string
+		fresh, stored *Case
+		older         bool
+	}{
+		{"first sighting", view(StatusRequested, at), nil, false},
+		{"earlier update", view(StatusRefunded, at.Add(-time.Second)), view(StatusRequested, at), true},
+		{"later update, step back", view(StatusRequested, at.Add(time.Second)), view(StatusRefunded, at), false},
+		{"same second, same status", view(StatusRefunded, at), view(StatusRefunded, at), false},
+		{"same second, forward", view(StatusRefunded, at), view(StatusRequested, at), false},
+		{"same second, step back", view(StatusRequested, at), view(StatusRefunded, at), true},
+		{"same second, several steps back", view(StatusAwaitingBuyerShipment, at), view(StatusRefunded, at), true},
+		{"same second, pending behind refunded", view(StatusRefundPending, at), view(StatusRefunded, at), true},
+		{"same second, unexpected but not back", view(StatusClosed, at), view(StatusRefunded, at), false},
+		{"same second, back and forth allowed", view(StatusNegotiating, at), view(StatusRequested, at), false},
+	}
+	for _, tc := range cases {
+		if got := tc.fresh.OlderThan(tc.stored); got != tc.older {
+			t.Errorf("%s: OlderThan = %v, want %v", tc.name, got, tc.older)
+		}
+	}
+}

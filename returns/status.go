@@ -72,6 +72,27 @@ func (s Status) CanMoveTo(next Status) bool {
 	return false
 }
 
+// CanReach reports whether some sequence of moves the lifecycle allows
+// leads from s to target (s itself included).
+func (s Status) CanReach(target Status) bool {
+	seen := map[Status]bool{s: true}
+	next := []Status{s}
+	for len(next) > 0 {
+		cur := next[len(next)-1]
+		next = next[:len(next)-1]
+		if cur == target {
+			return true
+		}
+		for _, t := range transitions[cur] {
+			if !seen[t] {
+				seen[t] = true
+				next = append(next, t)
+			}
+		}
+	}
+	return false
+}
+
 // Terminal reports whether no move leaves s.
 func (s Status) Terminal() bool {
 	t, ok := transitions[s]
