@@ -1,6 +1,7 @@
 package adapters
 
 import (
+	"slices"
 	"sort"
 	"sync"
 
@@ -64,6 +65,23 @@ func (r *Registry) All() []returns.Platform {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return append([]returns.Platform(nil), r.list...)
+}
+
+// ActionRawKeys returns the Raw keys that every connection's actions read
+// (returns.ActionState), or ok false if some connection does not say.
+func (r *Registry) ActionRawKeys() (keys []string, ok bool) {
+	for _, p := range r.All() {
+		as, isAS := p.(returns.ActionState)
+		if !isAS {
+			return nil, false
+		}
+		for _, k := range as.ActionRawKeys() {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys, true
 }
 
 // OnPlatform returns the connections to one platform.

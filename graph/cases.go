@@ -90,8 +90,14 @@ func (r *Resolver) listCases(ctx context.Context, filter *model.ReturnCaseFilter
 		return nil, err
 	}
 	// Only a few fields read the platform's raw values: spare the store
-	// decoding them for a page that selects none.
-	q.WithoutRaw = !listNeedsRaw(ctx)
+	// decoding them for a page that selects none, and decode only the action
+	// state for one that shows the actions.
+	switch listRawNeed(ctx) {
+	case rawNone:
+		q.WithoutRaw = true
+	case rawActions:
+		q.RawKeys, q.WithoutRaw = r.deps.Platforms.ActionRawKeys()
+	}
 	page, err := r.deps.Store.ListCases(ctx, org, q)
 	if err != nil {
 		return nil, err

@@ -162,6 +162,15 @@ type SellerCentre interface {
 	SellerCentreURL(c *Case, a Action) string
 }
 
+// ActionState is implemented by a Platform whose AllowedActions (and
+// SellerCentreActions) read no more of a case's raw values than the
+// case-level Raw keys it names, and never a line's Raw. A list that shows the
+// actions then needs only those keys decoded (store.ListQuery.RawKeys); the
+// adapters' conformance suite holds each adapter to its list.
+type ActionState interface {
+	ActionRawKeys() []string
+}
+
 // PushRequest is a platform's push (webhook) request as it arrived.
 type PushRequest struct {
 	Path   string              // the request path, e.g. /webhooks/xhs

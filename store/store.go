@@ -183,6 +183,10 @@ type ListQuery struct {
 	// page's cases come with both nil, which spares the store decoding the
 	// largest part of every document.
 	WithoutRaw bool
+	// RawKeys, with WithoutRaw, are the case-level Raw keys to keep all the
+	// same (the platforms' action state, see returns.ActionState): the page
+	// then computes its actions without decoding the rest.
+	RawKeys []string
 }
 
 // CasePage is one page of cases.

@@ -8,6 +8,7 @@ package adapterstest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -506,11 +507,46 @@ func testAllowedActions(t *testing.T, h Harness) {
 		if len(acts)+len(manual) > 0 {
 			any = true
 		}
+		checkActionState(t, p, id, c, acts, manual)
 		if c.Status.Terminal() && len(acts)+len(manual) > 0 {
 			t.Errorf("%s: %s is terminal but allows %v %v", id, c.Status, acts, manual)
 		}
 	}
 	if !any {
 		t.Error("no case allows any action")
+	}
+}
+
+// checkActionState holds an adapter that names the raw values its actions
+// read (returns.ActionState) to its list: the case with only those keys, and
+// no line's Raw, allows exactly what the whole case allows. A list page
+// decodes no more than that.
+func checkActionState(t *testing.T, p returns.Platform, id string, c *returns.Case, acts, manual []returns.Action) {
+	t.Helper()
+	as, ok := p.(returns.ActionState)
+	if !ok {
+		return
+	}
+	lean := *c
+	lean.Raw = nil
+	for _, k := range as.ActionRawKeys() {
+		if v, ok := c.Raw[k]; ok {
+			if lean.Raw == nil {
+				lean.Raw = map[string]string{}
+			}
+			lean.Raw[k] = v
+		}
+	}
+	lean.Lines = slices.Clone(c.Lines)
+	for i := range lean.Lines {
+		lean.Lines[i].Raw = nil
+	}
+	if got := p.AllowedActions(&lean); !slices.Equal(got, acts) {
+		t.Errorf("%s: with only its ActionRawKeys the case allows %v, want %v: a key is missing from the list", id, got, acts)
+	}
+	if sc, ok := p.(returns.SellerCentre); ok {
+		if got := sc.SellerCentreActions(&lean); !slices.Equal(got, manual) {
+			t.Errorf("%s: with only its ActionRawKeys the seller centre allows %v, want %v", id, got, manual)
+		}
 	}
 }

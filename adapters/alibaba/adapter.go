@@ -364,3 +364,6 @@ func (a *Adapter) getLogistics(ctx context.Context, tradeID string) (*alibabawir
 	}
 	return &resp.Value, nil
 }
+
+// ActionRawKeys is empty: the seller-centre steps follow the platform status.
+func (a *Adapter) ActionRawKeys() []string { return nil }

@@ -278,3 +278,8 @@ func (a *Adapter) returnAddressID(ctx context.Context, requested string) (string
 	}
 	return "", returns.Errorf(returns.CodeInvalid, "the shop has no default return address on AliExpress; choose one").WithField("returnAddressId")
 }
+
+// ActionRawKeys names the raw values actionsFor reads.
+func (a *Adapter) ActionRawKeys() []string {
+	return []string{"issue_status", "reverse_detail_status", rawBuyerSolution + "_id", rawBuyerSolution + "_status", rawSellerPendingID}
+}

@@ -233,3 +233,6 @@ func (a *Adapter) confirmReceive(ctx context.Context, req xhswire.ConfirmReceive
 func (a *Adapter) receiveAndShip(ctx context.Context, req xhswire.ReceiveAndShipRequest) error {
 	return a.call(ctx, xhswire.MethodReceiveAndShip, req, true, nil)
 }
+
+// ActionRawKeys names the raw values AllowedActions reads (rawState).
+func (a *Adapter) ActionRawKeys() []string { return []string{"status", "returnType"} }

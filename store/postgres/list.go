@@ -47,7 +47,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 			return nil, err
 		}
 		if q.WithoutRaw {
-			dropRaw(c)
+			dropRaw(c, q.RawKeys)
 		}
 		page.Cases = append(page.Cases, c)
 	}
@@ -166,12 +166,21 @@ func strs[T ~string](xs []T) []string {
 	return out
 }
 
-// dropRaw leaves out the platform's raw values, as ListQuery.WithoutRaw
-// asks. (store/sqlite's reader skips them while decoding; here encoding/json
+// dropRaw leaves out the platform's raw values but the case's keys in keep,
+// as ListQuery.WithoutRaw and RawKeys ask. (store/sqlite's reader skips them while decoding; here encoding/json
 // decodes them first: correct, but the saving WithoutRaw brings SQLite is
 // not taken here yet.)
-func dropRaw(c *returns.Case) {
-	c.Raw = nil
+func dropRaw(c *returns.Case, keep []string) {
+	var kept map[string]string
+	for _, k := range keep {
+		if v, ok := c.Raw[k]; ok {
+			if kept == nil {
+				kept = make(map[string]string, len(keep))
+			}
+			kept[k] = v
+		}
+	}
+	c.Raw = kept
 	for i := range c.Lines {
 		c.Lines[i].Raw = nil
 	}

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -29,9 +31,15 @@ func decodeDoc(doc []byte, c *returns.Case) error { return decodeDocRaw(doc, c, 
 // without raw it leaves out Raw and every line's Raw, which it then only
 // steps over: the largest part of a document, and one no list shows.
 func decodeDocRaw(doc []byte, c *returns.Case, raw bool) error {
+	return decodeDocKeep(doc, c, raw, nil)
+}
+
+// decodeDocKeep is decodeDocRaw that, without raw, still keeps the keys of
+// the case's own Raw named in keep (a line's Raw is left out all the same).
+func decodeDocKeep(doc []byte, c *returns.Case, raw bool, keep []string) error {
 	// One copy of the document as a string, which every string of the case
 	// slices, saves an allocation per string.
-	r := docReader{b: doc, s: string(doc), skipRaw: !raw}
+	r := docReader{b: doc, s: string(doc), skipRaw: !raw, keep: keep}
 	if err := r.caseDoc(c); err == nil && r.end() {
 		return nil
 	}
@@ -40,7 +48,7 @@ func decodeDocRaw(doc []byte, c *returns.Case, raw bool) error {
 		return err
 	}
 	if !raw {
-		c.Raw = nil
+		c.Raw = keptRaw(c.Raw, keep)
 		for i := range c.Lines {
 			c.Lines[i].Raw = nil
 		}
@@ -53,24 +61,50 @@ type docReader struct {
 	b       []byte
 	s       string
 	i       int
-	skipRaw bool // step over Raw maps rather than build them
+	skipRaw bool     // step over Raw maps rather than build them
+	keep    []string // with skipRaw, the case Raw's keys to build all the same
 }
 
-// rawMap reads a Raw map into *p, or steps over it when the reader skips them.
-func (r *docReader) rawMap(p *map[string]string) error {
+// rawMap reads a Raw map into *p, or steps over it when the reader skips
+// them, keeping only the case's (not a line's) keys in r.keep.
+func (r *docReader) rawMap(p *map[string]string, line bool) error {
 	if !r.skipRaw {
 		return r.strMap(p)
 	}
 	if r.null() {
 		return nil
 	}
-	return r.object(func(string) error {
+	keep := r.keep
+	if line {
+		keep = nil
+	}
+	return r.object(func(key string) error {
 		if r.null() {
 			return errSlow
 		}
-		_, err := r.strValue()
+		v, err := r.strValue()
+		if err == nil && slices.Contains(keep, key) {
+			if *p == nil {
+				*p = make(map[string]string, len(keep))
+			}
+			(*p)[key] = v
+		}
 		return err
 	})
+}
+
+// keptRaw is m with only the keys in keep, or nil when none is left.
+func keptRaw(m map[string]string, keep []string) map[string]string {
+	var out map[string]string
+	for _, k := range keep {
+		if v, ok := m[k]; ok {
+			if out == nil {
+				out = make(map[string]string, len(keep))
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func (r *docReader) ws() {
@@ -467,7 +501,7 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 		case "UpdatedAt":
 			n, read = 22, func() error { return r.when(&c.UpdatedAt) }
 		case "Raw":
-			n, read = 23, func() error { return r.rawMap(&c.Raw) }
+			n, read = 23, func() error { return r.rawMap(&c.Raw, false) }
 		case "Version":
 			n, read = 24, func() error {
 				if r.null() {
@@ -613,7 +647,7 @@ func (r *docReader) lines(p *[]returns.Line) error {
 			case "Category":
 				n, read = 4, func() error { return r.str((*string)(&l.Category)) }
 			case "Raw":
-				n, read = 5, func() error { return r.rawMap(&l.Raw) }
+				n, read = 5, func() error { return r.rawMap(&l.Raw, true) }
 			case "CategorySource":
 				n, read = 6, func() error { return r.str((*string)(&l.CategorySource)) }
 			default:
@@ -675,4 +709,16 @@ func (r *docReader) pendingSteps(p *[]returns.PendingStep) error {
 	}
 	*p = out
 	return nil
+}
+
+// decodeCaseKeep decodes a stored case as decodeCaseRaw does, keeping the
+// case Raw's keys in keep when it leaves out the raw values.
+func decodeCaseKeep(doc []byte, version, synced int64, raw bool, keep []string) (*returns.Case, error) {
+	c := new(returns.Case)
+	if err := decodeDocKeep(doc, c, raw, keep); err != nil {
+		return nil, fmt.Errorf("sqlite: decode stored case: %w", err)
+	}
+	c.Version = version
+	c.SyncedAt = fromNS(synced)
+	return c, nil
 }

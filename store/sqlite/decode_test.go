@@ -89,8 +89,25 @@ func TestDecodeDocOtherForms(t *testing.T) {
 // answer with the Raw maps left out.
 func sameWithoutRaw(t *testing.T, doc []byte, want returns.Case, wantErr error) {
 	t.Helper()
+	// Keeping some of the case's keys: the same as json.Unmarshal's Raw
+	// with the others left out.
+	keep := []string{"status", "a", "issue_status"}
+	var some returns.Case
+	err := decodeDocKeep(doc, &some, false, keep)
+	wantSome := want
+	wantSome.Raw = keptRaw(want.Raw, keep)
+	if want.Lines != nil {
+		wantSome.Lines = slices.Clone(want.Lines)
+		for i := range wantSome.Lines {
+			wantSome.Lines[i].Raw = nil
+		}
+	}
+	if (err == nil) != (wantErr == nil) || (err == nil && !reflect.DeepEqual(some, wantSome)) {
+		t.Errorf("decodeDocKeep(%s, %q) = %+v, %v; want %+v, %v", doc, keep, some, err, wantSome, wantErr)
+	}
+
 	var got returns.Case
-	err := decodeDocRaw(doc, &got, false)
+	err = decodeDocRaw(doc, &got, false)
 	want.Raw = nil
 	if want.Lines != nil {
 		want.Lines = slices.Clone(want.Lines)
@@ -109,6 +126,7 @@ func FuzzDecodeDoc(f *testing.F) {
 		f.Add(doc)
 	}
 	f.Add([]byte(`{"Lines":[null,{"Raw":{}}],"PendingSteps":[{"RecordedAt":"2025-01-01T00:00:00.5Z"}]}`))
+	f.Add([]byte(`{"Raw":{"a":"1","b":"2","a":"3"},"Lines":[{"Raw":{"a":"x"}}]}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var got, want returns.Case
 		err := decodeDoc(doc, &got)

@@ -56,7 +56,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 			if err := rows.Scan(&gen, &total, &beyond, &version, &synced, &doc); err != nil {
 				return err
 			}
-			c, err := decodeCaseRaw(doc, version, synced, !q.WithoutRaw)
+			c, err := decodeCaseKeep(doc, version, synced, !q.WithoutRaw, q.RawKeys)
 			if err != nil {
 				return err
 			}

@@ -156,4 +156,41 @@ func (s suite) listWithoutRaw(t *testing.T) {
 	if kept != withRaw {
 		t.Errorf("a list with Raw kept it on %d cases of %d", kept, withRaw)
 	}
+
+	// With RawKeys, the case's own Raw keeps those keys (and no others);
+	// a line's Raw is still left out.
+	var keys []string
+	for _, c := range full.Cases {
+		for k := range c.Raw {
+			keys = append(keys, k)
+			break
+		}
+		if len(keys) > 0 {
+			break
+		}
+	}
+	keys = append(keys, "no-such-key")
+	some, err := e.s.ListCases(t.Context(), e.orgA, store.ListQuery{First: 30, WithoutRaw: true, RawKeys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(some.Cases) != 30 {
+		t.Fatalf("a page of %d cases with RawKeys", len(some.Cases))
+	}
+	for i, c := range full.Cases {
+		want := Canonical(c)
+		want.Raw = nil
+		for _, k := range keys {
+			if v, ok := c.Raw[k]; ok {
+				if want.Raw == nil {
+					want.Raw = map[string]string{}
+				}
+				want.Raw[k] = v
+			}
+		}
+		for j := range want.Lines {
+			want.Lines[j].Raw = nil
+		}
+		sameCase(t, "case with RawKeys "+keyOf(c), some.Cases[i], want)
+	}
 }
