@@ -23,13 +23,13 @@ func (r *Resolver) caseEligibility(c *returns.Case) *returns.Eligibility {
 }
 
 func (r *Resolver) refundDue(c *returns.Case) *model.RefundDue {
-	amount, apps, err := returns.DefaultRefund(c, r.policy(c), returns.RefundBasis{Tariff: c.Tariff})
+	b, err := returns.RefundBreakdown(c, r.policy(c), returns.RefundBasis{Tariff: c.Tariff})
 	if err != nil {
 		return nil // an exchange, or amounts the rules cannot add up: no default
 	}
-	out := &model.RefundDue{Amount: &amount, Rules: make([]*returns.RuleApplication, len(apps))}
-	for i := range apps {
-		out.Rules[i] = &apps[i]
+	out := &model.RefundDue{Amount: &b.Total, Rules: make([]*returns.RuleApplication, len(b.Rules)), Breakdown: refundBreakdown(b.Parts)}
+	for i := range b.Rules {
+		out.Rules[i] = &b.Rules[i]
 	}
 	return out
 }
