@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/returnsgw/returnsgw/adapters/alibaba/alibabasim"
+	"github.com/returnsgw/returnsgw/store/postgres/pgtest"
 )
 
 const exportReturnFields = `id platform platformCaseId status
@@ -115,7 +116,15 @@ func wantUserError(t *testing.T, what string, p exportPayload, code string) {
 // log for subscribers; the rules count the window from the contract and the
 // refund shows the exporter's freight and insurance.
 func TestExportReturnWorkflow(t *testing.T) {
-	m := startGateway(t)
+	testExportReturnWorkflow(t, startGateway(t))
+}
+
+// The same on PostgreSQL, where events reach subscribers through the relay.
+func TestExportReturnWorkflowPostgres(t *testing.T) {
+	testExportReturnWorkflow(t, startGateway(t, "--db", pgtest.FreshURL(t, "")))
+}
+
+func testExportReturnWorkflow(t *testing.T, m *Main) {
 	id, err := m.Sandbox.Alibaba.Open(alibabasim.OpenRequest{ReturnGoods: true, Reason: "No longer needed", Description: "export return"})
 	if err != nil {
 		t.Fatal(err)
