@@ -8844,7 +8844,7 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 		asMap["crossBorderCarveOutConfirmed"] = false
 	}
 
-	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "checkoutConfirmed", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed"}
+	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "checkoutConfirmed", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed", "contractReturnDays"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8942,6 +8942,13 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 				return it, err
 			}
 			it.CrossBorderCarveOutConfirmed = data
+		case "contractReturnDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contractReturnDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContractReturnDays = data
 		}
 	}
 	return it, nil

@@ -58,6 +58,12 @@ func (r *Resolver) eligibility(in model.ReturnEligibilityInput) (*returns.Eligib
 	if err := ei.Validate(); err != nil {
 		return nil, err
 	}
+	if d := in.ContractReturnDays; d != nil {
+		if *d < 1 || *d > returns.MaxContractReturnDays || in.Platform != returns.Alibaba {
+			return nil, returns.Errorf(returns.CodeInvalid, "contractReturnDays must be 1 to %d, on an Alibaba.com order", returns.MaxContractReturnDays).WithField("input", "contractReturnDays")
+		}
+		ei.ContractReturnDays = *d
+	}
 	if ei.DeliveredAt != nil && ei.RequestedAt.Before(*ei.DeliveredAt) {
 		return nil, returns.Errorf(returns.CodeInvalid, "requestedAt is before deliveredAt").WithField("input", "requestedAt")
 	}

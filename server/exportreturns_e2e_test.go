@@ -338,9 +338,27 @@ func testExportReturnWorkflow(t *testing.T, m *Main) {
 		kinds = append(kinds, b.Kind+"="+b.Amount.Amount+"/"+b.RuleID)
 	}
 	got := strings.Join(kinds, " ")
-	t.Logf("delivered %v, window %v, refund %s: %s", last.ReturnCase.DeliveredAt, last.ReturnCase.Eligibility.WindowClosesAt, rd.Amount.Amount, got)
 	if !strings.Contains(got, "RETURN_FREIGHT=35.00/XB-EXPORT-RETURN") || !strings.Contains(got, "RETURN_INSURANCE=2.50/XB-EXPORT-RETURN") {
 		t.Errorf("breakdown %s", got)
+	}
+	// The rules answer the same for a hypothetical order under a contract.
+	const elq = `query($in: ReturnEligibilityInput!) { returnEligibility(input: $in) { noReasonReturnAllowed windowClosesAt rules { ruleId effect } } }`
+	var el2 struct {
+		ReturnEligibility struct {
+			NoReasonReturnAllowed bool
+			WindowClosesAt        time.Time
+			Rules                 []struct{ RuleID, Effect string }
+		}
+	}
+	hyp := map[string]any{"platform": "ALIBABA", "kind": "RETURN_AND_REFUND", "reason": "CHANGED_MIND", "market": "CROSS_BORDER_DIRECT",
+		"deliveredAt": "2026-03-02T10:00:00Z", "requestedAt": "2026-03-22T10:00:00Z", "contractReturnDays": 30}
+	if r := gql(t, m, elq, map[string]any{"in": hyp}, &el2); len(r.Errors) > 0 || !el2.ReturnEligibility.NoReasonReturnAllowed ||
+		!el2.ReturnEligibility.WindowClosesAt.Equal(time.Date(2026, 4, 2, 7, 0, 0, 0, time.UTC)) {
+		t.Errorf("hypothetical export return, day 20 of 30: %+v %+v", el2, r.Errors)
+	}
+	hyp["platform"] = "XHS"
+	if r := gql(t, m, elq, map[string]any{"in": hyp}, nil); code(r) != "INVALID" {
+		t.Errorf("contract days on XHS: %+v", r.Errors)
 	}
 	// Every step done, nothing more to complete.
 	wantUserError(t, "a step after the last", exportStep(t, m, map[string]any{"id": gid, "step": "FREIGHT_INSURANCE",

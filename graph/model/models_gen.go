@@ -433,6 +433,9 @@ type ReturnEligibilityInput struct {
 	FreeReturnPromised *bool `json:"freeReturnPromised,omitempty"`
 	// On a cross-border direct purchase, the buyer confirmed that the 7-day return does not apply.
 	CrossBorderCarveOutConfirmed *bool `json:"crossBorderCarveOutConfirmed,omitempty"`
+	// An Alibaba.com export return's contract period, 1 to 365 days after receipt: it replaces the 7 days
+	// (XB-EXPORT-RETURN). Leave it out for any other order.
+	ContractReturnDays *int `json:"contractReturnDays,omitempty"`
 }
 
 // Ask the platform to mediate.
