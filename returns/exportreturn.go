@@ -2,6 +2,7 @@ package returns
 
 import (
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -183,6 +184,11 @@ func (s *ExportStart) Validate() *Error {
 		for _, id := range v {
 			if e := text(field, id, true); e != nil {
 				return e
+			}
+			for _, r := range id {
+				if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+					return bad(field, "an evidence id must be printable without spaces")
+				}
 			}
 		}
 		return nil

@@ -188,6 +188,8 @@ func TestExportReturnStart(t *testing.T) {
 		func(s *ExportStart) { s.SalesContractIDs = nil },
 		func(s *ExportStart) { s.InvoiceIDs = make([]string, 11) },
 		func(s *ExportStart) { s.InvoiceIDs = []string{""} },
+		func(s *ExportStart) { s.InvoiceIDs = []string{"ev 1"} },
+		func(s *ExportStart) { s.SalesContractIDs = []string{"ev\x001"} },
 		func(s *ExportStart) { s.Carrier = string(make([]byte, 300)) },
 		func(s *ExportStart) { s.LogisticsChannel = "\xff" },
 	}

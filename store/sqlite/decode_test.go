@@ -109,6 +109,9 @@ func FuzzDecodeDoc(f *testing.F) {
 		f.Add(doc)
 	}
 	f.Add([]byte(`{"Lines":[null,{"Raw":{}}],"PendingSteps":[{"RecordedAt":"2025-01-01T00:00:00.5Z"}]}`))
+	// An export return's terms, whole and in part.
+	f.Add([]byte(`{"Platform":"ALIBABA","Export":{"ContractReturnDays":30,"Freight":{"Minor":3500,"Currency":"USD"},"Insurance":{"Minor":0,"Currency":"USD"}}}`))
+	f.Add([]byte(`{"Export":{"ContractReturnDays":1},"Export":null}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var got, want returns.Case
 		err := decodeDoc(doc, &got)
