@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +125,14 @@ func TestExportReturnWorkflow(t *testing.T) {
 
 // The same on PostgreSQL, where events reach subscribers through the relay.
 func TestExportReturnWorkflowPostgres(t *testing.T) {
-	testExportReturnWorkflow(t, startGateway(t, "--db", pgtest.FreshURL(t, "")))
+	// A database URL has no directory for the sandbox's sealing key: give one.
+	var k [32]byte
+	rand.Read(k[:])
+	keyFile := filepath.Join(t.TempDir(), "secret.key")
+	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(k[:])), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testExportReturnWorkflow(t, startGateway(t, "--db", pgtest.FreshURL(t, ""), "--secret-key-file", keyFile))
 }
 
 func testExportReturnWorkflow(t *testing.T, m *Main) {
