@@ -46,6 +46,10 @@ type Request struct {
 	// Acknowledged are rule ids the seller acknowledges, to proceed past
 	// violations that allow it; they are recorded on the event.
 	Acknowledged []string
+
+	// local, when set, is a gateway-only action (an export-return step) run
+	// instead of a platform action, under the same idempotency key handling.
+	local func(ctx context.Context, req Request) (*Outcome, bool, error)
 }
 
 // Outcome is the answer to a Request.
@@ -84,6 +88,9 @@ type Service struct {
 	locks *feed.CaseLocks // shared with the ingester: one writer of a case at a time
 
 	keys keyState // the reconciler's: keys in flight, wake-ups, waits (reconcile.go)
+
+	exports        store.ExportReturnStore
+	evidenceExists func(ctx context.Context, org returns.OrgID, key returns.CaseKey, ids []string) error
 }
 
 // Options configure a Service.
@@ -105,12 +112,21 @@ type Options struct {
 	Policy func(platform returns.PlatformID, shopID string) returns.RulePolicy
 	// Reconcile tunes the reconciler of writes whose outcome is unknown.
 	Reconcile ReconcileOptions
+	// ExportReturns keeps export-return workflows; nil: the mutations answer
+	// UNSUPPORTED_ON_PLATFORM.
+	ExportReturns store.ExportReturnStore
+	// EvidenceExists checks that evidence ids belong to the organisation's
+	// case (another part of the gateway stores evidence); it answers a coded
+	// user error (NOT_FOUND, INVALID) for ids that do not. nil: ids are
+	// stored as given.
+	EvidenceExists func(ctx context.Context, org returns.OrgID, key returns.CaseKey, ids []string) error
 }
 
 // New returns a service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
-		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks}
+		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks,
+		exports: o.ExportReturns, evidenceExists: o.EvidenceExists}
 	if s.locks == nil {
 		s.locks = &feed.CaseLocks{}
 	}
@@ -209,7 +225,7 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 	ctx, span := telemetry.Start(ctx, "actions."+string(req.Platform.Action), attribute.String("case", req.Key.PlatformCaseID))
 	defer span.End()
 	if req.IdempotencyKey == "" {
-		out, _, err := s.do(ctx, req)
+		out, _, err := s.run(ctx, req)
 		return out, err
 	}
 	if e := validKey(req.IdempotencyKey); e != nil {
@@ -239,7 +255,7 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 			panic(v)
 		}
 	}()
-	out, effect, err := s.do(ctx, req)
+	out, effect, err := s.run(ctx, req)
 	if errors.Is(err, ErrCrashed) || outcomeUnknown(out) || (out != nil && out.notOurs) {
 		// Crashed (a test): the key stays as a crash leaves it. Unknown: do
 		// marked the key UNKNOWN, and the reconciler settles it.
@@ -333,6 +349,14 @@ func claimLost(req Request, c *returns.Case, err error) *Outcome {
 	}
 	return &Outcome{Case: c, notOurs: true, Errors: []*returns.Error{returns.Errorf(returns.CodeConflict,
 		"a request with idempotency key %q is still in progress", req.IdempotencyKey).WithField("input", "idempotencyKey")}}
+}
+
+// run carries out the request: its local action, or the platform's.
+func (s *Service) run(ctx context.Context, req Request) (*Outcome, bool, error) {
+	if req.local != nil {
+		return req.local(ctx, req)
+	}
+	return s.do(ctx, req)
 }
 
 // do carries out the action. effect reports whether anything reached the

@@ -51,6 +51,19 @@ func (l *CaseLocks) Write(ctx context.Context, st store.Store, org returns.OrgID
 	return r, err
 }
 
+// WriteWith runs write, a store write of its own kind that records one event
+// (an export-return step, say), and publishes that event in the order of the
+// log, as Write does for a case.
+func (l *CaseLocks) WriteWith(write func() (*returns.Event, *returns.Case, error), publish func(returns.Event, *returns.Case)) error {
+	l.order.Lock()
+	defer l.order.Unlock()
+	ev, c, err := write()
+	if err == nil && ev != nil && publish != nil {
+		publish(*ev, c)
+	}
+	return err
+}
+
 // Lock locks the case and returns the unlock.
 func (l *CaseLocks) Lock(k returns.CaseKey) func() {
 	l.once.Do(func() { l.seed = maphash.MakeSeed() })

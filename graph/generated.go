@@ -84,22 +84,55 @@ type ComplexityRoot struct {
 		WindowClosesAt func(childComplexity int) int
 	}
 
+	ExportChecklistEntry struct {
+		Item func(childComplexity int) int
+		Note func(childComplexity int) int
+		Ok   func(childComplexity int) int
+	}
+
+	ExportReturn struct {
+		Carrier                   func(childComplexity int) int
+		CarrierAcceptanceHours    func(childComplexity int) int
+		ContractNumber            func(childComplexity int) int
+		ContractReturnDays        func(childComplexity int) int
+		Freight                   func(childComplexity int) int
+		FreightAndInsurancePaidBy func(childComplexity int) int
+		Insurance                 func(childComplexity int) int
+		InvoiceEvidenceIds        func(childComplexity int) int
+		LogisticsChannel          func(childComplexity int) int
+		NextStep                  func(childComplexity int) int
+		SalesContractEvidenceIds  func(childComplexity int) int
+		StartedAt                 func(childComplexity int) int
+		Steps                     func(childComplexity int) int
+	}
+
+	ExportReturnStep struct {
+		Checklist   func(childComplexity int) int
+		CompletedAt func(childComplexity int) int
+		DueBy       func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Note        func(childComplexity int) int
+		State       func(childComplexity int) int
+	}
+
 	Money struct {
 		Currency func(childComplexity int) int
 		Decimal  func(childComplexity int) int
 	}
 
 	Mutation struct {
-		APIKeyCreate         func(childComplexity int, input model.APIKeyCreateInput) int
-		APIKeyRevoke         func(childComplexity int, input model.APIKeyRevokeInput) int
-		OrganisationCreate   func(childComplexity int, input model.OrganisationCreateInput) int
-		ReturnApprove        func(childComplexity int, input model.ReturnApproveInput) int
-		ReturnConfirmReceipt func(childComplexity int, input model.ReturnConfirmReceiptInput) int
-		ReturnEscalate       func(childComplexity int, input model.ReturnEscalateInput) int
-		ReturnOffer          func(childComplexity int, input model.ReturnOfferInput) int
-		ReturnRefund         func(childComplexity int, input model.ReturnRefundInput) int
-		ReturnReject         func(childComplexity int, input model.ReturnRejectInput) int
-		ShopConnect          func(childComplexity int, input model.ShopConnectInput) int
+		APIKeyCreate             func(childComplexity int, input model.APIKeyCreateInput) int
+		APIKeyRevoke             func(childComplexity int, input model.APIKeyRevokeInput) int
+		ExportReturnCompleteStep func(childComplexity int, input model.ExportReturnCompleteStepInput) int
+		ExportReturnStart        func(childComplexity int, input model.ExportReturnStartInput) int
+		OrganisationCreate       func(childComplexity int, input model.OrganisationCreateInput) int
+		ReturnApprove            func(childComplexity int, input model.ReturnApproveInput) int
+		ReturnConfirmReceipt     func(childComplexity int, input model.ReturnConfirmReceiptInput) int
+		ReturnEscalate           func(childComplexity int, input model.ReturnEscalateInput) int
+		ReturnOffer              func(childComplexity int, input model.ReturnOfferInput) int
+		ReturnRefund             func(childComplexity int, input model.ReturnRefundInput) int
+		ReturnReject             func(childComplexity int, input model.ReturnRejectInput) int
+		ShopConnect              func(childComplexity int, input model.ShopConnectInput) int
 	}
 
 	NegotiationEntry struct {
@@ -170,9 +203,17 @@ type ComplexityRoot struct {
 		ReturnRules       func(childComplexity int, platform *returns.PlatformID) int
 	}
 
-	RefundDue struct {
+	RefundComponent struct {
 		Amount func(childComplexity int) int
-		Rules  func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		PaidBy func(childComplexity int) int
+		RuleID func(childComplexity int) int
+	}
+
+	RefundDue struct {
+		Amount    func(childComplexity int) int
+		Breakdown func(childComplexity int) int
+		Rules     func(childComplexity int) int
 	}
 
 	ReturnCase struct {
@@ -187,6 +228,7 @@ type ComplexityRoot struct {
 		DeliveredAtSource            func(childComplexity int) int
 		Eligibility                  func(childComplexity int) int
 		ExemptionConfirmedAtCheckout func(childComplexity int) int
+		ExportReturn                 func(childComplexity int) int
 		FreeReturnPromised           func(childComplexity int) int
 		FreeReturnPromisedSource     func(childComplexity int) int
 		Fulfilment                   func(childComplexity int) int
@@ -372,6 +414,8 @@ type MutationResolver interface {
 	APIKeyRevoke(ctx context.Context, input model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error)
 	OrganisationCreate(ctx context.Context, input model.OrganisationCreateInput) (*model.OrganisationCreatePayload, error)
 	ShopConnect(ctx context.Context, input model.ShopConnectInput) (*model.ShopConnectPayload, error)
+	ExportReturnStart(ctx context.Context, input model.ExportReturnStartInput) (*model.ReturnCasePayload, error)
+	ExportReturnCompleteStep(ctx context.Context, input model.ExportReturnCompleteStepInput) (*model.ReturnCasePayload, error)
 }
 type PendingStepResolver interface {
 	Action(ctx context.Context, obj *returns.PendingStep) (string, error)
@@ -414,6 +458,8 @@ type ReturnCaseResolver interface {
 
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
+
+	ExportReturn(ctx context.Context, obj *returns.Case) (*model.ExportReturn, error)
 }
 type ReturnCaseEventResolver interface {
 	ID(ctx context.Context, obj *feed.Change) (string, error)
@@ -582,6 +628,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Deadlines.WindowClosesAt(childComplexity), true
 
+	case "ExportChecklistEntry.item":
+		if e.ComplexityRoot.ExportChecklistEntry.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportChecklistEntry.Item(childComplexity), true
+	case "ExportChecklistEntry.note":
+		if e.ComplexityRoot.ExportChecklistEntry.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportChecklistEntry.Note(childComplexity), true
+	case "ExportChecklistEntry.ok":
+		if e.ComplexityRoot.ExportChecklistEntry.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportChecklistEntry.Ok(childComplexity), true
+
+	case "ExportReturn.carrier":
+		if e.ComplexityRoot.ExportReturn.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.Carrier(childComplexity), true
+	case "ExportReturn.carrierAcceptanceHours":
+		if e.ComplexityRoot.ExportReturn.CarrierAcceptanceHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.CarrierAcceptanceHours(childComplexity), true
+	case "ExportReturn.contractNumber":
+		if e.ComplexityRoot.ExportReturn.ContractNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.ContractNumber(childComplexity), true
+	case "ExportReturn.contractReturnDays":
+		if e.ComplexityRoot.ExportReturn.ContractReturnDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.ContractReturnDays(childComplexity), true
+	case "ExportReturn.freight":
+		if e.ComplexityRoot.ExportReturn.Freight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.Freight(childComplexity), true
+	case "ExportReturn.freightAndInsurancePaidBy":
+		if e.ComplexityRoot.ExportReturn.FreightAndInsurancePaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.FreightAndInsurancePaidBy(childComplexity), true
+	case "ExportReturn.insurance":
+		if e.ComplexityRoot.ExportReturn.Insurance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.Insurance(childComplexity), true
+	case "ExportReturn.invoiceEvidenceIds":
+		if e.ComplexityRoot.ExportReturn.InvoiceEvidenceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.InvoiceEvidenceIds(childComplexity), true
+	case "ExportReturn.logisticsChannel":
+		if e.ComplexityRoot.ExportReturn.LogisticsChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.LogisticsChannel(childComplexity), true
+	case "ExportReturn.nextStep":
+		if e.ComplexityRoot.ExportReturn.NextStep == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.NextStep(childComplexity), true
+	case "ExportReturn.salesContractEvidenceIds":
+		if e.ComplexityRoot.ExportReturn.SalesContractEvidenceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.SalesContractEvidenceIds(childComplexity), true
+	case "ExportReturn.startedAt":
+		if e.ComplexityRoot.ExportReturn.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.StartedAt(childComplexity), true
+	case "ExportReturn.steps":
+		if e.ComplexityRoot.ExportReturn.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturn.Steps(childComplexity), true
+
+	case "ExportReturnStep.checklist":
+		if e.ComplexityRoot.ExportReturnStep.Checklist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturnStep.Checklist(childComplexity), true
+	case "ExportReturnStep.completedAt":
+		if e.ComplexityRoot.ExportReturnStep.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturnStep.CompletedAt(childComplexity), true
+	case "ExportReturnStep.dueBy":
+		if e.ComplexityRoot.ExportReturnStep.DueBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturnStep.DueBy(childComplexity), true
+	case "ExportReturnStep.kind":
+		if e.ComplexityRoot.ExportReturnStep.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturnStep.Kind(childComplexity), true
+	case "ExportReturnStep.note":
+		if e.ComplexityRoot.ExportReturnStep.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturnStep.Note(childComplexity), true
+	case "ExportReturnStep.state":
+		if e.ComplexityRoot.ExportReturnStep.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportReturnStep.State(childComplexity), true
+
 	case "Money.currencyCode":
 		if e.ComplexityRoot.Money.Currency == nil {
 			break
@@ -617,6 +798,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.APIKeyRevoke(childComplexity, args["input"].(model.APIKeyRevokeInput)), true
+	case "Mutation.exportReturnCompleteStep":
+		if e.ComplexityRoot.Mutation.ExportReturnCompleteStep == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportReturnCompleteStep_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportReturnCompleteStep(childComplexity, args["input"].(model.ExportReturnCompleteStepInput)), true
+	case "Mutation.exportReturnStart":
+		if e.ComplexityRoot.Mutation.ExportReturnStart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportReturnStart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportReturnStart(childComplexity, args["input"].(model.ExportReturnStartInput)), true
 	case "Mutation.organisationCreate":
 		if e.ComplexityRoot.Mutation.OrganisationCreate == nil {
 			break
@@ -992,12 +1195,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ReturnRules(childComplexity, args["platform"].(*returns.PlatformID)), true
 
+	case "RefundComponent.amount":
+		if e.ComplexityRoot.RefundComponent.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundComponent.Amount(childComplexity), true
+	case "RefundComponent.kind":
+		if e.ComplexityRoot.RefundComponent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundComponent.Kind(childComplexity), true
+	case "RefundComponent.paidBy":
+		if e.ComplexityRoot.RefundComponent.PaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundComponent.PaidBy(childComplexity), true
+	case "RefundComponent.ruleId":
+		if e.ComplexityRoot.RefundComponent.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundComponent.RuleID(childComplexity), true
+
 	case "RefundDue.amount":
 		if e.ComplexityRoot.RefundDue.Amount == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RefundDue.Amount(childComplexity), true
+	case "RefundDue.breakdown":
+		if e.ComplexityRoot.RefundDue.Breakdown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundDue.Breakdown(childComplexity), true
 	case "RefundDue.rules":
 		if e.ComplexityRoot.RefundDue.Rules == nil {
 			break
@@ -1071,6 +1305,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.ExemptionConfirmedAtCheckout(childComplexity), true
+	case "ReturnCase.exportReturn":
+		if e.ComplexityRoot.ReturnCase.ExportReturn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ExportReturn(childComplexity), true
 	case "ReturnCase.freeReturnPromised":
 		if e.ComplexityRoot.ReturnCase.FreeReturnPromised == nil {
 			break
@@ -1805,6 +2045,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputApiKeyCreateInput,
 		ec.unmarshalInputApiKeyRevokeInput,
+		ec.unmarshalInputExportChecklistEntryInput,
+		ec.unmarshalInputExportReturnCompleteStepInput,
+		ec.unmarshalInputExportReturnStartInput,
 		ec.unmarshalInputItemConditionInput,
 		ec.unmarshalInputMoneyInput,
 		ec.unmarshalInputOrganisationCreateInput,
@@ -1910,7 +2153,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "exportreturns.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1926,6 +2169,7 @@ var sources = []*ast.Source{
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "costmodel.graphqls", Input: sourceData("costmodel.graphqls"), BuiltIn: false},
+	{Name: "exportreturns.graphqls", Input: sourceData("exportreturns.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
@@ -2008,6 +2252,68 @@ func (ec *executionContext) childFields_Deadlines(ctx context.Context, field gra
 		return ec.fieldContext_Deadlines_autoAction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Deadlines", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportChecklistEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_ExportChecklistEntry_item(ctx, field)
+	case "ok":
+		return ec.fieldContext_ExportChecklistEntry_ok(ctx, field)
+	case "note":
+		return ec.fieldContext_ExportChecklistEntry_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportChecklistEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportReturn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contractReturnDays":
+		return ec.fieldContext_ExportReturn_contractReturnDays(ctx, field)
+	case "steps":
+		return ec.fieldContext_ExportReturn_steps(ctx, field)
+	case "freightAndInsurancePaidBy":
+		return ec.fieldContext_ExportReturn_freightAndInsurancePaidBy(ctx, field)
+	case "contractNumber":
+		return ec.fieldContext_ExportReturn_contractNumber(ctx, field)
+	case "salesContractEvidenceIds":
+		return ec.fieldContext_ExportReturn_salesContractEvidenceIds(ctx, field)
+	case "invoiceEvidenceIds":
+		return ec.fieldContext_ExportReturn_invoiceEvidenceIds(ctx, field)
+	case "logisticsChannel":
+		return ec.fieldContext_ExportReturn_logisticsChannel(ctx, field)
+	case "carrier":
+		return ec.fieldContext_ExportReturn_carrier(ctx, field)
+	case "carrierAcceptanceHours":
+		return ec.fieldContext_ExportReturn_carrierAcceptanceHours(ctx, field)
+	case "freight":
+		return ec.fieldContext_ExportReturn_freight(ctx, field)
+	case "insurance":
+		return ec.fieldContext_ExportReturn_insurance(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ExportReturn_startedAt(ctx, field)
+	case "nextStep":
+		return ec.fieldContext_ExportReturn_nextStep(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportReturn", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportReturnStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ExportReturnStep_kind(ctx, field)
+	case "state":
+		return ec.fieldContext_ExportReturnStep_state(ctx, field)
+	case "dueBy":
+		return ec.fieldContext_ExportReturnStep_dueBy(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_ExportReturnStep_completedAt(ctx, field)
+	case "note":
+		return ec.fieldContext_ExportReturnStep_note(ctx, field)
+	case "checklist":
+		return ec.fieldContext_ExportReturnStep_checklist(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportReturnStep", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2132,12 +2438,28 @@ func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PlatformStatus", field.Name)
 }
 
+func (ec *executionContext) childFields_RefundComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RefundComponent_kind(ctx, field)
+	case "amount":
+		return ec.fieldContext_RefundComponent_amount(ctx, field)
+	case "paidBy":
+		return ec.fieldContext_RefundComponent_paidBy(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_RefundComponent_ruleId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefundComponent", field.Name)
+}
+
 func (ec *executionContext) childFields_RefundDue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "amount":
 		return ec.fieldContext_RefundDue_amount(ctx, field)
 	case "rules":
 		return ec.fieldContext_RefundDue_rules(ctx, field)
+	case "breakdown":
+		return ec.fieldContext_RefundDue_breakdown(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RefundDue", field.Name)
 }
@@ -2236,6 +2558,8 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_updatedAt(ctx, field)
 	case "syncedAt":
 		return ec.fieldContext_ReturnCase_syncedAt(ctx, field)
+	case "exportReturn":
+		return ec.fieldContext_ReturnCase_exportReturn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCase", field.Name)
 }
@@ -2628,6 +2952,34 @@ func (ec *executionContext) field_Mutation_apiKeyRevoke_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.APIKeyRevokeInput, error) {
 			return ec.unmarshalNApiKeyRevokeInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAPIKeyRevokeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportReturnCompleteStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExportReturnCompleteStepInput, error) {
+			return ec.unmarshalNExportReturnCompleteStepInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnCompleteStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportReturnStart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExportReturnStartInput, error) {
+			return ec.unmarshalNExportReturnStartInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStartInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3262,6 +3614,260 @@ func (ec *executionContext) fieldContext_Deadlines_autoAction(_ context.Context,
 	return graphql.NewScalarFieldContext("Deadlines", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _ExportChecklistEntry_item(ctx context.Context, field graphql.CollectedField, obj *model.ExportChecklistEntry) (ret graphql.Marshaler) {
+	return ec.marshalNExportChecklistItem2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistItem(ctx, field.Selections, obj.Item)
+}
+func (ec *executionContext) fieldContext_ExportChecklistEntry_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportChecklistEntry", field, false, false, errors.New("field of type ExportChecklistItem does not have child fields"))
+}
+
+func (ec *executionContext) _ExportChecklistEntry_ok(ctx context.Context, field graphql.CollectedField, obj *model.ExportChecklistEntry) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Ok)
+}
+func (ec *executionContext) fieldContext_ExportChecklistEntry_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportChecklistEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ExportChecklistEntry_note(ctx context.Context, field graphql.CollectedField, obj *model.ExportChecklistEntry) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note)
+}
+func (ec *executionContext) fieldContext_ExportChecklistEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportChecklistEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_contractReturnDays(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.ContractReturnDays)
+}
+func (ec *executionContext) fieldContext_ExportReturn_contractReturnDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_steps(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportReturn_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExportReturnStep) graphql.Marshaler {
+			return ec.marshalNExportReturnStep2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportReturn_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportReturn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportReturnStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExportReturn_freightAndInsurancePaidBy(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.FreightAndInsurancePaidBy)
+}
+func (ec *executionContext) fieldContext_ExportReturn_freightAndInsurancePaidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_contractNumber(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ContractNumber)
+}
+func (ec *executionContext) fieldContext_ExportReturn_contractNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_salesContractEvidenceIds(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.SalesContractEvidenceIds)
+}
+func (ec *executionContext) fieldContext_ExportReturn_salesContractEvidenceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_invoiceEvidenceIds(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.InvoiceEvidenceIds)
+}
+func (ec *executionContext) fieldContext_ExportReturn_invoiceEvidenceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_logisticsChannel(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.LogisticsChannel)
+}
+func (ec *executionContext) fieldContext_ExportReturn_logisticsChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_carrier(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Carrier)
+}
+func (ec *executionContext) fieldContext_ExportReturn_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_carrierAcceptanceHours(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.CarrierAcceptanceHours)
+}
+func (ec *executionContext) fieldContext_ExportReturn_carrierAcceptanceHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_freight(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportReturn_freight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Freight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportReturn_freight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportReturn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExportReturn_insurance(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportReturn_insurance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Insurance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportReturn_insurance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportReturn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExportReturn_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.StartedAt)
+}
+func (ec *executionContext) fieldContext_ExportReturn_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturn_nextStep(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
+	return ec.marshalOExportReturnStepKind2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx, field.Selections, obj.NextStep)
+}
+func (ec *executionContext) fieldContext_ExportReturn_nextStep(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type ExportReturnStepKind does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturnStep_kind(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturnStep) (ret graphql.Marshaler) {
+	return ec.marshalNExportReturnStepKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_ExportReturnStep_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturnStep", field, false, false, errors.New("field of type ExportReturnStepKind does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturnStep_state(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturnStep) (ret graphql.Marshaler) {
+	return ec.marshalNExportReturnStepState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepState(ctx, field.Selections, obj.State)
+}
+func (ec *executionContext) fieldContext_ExportReturnStep_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturnStep", field, false, false, errors.New("field of type ExportReturnStepState does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturnStep_dueBy(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturnStep) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DueBy)
+}
+func (ec *executionContext) fieldContext_ExportReturnStep_dueBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturnStep", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturnStep_completedAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturnStep) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt)
+}
+func (ec *executionContext) fieldContext_ExportReturnStep_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturnStep", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturnStep_note(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturnStep) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note)
+}
+func (ec *executionContext) fieldContext_ExportReturnStep_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportReturnStep", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExportReturnStep_checklist(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturnStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportReturnStep_checklist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checklist, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExportChecklistEntry) graphql.Marshaler {
+			return ec.marshalNExportChecklistEntry2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportReturnStep_checklist(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportReturnStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportChecklistEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *returns.Money) (ret graphql.Marshaler) {
 	return ec.marshalNDecimal2string(ctx, field.Selections, obj.Decimal())
 }
@@ -3710,6 +4316,94 @@ func (ec *executionContext) fieldContext_Mutation_shopConnect(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_shopConnect_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportReturnStart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportReturnStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportReturnStart(ctx, fc.Args["input"].(model.ExportReturnStartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
+			return ec.marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportReturnStart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportReturnStart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportReturnCompleteStep(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportReturnCompleteStep(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportReturnCompleteStep(ctx, fc.Args["input"].(model.ExportReturnCompleteStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
+			return ec.marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportReturnCompleteStep(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportReturnCompleteStep_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4517,6 +5211,59 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RefundComponent_kind(ctx context.Context, field graphql.CollectedField, obj *model.RefundComponent) (ret graphql.Marshaler) {
+	return ec.marshalNRefundComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_RefundComponent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefundComponent", field, false, false, errors.New("field of type RefundComponentKind does not have child fields"))
+}
+
+func (ec *executionContext) _RefundComponent_amount(ctx context.Context, field graphql.CollectedField, obj *model.RefundComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundComponent_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundComponent_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundComponent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundComponent_paidBy(ctx context.Context, field graphql.CollectedField, obj *model.RefundComponent) (ret graphql.Marshaler) {
+	return ec.marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.PaidBy)
+}
+func (ec *executionContext) fieldContext_RefundComponent_paidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefundComponent", field, false, false, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _RefundComponent_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.RefundComponent) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.RuleID)
+}
+func (ec *executionContext) fieldContext_RefundComponent_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefundComponent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _RefundDue_amount(ctx context.Context, field graphql.CollectedField, obj *model.RefundDue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4576,6 +5323,38 @@ func (ec *executionContext) fieldContext_RefundDue_rules(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RuleApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundDue_breakdown(ctx context.Context, field graphql.CollectedField, obj *model.RefundDue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundDue_breakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breakdown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RefundComponent) graphql.Marshaler {
+			return ec.marshalNRefundComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundDue_breakdown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundDue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundComponent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5468,6 +6247,38 @@ func (ec *executionContext) _ReturnCase_syncedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ReturnCase_syncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_exportReturn(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_exportReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().ExportReturn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportReturn) graphql.Marshaler {
+			return ec.marshalOExportReturn2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturn(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_exportReturn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportReturn(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnCaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseConnection) (ret graphql.Marshaler) {
@@ -7413,6 +8224,215 @@ func (ec *executionContext) unmarshalInputApiKeyRevokeInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputExportChecklistEntryInput(ctx context.Context, obj any) (model.ExportChecklistEntryInput, error) {
+	var it model.ExportChecklistEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"item", "ok", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "item":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("item"))
+			data, err := ec.unmarshalNExportChecklistItem2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistItem(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Item = data
+		case "ok":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ok"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ok = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputExportReturnCompleteStepInput(ctx context.Context, obj any) (model.ExportReturnCompleteStepInput, error) {
+	var it model.ExportReturnCompleteStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "step", "note", "checklist", "freight", "insurance"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "step":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("step"))
+			data, err := ec.unmarshalNExportReturnStepKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Step = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "checklist":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checklist"))
+			data, err := ec.unmarshalOExportChecklistEntryInput2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Checklist = data
+		case "freight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freight"))
+			data, err := ec.unmarshalOMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Freight = data
+		case "insurance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("insurance"))
+			data, err := ec.unmarshalOMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Insurance = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputExportReturnStartInput(ctx context.Context, obj any) (model.ExportReturnStartInput, error) {
+	var it model.ExportReturnStartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "contractNumber", "contractReturnDays", "salesContractEvidenceIds", "invoiceEvidenceIds", "logisticsChannel", "carrier", "carrierAcceptanceHours", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "contractNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contractNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContractNumber = data
+		case "contractReturnDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contractReturnDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContractReturnDays = data
+		case "salesContractEvidenceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salesContractEvidenceIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SalesContractEvidenceIds = data
+		case "invoiceEvidenceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceEvidenceIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceEvidenceIds = data
+		case "logisticsChannel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("logisticsChannel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LogisticsChannel = data
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "carrierAcceptanceHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrierAcceptanceHours"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CarrierAcceptanceHours = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputItemConditionInput(ctx context.Context, obj any) (model.ItemConditionInput, error) {
 	var it model.ItemConditionInput
 	if obj == nil {
@@ -7824,7 +8844,7 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 		asMap["crossBorderCarveOutConfirmed"] = false
 	}
 
-	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "checkoutConfirmed", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed"}
+	fieldsInOrder := [...]string{"platform", "market", "kind", "reason", "category", "deliveredAt", "requestedAt", "condition", "checkoutConfirmed", "exemptionConfirmedAtCheckout", "sellerAgreesToRefundOnly", "freeReturnPromised", "crossBorderCarveOutConfirmed", "contractReturnDays"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7922,6 +8942,13 @@ func (ec *executionContext) unmarshalInputReturnEligibilityInput(ctx context.Con
 				return it, err
 			}
 			it.CrossBorderCarveOutConfirmed = data
+		case "contractReturnDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contractReturnDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContractReturnDays = data
 		}
 	}
 	return it, nil
@@ -8550,6 +9577,218 @@ func (ec *executionContext) _Deadlines(ctx context.Context, sel ast.SelectionSet
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var exportChecklistEntryImplementors = []string{"ExportChecklistEntry"}
+
+func (ec *executionContext) _ExportChecklistEntry(ctx context.Context, sel ast.SelectionSet, obj *model.ExportChecklistEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportChecklistEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportChecklistEntry")
+		case "item":
+			out.Values[i] = ec._ExportChecklistEntry_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._ExportChecklistEntry_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._ExportChecklistEntry_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var exportReturnImplementors = []string{"ExportReturn"}
+
+func (ec *executionContext) _ExportReturn(ctx context.Context, sel ast.SelectionSet, obj *model.ExportReturn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportReturnImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportReturn")
+		case "contractReturnDays":
+			out.Values[i] = ec._ExportReturn_contractReturnDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._ExportReturn_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freightAndInsurancePaidBy":
+			out.Values[i] = ec._ExportReturn_freightAndInsurancePaidBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contractNumber":
+			out.Values[i] = ec._ExportReturn_contractNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "salesContractEvidenceIds":
+			out.Values[i] = ec._ExportReturn_salesContractEvidenceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoiceEvidenceIds":
+			out.Values[i] = ec._ExportReturn_invoiceEvidenceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logisticsChannel":
+			out.Values[i] = ec._ExportReturn_logisticsChannel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "carrier":
+			out.Values[i] = ec._ExportReturn_carrier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "carrierAcceptanceHours":
+			out.Values[i] = ec._ExportReturn_carrierAcceptanceHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freight":
+			out.Values[i] = ec._ExportReturn_freight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "insurance":
+			out.Values[i] = ec._ExportReturn_insurance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._ExportReturn_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextStep":
+			out.Values[i] = ec._ExportReturn_nextStep(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var exportReturnStepImplementors = []string{"ExportReturnStep"}
+
+func (ec *executionContext) _ExportReturnStep(ctx context.Context, sel ast.SelectionSet, obj *model.ExportReturnStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportReturnStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportReturnStep")
+		case "kind":
+			out.Values[i] = ec._ExportReturnStep_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ExportReturnStep_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueBy":
+			out.Values[i] = ec._ExportReturnStep_dueBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "completedAt":
+			out.Values[i] = ec._ExportReturnStep_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._ExportReturnStep_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "checklist":
+			out.Values[i] = ec._ExportReturnStep_checklist(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *returns.Money) graphql.Marshaler {
@@ -8680,6 +9919,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "shopConnect":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_shopConnect(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportReturnStart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportReturnStart(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportReturnCompleteStep":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportReturnCompleteStep(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9425,6 +10678,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var refundComponentImplementors = []string{"RefundComponent"}
+
+func (ec *executionContext) _RefundComponent(ctx context.Context, sel ast.SelectionSet, obj *model.RefundComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefundComponent")
+		case "kind":
+			out.Values[i] = ec._RefundComponent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._RefundComponent_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidBy":
+			out.Values[i] = ec._RefundComponent_paidBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._RefundComponent_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var refundDueImplementors = []string{"RefundDue"}
 
 func (ec *executionContext) _RefundDue(ctx context.Context, sel ast.SelectionSet, obj *model.RefundDue) graphql.Marshaler {
@@ -9444,6 +10751,11 @@ func (ec *executionContext) _RefundDue(ctx context.Context, sel ast.SelectionSet
 			}
 		case "rules":
 			out.Values[i] = ec._RefundDue_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breakdown":
+			out.Values[i] = ec._RefundDue_breakdown(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10305,6 +11617,44 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "exportReturn":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_exportReturn(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12028,6 +13378,103 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) marshalNExportChecklistEntry2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExportChecklistEntry) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExportChecklistEntry2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExportChecklistEntry2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntry(ctx context.Context, sel ast.SelectionSet, v *model.ExportChecklistEntry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ExportChecklistEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportChecklistEntryInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryInput(ctx context.Context, v any) (*model.ExportChecklistEntryInput, error) {
+	res, err := ec.unmarshalInputExportChecklistEntryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNExportChecklistItem2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistItem(ctx context.Context, v any) (model.ExportChecklistItem, error) {
+	var res model.ExportChecklistItem
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportChecklistItem2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistItem(ctx context.Context, sel ast.SelectionSet, v model.ExportChecklistItem) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportReturnCompleteStepInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnCompleteStepInput(ctx context.Context, v any) (model.ExportReturnCompleteStepInput, error) {
+	res, err := ec.unmarshalInputExportReturnCompleteStepInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNExportReturnStartInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStartInput(ctx context.Context, v any) (model.ExportReturnStartInput, error) {
+	res, err := ec.unmarshalInputExportReturnStartInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportReturnStep2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExportReturnStep) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExportReturnStep2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExportReturnStep2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStep(ctx context.Context, sel ast.SelectionSet, v *model.ExportReturnStep) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ExportReturnStep(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportReturnStepKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx context.Context, v any) (model.ExportReturnStepKind, error) {
+	var res model.ExportReturnStepKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportReturnStepKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx context.Context, sel ast.SelectionSet, v model.ExportReturnStepKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportReturnStepState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepState(ctx context.Context, v any) (model.ExportReturnStepState, error) {
+	var res model.ExportReturnStepState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportReturnStepState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepState(ctx context.Context, sel ast.SelectionSet, v model.ExportReturnStepState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx context.Context, v any) (returns.FactSource, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource[tmp]
@@ -12114,6 +13561,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -12503,6 +13979,42 @@ var (
 		returns.CategoryNearExpiry:         "NEAR_EXPIRY",
 	}
 )
+
+func (ec *executionContext) marshalNRefundComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RefundComponent) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRefundComponent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRefundComponent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponent(ctx context.Context, sel ast.SelectionSet, v *model.RefundComponent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RefundComponent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRefundComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentKind(ctx context.Context, v any) (model.RefundComponentKind, error) {
+	var res model.RefundComponentKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRefundComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentKind(ctx context.Context, sel ast.SelectionSet, v model.RefundComponentKind) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) unmarshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround(ctx context.Context, v any) (returns.RejectGround, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -13407,6 +14919,46 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOExportChecklistEntryInput2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryInputᚄ(ctx context.Context, v any) ([]*model.ExportChecklistEntryInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ExportChecklistEntryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExportChecklistEntryInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOExportReturn2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturn(ctx context.Context, sel ast.SelectionSet, v *model.ExportReturn) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExportReturn(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExportReturnStepKind2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx context.Context, v any) (*model.ExportReturnStepKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ExportReturnStepKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOExportReturnStepKind2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportReturnStepKind(ctx context.Context, sel ast.SelectionSet, v *model.ExportReturnStepKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -14155,6 +15707,24 @@ var leanLeafFields = []string{
 	"Deadlines.refundBy",
 	"Deadlines.respondBy",
 	"Deadlines.windowClosesAt",
+	"ExportChecklistEntry.item",
+	"ExportChecklistEntry.note",
+	"ExportChecklistEntry.ok",
+	"ExportReturn.carrier",
+	"ExportReturn.carrierAcceptanceHours",
+	"ExportReturn.contractNumber",
+	"ExportReturn.contractReturnDays",
+	"ExportReturn.freightAndInsurancePaidBy",
+	"ExportReturn.invoiceEvidenceIds",
+	"ExportReturn.logisticsChannel",
+	"ExportReturn.nextStep",
+	"ExportReturn.salesContractEvidenceIds",
+	"ExportReturn.startedAt",
+	"ExportReturnStep.completedAt",
+	"ExportReturnStep.dueBy",
+	"ExportReturnStep.kind",
+	"ExportReturnStep.note",
+	"ExportReturnStep.state",
 	"Money.amount",
 	"Money.currencyCode",
 	"NegotiationEntry.at",
@@ -14183,6 +15753,9 @@ var leanLeafFields = []string{
 	"PlatformInfo.sellerCentreActions",
 	"PlatformStatus.code",
 	"PlatformStatus.label",
+	"RefundComponent.kind",
+	"RefundComponent.paidBy",
+	"RefundComponent.ruleId",
 	"ReturnCase.approvedAt",
 	"ReturnCase.buyerNote",
 	"ReturnCase.checkoutConfirmed",

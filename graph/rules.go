@@ -23,13 +23,13 @@ func (r *Resolver) caseEligibility(c *returns.Case) *returns.Eligibility {
 }
 
 func (r *Resolver) refundDue(c *returns.Case) *model.RefundDue {
-	amount, apps, err := returns.DefaultRefund(c, r.policy(c), returns.RefundBasis{Tariff: c.Tariff})
+	b, err := returns.RefundBreakdown(c, r.policy(c), returns.RefundBasis{Tariff: c.Tariff})
 	if err != nil {
 		return nil // an exchange, or amounts the rules cannot add up: no default
 	}
-	out := &model.RefundDue{Amount: &amount, Rules: make([]*returns.RuleApplication, len(apps))}
-	for i := range apps {
-		out.Rules[i] = &apps[i]
+	out := &model.RefundDue{Amount: &b.Total, Rules: make([]*returns.RuleApplication, len(b.Rules)), Breakdown: refundBreakdown(b.Parts)}
+	for i := range b.Rules {
+		out.Rules[i] = &b.Rules[i]
 	}
 	return out
 }
@@ -57,6 +57,12 @@ func (r *Resolver) eligibility(in model.ReturnEligibilityInput) (*returns.Eligib
 	}
 	if err := ei.Validate(); err != nil {
 		return nil, err
+	}
+	if d := in.ContractReturnDays; d != nil {
+		if *d < 1 || *d > returns.MaxContractReturnDays || in.Platform != returns.Alibaba {
+			return nil, returns.Errorf(returns.CodeInvalid, "contractReturnDays must be 1 to %d, on an Alibaba.com order", returns.MaxContractReturnDays).WithField("input", "contractReturnDays")
+		}
+		ei.ContractReturnDays = *d
 	}
 	if ei.DeliveredAt != nil && ei.RequestedAt.Before(*ei.DeliveredAt) {
 		return nil, returns.Errorf(returns.CodeInvalid, "requestedAt is before deliveredAt").WithField("input", "requestedAt")

@@ -223,6 +223,12 @@ type Case struct {
 	// completed in the platform's seller centre, because its API cannot do them.
 	PendingSteps []PendingStep
 
+	// Export carries the terms of the case's export return, when it has one
+	// (XB-EXPORT-RETURN): the rules count its window and its refund from
+	// them. Absent from the documents of other cases (omitempty), so their
+	// fingerprints and fast decoding are as before.
+	Export *ExportTerms `json:",omitempty"`
+
 	CreatedAt time.Time // when the buyer opened the case (platform time, UTC)
 	UpdatedAt time.Time // when the platform last changed it (platform time, UTC)
 
@@ -266,6 +272,7 @@ func (c *Case) KeepGatewayFields(stored *Case) {
 	c.keepMilestones(stored)
 	if stored != nil {
 		c.Version, c.SyncedAt = stored.Version, stored.SyncedAt
+		c.Export = stored.Export // the platform knows nothing of the contract
 	}
 }
 

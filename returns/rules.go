@@ -187,6 +187,10 @@ type EligibilityInput struct {
 	DeliveryMissing bool
 	// TariffMissing reports that a cross-border order does not state its tariff.
 	TariffMissing bool
+	// ContractReturnDays is the return period of the sales contract of an
+	// Alibaba.com export return (XB-EXPORT-RETURN), which replaces the 7
+	// days of ALIBABA-7D; 0 when the case is no export return.
+	ContractReturnDays int
 }
 
 // confirmed reports the one checkout confirmation, from whichever field set it.

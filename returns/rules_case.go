@@ -22,7 +22,16 @@ func CaseInput(c *Case) EligibilityInput {
 		CheckoutConfirmed:       c.ExemptionConfirmedAtCheckout,
 		DeliveryMissing:         c.DeliveredAt == nil && c.FactSourceOf(FactDeliveredAt) == FactMissing,
 		TariffMissing:           c.Tariff == nil && c.FactSourceOf(FactTariff) == FactMissing,
+		ContractReturnDays:      c.contractReturnDays(),
 	}
+}
+
+// contractReturnDays is the export return's contract period, 0 for none.
+func (c *Case) contractReturnDays() int {
+	if c.Export == nil || c.Platform != Alibaba {
+		return 0
+	}
+	return c.Export.ContractReturnDays
 }
 
 // statedFreight is the freight payer the platform states; a payer the
@@ -88,7 +97,11 @@ func RuleDeadlines(c *Case, at CaseTimes, policy RulePolicy, now time.Time) Dead
 		case XHS:
 			t = dayEnd(*c.DeliveredAt, 7, Shanghai)
 		case Alibaba:
-			t = dayEnd(*c.DeliveredAt, 7, Pacific)
+			days := 7
+			if n := c.contractReturnDays(); n > 0 {
+				days = n // XB-EXPORT-RETURN: the contract's period
+			}
+			t = dayEnd(*c.DeliveredAt, days, Pacific)
 		case AliExpress:
 			t = dayEnd(*c.DeliveredAt, policy.aeWindowDays(), Pacific)
 		}

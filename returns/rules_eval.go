@@ -387,14 +387,31 @@ func (x *evaluation) alibaba() {
 	}
 
 	ok := true
-	switch x.window(7, Pacific) {
-	case windowUnknown:
-		x.add(RuleAlibaba7D, EffectInfo, textIf(in.DeliveryMissing, explAlibabaWindowMissing, explAlibabaWindowUnknown), nr|FieldWindow)
-	case windowOpen:
-		x.add(RuleAlibaba7D, EffectAllows, explAlibabaWindowOpen, nr|FieldWindow)
-	case windowClosed:
-		ok = false
-		x.add(RuleAlibaba7D, EffectForbids, explAlibabaWindowClosed, nr|FieldWindow)
+	contract := in.ContractReturnDays > 0
+	switch {
+	case contract:
+		// An export return: the sales contract's period replaces the 7 days
+		// (XB-EXPORT-RETURN).
+		days := in.ContractReturnDays
+		switch x.window(days, Pacific) {
+		case windowUnknown:
+			x.add(RuleXBExportReturn, EffectInfo, explExportWindowUnknownA+strconv.Itoa(days)+explExportWindowUnknownB, nr|FieldWindow)
+		case windowOpen:
+			x.add(RuleXBExportReturn, EffectAllows, explExportWindowOpenA+strconv.Itoa(days)+explExportWindowOpenB, nr|FieldWindow)
+		case windowClosed:
+			ok = false
+			x.add(RuleXBExportReturn, EffectForbids, explExportWindowClosedA+strconv.Itoa(days)+explExportWindowClosedB, nr|FieldWindow)
+		}
+	default:
+		switch x.window(7, Pacific) {
+		case windowUnknown:
+			x.add(RuleAlibaba7D, EffectInfo, textIf(in.DeliveryMissing, explAlibabaWindowMissing, explAlibabaWindowUnknown), nr|FieldWindow)
+		case windowOpen:
+			x.add(RuleAlibaba7D, EffectAllows, explAlibabaWindowOpen, nr|FieldWindow)
+		case windowClosed:
+			ok = false
+			x.add(RuleAlibaba7D, EffectForbids, explAlibabaWindowClosed, nr|FieldWindow)
+		}
 	}
 	if cond := conditionOf(&in.Condition); !cond.intact() {
 		ok = false
@@ -429,9 +446,16 @@ func (x *evaluation) alibaba() {
 		x.add(RuleAlibabaNegotiate, EffectForbids, explAlibabaOutsideNegotiated, decided)
 	}
 
-	x.freight(RuleAlibabaFreight, x.p.freightFor(Alibaba))
+	if contract {
+		// Seed 002: the exporter bears every cost of the return, freight
+		// and insurance included, whatever the reason.
+		e.ReturnFreightPaidBy = PartySeller
+		x.add(RuleXBExportReturn, EffectAllows, explExportFreight, FieldFreight)
+	} else {
+		x.freight(RuleAlibabaFreight, x.p.freightFor(Alibaba))
+	}
 	x.add(RuleGWTariffNone, EffectInfo, explTariffAlibaba, FieldTariff)
-	if in.Market.CrossBorder() {
+	if in.Market.CrossBorder() && !contract {
 		x.add(RuleXBExportReturn, EffectInfo, explExportReturn, 0)
 	}
 }
@@ -611,6 +635,10 @@ func invalidInput(in *EligibilityInput) string {
 		return explInvalidCategory
 	case !validStatedParty(in.FreightPaidByOnPlatform):
 		return explInvalidParty
+	case in.ContractReturnDays < 0 || in.ContractReturnDays > MaxContractReturnDays:
+		return explInvalidContractDays
+	case in.ContractReturnDays > 0 && in.Platform != Alibaba:
+		return explInvalidContractPlatform
 	}
 	return ""
 }

@@ -60,12 +60,64 @@ func linesTotal(lines []Line) (*Money, error) {
 // currency is an INVALID error (GW-REFUND-CURRENCY), as is an exchange, which
 // refunds nothing.
 func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleApplication, error) {
+	b, err := RefundBreakdown(c, policy, paid)
+	if err != nil {
+		return Money{}, nil, err
+	}
+	return b.Total, b.Rules, nil
+}
+
+// RefundPartKind names a part of a refund's breakdown.
+type RefundPartKind string
+
+// The parts of a refund.
+const (
+	RefundGoods           RefundPartKind = "GOODS"
+	RefundReturnFreight   RefundPartKind = "RETURN_FREIGHT"
+	RefundReturnInsurance RefundPartKind = "RETURN_INSURANCE"
+	RefundTariff          RefundPartKind = "TARIFF"
+	RefundAlreadyRefunded RefundPartKind = "ALREADY_REFUNDED" // deducted
+)
+
+// RefundPart is one line of the breakdown: what, how much (never negative:
+// ALREADY_REFUNDED is deducted), who bears it, and the rule that puts it there.
+type RefundPart struct {
+	Kind   RefundPartKind
+	Amount Money
+	PaidBy Party
+	RuleID string
+}
+
+// Refund is DefaultRefund's amount with its parts and the rules behind them.
+type Refund struct {
+	Total Money
+	Parts []RefundPart
+	Rules []RuleApplication
+}
+
+// RefundBreakdown is DefaultRefund with its parts. On an export return
+// (Case.Export, XB-EXPORT-RETURN) the return freight and insurance are the
+// exporter's: their amounts, once recorded, are refunded with the goods, and
+// the freight verdict of ALIBABA-FREIGHT does not apply.
+func RefundBreakdown(c *Case, policy RulePolicy, paid RefundBasis) (*Refund, error) {
+	total, apps, parts, err := defaultRefund(c, policy, paid)
+	if err != nil {
+		return nil, err
+	}
+	return &Refund{Total: total, Parts: parts, Rules: apps}, nil
+}
+
+func defaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleApplication, []RefundPart, error) {
 	if c.Kind == KindExchange {
-		return Money{}, nil, &Error{Code: CodeInvalid, Message: "an exchange refunds nothing"}
+		return Money{}, nil, nil, &Error{Code: CodeInvalid, Message: "an exchange refunds nothing"}
 	}
 	var apps []RuleApplication
+	var parts []RefundPart
 	note := func(id string, eff Effect, text string) {
 		apps = append(apps, RuleApplication{RuleID: id, Effect: eff, Explanation: text})
+	}
+	part := func(k RefundPartKind, m Money, by Party, rule string) {
+		parts = append(parts, RefundPart{Kind: k, Amount: m, PaidBy: by, RuleID: rule})
 	}
 	currencyErr := func(what string, m Money, currency string) error {
 		return &Error{Code: CodeInvalid, RuleID: RuleGWRefundCurrency,
@@ -75,7 +127,7 @@ func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 	var goods Money
 	lines, err := linesTotal(c.Lines)
 	if err != nil {
-		return Money{}, nil, &Error{Code: CodeInvalid, RuleID: RuleGWRefundCurrency, Message: "the case's lines mix currencies", Err: err}
+		return Money{}, nil, nil, &Error{Code: CodeInvalid, RuleID: RuleGWRefundCurrency, Message: "the case's lines mix currencies", Err: err}
 	}
 	switch {
 	case c.RequestedRefund != nil:
@@ -88,15 +140,15 @@ func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 		goods = *paid.Goods
 		note(RuleGWRefundCap, EffectInfo, "The goods part is what the buyer paid for the goods.")
 	default:
-		return Money{}, nil, &Error{Code: CodeInvalid, Message: "the case states no amount to refund"}
+		return Money{}, nil, nil, &Error{Code: CodeInvalid, Message: "the case states no amount to refund"}
 	}
 	currency := goods.Currency
 	if lines != nil && lines.Currency != currency {
-		return Money{}, nil, currencyErr("the lines' total", *lines, currency)
+		return Money{}, nil, nil, currencyErr("the lines' total", *lines, currency)
 	}
 	if paid.Goods != nil {
 		if paid.Goods.Currency != currency {
-			return Money{}, nil, currencyErr("the amount paid for the goods", *paid.Goods, currency)
+			return Money{}, nil, nil, currencyErr("the amount paid for the goods", *paid.Goods, currency)
 		}
 		if goods.Minor > paid.Goods.Minor {
 			goods = *paid.Goods
@@ -104,11 +156,12 @@ func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 		}
 	}
 	total := goods
+	part(RefundGoods, goods, PartySeller, RuleGWRefundCap)
 
 	in := CaseInput(c)
 	e := Evaluate(in, policy, c.CreatedAt)
 	if _, bad := e.Cites(RuleGWInput); bad {
-		return Money{}, nil, &Error{Code: CodeInvalid, RuleID: RuleGWInput, Message: "the case's values are not ones the rules know"}
+		return Money{}, nil, nil, &Error{Code: CodeInvalid, RuleID: RuleGWInput, Message: "the case's values are not ones the rules know"}
 	}
 	freightRule := RuleCNFreight
 	switch c.Platform {
@@ -117,7 +170,30 @@ func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 	case AliExpress:
 		freightRule = RuleAECosts
 	}
-	if c.Kind != KindRefundOnly && e.ReturnFreightPaidBy == PartySeller {
+	export := in.ContractReturnDays > 0
+	if export && c.Kind != KindRefundOnly {
+		// XB-EXPORT-RETURN: the exporter bears the return's freight and its
+		// insurance; once recorded (FREIGHT_INSURANCE) they are refunded.
+		for _, x := range []struct {
+			kind RefundPartKind
+			what string
+			m    *Money
+		}{{RefundReturnFreight, "return freight", c.Export.Freight}, {RefundReturnInsurance, "return insurance", c.Export.Insurance}} {
+			if x.m == nil {
+				note(RuleXBExportReturn, EffectInfo, "An export return: the exporter bears the "+x.what+", whose amount is not recorded yet: none is added.")
+				continue
+			}
+			if x.m.Currency != currency {
+				return Money{}, nil, nil, currencyErr("the "+x.what, *x.m, currency)
+			}
+			if total, err = total.Add(*x.m); err != nil {
+				return Money{}, nil, nil, err
+			}
+			part(x.kind, *x.m, PartySeller, RuleXBExportReturn)
+			note(RuleXBExportReturn, EffectAllows, "An export return: the exporter bears the "+x.what+" of "+x.m.String()+", refunded with the goods.")
+		}
+	}
+	if !export && c.Kind != KindRefundOnly && e.ReturnFreightPaidBy == PartySeller {
 		freight := paid.ReturnFreight
 		if freight == nil {
 			freight = c.ReturnFreight
@@ -126,11 +202,12 @@ func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 			note(freightRule, EffectInfo, "The seller bears return freight, but no freight amount is known: none is added.")
 		} else {
 			if freight.Currency != currency {
-				return Money{}, nil, currencyErr("the return freight", *freight, currency)
+				return Money{}, nil, nil, currencyErr("the return freight", *freight, currency)
 			}
 			if total, err = total.Add(*freight); err != nil {
-				return Money{}, nil, err
+				return Money{}, nil, nil, err
 			}
+			part(RefundReturnFreight, *freight, PartySeller, freightRule)
 			note(freightRule, EffectAllows, "The seller bears return freight: the buyer's return shipping is refunded too.")
 		}
 	}
@@ -139,25 +216,27 @@ func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 			note(RuleXBTariffRefund, EffectInfo, "The tariff is refundable, but the amount the buyer paid is not known: none is added.")
 		} else {
 			if paid.Tariff.Currency != currency {
-				return Money{}, nil, currencyErr("the tariff", *paid.Tariff, currency)
+				return Money{}, nil, nil, currencyErr("the tariff", *paid.Tariff, currency)
 			}
 			if total, err = total.Add(*paid.Tariff); err != nil {
-				return Money{}, nil, err
+				return Money{}, nil, nil, err
 			}
+			part(RefundTariff, *paid.Tariff, PartySeller, RuleXBTariffRefund)
 			note(RuleXBTariffRefund, EffectAllows, "A cross-border order: the tariff the buyer paid is refunded with the price.")
 		}
 	}
 	if r := c.RefundedAmount; r != nil && r.Minor != 0 {
 		if r.Currency != currency {
-			return Money{}, nil, currencyErr("the amount already refunded", *r, currency)
+			return Money{}, nil, nil, currencyErr("the amount already refunded", *r, currency)
 		}
 		total.Minor -= r.Minor
 		if total.Minor < 0 {
 			total.Minor = 0
 		}
+		part(RefundAlreadyRefunded, *r, PartySeller, RuleGWRefundCap)
 		note(RuleGWRefundCap, EffectInfo, "What was already refunded is deducted.")
 	}
-	return total, apps, nil
+	return total, apps, parts, nil
 }
 
 // CheckRefundAmount checks a refund or a partial refund: more than zero, in

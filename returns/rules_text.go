@@ -106,12 +106,22 @@ const (
 
 	explExportReturn = "An export return: the goods travel back through the exporter's designated logistics channel, in original packaging for customs, within the sales contract's return period; export practice has the exporter bear the return costs, while the freight verdict follows the platform's statement or the shop's policy."
 
-	explInvalidPlatform = "The platform is not one the gateway knows."
-	explInvalidMarket   = "The market is not one the gateway knows."
-	explInvalidKind     = "The request kind is not one the gateway knows."
-	explInvalidReason   = "The reason is not one the gateway knows."
-	explInvalidCategory = "The product category is not one the gateway knows."
-	explInvalidParty    = "The freight payer stated on the case is not a known party."
+	explExportWindowUnknownA = "An export return: the buyer's receipt of the goods is not known, so the sales contract's "
+	explExportWindowUnknownB = "-day return period cannot be established; it is treated as not closed."
+	explExportWindowOpenA    = "An export return: requested within the sales contract's return period of "
+	explExportWindowOpenB    = " days after receiving the goods (whole days, US Pacific time), which replaces the 7 days."
+	explExportWindowClosedA  = "An export return: requested after the sales contract's return period of "
+	explExportWindowClosedB  = " days after receiving the goods (whole days, US Pacific time) ended."
+	explExportFreight        = "An export return: the exporter bears every cost of the return, the freight and its insurance included."
+
+	explInvalidContractDays     = "The contract's return period must be between 1 and 365 days."
+	explInvalidContractPlatform = "A contract return period applies to Alibaba.com export returns only."
+	explInvalidPlatform         = "The platform is not one the gateway knows."
+	explInvalidMarket           = "The market is not one the gateway knows."
+	explInvalidKind             = "The request kind is not one the gateway knows."
+	explInvalidReason           = "The reason is not one the gateway knows."
+	explInvalidCategory         = "The product category is not one the gateway knows."
+	explInvalidParty            = "The freight payer stated on the case is not a known party."
 )
 
 func conditionText(c condition) string {

@@ -70,6 +70,115 @@ type AvailableAction struct {
 	Violations []*returns.Violation `json:"violations"`
 }
 
+// One answered point of the customs checklist.
+type ExportChecklistEntry struct {
+	// The point checked.
+	Item ExportChecklistItem `json:"item"`
+	// Whether the goods pass it.
+	Ok bool `json:"ok"`
+	// What the inspector noted.
+	Note *string `json:"note,omitempty"`
+}
+
+// One answer of the customs checklist.
+type ExportChecklistEntryInput struct {
+	// The point checked.
+	Item ExportChecklistItem `json:"item"`
+	// Whether the goods pass it.
+	Ok bool `json:"ok"`
+	// What the inspector noted, up to 200 characters.
+	Note *string `json:"note,omitempty"`
+}
+
+// The export-return workflow of an Alibaba.com B2B case.
+type ExportReturn struct {
+	// The return period of the sales contract, in days after the buyer received the goods; it replaces the 7 days.
+	ContractReturnDays int `json:"contractReturnDays"`
+	// Every step, in order.
+	Steps []*ExportReturnStep `json:"steps"`
+	// Who bears the return freight and insurance: the exporter (SELLER), always (seed 002).
+	FreightAndInsurancePaidBy returns.Party `json:"freightAndInsurancePaidBy"`
+	// The sales contract's number.
+	ContractNumber string `json:"contractNumber"`
+	// Evidence ids of the sales contract, as given.
+	SalesContractEvidenceIds []string `json:"salesContractEvidenceIds"`
+	// Evidence ids of the invoice, as given.
+	InvoiceEvidenceIds []string `json:"invoiceEvidenceIds"`
+	// The logistics channel the exporter designates for the goods' way back.
+	LogisticsChannel string `json:"logisticsChannel"`
+	// The carrier that runs the channel.
+	Carrier string `json:"carrier"`
+	// The time the carrier allows to accept the goods, in hours: LOGISTICS_CHANNEL is due that long after REVIEW.
+	CarrierAcceptanceHours int `json:"carrierAcceptanceHours"`
+	// The return freight, once FREIGHT_INSURANCE is complete.
+	Freight *returns.Money `json:"freight,omitempty"`
+	// The return insurance, once FREIGHT_INSURANCE is complete.
+	Insurance *returns.Money `json:"insurance,omitempty"`
+	// When the application was made.
+	StartedAt time.Time `json:"startedAt"`
+	// The next step to complete; null when all are.
+	NextStep *ExportReturnStepKind `json:"nextStep,omitempty"`
+}
+
+// Complete the next step of an export return; steps go in order.
+type ExportReturnCompleteStepInput struct {
+	// The case's global id.
+	ID string `json:"id"`
+	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The step to complete: the next one (another is INVALID_STATE).
+	Step ExportReturnStepKind `json:"step"`
+	// What the seller records with it, up to 1000 characters.
+	Note *string `json:"note,omitempty"`
+	// CUSTOMS_CHECKLIST only, and required there: each ExportChecklistItem once.
+	Checklist []*ExportChecklistEntryInput `json:"checklist,omitempty"`
+	// FREIGHT_INSURANCE only, and required there: the return freight, in the order's currency, zero or more.
+	Freight *MoneyInput `json:"freight,omitempty"`
+	// FREIGHT_INSURANCE only, and required there: the return insurance, in the order's currency, zero or more.
+	Insurance *MoneyInput `json:"insurance,omitempty"`
+}
+
+// Start an export return: the application, with its supporting documents and the contract's terms.
+type ExportReturnStartInput struct {
+	// The case's global id (an Alibaba.com case).
+	ID string `json:"id"`
+	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The sales contract's number, up to 200 characters.
+	ContractNumber string `json:"contractNumber"`
+	// The return period the sales contract sets, 1 to 365 days after the buyer received the goods.
+	ContractReturnDays int `json:"contractReturnDays"`
+	// Evidence ids of the sales contract (1 to 10), stored as given.
+	SalesContractEvidenceIds []string `json:"salesContractEvidenceIds"`
+	// Evidence ids of the invoice (1 to 10), stored as given.
+	InvoiceEvidenceIds []string `json:"invoiceEvidenceIds"`
+	// The logistics channel the exporter designates, up to 200 characters.
+	LogisticsChannel string `json:"logisticsChannel"`
+	// The carrier that runs it, up to 200 characters.
+	Carrier string `json:"carrier"`
+	// The time the carrier allows to accept the goods, 1 to 720 hours.
+	CarrierAcceptanceHours int `json:"carrierAcceptanceHours"`
+	// A note on the application, up to 1000 characters.
+	Note *string `json:"note,omitempty"`
+}
+
+// One step of an export return: a record with its deadline.
+type ExportReturnStep struct {
+	// Which step.
+	Kind ExportReturnStepKind `json:"kind"`
+	// OPEN, DONE or OVERDUE at the time of the request.
+	State ExportReturnStepState `json:"state"`
+	// The deadline, counted from the completion of the step before it (the application's from the delivery, by the
+	// contract's return period); null until that step is complete.
+	DueBy *time.Time `json:"dueBy,omitempty"`
+	// When the step was completed.
+	CompletedAt *time.Time `json:"completedAt,omitempty"`
+	// What the seller recorded with it.
+	Note *string `json:"note,omitempty"`
+	// The customs checklist, on CUSTOMS_CHECKLIST once complete; empty otherwise.
+	Checklist []*ExportChecklistEntry `json:"checklist"`
+}
+
 // The state of the goods as the seller or buyer describes it. Leave a field out when it is not known.
 type ItemConditionInput struct {
 	// The packaging was opened (inspection alone does not break intactness: CN-7D-INTACT).
@@ -160,12 +269,26 @@ type PlatformInfo struct {
 type Query struct {
 }
 
+// One line of a refund's breakdown.
+type RefundComponent struct {
+	// What the line is.
+	Kind RefundComponentKind `json:"kind"`
+	// Its amount, never negative: ALREADY_REFUNDED is deducted.
+	Amount *returns.Money `json:"amount"`
+	// Who bears it.
+	PaidBy returns.Party `json:"paidBy"`
+	// The rule that puts it in the refund.
+	RuleID string `json:"ruleId"`
+}
+
 // The refund the rules call for when the seller names no amount.
 type RefundDue struct {
 	// Goods, plus return freight when the seller bears it, plus refundable tariff, less what was refunded.
 	Amount *returns.Money `json:"amount"`
 	// How the amount was made up.
 	Rules []*returns.RuleApplication `json:"rules"`
+	// The amount line by line: the parts add up to `amount` (ALREADY_REFUNDED deducted).
+	Breakdown []*RefundComponent `json:"breakdown"`
 }
 
 // Approve the buyer's request: accept the return (with a return address) or, for refund-only, agree to refund.
@@ -310,6 +433,9 @@ type ReturnEligibilityInput struct {
 	FreeReturnPromised *bool `json:"freeReturnPromised,omitempty"`
 	// On a cross-border direct purchase, the buyer confirmed that the 7-day return does not apply.
 	CrossBorderCarveOutConfirmed *bool `json:"crossBorderCarveOutConfirmed,omitempty"`
+	// An Alibaba.com export return's contract period, 1 to 365 days after receipt: it replaces the 7 days
+	// (XB-EXPORT-RETURN). Leave it out for any other order.
+	ContractReturnDays *int `json:"contractReturnDays,omitempty"`
 }
 
 // Ask the platform to mediate.
@@ -504,6 +630,198 @@ func (e APIKeyScope) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A point of the customs checklist recorded at inspection.
+type ExportChecklistItem string
+
+const (
+	// The goods meet the quality standard agreed in the sales contract.
+	ExportChecklistItemQualityStandard ExportChecklistItem = "QUALITY_STANDARD"
+	// The goods have no obvious defects or damage.
+	ExportChecklistItemNoObviousDefects ExportChecklistItem = "NO_OBVIOUS_DEFECTS"
+	// The goods are in their original packaging, for customs inspection in the destination country.
+	ExportChecklistItemOriginalPackaging ExportChecklistItem = "ORIGINAL_PACKAGING"
+)
+
+var AllExportChecklistItem = []ExportChecklistItem{
+	ExportChecklistItemQualityStandard,
+	ExportChecklistItemNoObviousDefects,
+	ExportChecklistItemOriginalPackaging,
+}
+
+func (e ExportChecklistItem) IsValid() bool {
+	switch e {
+	case ExportChecklistItemQualityStandard, ExportChecklistItemNoObviousDefects, ExportChecklistItemOriginalPackaging:
+		return true
+	}
+	return false
+}
+
+func (e ExportChecklistItem) String() string {
+	return string(e)
+}
+
+func (e *ExportChecklistItem) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportChecklistItem(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportChecklistItem", str)
+	}
+	return nil
+}
+
+func (e ExportChecklistItem) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportChecklistItem) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportChecklistItem) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The steps of an export return (XB-EXPORT-RETURN, seed 002), in the order they must be completed.
+type ExportReturnStepKind string
+
+const (
+	// The application, with the sales contract and invoice as supporting documents; complete when started.
+	ExportReturnStepKindApplication ExportReturnStepKind = "APPLICATION"
+	// The platform's review of the application. Due 3 days after the application (a gateway default: ASSUMED).
+	ExportReturnStepKindReview ExportReturnStepKind = "REVIEW"
+	// The goods go back through the exporter's designated logistics channel, accepted within the carrier's time limit.
+	ExportReturnStepKindLogisticsChannel ExportReturnStepKind = "LOGISTICS_CHANNEL"
+	// The goods are back within the sales contract's return period (contractReturnDays), not the 7-day default.
+	ExportReturnStepKindReturnPeriod ExportReturnStepKind = "RETURN_PERIOD"
+	// At inspection: the contract's quality standard, no obvious defects, original packaging for customs (a checklist).
+	ExportReturnStepKindCustomsChecklist ExportReturnStepKind = "CUSTOMS_CHECKLIST"
+	// The exporter settles the return freight and its insurance, which the refund breakdown shows.
+	ExportReturnStepKindFreightInsurance ExportReturnStepKind = "FREIGHT_INSURANCE"
+)
+
+var AllExportReturnStepKind = []ExportReturnStepKind{
+	ExportReturnStepKindApplication,
+	ExportReturnStepKindReview,
+	ExportReturnStepKindLogisticsChannel,
+	ExportReturnStepKindReturnPeriod,
+	ExportReturnStepKindCustomsChecklist,
+	ExportReturnStepKindFreightInsurance,
+}
+
+func (e ExportReturnStepKind) IsValid() bool {
+	switch e {
+	case ExportReturnStepKindApplication, ExportReturnStepKindReview, ExportReturnStepKindLogisticsChannel, ExportReturnStepKindReturnPeriod, ExportReturnStepKindCustomsChecklist, ExportReturnStepKindFreightInsurance:
+		return true
+	}
+	return false
+}
+
+func (e ExportReturnStepKind) String() string {
+	return string(e)
+}
+
+func (e *ExportReturnStepKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportReturnStepKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportReturnStepKind", str)
+	}
+	return nil
+}
+
+func (e ExportReturnStepKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportReturnStepKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportReturnStepKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a step stands against the clock.
+type ExportReturnStepState string
+
+const (
+	// Not complete, and its deadline (if it has one yet) has not passed.
+	ExportReturnStepStateOpen ExportReturnStepState = "OPEN"
+	// Complete.
+	ExportReturnStepStateDone ExportReturnStepState = "DONE"
+	// Not complete, and its deadline has passed.
+	ExportReturnStepStateOverdue ExportReturnStepState = "OVERDUE"
+)
+
+var AllExportReturnStepState = []ExportReturnStepState{
+	ExportReturnStepStateOpen,
+	ExportReturnStepStateDone,
+	ExportReturnStepStateOverdue,
+}
+
+func (e ExportReturnStepState) IsValid() bool {
+	switch e {
+	case ExportReturnStepStateOpen, ExportReturnStepStateDone, ExportReturnStepStateOverdue:
+		return true
+	}
+	return false
+}
+
+func (e ExportReturnStepState) String() string {
+	return string(e)
+}
+
+func (e *ExportReturnStepState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportReturnStepState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportReturnStepState", str)
+	}
+	return nil
+}
+
+func (e ExportReturnStepState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportReturnStepState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportReturnStepState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a platform connection is doing.
 type PlatformHealthState string
 
@@ -563,6 +881,73 @@ func (e *PlatformHealthState) UnmarshalJSON(b []byte) error {
 }
 
 func (e PlatformHealthState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A part of the refund the rules call for.
+type RefundComponentKind string
+
+const (
+	// The goods.
+	RefundComponentKindGoods RefundComponentKind = "GOODS"
+	// Return shipping the seller bears.
+	RefundComponentKindReturnFreight RefundComponentKind = "RETURN_FREIGHT"
+	// Insurance of the return shipment, which the exporter bears on an export return.
+	RefundComponentKindReturnInsurance RefundComponentKind = "RETURN_INSURANCE"
+	// The cross-border tax the buyer paid.
+	RefundComponentKindTariff RefundComponentKind = "TARIFF"
+	// What was refunded already: deducted from the others.
+	RefundComponentKindAlreadyRefunded RefundComponentKind = "ALREADY_REFUNDED"
+)
+
+var AllRefundComponentKind = []RefundComponentKind{
+	RefundComponentKindGoods,
+	RefundComponentKindReturnFreight,
+	RefundComponentKindReturnInsurance,
+	RefundComponentKindTariff,
+	RefundComponentKindAlreadyRefunded,
+}
+
+func (e RefundComponentKind) IsValid() bool {
+	switch e {
+	case RefundComponentKindGoods, RefundComponentKindReturnFreight, RefundComponentKindReturnInsurance, RefundComponentKindTariff, RefundComponentKindAlreadyRefunded:
+		return true
+	}
+	return false
+}
+
+func (e RefundComponentKind) String() string {
+	return string(e)
+}
+
+func (e *RefundComponentKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RefundComponentKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RefundComponentKind", str)
+	}
+	return nil
+}
+
+func (e RefundComponentKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RefundComponentKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RefundComponentKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -83,6 +83,8 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM events WHERE org = $1`,
+			`DELETE FROM export_return_steps WHERE org = $1`,
+			`DELETE FROM export_returns WHERE org = $1`,
 			`DELETE FROM cases WHERE org = $1`,
 			`DELETE FROM idempotency WHERE org = $1`,
 			`DELETE FROM cursors WHERE org = $1`,

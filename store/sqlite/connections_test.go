@@ -11,3 +11,7 @@ import (
 func TestConnectionsConformance(t *testing.T) {
 	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openTemp(t, now) })
 }
+
+func TestExportReturnsConformance(t *testing.T) {
+	storetest.RunExportReturns(t, func(t *testing.T, now func() time.Time) storetest.ExportReturnBackend { return openTemp(t, now) })
+}

@@ -492,6 +492,8 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 			n, read = 32, func() error { return r.str((*string)(&c.Fulfilment)) }
 		case "Facts":
 			n, read = 33, func() error { return r.strMap(&c.Facts) }
+		case "Export":
+			n, read = 34, func() error { return r.exportTerms(&c.Export) }
 		case "ApprovedAt":
 			n, read = 29, func() error { return r.whenPtr(&c.ApprovedAt) }
 		case "ReceivedAt":
@@ -521,6 +523,40 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 		}
 		return read()
 	})
+}
+
+// exportTerms reads a case's export-return terms; null makes them nil.
+func (r *docReader) exportTerms(p **returns.ExportTerms) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	t := new(returns.ExportTerms)
+	var seen fields
+	err := r.object(func(key string) error {
+		switch key {
+		case "ContractReturnDays":
+			if err := seen.once(0); err != nil {
+				return err
+			}
+			v, err := r.integer(strconv.IntSize)
+			t.ContractReturnDays = int(v)
+			return err
+		case "Freight":
+			if err := seen.once(1); err != nil {
+				return err
+			}
+			return r.moneyPtr(&t.Freight)
+		case "Insurance":
+			if err := seen.once(2); err != nil {
+				return err
+			}
+			return r.moneyPtr(&t.Insurance)
+		}
+		return errSlow
+	})
+	*p = t
+	return err
 }
 
 func (r *docReader) platformStatus(p *returns.PlatformStatus) error {

@@ -127,6 +127,9 @@ func FuzzDecodeDoc(f *testing.F) {
 	}
 	f.Add([]byte(`{"Lines":[null,{"Raw":{}}],"PendingSteps":[{"RecordedAt":"2025-01-01T00:00:00.5Z"}]}`))
 	f.Add([]byte(`{"Raw":{"a":"1","b":"2","a":"3"},"Lines":[{"Raw":{"a":"x"}}]}`))
+	// An export return's terms, whole and in part.
+	f.Add([]byte(`{"Platform":"ALIBABA","Export":{"ContractReturnDays":30,"Freight":{"Minor":3500,"Currency":"USD"},"Insurance":{"Minor":0,"Currency":"USD"}}}`))
+	f.Add([]byte(`{"Export":{"ContractReturnDays":1},"Export":null}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var got, want returns.Case
 		err := decodeDoc(doc, &got)

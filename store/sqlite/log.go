@@ -103,6 +103,8 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 	defer rollback(tx)
 	for _, q := range []string{
 		`DELETE FROM events WHERE org = ?`,
+		`DELETE FROM export_return_steps WHERE org = ?`,
+		`DELETE FROM export_returns WHERE org = ?`,
 		`DELETE FROM case_docs WHERE id IN (SELECT id FROM cases WHERE org = ?)`,
 		`DELETE FROM case_deadlines WHERE org = ?`,
 		`DELETE FROM case_counts WHERE org = ?`,

@@ -413,6 +413,8 @@ func FullCase(id string) *returns.Case {
 		ReceivedAt:          at(7, 9, returns.Shanghai),
 
 		ExemptionConfirmedAtCheckout: true,
+		Export: &returns.ExportTerms{ContractReturnDays: 45,
+			Freight: &returns.Money{Minor: 15000, Currency: "CNY"}, Insurance: &returns.Money{Minor: 300, Currency: "CNY"}},
 		PendingSteps: []returns.PendingStep{{
 			Action: returns.ActionConfirmReceipt, RecordedAt: *at(8, 9, returns.Pacific),
 			Note: "received, outer box damaged", URL: "https://ark.xiaohongshu.com/app-order/aftersale/detail?id=" + id,
