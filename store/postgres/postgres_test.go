@@ -75,3 +75,7 @@ func TestConnectionsConformance(t *testing.T) {
 func BenchmarkUpserts(b *testing.B) {
 	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })
 }
+
+func TestEvidenceConformance(t *testing.T) {
+	storetest.RunEvidence(t, func(t *testing.T, now func() time.Time) storetest.EvidenceBackend { return openFresh(t, now) })
+}
