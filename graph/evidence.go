@@ -81,7 +81,7 @@ func SniffEvidence(data []byte) (string, error) {
 			return "", returns.Errorf(codeUnsupportedMedia, "text evidence must be UTF-8 without NUL bytes")
 		}
 		if looksLikeMarkup(data) {
-			return "", returns.Errorf(codeUnsupportedMedia, "the file is markup (HTML, SVG, XML or a script); evidence must be JPEG, PNG, GIF, WebP, PDF or plain text")
+			return "", returns.Errorf(codeUnsupportedMedia, "the file is markup or a script (HTML, SVG, XML, #!); evidence must be JPEG, PNG, GIF, WebP, PDF or plain text")
 		}
 	}
 	return ct, nil
@@ -102,8 +102,8 @@ var markupTags = [][]byte{[]byte("<script"), []byte("<svg"), []byte("<html"), []
 
 func looksLikeMarkup(data []byte) bool {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n\f")
-	if len(trimmed) > 0 && trimmed[0] == '<' {
-		return true
+	if bytes.HasPrefix(trimmed, []byte("<")) || bytes.HasPrefix(trimmed, []byte("#!")) {
+		return true // markup, or a script with its interpreter line
 	}
 	lower := bytes.ToLower(data)
 	for _, tag := range markupTags {
