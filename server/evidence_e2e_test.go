@@ -9,9 +9,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/returnsgw/returnsgw/auth"
+	"github.com/returnsgw/returnsgw/store/postgres/pgtest"
 )
 
 var (
@@ -225,5 +228,52 @@ func TestEvidenceLimits(t *testing.T) {
 	}
 	if n, _ := m.db.EvidenceUsage(ctx, "demo"); n != 116+900+300 {
 		t.Errorf("usage %d, want %d", n, 116+900+300)
+	}
+}
+
+// On PostgreSQL: large files go through, and of many uploads racing for an
+// organisation's quota exactly as many pass as fit.
+func TestEvidenceOnPostgres(t *testing.T) {
+	m := startGateway(t, "--db", pgtest.FreshURL(t, ""), "--evidence-max-bytes", "4194304", "--evidence-quota-bytes", "10000000")
+	ctx := context.Background()
+	c := someCase(t, m, "ALIBABA")
+	sized := func(n int) []byte { return append(append([]byte{}, pngFile...), make([]byte, n-len(pngFile))...) }
+	start := time.Now()
+	large := upload(t, m, "", c.ID, "PHOTO", "large.png", sized(3<<20))
+	took := time.Since(start)
+	if large.status != http.StatusCreated {
+		t.Fatalf("3 MiB upload: %d %s", large.status, large.raw)
+	}
+	start = time.Now()
+	req, _ := http.NewRequest(http.MethodGet, m.URL()+"/evidence/"+large.id(), nil)
+	if a := doEvidence(t, req); a.status != http.StatusOK || len(a.raw) != 3<<20 {
+		t.Fatalf("download: %d, %d bytes", a.status, len(a.raw))
+	}
+	t.Logf("3 MiB: upload %v, download %v", took, time.Since(start))
+	// 10,000,000 - 3 MiB = 6,854,272 bytes left: 6 of 10 one-MB files fit.
+	const n, size = 10, 1000000
+	var wg sync.WaitGroup
+	var created, refused atomic.Int64
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := upload(t, m, "", c.ID, "PHOTO", "race.png", sized(size))
+			switch {
+			case a.status == http.StatusCreated:
+				created.Add(1)
+			case a.status == http.StatusRequestEntityTooLarge && a.code() == "QUOTA_EXCEEDED":
+				refused.Add(1)
+			default:
+				t.Errorf("racing upload: %d %s", a.status, a.raw)
+			}
+		}()
+	}
+	wg.Wait()
+	if created.Load() != 6 || refused.Load() != 4 {
+		t.Errorf("%d created, %d refused; want 6 and 4", created.Load(), refused.Load())
+	}
+	if u, _ := m.db.EvidenceUsage(ctx, "demo"); u != 3<<20+6*size {
+		t.Errorf("usage %d, want %d", u, 3<<20+6*size)
 	}
 }
