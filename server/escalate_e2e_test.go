@@ -120,31 +120,40 @@ func TestEscalateThroughTheAPIWithEvidence(t *testing.T) {
 
 func TestEscalateRecordedWhereNoAPI(t *testing.T) {
 	m := startGateway(t)
-	cases := casesAllowing(t, m, "ALIBABA", "returnEscalate", false)
-	if len(cases) == 0 {
-		t.Fatal("no Alibaba.com case allows escalating in the seller centre")
-	}
-	c := cases[0]
-	contract := upload(t, m, "", c.ID, "CONTRACT", "contract.pdf", pdfFile)
-	if contract.status != 201 {
-		t.Fatalf("upload: %d %s", contract.status, contract.raw)
-	}
-	got := escalate(t, m, map[string]any{"id": c.ID, "statement": "The goods match the contract's quality standard.",
-		"evidenceIds": []string{contract.id()}})
-	if len(got.UserErrors) > 0 || got.ReturnCase == nil {
-		t.Fatalf("escalate: %+v", got)
-	}
-	e := got.ReturnCase.Escalation
-	if e == nil || e.ViaAPI || e.SellerCentreURL == nil || !strings.HasPrefix(*e.SellerCentreURL, "http") ||
-		len(e.EvidenceIDs) != 1 || len(e.UploadedEvidenceIDs) != 0 {
-		t.Fatalf("escalation %+v", e)
-	}
-	found := false
-	for _, st := range got.ReturnCase.PendingSteps {
-		found = found || st.Action == "returnEscalate" && st.URL == *e.SellerCentreURL && st.Note == e.Statement
-	}
-	if !found {
-		t.Errorf("no pending seller-centre step: %+v", got.ReturnCase.PendingSteps)
+	var c caseView
+	var contract evidenceAnswer
+	for _, platform := range []string{"ALIBABA", "XHS"} {
+		cases := casesAllowing(t, m, platform, "returnEscalate", false)
+		if len(cases) == 0 {
+			t.Fatalf("no %s case allows escalating in the seller centre", platform)
+		}
+		c = cases[0]
+		contract = upload(t, m, "", c.ID, "CONTRACT", "contract.pdf", pdfFile)
+		if contract.status != 201 {
+			t.Fatalf("upload: %d %s", contract.status, contract.raw)
+		}
+		got := escalate(t, m, map[string]any{"id": c.ID, "statement": "The goods match the contract's quality standard.",
+			"evidenceIds": []string{contract.id()}})
+		if len(got.UserErrors) > 0 || got.ReturnCase == nil {
+			t.Fatalf("%s escalate: %+v", platform, got)
+		}
+		e := got.ReturnCase.Escalation
+		if e == nil || e.ViaAPI || e.SellerCentreURL == nil || !strings.HasPrefix(*e.SellerCentreURL, "https://") ||
+			len(e.EvidenceIDs) != 1 || len(e.UploadedEvidenceIDs) != 0 {
+			t.Fatalf("%s escalation %+v", platform, e)
+		}
+		found := false
+		for _, st := range got.ReturnCase.PendingSteps {
+			found = found || st.Action == "returnEscalate" && st.URL == *e.SellerCentreURL && st.Note == e.Statement
+		}
+		if !found {
+			t.Errorf("%s: no pending seller-centre step: %+v", platform, got.ReturnCase.PendingSteps)
+		}
+		// A second request: the step is pending already, the record stays.
+		again := escalate(t, m, map[string]any{"id": c.ID, "statement": "again"})
+		if len(again.UserErrors) != 1 || again.UserErrors[0].Code != "INVALID_STATE" || again.ReturnCase.Escalation.Statement != e.Statement {
+			t.Errorf("%s second escalation: %+v", platform, again)
+		}
 	}
 	// Too many ids, or malformed ones, are refused before anything.
 	ids := make([]string, 11)
