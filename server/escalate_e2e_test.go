@@ -1,8 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/returnsgw/returnsgw/auth"
 )
 
 const escalateMutation = `mutation($in: ReturnEscalateInput!) { returnEscalate(input: $in) {
@@ -154,6 +161,42 @@ func TestEscalateRecordedWhereNoAPI(t *testing.T) {
 		if len(again.UserErrors) != 1 || again.UserErrors[0].Code != "INVALID_STATE" || again.ReturnCase.Escalation.Statement != e.Statement {
 			t.Errorf("%s second escalation: %+v", platform, again)
 		}
+	}
+	// Another organisation's key: the case is not found, and nothing changes.
+	ctx := context.Background()
+	if err := m.Auth.EnsureOrg(ctx, "rival", "Rival"); err != nil {
+		t.Fatal(err)
+	}
+	rival, _, err := m.Auth.CreateKey(ctx, "rival", "rival", auth.AllScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"query": escalateMutation, "variables": map[string]any{"in": map[string]any{
+		"id": c.ID, "statement": "theirs", "evidenceIds": []string{contract.id()}}}})
+	req, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+rival)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var r struct {
+		Data struct{ ReturnEscalate escalationView } `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil || len(r.Data.ReturnEscalate.UserErrors) != 1 ||
+		r.Data.ReturnEscalate.UserErrors[0].Code != "NOT_FOUND" || r.Data.ReturnEscalate.ReturnCase != nil {
+		t.Errorf("another organisation's escalation: %s", raw)
+	}
+	var d struct {
+		Node struct {
+			Escalation struct{ Statement string } `json:"escalation"`
+		} `json:"node"`
+	}
+	gql(t, m, `query($id: ID!) { node(id: $id) { ... on ReturnCase { escalation { statement } } } }`, map[string]any{"id": c.ID}, &d)
+	if d.Node.Escalation.Statement == "theirs" {
+		t.Error("another organisation's escalation was recorded")
 	}
 	// Too many ids, or malformed ones, are refused before anything.
 	ids := make([]string, 11)
