@@ -39,6 +39,10 @@ type Deps struct {
 	Connections ShopConnections
 	Now         func() time.Time
 	Log         *slog.Logger
+
+	// Evidence keeps evidence files and escalations (ReturnCase.evidence,
+	// returnEscalate, /evidence); nil: none.
+	Evidence store.EvidenceStore
 }
 
 // NewResolver returns the root resolver.

@@ -84,6 +84,26 @@ type ComplexityRoot struct {
 		WindowClosesAt func(childComplexity int) int
 	}
 
+	Escalation struct {
+		At                  func(childComplexity int) int
+		EvidenceIds         func(childComplexity int) int
+		SellerCentreURL     func(childComplexity int) int
+		Statement           func(childComplexity int) int
+		UploadedEvidenceIds func(childComplexity int) int
+		ViaAPI              func(childComplexity int) int
+	}
+
+	Evidence struct {
+		ContentType func(childComplexity int) int
+		FileName    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Sha256      func(childComplexity int) int
+		Size        func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UploadedAt  func(childComplexity int) int
+	}
+
 	ExportChecklistEntry struct {
 		Item func(childComplexity int) int
 		Note func(childComplexity int) int
@@ -227,6 +247,8 @@ type ComplexityRoot struct {
 		DeliveredAt                  func(childComplexity int) int
 		DeliveredAtSource            func(childComplexity int) int
 		Eligibility                  func(childComplexity int) int
+		Escalation                   func(childComplexity int) int
+		Evidence                     func(childComplexity int) int
 		ExemptionConfirmedAtCheckout func(childComplexity int) int
 		ExportReturn                 func(childComplexity int) int
 		FreeReturnPromised           func(childComplexity int) int
@@ -459,6 +481,8 @@ type ReturnCaseResolver interface {
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
 
+	Evidence(ctx context.Context, obj *returns.Case) ([]*model.Evidence, error)
+	Escalation(ctx context.Context, obj *returns.Case) (*model.Escalation, error)
 	ExportReturn(ctx context.Context, obj *returns.Case) (*model.ExportReturn, error)
 }
 type ReturnCaseEventResolver interface {
@@ -627,6 +651,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deadlines.WindowClosesAt(childComplexity), true
+
+	case "Escalation.at":
+		if e.ComplexityRoot.Escalation.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.At(childComplexity), true
+	case "Escalation.evidenceIds":
+		if e.ComplexityRoot.Escalation.EvidenceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.EvidenceIds(childComplexity), true
+	case "Escalation.sellerCentreUrl":
+		if e.ComplexityRoot.Escalation.SellerCentreURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.SellerCentreURL(childComplexity), true
+	case "Escalation.statement":
+		if e.ComplexityRoot.Escalation.Statement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.Statement(childComplexity), true
+	case "Escalation.uploadedEvidenceIds":
+		if e.ComplexityRoot.Escalation.UploadedEvidenceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.UploadedEvidenceIds(childComplexity), true
+	case "Escalation.viaApi":
+		if e.ComplexityRoot.Escalation.ViaAPI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.ViaAPI(childComplexity), true
+
+	case "Evidence.contentType":
+		if e.ComplexityRoot.Evidence.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ContentType(childComplexity), true
+	case "Evidence.fileName":
+		if e.ComplexityRoot.Evidence.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.FileName(childComplexity), true
+	case "Evidence.id":
+		if e.ComplexityRoot.Evidence.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ID(childComplexity), true
+	case "Evidence.kind":
+		if e.ComplexityRoot.Evidence.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Kind(childComplexity), true
+	case "Evidence.sha256":
+		if e.ComplexityRoot.Evidence.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Sha256(childComplexity), true
+	case "Evidence.size":
+		if e.ComplexityRoot.Evidence.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Size(childComplexity), true
+	case "Evidence.url":
+		if e.ComplexityRoot.Evidence.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.URL(childComplexity), true
+	case "Evidence.uploadedAt":
+		if e.ComplexityRoot.Evidence.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.UploadedAt(childComplexity), true
 
 	case "ExportChecklistEntry.item":
 		if e.ComplexityRoot.ExportChecklistEntry.Item == nil {
@@ -1299,6 +1409,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.Eligibility(childComplexity), true
+	case "ReturnCase.escalation":
+		if e.ComplexityRoot.ReturnCase.Escalation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Escalation(childComplexity), true
+	case "ReturnCase.evidence":
+		if e.ComplexityRoot.ReturnCase.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Evidence(childComplexity), true
 	case "ReturnCase.checkoutConfirmed":
 		if e.ComplexityRoot.ReturnCase.ExemptionConfirmedAtCheckout == nil {
 			break
@@ -2153,7 +2275,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "exportreturns.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2169,6 +2291,7 @@ var sources = []*ast.Source{
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "costmodel.graphqls", Input: sourceData("costmodel.graphqls"), BuiltIn: false},
+	{Name: "evidence.graphqls", Input: sourceData("evidence.graphqls"), BuiltIn: false},
 	{Name: "exportreturns.graphqls", Input: sourceData("exportreturns.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
@@ -2252,6 +2375,46 @@ func (ec *executionContext) childFields_Deadlines(ctx context.Context, field gra
 		return ec.fieldContext_Deadlines_autoAction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Deadlines", field.Name)
+}
+
+func (ec *executionContext) childFields_Escalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_Escalation_at(ctx, field)
+	case "statement":
+		return ec.fieldContext_Escalation_statement(ctx, field)
+	case "evidenceIds":
+		return ec.fieldContext_Escalation_evidenceIds(ctx, field)
+	case "uploadedEvidenceIds":
+		return ec.fieldContext_Escalation_uploadedEvidenceIds(ctx, field)
+	case "viaApi":
+		return ec.fieldContext_Escalation_viaApi(ctx, field)
+	case "sellerCentreUrl":
+		return ec.fieldContext_Escalation_sellerCentreUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Escalation", field.Name)
+}
+
+func (ec *executionContext) childFields_Evidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Evidence_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Evidence_kind(ctx, field)
+	case "fileName":
+		return ec.fieldContext_Evidence_fileName(ctx, field)
+	case "contentType":
+		return ec.fieldContext_Evidence_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_Evidence_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Evidence_sha256(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_Evidence_uploadedAt(ctx, field)
+	case "url":
+		return ec.fieldContext_Evidence_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
 }
 
 func (ec *executionContext) childFields_ExportChecklistEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2558,6 +2721,10 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_updatedAt(ctx, field)
 	case "syncedAt":
 		return ec.fieldContext_ReturnCase_syncedAt(ctx, field)
+	case "evidence":
+		return ec.fieldContext_ReturnCase_evidence(ctx, field)
+	case "escalation":
+		return ec.fieldContext_ReturnCase_escalation(ctx, field)
 	case "exportReturn":
 		return ec.fieldContext_ReturnCase_exportReturn(ctx, field)
 	}
@@ -3612,6 +3779,104 @@ func (ec *executionContext) _Deadlines_autoAction(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Deadlines_autoAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deadlines", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Escalation_at(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.At)
+}
+func (ec *executionContext) fieldContext_Escalation_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _Escalation_statement(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Statement)
+}
+func (ec *executionContext) fieldContext_Escalation_statement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Escalation_evidenceIds(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
+	return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.EvidenceIds)
+}
+func (ec *executionContext) fieldContext_Escalation_evidenceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Escalation_uploadedEvidenceIds(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
+	return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.UploadedEvidenceIds)
+}
+func (ec *executionContext) fieldContext_Escalation_uploadedEvidenceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Escalation_viaApi(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.ViaAPI)
+}
+func (ec *executionContext) fieldContext_Escalation_viaApi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Escalation_sellerCentreUrl(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SellerCentreURL)
+}
+func (ec *executionContext) fieldContext_Escalation_sellerCentreUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_id(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+}
+func (ec *executionContext) fieldContext_Evidence_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_kind(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNEvidenceKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidenceKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_Evidence_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type EvidenceKind does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_fileName(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.FileName)
+}
+func (ec *executionContext) fieldContext_Evidence_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_contentType(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ContentType)
+}
+func (ec *executionContext) fieldContext_Evidence_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_size(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Size)
+}
+func (ec *executionContext) fieldContext_Evidence_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_sha256(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Sha256)
+}
+func (ec *executionContext) fieldContext_Evidence_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_uploadedAt(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.UploadedAt)
+}
+func (ec *executionContext) fieldContext_Evidence_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _Evidence_url(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.URL)
+}
+func (ec *executionContext) fieldContext_Evidence_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ExportChecklistEntry_item(ctx context.Context, field graphql.CollectedField, obj *model.ExportChecklistEntry) (ret graphql.Marshaler) {
@@ -6247,6 +6512,70 @@ func (ec *executionContext) _ReturnCase_syncedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ReturnCase_syncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_evidence(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_escalation(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_escalation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Escalation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Escalation) graphql.Marshaler {
+			return ec.marshalOEscalation2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEscalation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_escalation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Escalation(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnCase_exportReturn(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -8965,7 +9294,7 @@ func (ec *executionContext) unmarshalInputReturnEscalateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "idempotencyKey", "note"}
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "note", "statement", "evidenceIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8993,6 +9322,20 @@ func (ec *executionContext) unmarshalInputReturnEscalateInput(ctx context.Contex
 				return it, err
 			}
 			it.Note = data
+		case "statement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statement"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statement = data
+		case "evidenceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidenceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvidenceIds = data
 		}
 	}
 	return it, nil
@@ -9553,6 +9896,144 @@ func (ec *executionContext) _Deadlines(ctx context.Context, sel ast.SelectionSet
 		case "autoAction":
 			out.Values[i] = ec._Deadlines_autoAction(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var escalationImplementors = []string{"Escalation"}
+
+func (ec *executionContext) _Escalation(ctx context.Context, sel ast.SelectionSet, obj *model.Escalation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, escalationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Escalation")
+		case "at":
+			out.Values[i] = ec._Escalation_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statement":
+			out.Values[i] = ec._Escalation_statement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidenceIds":
+			out.Values[i] = ec._Escalation_evidenceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedEvidenceIds":
+			out.Values[i] = ec._Escalation_uploadedEvidenceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viaApi":
+			out.Values[i] = ec._Escalation_viaApi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sellerCentreUrl":
+			out.Values[i] = ec._Escalation_sellerCentreUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var evidenceImplementors = []string{"Evidence"}
+
+func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *model.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Evidence")
+		case "id":
+			out.Values[i] = ec._Evidence_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Evidence_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileName":
+			out.Values[i] = ec._Evidence_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._Evidence_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._Evidence_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._Evidence_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedAt":
+			out.Values[i] = ec._Evidence_uploadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Evidence_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -11617,6 +12098,82 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "evidence":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_evidence(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "escalation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_escalation(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "exportReturn":
 			field := field
 
@@ -13378,6 +13935,42 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Evidence) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidence2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *model.Evidence) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Evidence(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEvidenceKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidenceKind(ctx context.Context, v any) (model.EvidenceKind, error) {
+	var res model.EvidenceKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvidenceKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidenceKind(ctx context.Context, sel ast.SelectionSet, v model.EvidenceKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNExportChecklistEntry2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExportChecklistEntry) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14919,6 +15512,13 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOEscalation2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEscalation(ctx context.Context, sel ast.SelectionSet, v *model.Escalation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Escalation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOExportChecklistEntryInput2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐExportChecklistEntryInputᚄ(ctx context.Context, v any) ([]*model.ExportChecklistEntryInput, error) {
 	if v == nil {
 		return nil, nil
@@ -14957,6 +15557,41 @@ func (ec *executionContext) marshalOExportReturnStepKind2ᚖgithubᚗcomᚋretur
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -15707,6 +16342,20 @@ var leanLeafFields = []string{
 	"Deadlines.refundBy",
 	"Deadlines.respondBy",
 	"Deadlines.windowClosesAt",
+	"Escalation.at",
+	"Escalation.evidenceIds",
+	"Escalation.sellerCentreUrl",
+	"Escalation.statement",
+	"Escalation.uploadedEvidenceIds",
+	"Escalation.viaApi",
+	"Evidence.contentType",
+	"Evidence.fileName",
+	"Evidence.id",
+	"Evidence.kind",
+	"Evidence.sha256",
+	"Evidence.size",
+	"Evidence.uploadedAt",
+	"Evidence.url",
 	"ExportChecklistEntry.item",
 	"ExportChecklistEntry.note",
 	"ExportChecklistEntry.ok",

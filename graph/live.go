@@ -209,10 +209,8 @@ func (r *Resolver) fetchNegotiation(ctx context.Context, c *returns.Case) ([]ret
 	if err != nil {
 		return nil, err
 	}
-	if entries == nil {
-		entries = []returns.NegotiationEntry{}
-	}
-	return entries, nil
+	// One timeline whatever the adapter: in time order, each step once.
+	return returns.NormalizeNegotiation(entries), nil
 }
 
 // prefetch starts, for every case of a page, the live data the query selects

@@ -180,11 +180,3 @@ func offerMutation(in model.ReturnOfferInput) *mutation {
 	m.input = in
 	return m
 }
-
-func escalateMutation(in model.ReturnEscalateInput) *mutation {
-	m := &mutation{action: returns.ActionEscalate, id: in.ID, key: in.IdempotencyKey}
-	m.platform.Note = m.text("note", in.Note, maxNote)
-	in.IdempotencyKey = nil
-	m.input = in
-	return m
-}

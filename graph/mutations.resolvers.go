@@ -38,7 +38,7 @@ func (r *mutationResolver) ReturnOffer(ctx context.Context, input model.ReturnOf
 
 // ReturnEscalate is the resolver for the returnEscalate field.
 func (r *mutationResolver) ReturnEscalate(ctx context.Context, input model.ReturnEscalateInput) (*model.ReturnCasePayload, error) {
-	return r.run(ctx, escalateMutation(input))
+	return r.escalate(ctx, input)
 }
 
 // Mutation returns MutationResolver implementation.

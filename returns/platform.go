@@ -65,6 +65,24 @@ type ActionRequest struct {
 	Amount          *Money    // refund or offer: the amount (nil: the full requested amount)
 	OfferKind       Kind      // offer: what the seller proposes instead (refund only, or return and refund)
 	Shipment        *Shipment // confirm receipt of an exchange: the replacement parcel
+	// Evidence goes with an escalation (Note is the seller's statement): the
+	// adapter uploads what its platform's mediation call takes.
+	Evidence []EvidenceFile
+}
+
+// EvidenceFile is a file the seller gives the platform's mediation.
+type EvidenceFile struct {
+	ID          string // the gateway's evidence id
+	Name        string // a safe base name
+	ContentType string // sniffed by the gateway
+	Data        []byte
+}
+
+// EvidenceUploader is implemented by adapters whose platform takes evidence
+// files through its API with an escalation; Uploads says which types it
+// takes (the others stay with the gateway, named in the record).
+type EvidenceUploader interface {
+	UploadsEvidence(contentType string) bool
 }
 
 // ActionResult is what a platform answered to an action.

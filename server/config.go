@@ -33,6 +33,11 @@ type Config struct {
 	SandboxURL   string        // --sandbox-url, RETURNSGW_SANDBOX_URL: a standalone sandbox (server sandbox)
 	AllowedHosts []string      // --allowed-hosts, RETURNSGW_ALLOWED_HOSTS: Host headers served
 	RateLimit    float64       // --rate-limit, RETURNSGW_RATE_LIMIT: requests per second per key
+	// EvidenceMaxBytes bounds one evidence file (--evidence-max-bytes,
+	// RETURNSGW_EVIDENCE_MAX_BYTES); EvidenceQuotaBytes bounds all of an
+	// organisation's evidence (--evidence-quota-bytes, RETURNSGW_EVIDENCE_QUOTA_BYTES; 0: none).
+	EvidenceMaxBytes   int64
+	EvidenceQuotaBytes int64
 	// Introspection shows the schema outside sandbox mode (--introspection).
 	Introspection bool
 	// CORSOrigins are the browser origins allowed to call from other sites (--cors-origin).
@@ -167,6 +172,22 @@ func (c *Config) specs() []flagSpec {
 				return fmt.Errorf("must be a number from 0 to 100000")
 			}
 			c.RateLimit = n
+			return nil
+		}},
+		{"evidence-max-bytes", "RETURNSGW_EVIDENCE_MAX_BYTES", "10485760", "largest evidence file accepted, in bytes (at most 64 MiB)", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 || n > 64<<20 {
+				return fmt.Errorf("must be a number of bytes from 1 to %d", 64<<20)
+			}
+			c.EvidenceMaxBytes = n
+			return nil
+		}},
+		{"evidence-quota-bytes", "RETURNSGW_EVIDENCE_QUOTA_BYTES", "1073741824", "bytes of evidence each organisation may keep; 0 turns the quota off", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return fmt.Errorf("must be a number of bytes, 0 or more")
+			}
+			c.EvidenceQuotaBytes = n
 			return nil
 		}},
 		{"db", "RETURNSGW_DB", "data/returnsgw.db", "SQLite database file (created if missing), or a postgres:// URL", func(v string) error { c.DB = v; return nil }},

@@ -233,7 +233,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.observeParts()
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
+		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log,
+		Evidence: m.db})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
 	if gopts.Authenticate == nil {
@@ -268,6 +269,11 @@ func (m *Main) Run(ctx context.Context) error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("/readyz", m.readyz)
+	// Evidence files: uploads and downloads with the same keys and hook as GraphQL.
+	evidence := graph.NewEvidenceHandler(resolver, graph.EvidenceOptions{Authenticate: gopts.Authenticate,
+		RequireScopes: gopts.RequireScopes, MaxFileBytes: c.EvidenceMaxBytes, QuotaBytes: c.EvidenceQuotaBytes})
+	mux.Handle("/evidence", evidence)
+	mux.Handle("/evidence/", evidence)
 	m.routeWebhooks(mux, ingester)
 	m.Connections.routeOAuth(mux)
 	if m.Sandbox != nil && m.Sandbox.XHS != nil {

@@ -21,6 +21,7 @@ type backend interface {
 	store.Access
 	store.ConnectionStore
 	store.ExportReturnStore
+	store.EvidenceStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

@@ -33,7 +33,10 @@ func actionsFor(raw map[string]string) (api, centre []returns.Action) {
 			api = append(api, returns.ActionReject, returns.ActionOffer)
 		}
 		if rds == aliexpresswire.RDWaitBuyerResponse {
-			centre = append(centre, returns.ActionEscalate)
+			// The buyer has not taken the seller's counter-proposal: the
+			// seller may ask the platform to mediate
+			// (aliexpress.issue.redefining.sellersubmitarbi).
+			api = append(api, returns.ActionEscalate)
 		}
 	case aliexpresswire.RDWaitSellerSetAddress:
 		// Agreeing with a return address is how the address is given.
@@ -42,7 +45,8 @@ func actionsFor(raw map[string]string) (api, centre []returns.Action) {
 		}
 	case aliexpresswire.RDWaitSellerConfirmation:
 		// Confirming receipt releases the refund; both happen in the seller centre.
-		centre = append(centre, returns.ActionConfirmReceipt, returns.ActionRefund, returns.ActionEscalate)
+		centre = append(centre, returns.ActionConfirmReceipt, returns.ActionRefund)
+		api = append(api, returns.ActionEscalate) // a dispute over the goods that came back
 	case aliexpresswire.RDReturnSuccess:
 		centre = append(centre, returns.ActionRefund)
 	}
@@ -119,6 +123,8 @@ func (a *Adapter) Perform(ctx context.Context, req returns.ActionRequest) (*retu
 		expected, err = a.offer(ctx, c, buyer, req)
 	case returns.ActionReject:
 		expected, err = a.reject(ctx, c, buyer, req)
+	case returns.ActionEscalate:
+		expected, err = a.escalate(ctx, c, buyer, req)
 	}
 	if err != nil {
 		return nil, err

@@ -203,7 +203,7 @@ func TestActionsRefusedWithoutCallingThePlatform(t *testing.T) {
 		{"RejectWhileAwaitingShipment", returns.ActionRequest{Action: returns.ActionReject, Case: waiting, Note: "no"}, returns.CodeInvalidState, ""},
 		{"ConfirmReceiptIsSellerCentre", returns.ActionRequest{Action: returns.ActionConfirmReceipt, Case: waiting}, returns.CodeUnsupported, ""},
 		{"RefundIsSellerCentre", returns.ActionRequest{Action: returns.ActionRefund, Case: fresh}, returns.CodeUnsupported, ""},
-		{"EscalateIsSellerCentre", returns.ActionRequest{Action: returns.ActionEscalate, Case: fresh}, returns.CodeUnsupported, ""},
+		{"EscalateBeforeACounterProposal", returns.ActionRequest{Action: returns.ActionEscalate, Case: fresh, Note: "unfair"}, returns.CodeInvalidState, ""},
 		{"OfferInAnotherCurrency", returns.ActionRequest{Action: returns.ActionOffer, Case: fresh, Amount: &eur}, returns.CodeInvalid, "amount"},
 		{"OfferAnExchange", returns.ActionRequest{Action: returns.ActionOffer, Case: fresh, Amount: &usd, OfferKind: returns.KindExchange}, returns.CodeInvalid, "offerKind"},
 		{"ApproveWithBadAddress", returns.ActionRequest{Action: returns.ActionApprove, Case: openCase(t, a, sim,

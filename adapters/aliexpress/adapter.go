@@ -196,13 +196,14 @@ func (a *Adapter) Breaker() *adapters.Breaker { return a.client.Breaker() }
 func (a *Adapter) Instrument(m *telemetry.Metrics) { a.client.Instrument(a.cfg.Shop.ID, m) }
 
 // Capabilities lists what the AliExpress API really does: agreeing to the
-// buyer's solution (approve) and saving a seller solution (offer, and
-// reject as a counter-proposal). There is no push for disputes: polling only.
+// buyer's solution (approve), saving a seller solution (offer, and
+// reject as a counter-proposal), and asking for the platform's mediation
+// with images as evidence (escalate). There is no push for disputes: polling only.
 func (a *Adapter) Capabilities() returns.Capabilities {
 	return returns.Capabilities{
-		Actions: []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer},
+		Actions: []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer, returns.ActionEscalate},
 		// No API in PLATFORMS.md: the seller does these in the seller centre.
-		ManualActions: []returns.Action{returns.ActionConfirmReceipt, returns.ActionRefund, returns.ActionEscalate},
+		ManualActions: []returns.Action{returns.ActionConfirmReceipt, returns.ActionRefund},
 	}
 }
 

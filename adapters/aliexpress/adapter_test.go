@@ -57,7 +57,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		t.Errorf("default policy %+v", p)
 	}
 	caps := a.Capabilities()
-	if caps.Push || !slices.Equal(caps.Actions, []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer}) {
+	if caps.Push || !slices.Equal(caps.Actions, []returns.Action{returns.ActionApprove, returns.ActionReject, returns.ActionOffer, returns.ActionEscalate}) {
 		t.Errorf("capabilities %+v", caps)
 	}
 	c := &returns.Case{PlatformCaseID: "6345753109519425"}

@@ -12,14 +12,17 @@ import (
 // capabilities is what XHS's after-sale API can do: review (agree or refuse),
 // confirm or refuse receipt, and refund (by agreeing to a refund-only request,
 // or by confirming receipt of a return). It has no counter-offer, no
-// inspection record and no way for a seller to escalate.
+// inspection record and no way for a seller to escalate (that is a
+// seller-centre step).
 var capabilities = []returns.Action{
 	returns.ActionApprove, returns.ActionReject, returns.ActionConfirmReceipt, returns.ActionRefund,
 }
 
 // Capabilities reports what XHS's API can do; XHS pushes changes by webhook.
 func (a *Adapter) Capabilities() returns.Capabilities {
-	return returns.Capabilities{Actions: append([]returns.Action(nil), capabilities...), Push: true}
+	return returns.Capabilities{Actions: append([]returns.Action(nil), capabilities...), Push: true,
+		// Asking the platform to intervene happens in the seller centre (see SellerCentreActions).
+		ManualActions: []returns.Action{returns.ActionEscalate}}
 }
 
 // rawState is the platform's own status and type of a case, read from the

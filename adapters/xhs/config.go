@@ -75,6 +75,10 @@ type Config struct {
 	// PushWindow is how far a push's timestamp may be from the clock, either
 	// way; 0 means DefaultPushWindow.
 	PushWindow time.Duration
+	// SellerCentreURL is the seller centre's after-sale detail page, where a
+	// step the API cannot do (asking the platform to intervene) is taken;
+	// the case id is appended as returnsId. Empty: DefaultSellerCentreURL.
+	SellerCentreURL string
 	// UpdateLag keeps the incremental walk this far behind now, for updates
 	// the platform has not indexed yet; 0 means DefaultUpdateLag, a negative
 	// value none (a simulator indexes at once).
@@ -159,6 +163,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.UpdateLag = DefaultUpdateLag
 	case c.UpdateLag < 0:
 		c.UpdateLag = 0
+	}
+	if c.SellerCentreURL == "" {
+		c.SellerCentreURL = DefaultSellerCentreURL
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -70,6 +70,45 @@ type AvailableAction struct {
 	Violations []*returns.Violation `json:"violations"`
 }
 
+// The seller's request for the platform's mediation of a case.
+type Escalation struct {
+	// When the seller escalated.
+	At time.Time `json:"at"`
+	// The seller's statement.
+	Statement string `json:"statement"`
+	// The evidence the seller gave with it.
+	EvidenceIds []string `json:"evidenceIds"`
+	// The evidence the platform received through its API (images only where the platform takes only images).
+	UploadedEvidenceIds []string `json:"uploadedEvidenceIds"`
+	// True when the escalation went to the platform through its API; false when it waits to be made in the seller centre.
+	ViaAPI bool `json:"viaApi"`
+	// Where to complete it when it is not done through the API.
+	SellerCentreURL *string `json:"sellerCentreUrl,omitempty"`
+}
+
+// A file the seller attached to a case, kept by the gateway. Upload it with
+// `POST /evidence?case=<case id>&kind=<EvidenceKind>&name=<file name>` (the raw file as the body, an API key with
+// the write scope); the gateway sniffs its type (JPEG, PNG, GIF, WebP, PDF or plain text only) and counts it against
+// the organisation's quota.
+type Evidence struct {
+	// The evidence's id.
+	ID string `json:"id"`
+	// What it is.
+	Kind EvidenceKind `json:"kind"`
+	// The file's name, reduced to a safe base name.
+	FileName string `json:"fileName"`
+	// The type the gateway found in the bytes (never the client's claim).
+	ContentType string `json:"contentType"`
+	// Its size in bytes.
+	Size int `json:"size"`
+	// The SHA-256 of its bytes, in lower-case hex.
+	Sha256 string `json:"sha256"`
+	// When it was uploaded.
+	UploadedAt time.Time `json:"uploadedAt"`
+	// The gateway's download path (GET it with an API key with the read scope).
+	URL string `json:"url"`
+}
+
 // One answered point of the customs checklist.
 type ExportChecklistEntry struct {
 	// The point checked.
@@ -446,6 +485,10 @@ type ReturnEscalateInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 	// Why the seller escalates.
 	Note *string `json:"note,omitempty"`
+	// The seller's statement to the mediator (at most 2,000 characters); default: the note.
+	Statement *string `json:"statement,omitempty"`
+	// Evidence on this case to give the mediator (see Evidence); uploaded through the platform's API where it has one.
+	EvidenceIds []string `json:"evidenceIds,omitempty"`
 }
 
 // A counter-proposal: a partial refund, or a return on other terms.
@@ -625,6 +668,76 @@ func (e *APIKeyScope) UnmarshalJSON(b []byte) error {
 }
 
 func (e APIKeyScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a piece of evidence is.
+type EvidenceKind string
+
+const (
+	// A photo of the goods, the parcel or the label.
+	EvidenceKindPhoto EvidenceKind = "PHOTO"
+	// A carrier's record: tracking, proof of delivery, a weight note.
+	EvidenceKindLogisticsRecord EvidenceKind = "LOGISTICS_RECORD"
+	// An excerpt of the conversation with the buyer.
+	EvidenceKindChatExcerpt EvidenceKind = "CHAT_EXCERPT"
+	// A contract, e.g. the sales contract of an export order.
+	EvidenceKindContract EvidenceKind = "CONTRACT"
+	// An invoice.
+	EvidenceKindInvoice EvidenceKind = "INVOICE"
+	// Anything else.
+	EvidenceKindOther EvidenceKind = "OTHER"
+)
+
+var AllEvidenceKind = []EvidenceKind{
+	EvidenceKindPhoto,
+	EvidenceKindLogisticsRecord,
+	EvidenceKindChatExcerpt,
+	EvidenceKindContract,
+	EvidenceKindInvoice,
+	EvidenceKindOther,
+}
+
+func (e EvidenceKind) IsValid() bool {
+	switch e {
+	case EvidenceKindPhoto, EvidenceKindLogisticsRecord, EvidenceKindChatExcerpt, EvidenceKindContract, EvidenceKindInvoice, EvidenceKindOther:
+		return true
+	}
+	return false
+}
+
+func (e EvidenceKind) String() string {
+	return string(e)
+}
+
+func (e *EvidenceKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EvidenceKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EvidenceKind", str)
+	}
+	return nil
+}
+
+func (e EvidenceKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EvidenceKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EvidenceKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -88,6 +88,10 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 			`DELETE FROM cases WHERE org = $1`,
 			`DELETE FROM idempotency WHERE org = $1`,
 			`DELETE FROM cursors WHERE org = $1`,
+			// Evidence and escalations belong to the cases deleted above.
+			`DELETE FROM evidence WHERE org = $1`,
+			`DELETE FROM evidence_usage WHERE org = $1`,
+			`DELETE FROM escalations WHERE org = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, string(org)); err != nil {
 				return fmt.Errorf("postgres: reset %s: %w", org, err)

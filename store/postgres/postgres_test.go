@@ -79,3 +79,7 @@ func BenchmarkUpserts(b *testing.B) {
 func TestExportReturnsConformance(t *testing.T) {
 	storetest.RunExportReturns(t, func(t *testing.T, now func() time.Time) storetest.ExportReturnBackend { return openFresh(t, now) })
 }
+
+func TestEvidenceConformance(t *testing.T) {
+	storetest.RunEvidence(t, func(t *testing.T, now func() time.Time) storetest.EvidenceBackend { return openFresh(t, now) })
+}

@@ -111,6 +111,10 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 		`DELETE FROM cases WHERE org = ?`,
 		`DELETE FROM idempotency WHERE org = ?`,
 		`DELETE FROM cursors WHERE org = ?`,
+		// Evidence and escalations belong to the cases deleted above.
+		`DELETE FROM evidence WHERE org = ?`,
+		`DELETE FROM evidence_usage WHERE org = ?`,
+		`DELETE FROM escalations WHERE org = ?`,
 		// The cached counts of the organisation's lists are stale now.
 		`INSERT INTO org_generations (org, generation) VALUES (?, 1)
 			ON CONFLICT (org) DO UPDATE SET generation = generation + 1`,

@@ -314,3 +314,7 @@ func TestCountFollowsOtherWriters(t *testing.T) {
 		}
 	}
 }
+
+func TestEvidenceConformance(t *testing.T) {
+	storetest.RunEvidence(t, func(t *testing.T, now func() time.Time) storetest.EvidenceBackend { return openTemp(t, now) })
+}

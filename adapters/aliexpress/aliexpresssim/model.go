@@ -31,6 +31,8 @@ type issue struct {
 	returnAddressID            string
 	solutions                  []*solution
 	process                    []*process
+	pendingImages              []Image      // uploaded, waiting for the seller's mediation request
+	arbitration                *Arbitration // the seller's mediation request
 }
 
 type solution struct {

@@ -20,8 +20,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -194,13 +196,42 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Only POST is supported"})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Unreadable form body"})
-		return
+	// A file upload (multipart) may carry an image; every other call is a
+	// small form.
+	multipartBody := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+	limit := int64(1 << 20)
+	if multipartBody {
+		limit = aliexpresswire.MaxImageBytes + 1<<20
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	form := url.Values{}
+	var file []byte
+	if multipartBody {
+		if err := r.ParseMultipartForm(limit); err != nil {
+			s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Unreadable multipart body"})
+			return
+		}
+		form = r.MultipartForm.Value
+		if fhs := r.MultipartForm.File[aliexpresswire.ParamImageBytes]; len(fhs) == 1 {
+			f, err := fhs[0].Open()
+			if err == nil {
+				file, err = io.ReadAll(f)
+				f.Close()
+			}
+			if err != nil {
+				s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Unreadable file part"})
+				return
+			}
+		}
+	} else {
+		if err := r.ParseForm(); err != nil {
+			s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: "Unreadable form body"})
+			return
+		}
+		form = r.PostForm
 	}
 	params := map[string]string{}
-	for k, vs := range r.PostForm {
+	for k, vs := range form {
 		if len(vs) > 1 {
 			s.writeError(w, "", apiError{Code: "InvalidParameter", Msg: fmt.Sprintf("Parameter %q is repeated", k)})
 			return
@@ -241,7 +272,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, method, *e)
 		return
 	}
-	resp, e := s.dispatch(method, params)
+	var resp any
+	var e *apiError
+	if method == aliexpresswire.MethodIssueImageUpload {
+		resp, e = s.imageUpload(params, file)
+	} else {
+		resp, e = s.dispatch(method, params)
+	}
 	if e != nil {
 		s.writeError(w, method, *e)
 		return
@@ -355,6 +392,8 @@ func (s *Server) dispatch(method string, p map[string]string) (any, *apiError) {
 		return s.findOrder(p)
 	case aliexpresswire.MethodProductInfo:
 		return s.productInfo(p)
+	case aliexpresswire.MethodSellerSubmitArbi:
+		return s.sellerSubmitArbi(p)
 	case "":
 		return nil, &apiError{Code: "MissingParameter", Msg: `The input parameter "method" that is mandatory for processing this request is not supplied`}
 	}

@@ -156,7 +156,7 @@ func TestParametersAreEnforced(t *testing.T) {
 		{"DetailWithoutBuyer", aliexpresswire.MethodIssueDetail, map[string]string{"issue_id": id}, "MissingParameter", "", 0},
 		{"DetailOfAnotherBuyer", aliexpresswire.MethodIssueDetail, map[string]string{"issue_id": id, "buyer_login_id": "someone"}, "15", "isv.issue_not_exist", 0},
 		{"UnknownIssue", aliexpresswire.MethodIssueDetail, map[string]string{"issue_id": "999", "buyer_login_id": "x"}, "15", "isv.issue_not_exist", 0},
-		{"UnknownMethod", "aliexpress.issue.image.upload", nil, "InvalidApiPath", "", 0},
+		{"UnknownMethod", "aliexpress.issue.unknown.get", nil, "InvalidApiPath", "", 0},
 		{"AddressesWithoutQuery", aliexpresswire.MethodSellerAddresses, nil, "MissingParameter", "", 0},
 	}
 	for _, tt := range tests {
