@@ -187,6 +187,10 @@ type EligibilityInput struct {
 	DeliveryMissing bool
 	// TariffMissing reports that a cross-border order does not state its tariff.
 	TariffMissing bool
+	// Inspected is the grade the seller's inspection gave the returned goods
+	// (OPS-GRADES), empty when not inspected. CaseInput also sets Condition
+	// from it; the verdict cites the grade.
+	Inspected Grade
 }
 
 // confirmed reports the one checkout confirmation, from whichever field set it.
