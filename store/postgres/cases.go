@@ -159,6 +159,9 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	if err == nil {
 		err = writeMarks(ctx, tx, org, id, k)
 	}
+	if err == nil && k.Inspection != nil {
+		err = writeInspection(ctx, tx, org, k)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}

@@ -75,7 +75,7 @@ func (s *Store) SetCursor(ctx context.Context, org returns.OrgID, name, value st
 }
 
 // ResetOrganisation deletes the organisation's cases, events, idempotency
-// records and cursors in one transaction; sequence numbers are never reused.
+// records, cursors and inspections in one transaction; sequence numbers are never reused.
 func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error {
 	if err := checkOrg(org); err != nil {
 		return err
@@ -86,6 +86,7 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 			`DELETE FROM cases WHERE org = $1`,
 			`DELETE FROM idempotency WHERE org = $1`,
 			`DELETE FROM cursors WHERE org = $1`,
+			`DELETE FROM inspections WHERE org = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, string(org)); err != nil {
 				return fmt.Errorf("postgres: reset %s: %w", org, err)

@@ -75,3 +75,7 @@ func TestConnectionsConformance(t *testing.T) {
 func BenchmarkUpserts(b *testing.B) {
 	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })
 }
+
+func TestInspectionsConformance(t *testing.T) {
+	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend { return openFresh(t, now) })
+}

@@ -178,6 +178,9 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 	if err == nil {
 		err = s.writeMarks(ctx, tx, org, id, k)
 	}
+	if err == nil && k.Inspection != nil {
+		err = writeInspection(ctx, tx, org, k)
+	}
 	// The case's count moves with it when it changes bucket.
 	moved := exists && (prevStatus != string(k.Status) || prevKind != string(k.Kind) ||
 		prevMarket != string(k.Market) || prevShop != k.ShopID)

@@ -314,3 +314,7 @@ func TestCountFollowsOtherWriters(t *testing.T) {
 		}
 	}
 }
+
+func TestInspectionsConformance(t *testing.T) {
+	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend { return openTemp(t, now) })
+}

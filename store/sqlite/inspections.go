@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/returnsgw/returnsgw/returns"
+)
+
+// writeInspection writes the case's inspection into the inspections table,
+// inside the case's write transaction (see store.InspectionStore).
+func writeInspection(ctx context.Context, tx *sql.Tx, org returns.OrgID, k *returns.Case) error {
+	in := k.Inspection
+	ids := in.EvidenceIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	ev, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO inspections (org, platform, case_id, grade, disposition,
+			recovered_minor, recovered_currency, notes, evidence_ids, inspected_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org, platform, case_id) DO UPDATE SET grade = excluded.grade, disposition = excluded.disposition,
+			recovered_minor = excluded.recovered_minor, recovered_currency = excluded.recovered_currency,
+			notes = excluded.notes, evidence_ids = excluded.evidence_ids, inspected_ns = excluded.inspected_ns`,
+		string(org), string(k.Platform), k.PlatformCaseID, string(in.Grade), string(in.Disposition),
+		in.RecoveredValue.Minor, in.RecoveredValue.Currency, in.Notes, string(ev), in.InspectedAt.UnixNano())
+	return err
+}
+
+// Inspection returns the case's stored inspection; see store.InspectionStore.
+func (s *Store) Inspection(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.Inspection, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	var (
+		in        returns.Inspection
+		grade, dp string
+		ev        string
+		at        int64
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT grade, disposition, recovered_minor, recovered_currency, notes, evidence_ids, inspected_ns
+		FROM inspections WHERE org = ? AND platform = ? AND case_id = ?`, string(org), string(key.Platform), key.PlatformCaseID).
+		Scan(&grade, &dp, &in.RecoveredValue.Minor, &in.RecoveredValue.Currency, &in.Notes, &ev, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, returns.Errorf(returns.CodeNotFound, "no inspection of case %s/%s", key.Platform, key.PlatformCaseID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get inspection: %w", err)
+	}
+	in.Grade, in.Disposition, in.InspectedAt = returns.Grade(grade), returns.Disposition(dp), fromNS(at)
+	if err := json.Unmarshal([]byte(ev), &in.EvidenceIDs); err != nil {
+		return nil, fmt.Errorf("sqlite: decode inspection evidence: %w", err)
+	}
+	if len(in.EvidenceIDs) == 0 {
+		in.EvidenceIDs = nil
+	}
+	return &in, nil
+}
