@@ -46,6 +46,9 @@ type Request struct {
 	// Acknowledged are rule ids the seller acknowledges, to proceed past
 	// violations that allow it; they are recorded on the event.
 	Acknowledged []string
+	// Inspection is returnRecordInspection's grading (an empty Disposition
+	// defaults from the grade; the service sets InspectedAt).
+	Inspection *returns.Inspection
 }
 
 // Outcome is the answer to a Request.
@@ -83,6 +86,8 @@ type Service struct {
 
 	locks *feed.CaseLocks // shared with the ingester: one writer of a case at a time
 
+	evidenceExists EvidenceCheck // nil: evidence ids are taken as given
+
 	keys keyState // the reconciler's: keys in flight, wake-ups, waits (reconcile.go)
 }
 
@@ -105,12 +110,15 @@ type Options struct {
 	Policy func(platform returns.PlatformID, shopID string) returns.RulePolicy
 	// Reconcile tunes the reconciler of writes whose outcome is unknown.
 	Reconcile ReconcileOptions
+	// EvidenceExists, when set, vouches for each evidence id an inspection
+	// cites; nil takes them as given.
+	EvidenceExists EvidenceCheck
 }
 
 // New returns a service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
-		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks}
+		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks, evidenceExists: o.EvidenceExists}
 	if s.locks == nil {
 		s.locks = &feed.CaseLocks{}
 	}
@@ -350,6 +358,9 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	fail := func(e *returns.Error) (*Outcome, bool, error) {
 		return &Outcome{Case: c, Errors: []*returns.Error{e}}, false, nil
 	}
+	if action == returns.ActionRecordInspection {
+		return s.inspect(ctx, req, c) // the gateway's own record: no platform involved
+	}
 	p, ok := s.platforms.For(c.Platform, c.ShopID)
 	if !ok {
 		return fail(returns.Errorf(returns.CodePlatformUnavailable, "no connection to %s is configured for shop %q", c.Platform, c.ShopID))
@@ -503,7 +514,7 @@ func leadsTo(a returns.Action, st returns.Status) bool {
 		to = []returns.Status{returns.StatusRejected, returns.StatusNegotiating}
 	case returns.ActionOffer:
 		to = []returns.Status{returns.StatusNegotiating}
-	case returns.ActionConfirmReceipt, returns.ActionRecordInspection:
+	case returns.ActionConfirmReceipt:
 		to = []returns.Status{returns.StatusReceived, returns.StatusRefundPending, returns.StatusRefunded,
 			returns.StatusExchangeShipped, returns.StatusRejected}
 	case returns.ActionRefund:
