@@ -338,6 +338,24 @@ type ReturnOfferInput struct {
 	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
 }
 
+// Record the inspection of a case's returned goods. Allowed once the goods are received; grading again replaces it.
+type ReturnRecordInspectionInput struct {
+	// The case's global id.
+	ID string `json:"id"`
+	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The grade: A resellable as new, B open box or minor flaws, C damaged.
+	Grade returns.Grade `json:"grade"`
+	// What becomes of the goods; default: RESTOCK for A, OUTLET for B, LIQUIDATE for C.
+	Disposition *returns.Disposition `json:"disposition,omitempty"`
+	// The inspector's notes (at most 2,000 characters).
+	Notes *string `json:"notes,omitempty"`
+	// What the goods are expected to bring back: zero or more, in the case's currency.
+	RecoveredValue *MoneyInput `json:"recoveredValue"`
+	// Ids of evidence (photos) uploaded for the case (at most 20).
+	EvidenceIds []string `json:"evidenceIds,omitempty"`
+}
+
 // Refund the buyer.
 type ReturnRefundInput struct {
 	// The case's global id.
