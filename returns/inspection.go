@@ -137,13 +137,24 @@ func CaseCurrency(c *Case) string {
 
 // GoodsBack reports whether the returned goods have reached the seller, so
 // that they can be inspected: the case was received (ReceivedAt, or status
-// RECEIVED), or the return parcel was signed for.
+// RECEIVED), the return parcel was signed for, or a return parcel was sent
+// and the case has gone on past receipt (XHS confirms receipt and refunds in
+// one step: its cases go from IN_TRANSIT to REFUND_PENDING).
 func GoodsBack(c *Case) bool {
 	if c.Kind == KindRefundOnly {
 		return false // nothing comes back
 	}
-	return c.ReceivedAt != nil || c.Status == StatusReceived ||
-		(c.ReturnShipment != nil && c.ReturnShipment.SignedAt != nil)
+	if c.ReceivedAt != nil || c.Status == StatusReceived {
+		return true
+	}
+	if c.ReturnShipment == nil {
+		return false
+	}
+	switch c.Status {
+	case StatusRefundPending, StatusRefunded, StatusExchangeShipped, StatusCompleted:
+		return true
+	}
+	return c.ReturnShipment.SignedAt != nil
 }
 
 // GradeBy is the grading deadline of OPS-GRADES: one business day after the

@@ -73,6 +73,12 @@ func TestGradeByAndGradeDue(t *testing.T) {
 		}), "2026-12-07T15:00:00+08:00", false},
 		{"refunded: closed, not due", caseOf(func(c *Case) { received(c); c.Status = StatusRefunded }), "2026-12-07T15:00:00+08:00", false},
 		{"refund only: nothing comes back", caseOf(func(c *Case) { received(c); c.Kind = KindRefundOnly }), "", false},
+		{"refund pending after a parcel, arrival unknown: gradable, no deadline", caseOf(func(c *Case) {
+			c.Status, c.ReturnShipment = StatusRefundPending, &Shipment{TrackingNo: "SF1"}
+		}), "", false},
+		{"parcel on its way: not back", caseOf(func(c *Case) {
+			c.Status, c.ReturnShipment = StatusInTransit, &Shipment{TrackingNo: "SF1"}
+		}), "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := GradeBy(tc.c)
@@ -242,5 +248,37 @@ func TestInspectionFeedsTheRules(t *testing.T) {
 	req.Condition.DamagedByBuyer = bp(false)
 	if vs := CheckAction(damaged, req, policy, fixedNow); len(vs) == 0 {
 		t.Error("the seller's own report of no damage was overridden by the record")
+	}
+}
+
+func TestGoodsBack(t *testing.T) {
+	parcel := &Shipment{TrackingNo: "SF1"}
+	signed := &Shipment{TrackingNo: "SF1", SignedAt: tp("2026-12-04T10:00:00+08:00")}
+	for _, tc := range []struct {
+		status Status
+		kind   Kind
+		ship   *Shipment
+		recv   bool
+		want   bool
+	}{
+		{StatusRequested, KindReturnAndRefund, nil, false, false},
+		{StatusAwaitingBuyerShipment, KindReturnAndRefund, nil, false, false},
+		{StatusInTransit, KindReturnAndRefund, parcel, false, false},
+		{StatusInTransit, KindReturnAndRefund, signed, false, true},
+		{StatusReceived, KindReturnAndRefund, nil, false, true},
+		{StatusRefundPending, KindReturnAndRefund, parcel, false, true},
+		{StatusRefundPending, KindReturnAndRefund, nil, false, false}, // refunded without goods
+		{StatusRefunded, KindReturnAndRefund, nil, true, true},
+		{StatusExchangeShipped, KindExchange, parcel, false, true},
+		{StatusRejected, KindReturnAndRefund, parcel, false, false},
+		{StatusReceived, KindRefundOnly, nil, true, false},
+	} {
+		c := caseOf(func(c *Case) { c.Status, c.Kind, c.ReturnShipment = tc.status, tc.kind, tc.ship })
+		if tc.recv {
+			c.ReceivedAt = tp("2026-12-04T10:00:00+08:00")
+		}
+		if got := GoodsBack(c); got != tc.want {
+			t.Errorf("%s %s shipment %+v received %v: GoodsBack = %v, want %v", tc.status, tc.kind, tc.ship, tc.recv, got, tc.want)
+		}
 	}
 }
