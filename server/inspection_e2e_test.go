@@ -22,9 +22,9 @@ type inspectionPayload struct {
 		Status     string  `json:"status"`
 		GradeBy    *string `json:"gradeBy"`
 		Inspection *struct {
-			Grade          string   `json:"grade"`
-			Disposition    string   `json:"disposition"`
-			Notes          *string  `json:"notes"`
+			Grade          string  `json:"grade"`
+			Disposition    string  `json:"disposition"`
+			Notes          *string `json:"notes"`
 			RecoveredValue struct{ Amount, CurrencyCode string }
 			EvidenceIDs    []string `json:"evidenceIds"`
 			InspectedAt    string   `json:"inspectedAt"`
