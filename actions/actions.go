@@ -150,7 +150,9 @@ func (s *Service) Policy(c *returns.Case) returns.RulePolicy { return s.policy(c
 
 // Available lists the actions the platform and the case's status allow now:
 // those its API allows, then those its seller centre allows that are not
-// already pending; each with the rules it would break as it stands.
+// already pending, then returnRecordInspection once the goods are back (the
+// gateway's own record, listed as ViaAPI); each with the rules it would
+// break as it stands.
 func (s *Service) Available(c *returns.Case, now time.Time) []Available {
 	p, ok := s.platforms.For(c.Platform, c.ShopID)
 	if !ok {
@@ -167,6 +169,10 @@ func (s *Service) Available(c *returns.Case, now time.Time) []Available {
 			}
 			out = append(out, Available{Action: a, URL: sc.SellerCentreURL(c, a)})
 		}
+	}
+	if returns.GoodsBack(c) {
+		// The gateway's own record: done at once, nothing to complete elsewhere.
+		out = append(out, Available{Action: returns.ActionRecordInspection, ViaAPI: true})
 	}
 	if len(out) == 0 {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -141,6 +142,9 @@ func TestInspectionEndToEnd(t *testing.T) {
 	if r := gql(t, m, `mutation($id: ID!) { returnConfirmReceipt(input: {id: $id, idempotencyKey: "receive-1"}) { returnCase { `+caseFields+` } userErrors { code message } } }`,
 		map[string]any{"id": c.ID}, &rc); len(r.Errors) > 0 || len(rc.P.UserErrors) > 0 {
 		t.Fatalf("confirm receipt: %+v %+v", r.Errors, rc.P.UserErrors)
+	}
+	if rc.P.ReturnCase == nil || !slices.Contains(rc.P.ReturnCase.AllowedActions, string(returns.ActionRecordInspection)) {
+		t.Errorf("after receipt the case does not offer the grading: %+v", rc.P.ReturnCase)
 	}
 	// Nothing was stored by the refused gradings.
 	if _, err := m.db.Inspection(ctx, org, key); returns.ErrorCodeOf(err) != returns.CodeNotFound {
