@@ -167,7 +167,9 @@ func TestInspectionEndToEnd(t *testing.T) {
 	}
 
 	in := grade(map[string]any{"idempotencyKey": "grade-1", "notes": "shell cracked", "evidenceIds": []string{"ev_photo_1"}})
+	sent := time.Now()
 	first := recordInspection(t, m, "", in)
+	t.Logf("returnRecordInspection over HTTP, stored with its event: %v", time.Since(sent))
 	if len(first.UserErrors) > 0 {
 		t.Fatalf("grading: %+v", first.UserErrors)
 	}
