@@ -62,7 +62,7 @@ type APIKeyRevokePayload struct {
 type AvailableAction struct {
 	// The mutation's name, e.g. "returnApprove".
 	Action string `json:"action"`
-	// True when the platform's API carries it out; false when the gateway records it for the seller centre.
+	// True when it is carried out at once: by the platform's API, or by the gateway itself (returnRecordInspection); false when the gateway records it for the seller centre.
 	ViaAPI bool `json:"viaApi"`
 	// Where to complete it when it is not done through the API.
 	SellerCentreURL *string `json:"sellerCentreUrl,omitempty"`
