@@ -13,6 +13,11 @@ import (
 // neither. Analytics reads that table with SQL; a write never deletes a row
 // (the gateway has no way to take an inspection back), and
 // ResetOrganisation deletes the organisation's rows.
+//
+// A write of a case whose goods are back but which carries no inspection (a
+// platform view read before the grading was stored, on another replica) gets
+// the stored one inside its transaction: the grading is never dropped from
+// the case, and a view that differs only by it is unchanged.
 type InspectionStore interface {
 	// Inspection returns the case's stored inspection: NOT_FOUND when the
 	// case was not inspected, or is not the organisation's.

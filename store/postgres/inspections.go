@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,25 +35,33 @@ func writeInspection(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *retur
 	return err
 }
 
+const inspectionSQL = `SELECT grade, disposition, recovered_minor, recovered_currency, notes, evidence_ids, inspected_ns
+	FROM inspections WHERE org = $1 AND platform = $2 AND case_id = $3`
+
 // Inspection returns the case's stored inspection; see store.InspectionStore.
 func (s *Store) Inspection(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.Inspection, error) {
 	if err := checkOrg(org); err != nil {
 		return nil, err
 	}
+	in, err := scanInspection(s.pool.QueryRow(ctx, inspectionSQL, string(org), string(key.Platform), key.PlatformCaseID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, returns.Errorf(returns.CodeNotFound, "no inspection of case %s/%s", key.Platform, key.PlatformCaseID)
+	}
+	if err != nil {
+		return nil, storeErr("get inspection", err)
+	}
+	return in, nil
+}
+
+func scanInspection(row pgx.Row) (*returns.Inspection, error) {
 	var (
 		in        returns.Inspection
 		grade, dp string
 		ev        string
 		at        int64
 	)
-	err := s.pool.QueryRow(ctx, `SELECT grade, disposition, recovered_minor, recovered_currency, notes, evidence_ids, inspected_ns
-		FROM inspections WHERE org = $1 AND platform = $2 AND case_id = $3`, string(org), string(key.Platform), key.PlatformCaseID).
-		Scan(&grade, &dp, &in.RecoveredValue.Minor, &in.RecoveredValue.Currency, &in.Notes, &ev, &at)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, returns.Errorf(returns.CodeNotFound, "no inspection of case %s/%s", key.Platform, key.PlatformCaseID)
-	}
-	if err != nil {
-		return nil, storeErr("get inspection", err)
+	if err := row.Scan(&grade, &dp, &in.RecoveredValue.Minor, &in.RecoveredValue.Currency, &in.Notes, &ev, &at); err != nil {
+		return nil, err
 	}
 	in.Grade, in.Disposition, in.InspectedAt = returns.Grade(grade), returns.Disposition(dp), fromNS(at)
 	if err := json.Unmarshal([]byte(ev), &in.EvidenceIDs); err != nil {
@@ -62,4 +71,24 @@ func (s *Store) Inspection(ctx context.Context, org returns.OrgID, key returns.C
 		in.EvidenceIDs = nil
 	}
 	return &in, nil
+}
+
+// restoreInspection gives a write of a case without an inspection the one
+// stored, if any, inside the write's transaction: it returns the document
+// and fingerprint re-encoded, so that a view that differs only by it is
+// unchanged; otherwise doc and fp as they were.
+func restoreInspection(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte) ([]byte, []byte, error) {
+	in, err := scanInspection(tx.QueryRow(ctx, inspectionSQL, string(org), string(k.Platform), k.PlatformCaseID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return doc, fp, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	k.Inspection = in
+	if doc, err = json.Marshal(k); err != nil {
+		return nil, nil, err
+	}
+	sum := sha256.Sum256(doc)
+	return doc, sum[:], nil
 }

@@ -149,6 +149,13 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		err                         error
 	)
 	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevKind, &prevMarket, &prevShop, &prevFP)
+	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
+		// A view without the stored inspection (read before it was
+		// recorded, on another replica) must not drop it.
+		if err = restoreInspection(ctx, tx, p); err != nil {
+			return fmt.Errorf("sqlite: read inspection of %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		}
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		exists = false

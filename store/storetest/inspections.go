@@ -159,11 +159,28 @@ func RunInspections(t *testing.T, open OpenInspections) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A platform view carries no inspection; the row stays.
+		// A platform view read before the grading was stored (on another
+		// replica, say) carries none: the same view is no change, and a
+		// newer one keeps the grading, on the case and in the table.
+		same, err := s.UpsertCase(ctx, org, receivedCase("p1"), store.Change{Source: returns.SourcePoll})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same.Changed || same.Case.Inspection == nil {
+			t.Errorf("the view without the grading: changed %v, inspection %+v", same.Changed, same.Case.Inspection)
+		}
 		fresh := receivedCase("p1")
 		fresh.Status = returns.StatusRefunded
-		if _, err := s.UpsertCase(ctx, org, fresh, store.Change{Source: returns.SourcePoll}); err != nil {
+		moved, err := s.UpsertCase(ctx, org, fresh, store.Change{Source: returns.SourcePoll})
+		if err != nil {
 			t.Fatal(err)
+		}
+		c, err := s.GetCase(ctx, org, res.Case.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !moved.Changed || !reflect.DeepEqual(c.Inspection, wantStored(in)) || !reflect.DeepEqual(moved.Case.Inspection, wantStored(in)) {
+			t.Errorf("after a platform write the case shows %+v (answer %+v), want %+v", c.Inspection, moved.Case.Inspection, wantStored(in))
 		}
 		if got, err := s.Inspection(ctx, org, res.Case.Key()); err != nil || got.Grade != returns.GradeB {
 			t.Errorf("after a platform write: %+v, %v", got, err)
