@@ -4,9 +4,10 @@ import "time"
 
 // CaseInput builds the eligibility input from what a stored case carries:
 // platform, market, kind, reason, delivery, request time, the freight payer
-// the platform states, and the category of its strictest line. Facts a case
-// does not carry (the goods' condition, a checkout confirmation, the seller's
-// agreement) stay unknown or false; a caller that knows them sets them before
+// the platform states, the category of its strictest line, and the goods'
+// condition as the seller's inspection found it (InspectedCondition; unknown
+// before grading). Facts a case does not carry (a checkout confirmation, the
+// seller's agreement) stay false; a caller that knows them sets them before
 // calling Evaluate.
 func CaseInput(c *Case) EligibilityInput {
 	return EligibilityInput{
