@@ -50,6 +50,9 @@ type Request struct {
 	// local, when set, is a gateway-only action (an export-return step) run
 	// instead of a platform action, under the same idempotency key handling.
 	local func(ctx context.Context, req Request) (*Outcome, bool, error)
+	// Inspection is returnRecordInspection's grading (an empty Disposition
+	// defaults from the grade; the service sets InspectedAt).
+	Inspection *returns.Inspection
 }
 
 // Outcome is the answer to a Request.
@@ -90,7 +93,7 @@ type Service struct {
 	keys keyState // the reconciler's: keys in flight, wake-ups, waits (reconcile.go)
 
 	exports        store.ExportReturnStore
-	evidenceExists func(ctx context.Context, org returns.OrgID, key returns.CaseKey, ids []string) error
+	evidenceExists EvidenceCheck // nil: evidence ids are taken as given
 }
 
 // Options configure a Service.
@@ -119,7 +122,7 @@ type Options struct {
 	// case (another part of the gateway stores evidence); it answers a coded
 	// user error (NOT_FOUND, INVALID) for ids that do not. nil: ids are
 	// stored as given.
-	EvidenceExists func(ctx context.Context, org returns.OrgID, key returns.CaseKey, ids []string) error
+	EvidenceExists EvidenceCheck
 }
 
 // New returns a service.
@@ -158,7 +161,9 @@ func (s *Service) Policy(c *returns.Case) returns.RulePolicy { return s.policy(c
 
 // Available lists the actions the platform and the case's status allow now:
 // those its API allows, then those its seller centre allows that are not
-// already pending; each with the rules it would break as it stands.
+// already pending, then returnRecordInspection once the goods are back (the
+// gateway's own record, listed as ViaAPI); each with the rules it would
+// break as it stands.
 func (s *Service) Available(c *returns.Case, now time.Time) []Available {
 	p, ok := s.platforms.For(c.Platform, c.ShopID)
 	if !ok {
@@ -175,6 +180,10 @@ func (s *Service) Available(c *returns.Case, now time.Time) []Available {
 			}
 			out = append(out, Available{Action: a, URL: sc.SellerCentreURL(c, a)})
 		}
+	}
+	if returns.GoodsBack(c) {
+		// The gateway's own record: done at once, nothing to complete elsewhere.
+		out = append(out, Available{Action: returns.ActionRecordInspection, ViaAPI: true})
 	}
 	if len(out) == 0 {
 		return nil
@@ -374,6 +383,9 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	fail := func(e *returns.Error) (*Outcome, bool, error) {
 		return &Outcome{Case: c, Errors: []*returns.Error{e}}, false, nil
 	}
+	if action == returns.ActionRecordInspection {
+		return s.inspect(ctx, req, c) // the gateway's own record: no platform involved
+	}
 	p, ok := s.platforms.For(c.Platform, c.ShopID)
 	if !ok {
 		return fail(returns.Errorf(returns.CodePlatformUnavailable, "no connection to %s is configured for shop %q", c.Platform, c.ShopID))
@@ -527,7 +539,7 @@ func leadsTo(a returns.Action, st returns.Status) bool {
 		to = []returns.Status{returns.StatusRejected, returns.StatusNegotiating}
 	case returns.ActionOffer:
 		to = []returns.Status{returns.StatusNegotiating}
-	case returns.ActionConfirmReceipt, returns.ActionRecordInspection:
+	case returns.ActionConfirmReceipt:
 		to = []returns.Status{returns.StatusReceived, returns.StatusRefundPending, returns.StatusRefunded,
 			returns.StatusExchangeShipped, returns.StatusRejected}
 	case returns.ActionRefund:

@@ -737,6 +737,8 @@ func TestAvailable(t *testing.T) {
 			}},
 		{name: "seller centre only", platform: func() returns.Platform { return mixedPlatform() }, status: returns.StatusInTransit,
 			want: []Available{{Action: returns.ActionConfirmReceipt, URL: "https://seller.example.com/aftersale/RC-1001?step=returnConfirmReceipt"}}},
+		{name: "goods back: the gateway's inspection record last", platform: func() returns.Platform { return apiPlatform() }, status: returns.StatusReceived,
+			want: []Available{{Action: returns.ActionRefund, ViaAPI: true}, {Action: returns.ActionRecordInspection, ViaAPI: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

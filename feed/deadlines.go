@@ -16,13 +16,15 @@ import (
 // DeadlineKind names the deadline an alert is about.
 type DeadlineKind string
 
-// The deadlines alerts watch: the seller's decision and the refund.
+// The deadlines alerts watch: the seller's decision, the refund, and the
+// grading of goods that came back (OPS-GRADES, returns.GradeBy).
 const (
 	DeadlineRespondBy DeadlineKind = "RESPOND_BY"
 	DeadlineRefundBy  DeadlineKind = "REFUND_BY"
+	DeadlineGrade     DeadlineKind = "GRADE"
 )
 
-var deadlineKinds = [...]DeadlineKind{DeadlineRespondBy, DeadlineRefundBy}
+var deadlineKinds = [...]DeadlineKind{DeadlineRespondBy, DeadlineRefundBy, DeadlineGrade}
 
 // MaxAlertWithin is the longest horizon an alert subscription may watch.
 const MaxAlertWithin = 30 * 24 * time.Hour
@@ -47,7 +49,8 @@ var ErrTimerStopped = errors.New("feed: the gateway is shutting down")
 const MaxRuleLead = 31 * 24 * time.Hour
 
 // DeadlineTimer raises deadline alerts. It keeps an index of the upcoming
-// respondBy and refundBy deadlines of the open cases — computed as the API
+// respondBy, refundBy and grading (GRADE, while received goods wait to be
+// inspected) deadlines of the open cases — computed as the API
 // shows them (returns.RuleDeadlines with the shop's policy) — that fall
 // before a horizon: the widest subscription's, plus Ahead. The store gives it
 // the cases inside the horizon through its deadline index (store.DueStore),
@@ -499,9 +502,13 @@ func (t *DeadlineTimer) track(c *returns.Case, now, seen time.Time) *tracked {
 		policy = t.Policy(c)
 	}
 	d := returns.RuleDeadlines(c, returns.CaseTimes{ApprovedAt: c.ApprovedAt, ReceivedAt: c.ReceivedAt}, policy, now)
+	var gradeBy *time.Time
+	if returns.GradeDue(c) { // received and not yet inspected
+		gradeBy = returns.GradeBy(c)
+	}
 	e := &tracked{c: c, seen: seen}
 	upcoming := false
-	for i, p := range [...]*time.Time{d.RespondBy, d.RefundBy} {
+	for i, p := range [...]*time.Time{d.RespondBy, d.RefundBy, gradeBy} {
 		if p != nil && p.After(now) {
 			e.due[i] = p.UTC()
 			e.alert[i] = &Alert{Case: c, Kind: deadlineKinds[i], DueAt: e.due[i]}

@@ -34,6 +34,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Inspection() InspectionResolver
 	Mutation() MutationResolver
 	PendingStep() PendingStepResolver
 	Query() QueryResolver
@@ -135,6 +136,15 @@ type ComplexityRoot struct {
 		State       func(childComplexity int) int
 	}
 
+	Inspection struct {
+		Disposition    func(childComplexity int) int
+		EvidenceIDs    func(childComplexity int) int
+		Grade          func(childComplexity int) int
+		InspectedAt    func(childComplexity int) int
+		Notes          func(childComplexity int) int
+		RecoveredValue func(childComplexity int) int
+	}
+
 	Money struct {
 		Currency func(childComplexity int) int
 		Decimal  func(childComplexity int) int
@@ -150,6 +160,7 @@ type ComplexityRoot struct {
 		ReturnConfirmReceipt     func(childComplexity int, input model.ReturnConfirmReceiptInput) int
 		ReturnEscalate           func(childComplexity int, input model.ReturnEscalateInput) int
 		ReturnOffer              func(childComplexity int, input model.ReturnOfferInput) int
+		ReturnRecordInspection   func(childComplexity int, input model.ReturnRecordInspectionInput) int
 		ReturnRefund             func(childComplexity int, input model.ReturnRefundInput) int
 		ReturnReject             func(childComplexity int, input model.ReturnRejectInput) int
 		ShopConnect              func(childComplexity int, input model.ShopConnectInput) int
@@ -255,7 +266,9 @@ type ComplexityRoot struct {
 		FreeReturnPromisedSource     func(childComplexity int) int
 		Fulfilment                   func(childComplexity int) int
 		FulfilmentSource             func(childComplexity int) int
+		GradeBy                      func(childComplexity int) int
 		ID                           func(childComplexity int) int
+		Inspection                   func(childComplexity int) int
 		Kind                         func(childComplexity int) int
 		Lines                        func(childComplexity int) int
 		Market                       func(childComplexity int) int
@@ -425,6 +438,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type InspectionResolver interface {
+	Notes(ctx context.Context, obj *returns.Inspection) (*string, error)
+}
 type MutationResolver interface {
 	ReturnApprove(ctx context.Context, input model.ReturnApproveInput) (*model.ReturnCasePayload, error)
 	ReturnReject(ctx context.Context, input model.ReturnRejectInput) (*model.ReturnCasePayload, error)
@@ -438,6 +454,7 @@ type MutationResolver interface {
 	ShopConnect(ctx context.Context, input model.ShopConnectInput) (*model.ShopConnectPayload, error)
 	ExportReturnStart(ctx context.Context, input model.ExportReturnStartInput) (*model.ReturnCasePayload, error)
 	ExportReturnCompleteStep(ctx context.Context, input model.ExportReturnCompleteStepInput) (*model.ReturnCasePayload, error)
+	ReturnRecordInspection(ctx context.Context, input model.ReturnRecordInspectionInput) (*model.ReturnCasePayload, error)
 }
 type PendingStepResolver interface {
 	Action(ctx context.Context, obj *returns.PendingStep) (string, error)
@@ -484,6 +501,8 @@ type ReturnCaseResolver interface {
 	Evidence(ctx context.Context, obj *returns.Case) ([]*model.Evidence, error)
 	Escalation(ctx context.Context, obj *returns.Case) (*model.Escalation, error)
 	ExportReturn(ctx context.Context, obj *returns.Case) (*model.ExportReturn, error)
+
+	GradeBy(ctx context.Context, obj *returns.Case) (*time.Time, error)
 }
 type ReturnCaseEventResolver interface {
 	ID(ctx context.Context, obj *feed.Change) (string, error)
@@ -873,6 +892,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExportReturnStep.State(childComplexity), true
 
+	case "Inspection.disposition":
+		if e.ComplexityRoot.Inspection.Disposition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Disposition(childComplexity), true
+	case "Inspection.evidenceIds":
+		if e.ComplexityRoot.Inspection.EvidenceIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.EvidenceIDs(childComplexity), true
+	case "Inspection.grade":
+		if e.ComplexityRoot.Inspection.Grade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Grade(childComplexity), true
+	case "Inspection.inspectedAt":
+		if e.ComplexityRoot.Inspection.InspectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.InspectedAt(childComplexity), true
+	case "Inspection.notes":
+		if e.ComplexityRoot.Inspection.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Notes(childComplexity), true
+	case "Inspection.recoveredValue":
+		if e.ComplexityRoot.Inspection.RecoveredValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.RecoveredValue(childComplexity), true
+
 	case "Money.currencyCode":
 		if e.ComplexityRoot.Money.Currency == nil {
 			break
@@ -985,6 +1041,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnOffer(childComplexity, args["input"].(model.ReturnOfferInput)), true
+	case "Mutation.returnRecordInspection":
+		if e.ComplexityRoot.Mutation.ReturnRecordInspection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnRecordInspection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnRecordInspection(childComplexity, args["input"].(model.ReturnRecordInspectionInput)), true
 	case "Mutation.returnRefund":
 		if e.ComplexityRoot.Mutation.ReturnRefund == nil {
 			break
@@ -1457,12 +1524,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.FulfilmentSource(childComplexity), true
+	case "ReturnCase.gradeBy":
+		if e.ComplexityRoot.ReturnCase.GradeBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.GradeBy(childComplexity), true
 	case "ReturnCase.id":
 		if e.ComplexityRoot.ReturnCase.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReturnCase.ID(childComplexity), true
+	case "ReturnCase.inspection":
+		if e.ComplexityRoot.ReturnCase.Inspection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Inspection(childComplexity), true
 	case "ReturnCase.kind":
 		if e.ComplexityRoot.ReturnCase.Kind == nil {
 			break
@@ -2180,6 +2259,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReturnEligibilityInput,
 		ec.unmarshalInputReturnEscalateInput,
 		ec.unmarshalInputReturnOfferInput,
+		ec.unmarshalInputReturnRecordInspectionInput,
 		ec.unmarshalInputReturnRefundInput,
 		ec.unmarshalInputReturnRejectInput,
 		ec.unmarshalInputShipmentInput,
@@ -2275,7 +2355,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2293,6 +2373,7 @@ var sources = []*ast.Source{
 	{Name: "costmodel.graphqls", Input: sourceData("costmodel.graphqls"), BuiltIn: false},
 	{Name: "evidence.graphqls", Input: sourceData("evidence.graphqls"), BuiltIn: false},
 	{Name: "exportreturns.graphqls", Input: sourceData("exportreturns.graphqls"), BuiltIn: false},
+	{Name: "inspection.graphqls", Input: sourceData("inspection.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
@@ -2477,6 +2558,24 @@ func (ec *executionContext) childFields_ExportReturnStep(ctx context.Context, fi
 		return ec.fieldContext_ExportReturnStep_checklist(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExportReturnStep", field.Name)
+}
+
+func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "grade":
+		return ec.fieldContext_Inspection_grade(ctx, field)
+	case "disposition":
+		return ec.fieldContext_Inspection_disposition(ctx, field)
+	case "notes":
+		return ec.fieldContext_Inspection_notes(ctx, field)
+	case "recoveredValue":
+		return ec.fieldContext_Inspection_recoveredValue(ctx, field)
+	case "evidenceIds":
+		return ec.fieldContext_Inspection_evidenceIds(ctx, field)
+	case "inspectedAt":
+		return ec.fieldContext_Inspection_inspectedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Inspection", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2727,6 +2826,10 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_escalation(ctx, field)
 	case "exportReturn":
 		return ec.fieldContext_ReturnCase_exportReturn(ctx, field)
+	case "inspection":
+		return ec.fieldContext_ReturnCase_inspection(ctx, field)
+	case "gradeBy":
+		return ec.fieldContext_ReturnCase_gradeBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCase", field.Name)
 }
@@ -3217,6 +3320,20 @@ func (ec *executionContext) field_Mutation_returnOffer_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReturnOfferInput, error) {
 			return ec.unmarshalNReturnOfferInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnOfferInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnRecordInspection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnRecordInspectionInput, error) {
+			return ec.unmarshalNReturnRecordInspectionInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRecordInspectionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4133,6 +4250,89 @@ func (ec *executionContext) fieldContext_ExportReturnStep_checklist(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Inspection_grade(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
+	return ec.marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade(ctx, field.Selections, obj.Grade)
+}
+func (ec *executionContext) fieldContext_Inspection_grade(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, errors.New("field of type InspectionGrade does not have child fields"))
+}
+
+func (ec *executionContext) _Inspection_disposition(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
+	return ec.marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx, field.Selections, obj.Disposition)
+}
+func (ec *executionContext) fieldContext_Inspection_disposition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, errors.New("field of type Disposition does not have child fields"))
+}
+
+func (ec *executionContext) _Inspection_notes(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Inspection_recoveredValue(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_recoveredValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveredValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_recoveredValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Inspection_evidenceIds(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
+	return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.EvidenceIDs)
+}
+func (ec *executionContext) fieldContext_Inspection_evidenceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Inspection_inspectedAt(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.InspectedAt)
+}
+func (ec *executionContext) fieldContext_Inspection_inspectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *returns.Money) (ret graphql.Marshaler) {
 	return ec.marshalNDecimal2string(ctx, field.Selections, obj.Decimal())
 }
@@ -4669,6 +4869,50 @@ func (ec *executionContext) fieldContext_Mutation_exportReturnCompleteStep(ctx c
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_exportReturnCompleteStep_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnRecordInspection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnRecordInspection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnRecordInspection(ctx, fc.Args["input"].(model.ReturnRecordInspectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
+			return ec.marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnRecordInspection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnRecordInspection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6608,6 +6852,61 @@ func (ec *executionContext) fieldContext_ReturnCase_exportReturn(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_inspection(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_inspection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inspection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Inspection) graphql.Marshaler {
+			return ec.marshalOInspection2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐInspection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_inspection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_gradeBy(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_gradeBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().GradeBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_gradeBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseConnection) (ret graphql.Marshaler) {
@@ -9406,6 +9705,78 @@ func (ec *executionContext) unmarshalInputReturnOfferInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReturnRecordInspectionInput(ctx context.Context, obj any) (model.ReturnRecordInspectionInput, error) {
+	var it model.ReturnRecordInspectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "grade", "disposition", "notes", "recoveredValue", "evidenceIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "grade":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grade"))
+			data, err := ec.unmarshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Grade = data
+		case "disposition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("disposition"))
+			data, err := ec.unmarshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Disposition = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "recoveredValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recoveredValue"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecoveredValue = data
+		case "evidenceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidenceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvidenceIds = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputReturnRefundInput(ctx context.Context, obj any) (model.ReturnRefundInput, error) {
 	var it model.ReturnRefundInput
 	if obj == nil {
@@ -10270,6 +10641,103 @@ func (ec *executionContext) _ExportReturnStep(ctx context.Context, sel ast.Selec
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var inspectionImplementors = []string{"Inspection"}
+
+func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSet, obj *returns.Inspection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Inspection")
+		case "grade":
+			out.Values[i] = ec._Inspection_grade(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disposition":
+			out.Values[i] = ec._Inspection_disposition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Inspection_notes(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "recoveredValue":
+			out.Values[i] = ec._Inspection_recoveredValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidenceIds":
+			out.Values[i] = ec._Inspection_evidenceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inspectedAt":
+			out.Values[i] = ec._Inspection_inspectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *returns.Money) graphql.Marshaler {
@@ -10414,6 +10882,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "exportReturnCompleteStep":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_exportReturnCompleteStep(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnRecordInspection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnRecordInspection(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12212,6 +12687,49 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Values[i] = innerFunc(ctx, out)
+		case "inspection":
+			out.Values[i] = ec._ReturnCase_inspection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gradeBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_gradeBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13935,6 +14453,38 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) unmarshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx context.Context, v any) (returns.Disposition, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx context.Context, sel ast.SelectionSet, v returns.Disposition) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition = map[string]returns.Disposition{
+		"RESTOCK":   returns.DispositionRestock,
+		"OUTLET":    returns.DispositionOutlet,
+		"LIQUIDATE": returns.DispositionLiquidate,
+		"DISPOSE":   returns.DispositionDispose,
+	}
+	marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition = map[returns.Disposition]string{
+		returns.DispositionRestock:   "RESTOCK",
+		returns.DispositionOutlet:    "OUTLET",
+		returns.DispositionLiquidate: "LIQUIDATE",
+		returns.DispositionDispose:   "DISPOSE",
+	}
+)
+
 func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Evidence) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14184,6 +14734,36 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade(ctx context.Context, v any) (returns.Grade, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade(ctx context.Context, sel ast.SelectionSet, v returns.Grade) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade = map[string]returns.Grade{
+		"A": returns.GradeA,
+		"B": returns.GradeB,
+		"C": returns.GradeC,
+	}
+	marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade = map[returns.Grade]string{
+		returns.GradeA: "A",
+		returns.GradeB: "B",
+		returns.GradeC: "C",
+	}
+)
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
@@ -14787,10 +15367,12 @@ var (
 	unmarshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind = map[string]feed.DeadlineKind{
 		"RESPOND_BY": feed.DeadlineRespondBy,
 		"REFUND_BY":  feed.DeadlineRefundBy,
+		"GRADE":      feed.DeadlineGrade,
 	}
 	marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind = map[feed.DeadlineKind]string{
 		feed.DeadlineRespondBy: "RESPOND_BY",
 		feed.DeadlineRefundBy:  "REFUND_BY",
+		feed.DeadlineGrade:     "GRADE",
 	}
 )
 
@@ -14942,6 +15524,11 @@ var (
 		returns.ReasonOther:            "OTHER",
 	}
 )
+
+func (ec *executionContext) unmarshalNReturnRecordInspectionInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRecordInspectionInput(ctx context.Context, v any) (model.ReturnRecordInspectionInput, error) {
+	res, err := ec.unmarshalInputReturnRecordInspectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNReturnRefundInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRefundInput(ctx context.Context, v any) (model.ReturnRefundInput, error) {
 	res, err := ec.unmarshalInputReturnRefundInput(ctx, v)
@@ -15512,6 +16099,40 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx context.Context, v any) (*returns.Disposition, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx context.Context, sel ast.SelectionSet, v *returns.Disposition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[*v])
+	return res
+}
+
+var (
+	unmarshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition = map[string]returns.Disposition{
+		"RESTOCK":   returns.DispositionRestock,
+		"OUTLET":    returns.DispositionOutlet,
+		"LIQUIDATE": returns.DispositionLiquidate,
+		"DISPOSE":   returns.DispositionDispose,
+	}
+	marshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition = map[returns.Disposition]string{
+		returns.DispositionRestock:   "RESTOCK",
+		returns.DispositionOutlet:    "OUTLET",
+		returns.DispositionLiquidate: "LIQUIDATE",
+		returns.DispositionDispose:   "DISPOSE",
+	}
+)
+
 func (ec *executionContext) marshalOEscalation2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐEscalation(ctx context.Context, sel ast.SelectionSet, v *model.Escalation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15610,6 +16231,13 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalID(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOInspection2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐInspection(ctx context.Context, sel ast.SelectionSet, v *returns.Inspection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Inspection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -16374,6 +17002,10 @@ var leanLeafFields = []string{
 	"ExportReturnStep.kind",
 	"ExportReturnStep.note",
 	"ExportReturnStep.state",
+	"Inspection.disposition",
+	"Inspection.evidenceIds",
+	"Inspection.grade",
+	"Inspection.inspectedAt",
 	"Money.amount",
 	"Money.currencyCode",
 	"NegotiationEntry.at",

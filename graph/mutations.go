@@ -30,6 +30,8 @@ type mutation struct {
 	rules    returns.ActionCheck
 	ack      []string
 	errs     []*returns.Error
+
+	inspection *returns.Inspection // returnRecordInspection's grading
 }
 
 // acknowledge takes the rule ids a seller acknowledges.
@@ -92,7 +94,8 @@ func (r *Resolver) run(ctx context.Context, m *mutation) (*model.ReturnCasePaylo
 	if err != nil {
 		return nil, err
 	}
-	req := actions.Request{Org: org, Key: key, Input: input, Platform: m.platform, Check: m.rules, Acknowledged: m.ack}
+	req := actions.Request{Org: org, Key: key, Input: input, Platform: m.platform, Check: m.rules, Acknowledged: m.ack,
+		Inspection: m.inspection}
 	req.Platform.Action = m.action
 	if m.key != nil {
 		req.IdempotencyKey = *m.key

@@ -228,6 +228,9 @@ type Case struct {
 	// them. Absent from the documents of other cases (omitempty), so their
 	// fingerprints and fast decoding are as before.
 	Export *ExportTerms `json:",omitempty"`
+	// Inspection is the seller's grading of the returned goods, the
+	// gateway's own record (returnRecordInspection); nil until graded.
+	Inspection *Inspection `json:",omitempty"`
 
 	CreatedAt time.Time // when the buyer opened the case (platform time, UTC)
 	UpdatedAt time.Time // when the platform last changed it (platform time, UTC)
@@ -264,13 +267,14 @@ func (c *Case) OlderThan(stored *Case) bool {
 // fields the platform knows nothing of and only the gateway keeps, taken from
 // stored, the gateway's copy (nil for a first sighting): the seller-centre
 // steps it recorded, the milestones it saw first, and the store's version
-// and sync time. Every path that replaces a stored case by the platform's
+// and sync time, and the seller's inspection. Every path that replaces a stored case by the platform's
 // view (ingest, a mutation's answer or read-back, a live `current` field)
 // goes through here, so the rule lives in one place.
 func (c *Case) KeepGatewayFields(stored *Case) {
 	c.keepPendingSteps(stored)
 	c.keepMilestones(stored)
 	if stored != nil {
+		c.Inspection = stored.Inspection // the platform knows nothing of it
 		c.Version, c.SyncedAt = stored.Version, stored.SyncedAt
 		c.Export = stored.Export // the platform knows nothing of the contract
 	}

@@ -191,6 +191,10 @@ type EligibilityInput struct {
 	// Alibaba.com export return (XB-EXPORT-RETURN), which replaces the 7
 	// days of ALIBABA-7D; 0 when the case is no export return.
 	ContractReturnDays int
+	// Inspected is the grade the seller's inspection gave the returned goods
+	// (OPS-GRADES), empty when not inspected. CaseInput also sets Condition
+	// from it; the verdict cites the grade.
+	Inspected Grade
 }
 
 // confirmed reports the one checkout confirmation, from whichever field set it.

@@ -4,9 +4,10 @@ import "time"
 
 // CaseInput builds the eligibility input from what a stored case carries:
 // platform, market, kind, reason, delivery, request time, the freight payer
-// the platform states, and the category of its strictest line. Facts a case
-// does not carry (the goods' condition, a checkout confirmation, the seller's
-// agreement) stay unknown or false; a caller that knows them sets them before
+// the platform states, the category of its strictest line, and the goods'
+// condition as the seller's inspection found it (InspectedCondition; unknown
+// before grading). Facts a case does not carry (a checkout confirmation, the
+// seller's agreement) stay false; a caller that knows them sets them before
 // calling Evaluate.
 func CaseInput(c *Case) EligibilityInput {
 	return EligibilityInput{
@@ -23,7 +24,51 @@ func CaseInput(c *Case) EligibilityInput {
 		DeliveryMissing:         c.DeliveredAt == nil && c.FactSourceOf(FactDeliveredAt) == FactMissing,
 		TariffMissing:           c.Tariff == nil && c.FactSourceOf(FactTariff) == FactMissing,
 		ContractReturnDays:      c.contractReturnDays(),
+		Condition:               InspectedCondition(c),
+		Inspected:               inspectedGrade(c),
 	}
+}
+
+func inspectedGrade(c *Case) Grade {
+	if c.Inspection == nil {
+		return ""
+	}
+	return c.Inspection.Grade
+}
+
+// InspectedCondition is what the seller's inspection (OPS-GRADES) says of the
+// goods' condition, for the rules; unknown when there is none:
+//   - A, resellable as new: intact, not used, tags on (CN-7D-INTACT);
+//   - B, open box or minor flaws: the packaging was opened, which
+//     CN-7D-INTACT allows; the flaws are left unknown;
+//   - C, damaged: on a return the buyer does not ground in the seller's
+//     fault, the goods came back damaged, so they are not intact (CN-7D-INTACT,
+//     ALIBABA-7D, AE-FLOW) and the seller may refuse or agree a partial
+//     refund. On a seller-fault claim (damaged in transit, defect) the damage
+//     is what the buyer reported and says nothing against them.
+func InspectedCondition(c *Case) ItemCondition {
+	if c.Inspection == nil {
+		return ItemCondition{}
+	}
+	t, f := true, false
+	switch c.Inspection.Grade {
+	case GradeA:
+		return ItemCondition{PackagingOpened: nil, TagsIntact: &t, Used: &f, DamagedByBuyer: &f}
+	case GradeB:
+		return ItemCondition{PackagingOpened: &t}
+	case GradeC:
+		if !c.Reason.SellerAtFault() {
+			return ItemCondition{DamagedByBuyer: &t}
+		}
+	}
+	return ItemCondition{}
+}
+
+// FoundDamaged reports whether the seller's inspection found the goods of a
+// return without seller fault damaged: the ground a refusal or a partial
+// refund rests on.
+func FoundDamaged(c *Case) bool {
+	return c.Inspection != nil && c.Inspection.Grade == GradeC && !c.Reason.SellerAtFault() && c.Kind != KindRefundOnly
 }
 
 // contractReturnDays is the export return's contract period, 0 for none.

@@ -151,7 +151,8 @@ func setIfUnknown(p **bool, v bool) {
 
 func checkReject(c *Case, req *ActionCheck, policy *RulePolicy, now time.Time) []Violation {
 	in := CaseInput(c)
-	in.Condition = req.Condition
+	// What the seller reports now wins; the inspection on record fills the rest.
+	in.Condition = mergeCondition(req.Condition, in.Condition)
 	in.ExemptionConfirmedAtCheckout = in.ExemptionConfirmedAtCheckout || req.ExemptionConfirmedAtCheckout
 	in.CrossBorderCarveOutConfirmed = req.CrossBorderCarveOutConfirmed
 	in.CheckoutConfirmed = in.CheckoutConfirmed || req.CheckoutConfirmed
@@ -189,6 +190,10 @@ func checkReject(c *Case, req *ActionCheck, policy *RulePolicy, now time.Time) [
 		return vs
 	}
 
+	if in.Inspected == GradeA && (hasGround(req.Grounds, GroundUsed) || hasGround(req.Grounds, GroundDamagedByBuyer) ||
+		hasGround(req.Grounds, GroundTagsRemoved)) {
+		add(RuleCN7DIntact, msgContradictsGradeA)
+	}
 	fault := in.Reason.SellerAtFault()
 	xhs := c.Platform == XHS
 	if xhs && hasOnly(req.Grounds, GroundPackagingOpened) {
@@ -229,6 +234,19 @@ func checkReject(c *Case, req *ActionCheck, policy *RulePolicy, now time.Time) [
 		}
 	}
 	return vs
+}
+
+// mergeCondition is a with b's values where a's are unknown.
+func mergeCondition(a, b ItemCondition) ItemCondition {
+	for _, f := range [...]struct{ dst, src **bool }{
+		{&a.PackagingOpened, &b.PackagingOpened}, {&a.TagsIntact, &b.TagsIntact},
+		{&a.Used, &b.Used}, {&a.DamagedByBuyer, &b.DamagedByBuyer},
+	} {
+		if *f.dst == nil {
+			*f.dst = *f.src
+		}
+	}
+	return a
 }
 
 // windowWasOpen reports whether the request came before the window closed.
@@ -288,5 +306,6 @@ const (
 	msgSellerFaultLifts      = "The buyer claims the seller's fault, which the window and the exemptions do not limit (CN-SELLER-FAULT); refuse with NOT_AS_CLAIMED if you dispute the fault."
 	msgValidNoReason         = "The buyer is entitled to return these goods without reason: in the window, intact and not exempt. Refusing invites escalation and a ruling against the shop."
 	msgApproveAfterWindow    = "The buyer applied after the no-reason return window closed and gives no seller-fault reason; acknowledge to approve as a goodwill return."
+	msgContradictsGradeA     = "Your own inspection graded the goods A, resellable as new: refusing them as used, damaged or without tags contradicts it (CN-7D-INTACT, OPS-GRADES). Record the inspection again if it was wrong."
 	msgRefundCurrency        = "A refund is made in the order's currency (GW-REFUND-CURRENCY)."
 )

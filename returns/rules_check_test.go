@@ -56,7 +56,7 @@ func checkCases() []checkCase {
 		return ActionCheck{Action: ActionRefund, Amount: amount, Paid: paid}
 	}
 
-	return []checkCase{
+	return append([]checkCase{
 		// Refusing a valid no-reason return.
 		{"xhs refuse valid return", caseOf(nil), reject(GroundOther), []string{RuleCN7DWindow}},
 		{"xhs refuse without grounds", caseOf(nil), reject(), []string{RuleCN7DWindow}},
@@ -148,7 +148,7 @@ func checkCases() []checkCase {
 		{"escalate", caseOf(late), ActionCheck{Action: ActionEscalate}, nil},
 		{"confirm receipt", caseOf(nil), ActionCheck{Action: ActionConfirmReceipt}, nil},
 		{"unknown values", caseOf(func(c *Case) { c.Reason = "BORED" }), reject(GroundOther), nil},
-	}
+	}, inspectedCheckCases()...)
 }
 
 func TestCheckAction(t *testing.T) {

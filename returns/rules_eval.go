@@ -6,8 +6,9 @@ import (
 )
 
 // maxApplications is the most rule applications one verdict cites (an XHS
-// cross-border verdict with every note); the tests hold the evaluators to it.
-const maxApplications = 15
+// cross-border verdict of inspected goods, with every note); the tests hold
+// the evaluators to it.
+const maxApplications = 16
 
 // refundOnlyCutoffUnix is 2025-04-22 00:00 China time, from when a refund
 // without return of received goods needs the seller's agreement (CN-REFUND-ONLY).
@@ -32,7 +33,7 @@ type (
 		window    time.Time
 		refundDue int
 	}
-	verdictStore15 struct {
+	verdictStoreMax struct {
 		apps      [maxApplications]RuleApplication
 		window    time.Time
 		refundDue int
@@ -95,6 +96,22 @@ func (x *evaluation) run(now time.Time) {
 	case AliExpress:
 		x.aliExpress()
 	}
+	if in.Inspected != "" {
+		x.add(RuleOPSGrades, EffectInfo, gradeText(in.Inspected, x.fault), 0)
+	}
+}
+
+// gradeText explains what the seller's grading means for the verdict.
+func gradeText(g Grade, fault bool) string {
+	switch {
+	case g == GradeA:
+		return explGradeA
+	case g == GradeB:
+		return explGradeB
+	case fault:
+		return explGradeCFault
+	}
+	return explGradeC
 }
 
 func (x *evaluation) add(id string, eff Effect, explanation string, f VerdictField) {
@@ -120,7 +137,7 @@ func (x *evaluation) finish() {
 		s := new(verdictStore11)
 		apps, window, due = s.apps[:n:n], &s.window, &s.refundDue
 	case n <= maxApplications:
-		s := new(verdictStore15)
+		s := new(verdictStoreMax)
 		apps, window, due = s.apps[:n:n], &s.window, &s.refundDue
 	default:
 		apps, window, due = make([]RuleApplication, n), new(time.Time), new(int)
@@ -455,7 +472,11 @@ func (x *evaluation) alibaba() {
 		x.freight(RuleAlibabaFreight, x.p.freightFor(Alibaba))
 	}
 	x.add(RuleGWTariffNone, EffectInfo, explTariffAlibaba, FieldTariff)
-	if in.Market.CrossBorder() && !contract {
+	switch {
+	case (in.Market.CrossBorder() || contract) && in.Inspected == GradeC && !x.fault:
+		// The contract's quality standard: no obvious damage.
+		x.add(RuleXBExportReturn, EffectForbids, explExportReturnDamaged, FieldReturn)
+	case in.Market.CrossBorder() && !contract:
 		x.add(RuleXBExportReturn, EffectInfo, explExportReturn, 0)
 	}
 }

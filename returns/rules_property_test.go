@@ -191,7 +191,7 @@ func TestVerdictFieldNames(t *testing.T) {
 // cross-border case can collect fits the verdict's largest store.
 func TestMostApplications(t *testing.T) {
 	in := xhsIn(KindReturnAndRefund, ReasonQualityDefect, inWindowCN)
-	in.Market, in.Category = MarketCrossBorderDirect, CategoryHygiene
+	in.Market, in.Category, in.Inspected = MarketCrossBorderDirect, CategoryHygiene, GradeC
 	e := Evaluate(in, DefaultRulePolicy(), fixedNow)
 	if len(e.Rules) != maxApplications {
 		t.Errorf("the fullest verdict cites %d rules, want maxApplications = %d: %s", len(e.Rules), maxApplications, citesOf(e))

@@ -56,7 +56,9 @@ func linesTotal(lines []Line) (*Money, error) {
 // more than paid for them), plus return freight when the seller bears it
 // (CN-FREIGHT, ALIBABA-FREIGHT, AE-COSTS), plus the tariff on XHS
 // cross-border orders (XB-TARIFF-REFUND), less what was already refunded
-// (GW-REFUND-CAP). Everything is in the order's currency; an amount in another
+// (GW-REFUND-CAP). Goods the seller's inspection found damaged (grade C, no
+// seller fault) add a note that a partial refund is allowed (CN-7D-INTACT,
+// ALIBABA-7D, XB-EXPORT-RETURN, AE-FLOW). Everything is in the order's currency; an amount in another
 // currency is an INVALID error (GW-REFUND-CURRENCY), as is an exchange, which
 // refunds nothing.
 func DefaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleApplication, error) {
@@ -236,7 +238,26 @@ func defaultRefund(c *Case, policy RulePolicy, paid RefundBasis) (Money, []RuleA
 		part(RefundAlreadyRefunded, *r, PartySeller, RuleGWRefundCap)
 		note(RuleGWRefundCap, EffectInfo, "What was already refunded is deducted.")
 	}
+	if FoundDamaged(c) {
+		// The rules allow less, but how much less is the seller's call (or
+		// the buyer's agreement): the default stays what is otherwise due.
+		note(damageRule(c), EffectAllows, "The inspection found the goods damaged (grade C) on a return without seller fault: they are not intact, so a partial refund below this amount, or a refusal, is allowed.")
+	}
 	return total, apps, parts, nil
+}
+
+// damageRule is the rule that makes goods found damaged at inspection a
+// ground to refuse or refund in part, on the case's platform.
+func damageRule(c *Case) string {
+	switch {
+	case c.Platform == Alibaba && c.Market.CrossBorder():
+		return RuleXBExportReturn
+	case c.Platform == Alibaba:
+		return RuleAlibaba7D
+	case c.Platform == AliExpress:
+		return RuleAEFlow
+	}
+	return RuleCN7DIntact
 }
 
 // CheckRefundAmount checks a refund or a partial refund: more than zero, in

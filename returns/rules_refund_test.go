@@ -24,7 +24,7 @@ func refundCases() []refundCase {
 	}
 	shopPays := DefaultRulePolicy()
 	shopPays.FreeReturnFreight = true
-	return []refundCase{
+	return append([]refundCase{
 		{name: "xhs change of mind: the goods only", c: caseOf(func(c *Case) { c.ReturnFreight = mp("12", "CNY") }),
 			want: "129.90 CNY", cites: []cite{info(RuleGWRefundCap)}},
 		{name: "xhs shop promises free returns: freight too", c: caseOf(func(c *Case) { c.ReturnFreight = mp("12", "CNY") }),
@@ -73,7 +73,7 @@ func refundCases() []refundCase {
 		{name: "earlier refund in another currency", c: caseOf(func(c *Case) { c.RefundedAmount = mp("1", "USD") }),
 			errRule: RuleGWRefundCurrency},
 		{name: "values the rules do not know", c: caseOf(func(c *Case) { c.Kind = "SWAP" }), errRule: RuleGWInput},
-	}
+	}, inspectedRefundCases()...)
 }
 
 func TestDefaultRefund(t *testing.T) {

@@ -125,8 +125,10 @@ func operationsRules() []Rule {
 	return []Rule{
 		{ID: RuleOPSRoutes, Explanation: "Return routes: local return address (low cost, 3-5 days), overseas warehouse (medium cost, 5-10 days, fast refund), direct return home (high cost, 15-30 days; high-value or customized goods).",
 			Source: "seed 004", Platforms: allPlatforms(), CatalogueOnly: true},
+		// Not catalogue-only: the grade feeds the goods' condition into the
+		// verdicts, and the grading deadline is alerted (GRADE).
 		{ID: RuleOPSGrades, Explanation: "Inspect and grade within one business day of arrival: A restock as new, B outlet, C liquidate or dispose; restocked goods recover 80-90% of value.",
-			Source: "seed 004", Platforms: allPlatforms(), CatalogueOnly: true},
+			Source: "seed 004", Platforms: allPlatforms(), Zone: zoneShanghainName},
 		{ID: RuleOPSReasons, Explanation: "Track return reasons by category per SKU and review weekly; a spike of one reason on one SKU is a listing or supplier problem.",
 			Source: "seed 004", Platforms: allPlatforms(), CatalogueOnly: true},
 		{ID: RuleOPSCost, Explanation: "Cost of returns per N orders = returns x (outbound shipping lost + return processing + resale loss).",

@@ -54,7 +54,7 @@ func TestRuleCatalogue(t *testing.T) {
 	}
 
 	configurable := []string{"CN-FREIGHT", "XHS-RESPOND", "ALIBABA-FREIGHT", "AE-WINDOW", "AE-RESPOND", "AE-COSTS"}
-	catalogueOnly := []string{"ALIBABA-RECORDS", "OPS-ROUTES", "OPS-GRADES", "OPS-REASONS", "OPS-COST", "OPS-RATES"}
+	catalogueOnly := []string{"ALIBABA-RECORDS", "OPS-ROUTES", "OPS-REASONS", "OPS-COST", "OPS-RATES"}
 	seen := map[string]bool{}
 	for _, r := range Rules() {
 		if seen[r.ID] {
@@ -170,7 +170,7 @@ func verdictCases() []verdictCase {
 	pol := func(f func(*RulePolicy)) *RulePolicy { p := DefaultRulePolicy(); f(&p); return &p }
 	okWant := want{noReason: true, ret: true, freight: PartyBuyer, window: closesCN, refundDue: 7}
 
-	return []verdictCase{
+	return append([]verdictCase{
 		// CN-7D-WINDOW and the XHS frame around it.
 		{"xhs in window", xhsOK, nil, want{noReason: true, ret: true, freight: PartyBuyer, window: closesCN, refundDue: 7,
 			cites: []cite{info(RuleXHS7D), allows(RuleCN7DWindow), allows(RuleCN7DIntact), info(RuleCNFreight),
@@ -362,7 +362,7 @@ func verdictCases() []verdictCase {
 			want{freight: PartyBuyer, refundDue: -1, cites: []cite{forbids(RuleGWInput)}}},
 		{"unknown category", with(xhsOK, func(in *EligibilityInput) { in.Category = "FURNITURE" }), nil,
 			want{freight: PartyBuyer, refundDue: -1, cites: []cite{forbids(RuleGWInput)}, absent: []string{RuleCN7DWindow}}},
-	}
+	}, inspectedVerdictCases()...)
 }
 
 func statutoryWant() want {

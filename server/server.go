@@ -216,6 +216,7 @@ func (m *Main) Run(ctx context.Context) error {
 	aopts := actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
 		Publish: publish, Locks: locks}
 	aopts.ExportReturns = st // export returns: the workflow's own tables, beside the cases
+	aopts.EvidenceExists = st.EvidenceExists // inspections and export returns cite the case's stored evidence
 	if m.TuneActions != nil {
 		m.TuneActions(&aopts)
 	}

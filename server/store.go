@@ -22,6 +22,7 @@ type backend interface {
 	store.ConnectionStore
 	store.ExportReturnStore
 	store.EvidenceStore
+	store.InspectionStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

@@ -40,6 +40,14 @@ func Canonical(c *returns.Case) returns.Case {
 		p.RecordedAt = p.RecordedAt.UTC()
 		k.PendingSteps = append(k.PendingSteps, p)
 	}
+	if c.Inspection != nil {
+		in := *c.Inspection
+		in.InspectedAt = in.InspectedAt.UTC()
+		if len(in.EvidenceIDs) == 0 {
+			in.EvidenceIDs = nil
+		}
+		k.Inspection = &in
+	}
 	k.Raw = nilIfEmpty(c.Raw)
 	return k
 }

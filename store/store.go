@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,8 +259,10 @@ type DeadlineMark struct {
 // closed case; the platform's respondBy and refundBy; and, where the rules
 // (returns.RuleDeadlines) derive a missing one, its anchor — the request for
 // respondBy of a REQUESTED case, the receipt for refundBy of a case that
-// waits for its refund. Every deadline the timer watches thus lies at a
-// given mark or at most a policy's period after an anchor.
+// waits for its refund; and the arrival of goods that wait to be graded
+// (returns.GradeDue: OPS-GRADES' one business day, at most three days later).
+// Every deadline the timer watches thus lies at a given mark or at most a
+// policy's period after an anchor.
 func DeadlineMarks(c *returns.Case) []DeadlineMark {
 	if !c.Status.Open() {
 		return nil
@@ -281,7 +284,25 @@ func DeadlineMarks(c *returns.Case) []DeadlineMark {
 		(c.Status == returns.StatusReceived || c.Status == returns.StatusRefundPending || c.Status == returns.StatusEscalated):
 		out = append(out, DeadlineMark{At: c.ReceivedAt.UTC(), Anchor: true})
 	}
+	if returns.GradeDue(c) {
+		if at := returns.GradeBy(c); at != nil {
+			// Anchored at the arrival; the same mark as the refund's is not repeated.
+			m := DeadlineMark{At: gradeAnchor(c).UTC(), Anchor: true}
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
 	return out
+}
+
+// gradeAnchor is the arrival GradeBy counts from: ReceivedAt, else the
+// return parcel's signature.
+func gradeAnchor(c *returns.Case) time.Time {
+	if c.ReceivedAt != nil {
+		return *c.ReceivedAt
+	}
+	return *c.ReturnShipment.SignedAt
 }
 
 // EncodeDueCursor is the cursor of a DueCases page (DuePage.Next): where the

@@ -62,7 +62,7 @@ type APIKeyRevokePayload struct {
 type AvailableAction struct {
 	// The mutation's name, e.g. "returnApprove".
 	Action string `json:"action"`
-	// True when the platform's API carries it out; false when the gateway records it for the seller centre.
+	// True when it is carried out at once: by the platform's API, or by the gateway itself (returnRecordInspection); false when the gateway records it for the seller centre.
 	ViaAPI bool `json:"viaApi"`
 	// Where to complete it when it is not done through the API.
 	SellerCentreURL *string `json:"sellerCentreUrl,omitempty"`
@@ -505,6 +505,24 @@ type ReturnOfferInput struct {
 	Note *string `json:"note,omitempty"`
 	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
 	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
+}
+
+// Record the inspection of a case's returned goods. Allowed once the goods are received; grading again replaces it.
+type ReturnRecordInspectionInput struct {
+	// The case's global id.
+	ID string `json:"id"`
+	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The grade: A resellable as new, B open box or minor flaws, C damaged.
+	Grade returns.Grade `json:"grade"`
+	// What becomes of the goods; default: RESTOCK for A, OUTLET for B, LIQUIDATE for C.
+	Disposition *returns.Disposition `json:"disposition,omitempty"`
+	// The inspector's notes (at most 2,000 characters).
+	Notes *string `json:"notes,omitempty"`
+	// What the goods are expected to bring back: zero or more, in the case's currency.
+	RecoveredValue *MoneyInput `json:"recoveredValue"`
+	// Ids of evidence (photos) uploaded for the case (at most 20).
+	EvidenceIds []string `json:"evidenceIds,omitempty"`
 }
 
 // Refund the buyer.

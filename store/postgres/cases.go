@@ -135,6 +135,13 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	)
 	err := tx.QueryRow(ctx, `SELECT version, synced_ns, status, fingerprint FROM cases WHERE org = $1 AND platform = $2 AND case_id = $3`,
 		string(org), string(k.Platform), k.PlatformCaseID).Scan(&prevVersion, &prevSynced, &prevStatus, &prevFP)
+	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
+		// A view without the stored inspection (read before it was
+		// recorded, on another replica) must not drop it.
+		if doc, fp, err = restoreInspection(ctx, tx, org, k, doc, fp); err != nil {
+			return nil, storeErr("read inspection", err)
+		}
+	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		exists = false
@@ -158,6 +165,9 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 		store.SortValue(store.OrderRespondByAsc, k), version, nowNS, fp, doc).Scan(&id)
 	if err == nil {
 		err = writeMarks(ctx, tx, org, id, k)
+	}
+	if err == nil && k.Inspection != nil {
+		err = writeInspection(ctx, tx, org, k)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)

@@ -75,7 +75,7 @@ func (s *Store) SetCursor(ctx context.Context, org returns.OrgID, name, value st
 }
 
 // ResetOrganisation deletes the organisation's cases, events, idempotency
-// records and cursors in one transaction; sequence numbers are never reused.
+// records, cursors and inspections in one transaction; sequence numbers are never reused.
 func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error {
 	if err := checkOrg(org); err != nil {
 		return err
@@ -92,6 +92,7 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 			`DELETE FROM evidence WHERE org = $1`,
 			`DELETE FROM evidence_usage WHERE org = $1`,
 			`DELETE FROM escalations WHERE org = $1`,
+			`DELETE FROM inspections WHERE org = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, string(org)); err != nil {
 				return fmt.Errorf("postgres: reset %s: %w", org, err)

@@ -83,3 +83,7 @@ func TestExportReturnsConformance(t *testing.T) {
 func TestEvidenceConformance(t *testing.T) {
 	storetest.RunEvidence(t, func(t *testing.T, now func() time.Time) storetest.EvidenceBackend { return openFresh(t, now) })
 }
+
+func TestInspectionsConformance(t *testing.T) {
+	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend { return openFresh(t, now) })
+}

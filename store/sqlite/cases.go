@@ -149,6 +149,13 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		err                         error
 	)
 	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevKind, &prevMarket, &prevShop, &prevFP)
+	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
+		// A view without the stored inspection (read before it was
+		// recorded, on another replica) must not drop it.
+		if err = restoreInspection(ctx, tx, p); err != nil {
+			return fmt.Errorf("sqlite: read inspection of %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		}
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		exists = false
@@ -177,6 +184,9 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 	}
 	if err == nil {
 		err = s.writeMarks(ctx, tx, org, id, k)
+	}
+	if err == nil && k.Inspection != nil {
+		err = writeInspection(ctx, tx, org, k)
 	}
 	// The case's count moves with it when it changes bucket.
 	moved := exists && (prevStatus != string(k.Status) || prevKind != string(k.Kind) ||

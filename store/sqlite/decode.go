@@ -480,6 +480,8 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 			n, read = 19, func() error { return r.str((*string)(&c.ReturnFreightPaidBy)) }
 		case "PendingSteps":
 			n, read = 20, func() error { return r.pendingSteps(&c.PendingSteps) }
+		case "Inspection":
+			n, read = 35, func() error { return r.inspection(&c.Inspection) }
 		case "FreeReturnPromised":
 			n, read = 26, func() error { return r.boolean(&c.FreeReturnPromised) }
 		case "ExemptionConfirmedAtCheckout":
@@ -757,4 +759,65 @@ func decodeCaseKeep(doc []byte, version, synced int64, raw bool, keep []string) 
 	c.Version = version
 	c.SyncedAt = fromNS(synced)
 	return c, nil
+}
+
+func (r *docReader) inspection(p **returns.Inspection) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	in := new(returns.Inspection)
+	var seen fields
+	err := r.object(func(key string) error {
+		var n int
+		var read func() error
+		switch key {
+		case "Grade":
+			n, read = 0, func() error { return r.str((*string)(&in.Grade)) }
+		case "Disposition":
+			n, read = 1, func() error { return r.str((*string)(&in.Disposition)) }
+		case "Notes":
+			n, read = 2, func() error { return r.str(&in.Notes) }
+		case "RecoveredValue":
+			n, read = 3, func() error { return r.money(&in.RecoveredValue) }
+		case "EvidenceIDs":
+			n, read = 4, func() error { return r.strings(&in.EvidenceIDs) }
+		case "InspectedAt":
+			n, read = 5, func() error { return r.when(&in.InspectedAt) }
+		default:
+			return errSlow
+		}
+		if err := seen.once(n); err != nil {
+			return err
+		}
+		return read()
+	})
+	if err != nil {
+		return err
+	}
+	*p = in
+	return nil
+}
+
+// strings reads an array of strings; null is nil, and null elements are
+// left to json.Unmarshal.
+func (r *docReader) strings(p *[]string) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	out := []string{}
+	err := r.array(func() error {
+		if r.null() {
+			return errSlow
+		}
+		s, err := r.strValue()
+		out = append(out, s)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*p = out
+	return nil
 }

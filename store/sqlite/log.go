@@ -90,7 +90,7 @@ func (s *Store) SetCursor(ctx context.Context, org returns.OrgID, name, value st
 }
 
 // ResetOrganisation deletes the organisation's cases, events, idempotency
-// records and cursors in one transaction. The events table's AUTOINCREMENT
+// records, cursors and inspections in one transaction. The events table's AUTOINCREMENT
 // key never hands out a deleted sequence number again.
 func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error {
 	if err := checkOrg(org); err != nil {
@@ -115,6 +115,7 @@ func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error 
 		`DELETE FROM evidence WHERE org = ?`,
 		`DELETE FROM evidence_usage WHERE org = ?`,
 		`DELETE FROM escalations WHERE org = ?`,
+		`DELETE FROM inspections WHERE org = ?`,
 		// The cached counts of the organisation's lists are stale now.
 		`INSERT INTO org_generations (org, generation) VALUES (?, 1)
 			ON CONFLICT (org) DO UPDATE SET generation = generation + 1`,

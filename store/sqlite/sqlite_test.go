@@ -318,3 +318,7 @@ func TestCountFollowsOtherWriters(t *testing.T) {
 func TestEvidenceConformance(t *testing.T) {
 	storetest.RunEvidence(t, func(t *testing.T, now func() time.Time) storetest.EvidenceBackend { return openTemp(t, now) })
 }
+
+func TestInspectionsConformance(t *testing.T) {
+	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend { return openTemp(t, now) })
+}

@@ -419,6 +419,11 @@ func FullCase(id string) *returns.Case {
 			Action: returns.ActionConfirmReceipt, RecordedAt: *at(8, 9, returns.Pacific),
 			Note: "received, outer box damaged", URL: "https://ark.xiaohongshu.com/app-order/aftersale/detail?id=" + id,
 		}},
+		Inspection: &returns.Inspection{
+			Grade: returns.GradeB, Disposition: returns.DispositionOutlet, Notes: "盒子压坏 \"B\"",
+			RecoveredValue: returns.Money{Minor: 1<<53 + 3, Currency: "CNY"},
+			EvidenceIDs:    []string{"ev_1", "证据"}, InspectedAt: *at(8, 10, returns.Pacific),
+		},
 		CreatedAt: *at(3, 10, returns.Shanghai),
 		UpdatedAt: *at(6, 11, returns.Pacific),
 		Raw: map[string]string{

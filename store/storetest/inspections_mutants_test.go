@@ -1,0 +1,121 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+	"github.com/returnsgw/returnsgw/store/sqlite"
+	"github.com/returnsgw/returnsgw/store/storetest"
+)
+
+// Each broken inspections backend fails RunInspections; the unbroken one
+// passes the same parts.
+func TestInspectionSuiteCatchesBrokenBackends(t *testing.T) {
+	if os.Getenv(mutantEnv) != "" {
+		t.Skip("in a child process")
+	}
+	mutants := []struct{ name, run string }{
+		{"inspection-org-blind", "^ScopedByOrganisation$"},
+		{"inspection-not-atomic", "^AllOrNothing$"},
+		{"inspection-time-not-utc", "^RoundTrip$"},
+		{"inspection-view-answer-stale", "^NotLostToAPlatformWrite$"},
+	}
+	run := func(t *testing.T, mutant, pattern string) (string, error) {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestInspectionMutant$/"+pattern, "-test.count=1")
+		cmd.Env = append(os.Environ(), mutantEnv+"="+mutant)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	for _, m := range mutants {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			if out, err := run(t, "none", m.run); err != nil || !strings.Contains(out, "PASS") {
+				t.Fatalf("the unbroken backend fails %s: %v\n%s", m.run, err, out)
+			}
+			out, err := run(t, m.name, m.run)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || !strings.Contains(out, "--- FAIL: TestInspectionMutant/") {
+				t.Errorf("the suite (%s) does not catch %s: %v\n%s", m.run, m.name, err, out)
+			}
+		})
+	}
+}
+
+// TestInspectionMutant runs RunInspections against the mutant a parent names.
+func TestInspectionMutant(t *testing.T) {
+	name := os.Getenv(mutantEnv)
+	if name == "" {
+		t.Skip("run by TestInspectionSuiteCatchesBrokenBackends")
+	}
+	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "mutant.db"), sqlite.Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return &inspectionMutant{Store: s, name: name}
+	})
+}
+
+// inspectionMutant is a correct backend with the named bug.
+type inspectionMutant struct {
+	*sqlite.Store
+	name string
+
+	mu   sync.Mutex
+	orgs []returns.OrgID
+}
+
+func (m *inspectionMutant) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*store.UpsertResult, error) {
+	m.mu.Lock()
+	if !slices.Contains(m.orgs, org) {
+		m.orgs = append(m.orgs, org)
+	}
+	m.mu.Unlock()
+	switch {
+	case m.name == "inspection-not-atomic" && c.Inspection != nil:
+		// The case first, the inspection after: a refused inspection
+		// leaves the case written.
+		bare := *c
+		bare.Inspection = nil
+		if _, err := m.Store.UpsertCase(ctx, org, &bare, ch); err != nil {
+			return nil, err
+		}
+	case m.name == "inspection-view-answer-stale" && c.Inspection == nil:
+		// Answers with the view as given, not as stored.
+		res, err := m.Store.UpsertCase(ctx, org, c, ch)
+		if err == nil {
+			res.Case.Inspection = nil
+		}
+		return res, err
+	}
+	return m.Store.UpsertCase(ctx, org, c, ch)
+}
+
+func (m *inspectionMutant) Inspection(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.Inspection, error) {
+	in, err := m.Store.Inspection(ctx, org, key)
+	switch {
+	case m.name == "inspection-org-blind" && returns.ErrorCodeOf(err) == returns.CodeNotFound:
+		m.mu.Lock()
+		orgs := slices.Clone(m.orgs)
+		m.mu.Unlock()
+		for _, o := range orgs {
+			if in, err := m.Store.Inspection(ctx, o, key); err == nil {
+				return in, nil
+			}
+		}
+	case m.name == "inspection-time-not-utc" && err == nil:
+		in.InspectedAt = in.InspectedAt.In(returns.Shanghai)
+	}
+	return in, err
+}
