@@ -204,8 +204,18 @@ func testExportReturnWorkflow(t *testing.T, m *Main) {
 		}
 	}
 
+	// The sales contract and the invoice are the case's stored evidence.
+	var docs []string
+	for _, d := range []struct{ kind, name string }{{"CONTRACT", "sales-contract.pdf"}, {"INVOICE", "invoice.pdf"}} {
+		up := upload(t, m, "", gid, d.kind, d.name, pdfFile)
+		if up.status != http.StatusCreated {
+			t.Fatalf("upload the %s: HTTP %d %s", d.kind, up.status, up.raw)
+		}
+		id, _ := up.body["id"].(string)
+		docs = append(docs, id)
+	}
 	start := map[string]any{"id": gid, "idempotencyKey": "er-start-1", "contractNumber": "SC-2026-0815",
-		"contractReturnDays": 365, "salesContractEvidenceIds": []string{"ev-contract"}, "invoiceEvidenceIds": []string{"ev-invoice"},
+		"contractReturnDays": 365, "salesContractEvidenceIds": []string{docs[0]}, "invoiceEvidenceIds": []string{docs[1]},
 		"logisticsChannel": "DHL Express import return", "carrier": "DHL", "carrierAcceptanceHours": 48, "note": "application filed"}
 
 	// Only Alibaba.com cases; another organisation's case is NOT_FOUND; bad input is INVALID.
