@@ -37,8 +37,11 @@ type Deps struct {
 	LiveTTL time.Duration
 	// Connections reports shop authorizations and starts new ones; nil: none.
 	Connections ShopConnections
-	Now         func() time.Time
-	Log         *slog.Logger
+	// Timeline reads one case's events (ReturnCase.events); nil: that field
+	// answers UNSUPPORTED_ON_PLATFORM.
+	Timeline store.TimelineStore
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // NewResolver returns the root resolver.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 )
 
@@ -200,6 +201,24 @@ type ReturnCaseEdge struct {
 	Cursor string `json:"cursor"`
 	// The case.
 	Node *returns.Case `json:"node"`
+}
+
+// A page of one case's events from the gateway's event log (a Relay connection), oldest first.
+type ReturnCaseEventConnection struct {
+	// The events with their cursors.
+	Edges []*ReturnCaseEventEdge `json:"edges"`
+	// The events.
+	Nodes []*feed.Change `json:"nodes"`
+	// Where the page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An edge of a case's timeline.
+type ReturnCaseEventEdge struct {
+	// The event's opaque cursor: pass it as `after` to read on.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *feed.Change `json:"node"`
 }
 
 // Selects cases. Empty fields select everything; several values in one field are alternatives; different
@@ -409,6 +428,10 @@ type ShopConnection struct {
 	Market returns.Market `json:"market"`
 	// The connection's health.
 	Health *PlatformHealth `json:"health"`
+	// Seconds from the shop's last successful sync to now; null before the first sync.
+	SyncLagSeconds *int `json:"syncLagSeconds,omitempty"`
+	// The shop's authorization (its tokens' state), so a console can offer to re-authorize.
+	Token *ShopToken `json:"token"`
 }
 
 // A shop whose authorization was lost: only the seller authorizing the app again (shopConnect) restores it.
@@ -423,6 +446,18 @@ type ShopConnectionAlert struct {
 	Reason string `json:"reason"`
 	// When it happened.
 	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// A shop's authorization of the gateway's app, without any secret.
+type ShopToken struct {
+	// Where the authorization stands.
+	State ShopTokenState `json:"state"`
+	// When the access token expires; null for STATIC.
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
+	// When the gateway will next refresh it; null when none is scheduled.
+	NextRefreshAt *time.Time `json:"nextRefreshAt,omitempty"`
+	// Why the platform refused the last refresh, if it did.
+	LastError *string `json:"lastError,omitempty"`
 }
 
 type Subscription struct {
@@ -563,6 +598,67 @@ func (e *PlatformHealthState) UnmarshalJSON(b []byte) error {
 }
 
 func (e PlatformHealthState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a shop's authorization of the gateway's app stands.
+type ShopTokenState string
+
+const (
+	// The tokens work and the gateway refreshes them before they expire.
+	ShopTokenStateActive ShopTokenState = "ACTIVE"
+	// The platform refused the refresh token: only the seller authorizing again (shopConnect) brings the shop back.
+	ShopTokenStateNeedsReauthorization ShopTokenState = "NEEDS_REAUTHORIZATION"
+	// The shop runs on credentials from the configuration file: the gateway manages no token for it.
+	ShopTokenStateStatic ShopTokenState = "STATIC"
+)
+
+var AllShopTokenState = []ShopTokenState{
+	ShopTokenStateActive,
+	ShopTokenStateNeedsReauthorization,
+	ShopTokenStateStatic,
+}
+
+func (e ShopTokenState) IsValid() bool {
+	switch e {
+	case ShopTokenStateActive, ShopTokenStateNeedsReauthorization, ShopTokenStateStatic:
+		return true
+	}
+	return false
+}
+
+func (e ShopTokenState) String() string {
+	return string(e)
+}
+
+func (e *ShopTokenState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShopTokenState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShopTokenState", str)
+	}
+	return nil
+}
+
+func (e ShopTokenState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShopTokenState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShopTokenState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -11,3 +11,7 @@ import (
 func TestConnectionsConformance(t *testing.T) {
 	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openTemp(t, now) })
 }
+
+func TestTimelineConformance(t *testing.T) {
+	storetest.RunTimeline(t, func(t *testing.T, now func() time.Time) storetest.TimelineBackend { return openTemp(t, now) })
+}
