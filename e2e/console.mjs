@@ -211,6 +211,7 @@ try {
   await axe(page, 'analytics');
 
   log('CSP violations', csp);
+  check(csp.length === 0, 'the console broke its own CSP');
   check(!failed, 'a page threw an error');
   say({ ok: true });
 } catch (e) {

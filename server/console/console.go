@@ -8,6 +8,8 @@ package console
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
 	"embed"
 	"encoding/json"
 	"io"
@@ -31,17 +33,38 @@ func Files() fs.FS { return files }
 // guard has already checked it against the names the gateway serves.
 var hostRE = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
+// chartStyleAttrs are the only style attributes the page may carry: the ones
+// chartist writes on its SVG (its size, as analytics.js asks for it) and on
+// each label. Allowed by hash, each exact string only; any other inline style
+// stays blocked.
+var chartStyleAttrs = []string{
+	"overflow: visible;",
+	"width: 100%; height: 180px;",
+	"width: 100%; height: 220px;",
+	"width: 100%; height: 260px;",
+}
+
+var styleAttrHashes = func() string {
+	var b strings.Builder
+	for _, s := range chartStyleAttrs {
+		sum := sha256.Sum256([]byte(s))
+		b.WriteString(" 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
+	}
+	return b.String()
+}()
+
 // CSP is the console's Content-Security-Policy for a page served to host:
 // scripts and styles only from the gateway itself (no inline script, no
-// eval, no inline style), network only to the gateway (HTTP and its
-// WebSocket), no frames, no plugins, no base or form tricks.
+// eval, no inline style but chartist's few exact attributes, by hash),
+// network only to the gateway (HTTP and its WebSocket), no frames, no
+// plugins, no base or form tricks.
 func CSP(host string) string {
 	connect := "'self'"
 	if hostRE.MatchString(host) {
 		connect += " ws://" + host + " wss://" + host
 	}
-	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-		"connect-src " + connect + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	return "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-hashes'" + styleAttrHashes +
+		"; img-src 'self' data:; font-src 'self'; connect-src " + connect + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
 // Handler serves the console at its root and its files below it. Mount it
