@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/returnsgw/returnsgw/returns"
 )
 
 // ReturnCase.events is the case's own history from the event log: every
@@ -100,21 +104,26 @@ func TestCaseTimeline(t *testing.T) {
 }
 
 // Each shop's connection says how far its sync lags and where its token
-// stands (sandbox shops run on static credentials).
+// stands: ACTIVE while refreshed, NEEDS_REAUTHORIZATION (with the
+// platform's reason) once the platform refuses the refresh.
 func TestShopLagAndToken(t *testing.T) {
-	m := startGateway(t)
-	var d struct {
+	r := startTokenGateway(t, "3s")
+	type shops struct {
 		Platforms []struct {
 			Shops []struct {
 				ID             string
 				SyncLagSeconds *int
-				Token          struct{ State string }
+				Token          struct {
+					State           string
+					AccessExpiresAt *string
+					LastError       *string
+				}
 			}
 		}
 	}
-	if r := gql(t, m, `{ platforms { shops { id syncLagSeconds token { state } } } }`, nil, &d); len(r.Errors) > 0 {
-		t.Fatalf("platforms: %+v", r.Errors)
-	}
+	const q = `{ platforms { shops { id syncLagSeconds token { state accessExpiresAt lastError } } } }`
+	var d shops
+	r.query(t, q, nil, &d)
 	n := 0
 	for _, p := range d.Platforms {
 		for _, s := range p.Shops {
@@ -122,12 +131,36 @@ func TestShopLagAndToken(t *testing.T) {
 			if s.SyncLagSeconds == nil || *s.SyncLagSeconds < 0 || *s.SyncLagSeconds > 60 {
 				t.Errorf("shop %s: lag %v after the first sync", s.ID, s.SyncLagSeconds)
 			}
-			if s.Token.State == "" {
-				t.Errorf("shop %s: no token state", s.ID)
+			if s.Token.State != "ACTIVE" || s.Token.AccessExpiresAt == nil {
+				t.Errorf("shop %s: token %+v, want ACTIVE with its expiry", s.ID, s.Token)
 			}
 		}
 	}
 	if n < 4 {
 		t.Errorf("%d shops, want the sandbox's four", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	alerts := r.m.Connections.Alerts(ctx, returns.OrgID(r.m.Config.Org))
+	r.m.Sandbox.XHS.Tokens().Revoke("xhs-domestic")
+	select {
+	case <-alerts:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no alert after the platform revoked the refresh token")
+	}
+	r.query(t, q, nil, &d)
+	for _, p := range d.Platforms {
+		for _, s := range p.Shops {
+			want := "ACTIVE"
+			if s.ID == "xhs-domestic" {
+				want = "NEEDS_REAUTHORIZATION"
+				if s.Token.LastError == nil || *s.Token.LastError == "" {
+					t.Errorf("shop %s: no reason for the lost authorization", s.ID)
+				}
+			}
+			if s.Token.State != want {
+				t.Errorf("shop %s: token %s, want %s", s.ID, s.Token.State, want)
+			}
+		}
 	}
 }
