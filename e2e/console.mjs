@@ -161,6 +161,7 @@ try {
     return a && a.viaApi && a.violations.length > 0 && a.violations.every((v) => v.acknowledgeable);
   });
   const rule = act(forbidden, 'returnReject').violations[0].ruleId;
+  log('refusing against rule', rule);
   await page.goto(base + '/console/case/' + forbidden.id);
   const reject = page.locator('form[data-action=returnReject]');
   await reject.locator(`.violation[data-rule="${rule}"]`).waitFor();
