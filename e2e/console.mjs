@@ -12,7 +12,7 @@
 // never for fixed times.
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const [base, artifacts] = process.argv.slice(2);
@@ -180,6 +180,31 @@ try {
   await page.locator('#tl-h + ol li', { hasText: 'acknowledged ' + rule }).first().waitFor();
   await shot(page, 'case-refused-acknowledged');
 
+  // Inspection and evidence, where the gateway serves them (else a clear "not available").
+  const received = await findCase({ statuses: ['RECEIVED'] }, () => true);
+  await page.goto(base + '/console/case/' + received.id);
+  await page.locator('#insp-h').waitFor();
+  await page.locator('#ev-h').waitFor();
+  await page.locator('#insp-h ~ *').first().waitFor();
+  await page.locator('#ev-h ~ *').first().waitFor();
+  const inspection = page.locator('form[aria-label="Record the inspection"]');
+  if (await inspection.count()) {
+    await inspection.locator('input[name=value]').fill('12.00');
+    await inspection.locator('button').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#insp-h ~ p', { hasText: 'Grade A' }).waitFor();
+    log('inspection', 'recorded');
+  } else log('inspection', await page.locator('#insp-h ~ *').first().textContent());
+  const upload = page.locator('form[aria-label="Upload evidence"]');
+  if (await upload.count()) {
+    await upload.locator('input[type=file]').setInputFiles({ name: 'parcel.png', mimeType: 'image/png', buffer: readFileSync(`${artifacts}/case.png`) });
+    await upload.locator('button').click();
+    await page.locator('#ev-h ~ ul li', { hasText: 'parcel.png' }).waitFor();
+    log('evidence', 'uploaded');
+  } else log('evidence', await page.locator('#ev-h ~ *').first().textContent());
+  await shot(page, 'case-received');
+  await axe(page, 'case (received)');
+
   // Bad input: a platform down shows its state and breaks nothing; a failed
   // action shows the user error's message and code.
   await ask('aliexpress-down');
@@ -205,7 +230,14 @@ try {
   // Analytics: charts or, without the analytics API, a clear "not available".
   await page.goto(base + '/console/analytics');
   await page.locator('.ct-chart svg, .unavailable').first().waitFor();
-  log('analytics', (await page.locator('.unavailable').count()) ? 'not available on this gateway' : 'charts shown');
+  const charts = (await page.locator('.unavailable').count()) === 0;
+  log('analytics', charts ? 'charts shown' : 'not available on this gateway');
+  if (charts) {
+    // Each chart's CSV comes through the API's export, with the key.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('button', { hasText: 'Download CSV' }).first().click()]);
+    const csv = readFileSync(await dl.path(), 'utf8');
+    check(/cases/.test(csv.split('\n')[0]) && csv.split('\n').length > 2, 'the CSV export: ' + csv.slice(0, 200));
+  }
   await page.locator('form[aria-labelledby=cm-h] button').click();
   await page.locator('form[aria-labelledby=cm-h] table').waitFor();
   await shot(page, 'analytics');

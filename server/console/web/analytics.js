@@ -21,7 +21,7 @@ export async function render(root) {
   const body = h('div');
   root.replaceChildren(h('h1', {}, 'Analytics'), body, costModelSection());
   const charts = [
-    ['By reason per week', ['WEEK', 'REASON'], (g) => g.key.reason],
+    ['By reason per week', ['WEEK', 'REASON'], (g) => label(g.key.reason)],
     ['By platform per week', ['WEEK', 'PLATFORM'], (g) => PLATFORMS[g.key.platform] || g.key.platform],
   ];
   let first;
@@ -39,7 +39,7 @@ export async function render(root) {
   ]);
   const [byPlatform, bySku, grades] = more.map((r) => (r.status === 'fulfilled' ? r.value.returnAnalytics : null));
   if (byPlatform) body.append(weekChart(charts[1][0], byPlatform, charts[1][2]));
-  if (bySku) body.append(topSkus(bySku));
+  if (bySku) body.append(...topSkus(bySku));
   if (grades) body.append(gradeMix(grades));
   body.append(spikes(first.returnAnalytics));
   return null;
@@ -62,18 +62,31 @@ function weekChart(title, a, seriesOf) {
   const weeks = [...new Set(a.groups.map((g) => g.key.week))].sort();
   const names = [...new Set(a.groups.map(seriesOf))].sort();
   const series = names.map((n) => weeks.map((w) => a.groups.filter((g) => g.key.week === w && seriesOf(g) === n).reduce((s, g) => s + g.cases, 0)));
-  const { el, fig } = chartBox(title, a.csvUrl, simpleTable(['Week', ...names.map(label)], weeks.map((w, i) => [w, ...series.map((s) => s[i])])));
+  const { el, fig } = chartBox(title, a.csvUrl, simpleTable(['Week', ...names], weeks.map((w, i) => [w, ...series.map((s) => s[i])])));
   new BarChart(fig, { labels: weeks, series }, { stackBars: true, height: '220px' });
-  el.append(h('p', { class: 'legend' }, names.map((n, i) => h('span', { class: 'lg lg-' + i }, label(n)))));
+  el.append(h('p', { class: 'legend' }, names.map((n, i) => h('span', { class: 'lg lg-' + i }, n))));
   return el;
 }
 
+// topSkus charts the SKUs that cost most in refunds, one chart per currency
+// (amounts in different currencies are never added up).
 function topSkus(a) {
-  const total = (g) => g.refunded.reduce((s, m) => s + Number(m.amount), 0);
-  const top = [...a.groups].sort((x, y) => total(y) - total(x)).slice(0, 10);
-  const { el, fig } = chartBox('Top SKUs by refunded cost', a.csvUrl, simpleTable(['SKU', 'Cases', 'Refunded'], top.map((g) => [g.key.sku, g.cases, g.refunded.map(money).join(', ')])));
-  new BarChart(fig, { labels: top.map((g) => g.key.sku), series: [top.map(total)] }, { horizontalBars: true, reverseData: true, height: '260px', axisY: { offset: 110 } });
-  return el;
+  const uses = new Map();
+  for (const m of a.groups.flatMap((g) => g.refunded)) uses.set(m.currencyCode, (uses.get(m.currencyCode) || 0) + 1);
+  const currencies = [...uses.keys()].sort((x, y) => uses.get(y) - uses.get(x) || x.localeCompare(y));
+  const rest = currencies.slice(2);
+  const charts = currencies.slice(0, 2).map((cur) => {
+    const amount = (g) => Number((g.refunded.find((m) => m.currencyCode === cur) || { amount: '0' }).amount);
+    const top = a.groups.filter((g) => amount(g) > 0).sort((x, y) => amount(y) - amount(x)).slice(0, 10);
+    const { el, fig } = chartBox('Top SKUs by refunded cost (' + cur + ')', a.csvUrl,
+      simpleTable(['SKU', 'Cases', 'Refunded', 'Return rate', 'Cost model: total', 'Cost per 100 orders'], top.map((g) => [g.key.sku, g.cases,
+        g.refunded.map(money).join(', '), g.returnRate == null ? '—' : (100 * g.returnRate).toFixed(1) + '%',
+        g.costModel ? money(g.costModel.total) : '—', g.costModel ? money(g.costModel.costPer100Orders) : '—'])));
+    new BarChart(fig, { labels: top.map((g) => g.key.sku), series: [top.map(amount)] }, { horizontalBars: true, reverseData: true, height: '260px', axisY: { offset: 110 } });
+    return el;
+  });
+  if (rest.length) charts.push(h('p', {}, 'Refunds in ', rest.join(', '), ' are in the CSV.'));
+  return charts;
 }
 
 function gradeMix(a) {
