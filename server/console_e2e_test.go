@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/server/console"
 )
 
@@ -28,11 +29,25 @@ import (
 func TestConsoleInBrowser(t *testing.T) {
 	node := requireNode(t)
 	chromium := requireBrowser(t)
-	m := startGateway(t, "--sandbox-cases", "120")
+	runConsole(t, node, chromium, startGateway(t, "--sandbox-cases", "120"), "all")
+}
+
+// TestConsoleReauthorize: a shop whose refresh token the platform revoked
+// shows NEEDS_REAUTHORIZATION on the Platforms page, and its Re-authorize
+// button leads through the platform's authorization page back to a healthy
+// shop. Its gateway has short-lived sandbox tokens, so the refusal shows soon.
+func TestConsoleReauthorize(t *testing.T) {
+	node := requireNode(t)
+	chromium := requireBrowser(t)
+	runConsole(t, node, chromium, startTokenGateway(t, "3s").m, "reauthorize")
+}
+
+// runConsole runs e2e/console.mjs against m and answers its requests.
+func runConsole(t *testing.T, node, chromium string, m *Main, mode string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	artifacts, _ := filepath.Abs(filepath.Join("..", "e2e", "artifacts"))
-	cmd := exec.CommandContext(ctx, node, "console.mjs", m.URL(), artifacts)
+	cmd := exec.CommandContext(ctx, node, "console.mjs", m.URL(), artifacts, mode)
 	cmd.Env = append(os.Environ(), "RETURNSGW_KEY="+testKey, "CHROMIUM="+chromium)
 	cmd.Dir = filepath.Join("..", "e2e")
 	var stderr bytes.Buffer
@@ -67,6 +82,16 @@ func TestConsoleInBrowser(t *testing.T) {
 				m.Sandbox.AliExpress.SetDown(true)
 			case "aliexpress-up":
 				m.Sandbox.AliExpress.SetDown(false)
+			case "revoke-xhs-domestic":
+				// The platform revokes the shop's refresh token; answer once
+				// the gateway has seen it refused.
+				alerts := m.Connections.Alerts(ctx, returns.OrgID(m.Config.Org))
+				m.Sandbox.XHS.Tokens().Revoke("xhs-domestic")
+				select {
+				case <-alerts:
+				case <-ctx.Done():
+					answer = "no alert"
+				}
 			default:
 				answer = "unknown request " + msg.Ask
 			}
