@@ -50,7 +50,7 @@ function row(c, mark) {
     h('td', {}, h('span', { class: 'status' }, label(c.status)), h('br'), h('small', { lang: 'zh' }, c.platformStatus.label || c.platformStatus.code)),
     h('td', {}, label(c.reason), c.platformReason ? [h('br'), h('small', { lang: 'zh' }, c.platformReason)] : null),
     h('td', { class: 'num' }, money(c.requestedRefund)),
-    h('td', { class: 'left ' + left.cls }, left.text, h('br'), h('small', {}, dl.what)),
+    h('td', { class: 'left ' + left.cls, 'data-due': dl.at || '' }, h('span', {}, left.text), h('br'), h('small', {}, dl.what)),
     h('td', { class: 'verdict ' + v.cls }, v.text));
 }
 
@@ -129,5 +129,13 @@ export async function render(root, { params, navigate }) {
     else return;
     announce.textContent = (isNew ? 'New case ' : 'Case updated: ') + (PLATFORMS[c.platform] || c.platform) + ' ' + c.platformCaseId + ', ' + label(c.status);
   }, (err) => root.prepend(errorBox(err, 'Live updates stopped: ')));
-  return stop;
+  // The time left counts down while the page is open.
+  const tick = setInterval(() => {
+    for (const td of tbody.querySelectorAll('td[data-due]')) {
+      const l = timeLeft(td.dataset.due || null);
+      td.className = 'left ' + l.cls;
+      td.firstChild.textContent = l.text;
+    }
+  }, 30000);
+  return () => { clearInterval(tick); stop(); };
 }
