@@ -39,3 +39,54 @@ func (r *Resolver) shopConsoleFields(ctx context.Context, p returns.Platform, sc
 		sc.Token.LastError = &e
 	}
 }
+
+// caseAmounts answers ReturnCase.amounts: the components of what the buyer
+// paid, who bears each, and whether the default refund (refundDue, from
+// returns.DefaultRefund) includes it — by the same rules, so the two agree.
+func (r *Resolver) caseAmounts(c *returns.Case) []*model.AmountComponent {
+	e := r.caseEligibility(c)
+	_, _, refundErr := returns.DefaultRefund(c, r.policy(c), returns.RefundBasis{Tariff: c.Tariff})
+	refund := refundErr == nil
+	rule := func(id string) *string { return &id }
+	party := func(seller bool) returns.Party {
+		if seller {
+			return returns.PartySeller
+		}
+		return returns.PartyBuyer
+	}
+
+	// The goods part as DefaultRefund takes it: the refund requested, else
+	// the lines' total.
+	goods := c.RequestedRefund
+	if goods == nil && len(c.Lines) > 0 {
+		total, ok := returns.Money{Currency: c.Lines[0].UnitPrice.Currency}, true
+		for _, l := range c.Lines {
+			line := returns.Money{Minor: l.UnitPrice.Minor * int64(l.Quantity), Currency: l.UnitPrice.Currency}
+			var err error
+			if total, err = total.Add(line); err != nil {
+				ok = false // mixed currencies: not a sum anyone can use
+				break
+			}
+		}
+		if ok {
+			goods = &total
+		}
+	}
+	freightRule := returns.RuleCNFreight
+	switch c.Platform {
+	case returns.Alibaba:
+		freightRule = returns.RuleAlibabaFreight
+	case returns.AliExpress:
+		freightRule = returns.RuleAECosts
+	}
+	sellerFreight := e.ReturnFreightPaidBy == returns.PartySeller
+	return []*model.AmountComponent{
+		{Kind: model.AmountComponentKindGoods, Amount: goods, PaidBy: party(c.Kind != returns.KindExchange),
+			InRefund: refund && goods != nil, RuleID: rule(returns.RuleGWRefundCap)},
+		{Kind: model.AmountComponentKindOutboundFreight, Amount: c.ShippingPaid, PaidBy: returns.PartyBuyer},
+		{Kind: model.AmountComponentKindReturnFreight, Amount: c.ReturnFreight, PaidBy: r.returnFreightPaidBy(c),
+			InRefund: refund && c.ReturnFreight != nil && sellerFreight && c.Kind != returns.KindRefundOnly, RuleID: rule(freightRule)},
+		{Kind: model.AmountComponentKindTariff, Amount: c.Tariff, PaidBy: party(e.TariffRefundable),
+			InRefund: refund && c.Tariff != nil && e.TariffRefundable, RuleID: rule(returns.RuleXBTariffRefund)},
+	}
+}

@@ -48,6 +48,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AmountComponent struct {
+		Amount   func(childComplexity int) int
+		InRefund func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		PaidBy   func(childComplexity int) int
+		RuleID   func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -177,6 +185,7 @@ type ComplexityRoot struct {
 
 	ReturnCase struct {
 		AllowedActions               func(childComplexity int) int
+		Amounts                      func(childComplexity int) int
 		ApprovedAt                   func(childComplexity int) int
 		AvailableActions             func(childComplexity int) int
 		CheckoutConfirmedSource      func(childComplexity int) int
@@ -436,6 +445,7 @@ type ReturnCaseResolver interface {
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
 
+	Amounts(ctx context.Context, obj *returns.Case) ([]*model.AmountComponent, error)
 	Events(ctx context.Context, obj *returns.Case, first *int, after *string) (*model.ReturnCaseEventConnection, error)
 }
 type ReturnCaseEventResolver interface {
@@ -473,6 +483,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AmountComponent.amount":
+		if e.ComplexityRoot.AmountComponent.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.Amount(childComplexity), true
+	case "AmountComponent.inRefund":
+		if e.ComplexityRoot.AmountComponent.InRefund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.InRefund(childComplexity), true
+	case "AmountComponent.kind":
+		if e.ComplexityRoot.AmountComponent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.Kind(childComplexity), true
+	case "AmountComponent.paidBy":
+		if e.ComplexityRoot.AmountComponent.PaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.PaidBy(childComplexity), true
+	case "AmountComponent.ruleId":
+		if e.ComplexityRoot.AmountComponent.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.RuleID(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -1034,6 +1075,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.AllowedActions(childComplexity), true
+	case "ReturnCase.amounts":
+		if e.ComplexityRoot.ReturnCase.Amounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Amounts(childComplexity), true
 	case "ReturnCase.approvedAt":
 		if e.ComplexityRoot.ReturnCase.ApprovedAt == nil {
 			break
@@ -2043,6 +2090,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AmountComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AmountComponent_kind(ctx, field)
+	case "amount":
+		return ec.fieldContext_AmountComponent_amount(ctx, field)
+	case "paidBy":
+		return ec.fieldContext_AmountComponent_paidBy(ctx, field)
+	case "inRefund":
+		return ec.fieldContext_AmountComponent_inRefund(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_AmountComponent_ruleId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AmountComponent", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2341,6 +2404,8 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_updatedAt(ctx, field)
 	case "syncedAt":
 		return ec.fieldContext_ReturnCase_syncedAt(ctx, field)
+	case "amounts":
+		return ec.fieldContext_ReturnCase_amounts(ctx, field)
 	case "events":
 		return ec.fieldContext_ReturnCase_events(ctx, field)
 	}
@@ -3158,6 +3223,66 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AmountComponent_kind(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalNAmountComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_AmountComponent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type AmountComponentKind does not have child fields"))
+}
+
+func (ec *executionContext) _AmountComponent_amount(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AmountComponent_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AmountComponent_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AmountComponent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AmountComponent_paidBy(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.PaidBy)
+}
+func (ec *executionContext) fieldContext_AmountComponent_paidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _AmountComponent_inRefund(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.InRefund)
+}
+func (ec *executionContext) fieldContext_AmountComponent_inRefund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _AmountComponent_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RuleID)
+}
+func (ec *executionContext) fieldContext_AmountComponent_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type String does not have child fields"))
+}
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
@@ -5637,6 +5762,38 @@ func (ec *executionContext) _ReturnCase_syncedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ReturnCase_syncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_amounts(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_amounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Amounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AmountComponent) graphql.Marshaler {
+			return ec.marshalNAmountComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_amounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AmountComponent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnCase_events(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -8690,6 +8847,65 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var amountComponentImplementors = []string{"AmountComponent"}
+
+func (ec *executionContext) _AmountComponent(ctx context.Context, sel ast.SelectionSet, obj *model.AmountComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, amountComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AmountComponent")
+		case "kind":
+			out.Values[i] = ec._AmountComponent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._AmountComponent_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "paidBy":
+			out.Values[i] = ec._AmountComponent_paidBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inRefund":
+			out.Values[i] = ec._AmountComponent_inRefund(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._AmountComponent_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var apiKeyImplementors = []string{"ApiKey"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *model.APIKey) graphql.Marshaler {
@@ -10720,6 +10936,44 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "amounts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_amounts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "events":
 			field := field
 
@@ -12457,6 +12711,42 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNAmountComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AmountComponent) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAmountComponent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAmountComponent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponent(ctx context.Context, sel ast.SelectionSet, v *model.AmountComponent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AmountComponent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAmountComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentKind(ctx context.Context, v any) (model.AmountComponentKind, error) {
+	var res model.AmountComponentKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAmountComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentKind(ctx context.Context, sel ast.SelectionSet, v model.AmountComponentKind) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
@@ -14821,6 +15111,10 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 // marshals straight off their Go value, without graphql.ResolveField: field
 // middleware (AroundFields) does not see them.
 var leanLeafFields = []string{
+	"AmountComponent.inRefund",
+	"AmountComponent.kind",
+	"AmountComponent.paidBy",
+	"AmountComponent.ruleId",
 	"ApiKey.createdAt",
 	"ApiKey.id",
 	"ApiKey.lastUsedAt",

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,67 @@ func TestShopLagAndToken(t *testing.T) {
 				t.Errorf("shop %s: token %s, want %s", s.ID, s.Token.State, want)
 			}
 		}
+	}
+}
+
+// ReturnCase.amounts agrees with refundDue: the components the refund
+// includes add up to it, for every case whose refund the rules can compute.
+func TestCaseAmountsAddUpToRefundDue(t *testing.T) {
+	m := startGateway(t)
+	type money struct{ Amount, CurrencyCode string }
+	var d struct {
+		ReturnCases struct {
+			Nodes []struct {
+				ID             string
+				RefundedAmount *money
+				RefundDue      *struct{ Amount money }
+				Amounts        []struct {
+					Kind     string
+					Amount   *money
+					PaidBy   string
+					InRefund bool
+					RuleID   *string
+				}
+			}
+		}
+	}
+	if r := gql(t, m, `{ returnCases(first: 100) { nodes { id refundedAmount { amount currencyCode } refundDue { amount { amount currencyCode } }
+		amounts { kind amount { amount currencyCode } paidBy inRefund ruleId } } } }`, nil, &d); len(r.Errors) > 0 {
+		t.Fatalf("amounts: %+v", r.Errors)
+	}
+	minor := func(s string) int64 {
+		whole, frac, _ := strings.Cut(s, ".")
+		frac = (frac + "00")[:2]
+		var n int64
+		fmt.Sscan(whole+frac, &n)
+		return n
+	}
+	checked, parts := 0, map[string]int{}
+	for _, c := range d.ReturnCases.Nodes {
+		if len(c.Amounts) != 4 || c.Amounts[0].Kind != "GOODS" || c.Amounts[3].Kind != "TARIFF" {
+			t.Fatalf("case %s: amounts %+v", c.ID, c.Amounts)
+		}
+		if c.RefundDue == nil || c.RefundedAmount != nil {
+			continue
+		}
+		var sum int64
+		for _, a := range c.Amounts {
+			if a.InRefund {
+				if a.Amount == nil || a.Amount.CurrencyCode != c.RefundDue.Amount.CurrencyCode || a.PaidBy != "SELLER" {
+					t.Errorf("case %s: %+v is in the refund", c.ID, a)
+					continue
+				}
+				sum += minor(a.Amount.Amount)
+				parts[a.Kind]++
+			}
+		}
+		if sum != minor(c.RefundDue.Amount.Amount) {
+			t.Errorf("case %s: components in the refund add up to %d, refundDue is %s: %+v", c.ID, sum, c.RefundDue.Amount.Amount, c.Amounts)
+		}
+		checked++
+	}
+	t.Logf("%d cases checked; components in their refunds: %v", checked, parts)
+	if checked < 20 || parts["RETURN_FREIGHT"] == 0 && parts["TARIFF"] == 0 {
+		t.Errorf("only %d cases checked", checked)
 	}
 }

@@ -13,6 +13,20 @@ import (
 	"github.com/returnsgw/returnsgw/returns"
 )
 
+// One component of a case's amounts: how much, who bears it under the rules, and whether the refund covers it.
+type AmountComponent struct {
+	// Which component.
+	Kind AmountComponentKind `json:"kind"`
+	// The amount; null when the platform did not state it.
+	Amount *returns.Money `json:"amount,omitempty"`
+	// Who bears it in the end: SELLER when the refund gives it back to the buyer (or the seller pays it), else BUYER.
+	PaidBy returns.Party `json:"paidBy"`
+	// Whether the refund the rules call for (ReturnCase.refundDue) includes it.
+	InRefund bool `json:"inRefund"`
+	// The rule that decides who bears it, e.g. CN-FREIGHT or XB-TARIFF-REFUND; null when no rule speaks to it.
+	RuleID *string `json:"ruleId,omitempty"`
+}
+
 // An API key of the caller's organisation. The key itself is shown once, when it is created; the gateway keeps
 // only its SHA-256.
 type APIKey struct {
@@ -473,6 +487,70 @@ type UserError struct {
 	Message string `json:"message"`
 	// The return rule concerned, for RULE_VIOLATION.
 	RuleID *string `json:"ruleId,omitempty"`
+}
+
+// A part of what the buyer paid or spent on an order, for a return's accounts.
+type AmountComponentKind string
+
+const (
+	// The goods of the case as the refund rules take them (GW-REFUND-CAP): the refund the buyer requested, else the lines' total.
+	AmountComponentKindGoods AmountComponentKind = "GOODS"
+	// The freight the buyer paid on the order.
+	AmountComponentKindOutboundFreight AmountComponentKind = "OUTBOUND_FREIGHT"
+	// The buyer's return shipping.
+	AmountComponentKindReturnFreight AmountComponentKind = "RETURN_FREIGHT"
+	// The cross-border tax the buyer paid.
+	AmountComponentKindTariff AmountComponentKind = "TARIFF"
+)
+
+var AllAmountComponentKind = []AmountComponentKind{
+	AmountComponentKindGoods,
+	AmountComponentKindOutboundFreight,
+	AmountComponentKindReturnFreight,
+	AmountComponentKindTariff,
+}
+
+func (e AmountComponentKind) IsValid() bool {
+	switch e {
+	case AmountComponentKindGoods, AmountComponentKindOutboundFreight, AmountComponentKindReturnFreight, AmountComponentKindTariff:
+		return true
+	}
+	return false
+}
+
+func (e AmountComponentKind) String() string {
+	return string(e)
+}
+
+func (e *AmountComponentKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AmountComponentKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AmountComponentKind", str)
+	}
+	return nil
+}
+
+func (e AmountComponentKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AmountComponentKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AmountComponentKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What an API key may do.

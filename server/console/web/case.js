@@ -2,7 +2,6 @@
 // the negotiation, the verdict rule by rule, and the actions allowed now.
 import { gql, subscribe, idempotencyKey } from '/console/api.js';
 import { h, money, when, timeLeft, mainDeadline, label, PLATFORMS, errorBox } from '/console/util.js';
-import { sum, times } from '/console/decimal.js';
 
 const CASE = `query Case($id: ID!) {
   returnCase(id: $id) {
@@ -16,6 +15,7 @@ const CASE = `query Case($id: ID!) {
     eligibility { noReasonReturnAllowed returnAllowed returnFreightPaidBy tariffRefundable needsSellerAgreement
       rules { ruleId effect explanation } }
     refundDue { amount { amount currencyCode } rules { ruleId effect explanation } }
+    amounts { kind amount { amount currencyCode } paidBy inRefund ruleId }
     availableActions { action viaApi sellerCentreUrl violations { ruleId message acknowledgeable } }
     pendingSteps { action recordedAt note url }
     returnShipment { carrierName trackingNo shippedAt signedAt }
@@ -121,19 +121,17 @@ function facts(c) {
         h('td', { class: 'num' }, money(l.unitPrice)), h('td', {}, label(l.category)))))));
 }
 
+// amounts shows ReturnCase.amounts: each component, who bears it and
+// whether the refund due includes it, as the API's rules say.
 function amounts(c) {
-  const goods = sum(c.lines.map((l) => times(l.unitPrice, l.quantity)));
-  const tr = (what, m, who) => h('tr', {}, h('th', { scope: 'row' }, what), h('td', { class: 'num' }, money(m)), h('td', {}, who));
+  const tr = (what, m, who, extra) => h('tr', {}, h('th', { scope: 'row' }, what), h('td', { class: 'num' }, money(m)), h('td', {}, who), h('td', {}, extra));
   return h('section', { 'aria-labelledby': 'amounts-h' }, h('h2', { id: 'amounts-h' }, 'Amounts'),
-    h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Component'), h('th', { scope: 'col' }, 'Amount'), h('th', { scope: 'col' }, 'Who pays'))),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Component', 'Amount', 'Who pays', 'In the refund due'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {},
-        tr('Goods', goods, 'Seller refunds'),
-        tr('Outbound freight', c.shippingPaid, 'Paid by the buyer at checkout'),
-        tr('Return freight', c.returnFreight, label(c.returnFreightPaidBy || c.eligibility.returnFreightPaidBy) + (c.freeReturnPromised ? ' (free return promised)' : '')),
-        tr('Tariff', c.tariff, c.tariff ? (c.eligibility.tariffRefundable ? 'Refunded to the buyer' : 'Not refundable') : 'None stated (' + label(c.tariffSource) + ')'),
-        tr('Requested', c.requestedRefund, ''),
-        tr('Refund due by the rules', c.refundDue && c.refundDue.amount, c.refundDue ? c.refundDue.rules.map((r) => r.ruleId).join(', ') : ''),
-        tr('Refunded so far', c.refundedAmount, ''))));
+        c.amounts.map((a) => tr(label(a.kind), a.amount, label(a.paidBy), [a.inRefund ? 'Yes' : 'No', a.ruleId ? h('small', {}, ' (' + a.ruleId + ')') : ''])),
+        tr('Requested by the buyer', c.requestedRefund, '', ''),
+        tr('Refund due by the rules', c.refundDue && c.refundDue.amount, '', c.refundDue ? c.refundDue.rules.map((r) => r.ruleId).join(', ') : 'none (see the verdict)'),
+        tr('Refunded so far', c.refundedAmount, '', ''))));
 }
 
 function verdictSection(c, catalogue) {
