@@ -35,13 +35,13 @@ type Deps struct {
 	// LiveTTL is how long live platform data (negotiation history) is cached;
 	// default 30 s.
 	LiveTTL time.Duration
-	// Connections reports shop authorizations and starts new ones; nil: none.
-	Connections ShopConnections
 	// Timeline reads one case's events (ReturnCase.events); nil: that field
 	// answers UNSUPPORTED_ON_PLATFORM.
 	Timeline store.TimelineStore
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Connections reports shop authorizations and starts new ones; nil: none.
+	Connections ShopConnections
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // NewResolver returns the root resolver.
