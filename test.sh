@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install the npm clients the end-to-end
-# tests use (graphql-http's audit suite, graphql-ws), vet, then every test with
+# tests use (graphql-http's audit suite, graphql-ws, playwright-core and axe-core for
+# the console in Chromium), vet, then every test with
 # the race detector. The end-to-end tests start the real server on :0 and talk
 # to it over HTTP and WebSocket. (A plain `go test ./...` skips the npm-client
 # tests when e2e/node_modules is missing; here they are required.)

@@ -35,6 +35,9 @@ type Deps struct {
 	// LiveTTL is how long live platform data (negotiation history) is cached;
 	// default 30 s.
 	LiveTTL time.Duration
+	// Timeline reads one case's events (ReturnCase.events); nil: that field
+	// answers UNSUPPORTED_ON_PLATFORM.
+	Timeline store.TimelineStore
 	// Connections reports shop authorizations and starts new ones; nil: none.
 	Connections ShopConnections
 	Now         func() time.Time

@@ -49,6 +49,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AmountComponent struct {
+		Amount   func(childComplexity int) int
+		InRefund func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		PaidBy   func(childComplexity int) int
+		RuleID   func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -249,6 +257,7 @@ type ComplexityRoot struct {
 
 	ReturnCase struct {
 		AllowedActions               func(childComplexity int) int
+		Amounts                      func(childComplexity int) int
 		ApprovedAt                   func(childComplexity int) int
 		AvailableActions             func(childComplexity int) int
 		CheckoutConfirmedSource      func(childComplexity int) int
@@ -259,6 +268,7 @@ type ComplexityRoot struct {
 		DeliveredAtSource            func(childComplexity int) int
 		Eligibility                  func(childComplexity int) int
 		Escalation                   func(childComplexity int) int
+		Events                       func(childComplexity int, first *int, after *string) int
 		Evidence                     func(childComplexity int) int
 		ExemptionConfirmedAtCheckout func(childComplexity int) int
 		ExportReturn                 func(childComplexity int) int
@@ -322,6 +332,17 @@ type ComplexityRoot struct {
 		PreviousStatus    func(childComplexity int) int
 		Source            func(childComplexity int) int
 		Status            func(childComplexity int) int
+	}
+
+	ReturnCaseEventConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ReturnCaseEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ReturnCasePayload struct {
@@ -406,10 +427,12 @@ type ComplexityRoot struct {
 	}
 
 	ShopConnection struct {
-		Health func(childComplexity int) int
-		ID     func(childComplexity int) int
-		Market func(childComplexity int) int
-		Name   func(childComplexity int) int
+		Health         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Market         func(childComplexity int) int
+		Name           func(childComplexity int) int
+		SyncLagSeconds func(childComplexity int) int
+		Token          func(childComplexity int) int
 	}
 
 	ShopConnectionAlert struct {
@@ -418,6 +441,13 @@ type ComplexityRoot struct {
 		Reason     func(childComplexity int) int
 		ShopID     func(childComplexity int) int
 		State      func(childComplexity int) int
+	}
+
+	ShopToken struct {
+		AccessExpiresAt func(childComplexity int) int
+		LastError       func(childComplexity int) int
+		NextRefreshAt   func(childComplexity int) int
+		State           func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -498,11 +528,13 @@ type ReturnCaseResolver interface {
 	AllowedActions(ctx context.Context, obj *returns.Case) ([]string, error)
 	AvailableActions(ctx context.Context, obj *returns.Case) ([]*model.AvailableAction, error)
 
+	Amounts(ctx context.Context, obj *returns.Case) ([]*model.AmountComponent, error)
 	Evidence(ctx context.Context, obj *returns.Case) ([]*model.Evidence, error)
 	Escalation(ctx context.Context, obj *returns.Case) (*model.Escalation, error)
 	ExportReturn(ctx context.Context, obj *returns.Case) (*model.ExportReturn, error)
 
 	GradeBy(ctx context.Context, obj *returns.Case) (*time.Time, error)
+	Events(ctx context.Context, obj *returns.Case, first *int, after *string) (*model.ReturnCaseEventConnection, error)
 }
 type ReturnCaseEventResolver interface {
 	ID(ctx context.Context, obj *feed.Change) (string, error)
@@ -539,6 +571,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AmountComponent.amount":
+		if e.ComplexityRoot.AmountComponent.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.Amount(childComplexity), true
+	case "AmountComponent.inRefund":
+		if e.ComplexityRoot.AmountComponent.InRefund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.InRefund(childComplexity), true
+	case "AmountComponent.kind":
+		if e.ComplexityRoot.AmountComponent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.Kind(childComplexity), true
+	case "AmountComponent.paidBy":
+		if e.ComplexityRoot.AmountComponent.PaidBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.PaidBy(childComplexity), true
+	case "AmountComponent.ruleId":
+		if e.ComplexityRoot.AmountComponent.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AmountComponent.RuleID(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -1422,6 +1485,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.AllowedActions(childComplexity), true
+	case "ReturnCase.amounts":
+		if e.ComplexityRoot.ReturnCase.Amounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Amounts(childComplexity), true
 	case "ReturnCase.approvedAt":
 		if e.ComplexityRoot.ReturnCase.ApprovedAt == nil {
 			break
@@ -1482,6 +1551,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.Escalation(childComplexity), true
+	case "ReturnCase.events":
+		if e.ComplexityRoot.ReturnCase.Events == nil {
+			break
+		}
+
+		args, err := ec.field_ReturnCase_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ReturnCase.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "ReturnCase.evidence":
 		if e.ComplexityRoot.ReturnCase.Evidence == nil {
 			break
@@ -1809,6 +1889,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCaseEvent.Status(childComplexity), true
+
+	case "ReturnCaseEventConnection.edges":
+		if e.ComplexityRoot.ReturnCaseEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEventConnection.Edges(childComplexity), true
+	case "ReturnCaseEventConnection.nodes":
+		if e.ComplexityRoot.ReturnCaseEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEventConnection.Nodes(childComplexity), true
+	case "ReturnCaseEventConnection.pageInfo":
+		if e.ComplexityRoot.ReturnCaseEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEventConnection.PageInfo(childComplexity), true
+
+	case "ReturnCaseEventEdge.cursor":
+		if e.ComplexityRoot.ReturnCaseEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEventEdge.Cursor(childComplexity), true
+	case "ReturnCaseEventEdge.node":
+		if e.ComplexityRoot.ReturnCaseEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCaseEventEdge.Node(childComplexity), true
 
 	case "ReturnCasePayload.replayed":
 		if e.ComplexityRoot.ReturnCasePayload.Replayed == nil {
@@ -2150,6 +2262,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShopConnection.Name(childComplexity), true
+	case "ShopConnection.syncLagSeconds":
+		if e.ComplexityRoot.ShopConnection.SyncLagSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnection.SyncLagSeconds(childComplexity), true
+	case "ShopConnection.token":
+		if e.ComplexityRoot.ShopConnection.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopConnection.Token(childComplexity), true
 
 	case "ShopConnectionAlert.occurredAt":
 		if e.ComplexityRoot.ShopConnectionAlert.OccurredAt == nil {
@@ -2181,6 +2305,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShopConnectionAlert.State(childComplexity), true
+
+	case "ShopToken.accessExpiresAt":
+		if e.ComplexityRoot.ShopToken.AccessExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopToken.AccessExpiresAt(childComplexity), true
+	case "ShopToken.lastError":
+		if e.ComplexityRoot.ShopToken.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopToken.LastError(childComplexity), true
+	case "ShopToken.nextRefreshAt":
+		if e.ComplexityRoot.ShopToken.NextRefreshAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopToken.NextRefreshAt(childComplexity), true
+	case "ShopToken.state":
+		if e.ComplexityRoot.ShopToken.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopToken.State(childComplexity), true
 
 	case "Subscription.returnCaseChanged":
 		if e.ComplexityRoot.Subscription.ReturnCaseChanged == nil {
@@ -2355,7 +2504,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "console.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls" "timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2370,6 +2519,7 @@ var sources = []*ast.Source{
 	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
+	{Name: "console.graphqls", Input: sourceData("console.graphqls"), BuiltIn: false},
 	{Name: "costmodel.graphqls", Input: sourceData("costmodel.graphqls"), BuiltIn: false},
 	{Name: "evidence.graphqls", Input: sourceData("evidence.graphqls"), BuiltIn: false},
 	{Name: "exportreturns.graphqls", Input: sourceData("exportreturns.graphqls"), BuiltIn: false},
@@ -2379,12 +2529,29 @@ var sources = []*ast.Source{
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "subscriptions.graphqls", Input: sourceData("subscriptions.graphqls"), BuiltIn: false},
+	{Name: "timeline.graphqls", Input: sourceData("timeline.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AmountComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AmountComponent_kind(ctx, field)
+	case "amount":
+		return ec.fieldContext_AmountComponent_amount(ctx, field)
+	case "paidBy":
+		return ec.fieldContext_AmountComponent_paidBy(ctx, field)
+	case "inRefund":
+		return ec.fieldContext_AmountComponent_inRefund(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_AmountComponent_ruleId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AmountComponent", field.Name)
+}
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2820,6 +2987,8 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_updatedAt(ctx, field)
 	case "syncedAt":
 		return ec.fieldContext_ReturnCase_syncedAt(ctx, field)
+	case "amounts":
+		return ec.fieldContext_ReturnCase_amounts(ctx, field)
 	case "evidence":
 		return ec.fieldContext_ReturnCase_evidence(ctx, field)
 	case "escalation":
@@ -2830,6 +2999,8 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_inspection(ctx, field)
 	case "gradeBy":
 		return ec.fieldContext_ReturnCase_gradeBy(ctx, field)
+	case "events":
+		return ec.fieldContext_ReturnCase_events(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCase", field.Name)
 }
@@ -2878,6 +3049,28 @@ func (ec *executionContext) childFields_ReturnCaseEvent(ctx context.Context, fie
 		return ec.fieldContext_ReturnCaseEvent_acknowledgedRules(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnCaseEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnCaseEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReturnCaseEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ReturnCaseEventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReturnCaseEventConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnCaseEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnCaseEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReturnCaseEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReturnCaseEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnCaseEventEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3052,6 +3245,10 @@ func (ec *executionContext) childFields_ShopConnection(ctx context.Context, fiel
 		return ec.fieldContext_ShopConnection_market(ctx, field)
 	case "health":
 		return ec.fieldContext_ShopConnection_health(ctx, field)
+	case "syncLagSeconds":
+		return ec.fieldContext_ShopConnection_syncLagSeconds(ctx, field)
+	case "token":
+		return ec.fieldContext_ShopConnection_token(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShopConnection", field.Name)
 }
@@ -3070,6 +3267,20 @@ func (ec *executionContext) childFields_ShopConnectionAlert(ctx context.Context,
 		return ec.fieldContext_ShopConnectionAlert_occurredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShopConnectionAlert", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_ShopToken_state(ctx, field)
+	case "accessExpiresAt":
+		return ec.fieldContext_ShopToken_accessExpiresAt(ctx, field)
+	case "nextRefreshAt":
+		return ec.fieldContext_ShopToken_nextRefreshAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ShopToken_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopToken", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3522,6 +3733,28 @@ func (ec *executionContext) field_Query_returnRules_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_ReturnCase_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_returnCaseChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3625,6 +3858,66 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AmountComponent_kind(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalNAmountComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_AmountComponent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type AmountComponentKind does not have child fields"))
+}
+
+func (ec *executionContext) _AmountComponent_amount(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AmountComponent_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AmountComponent_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AmountComponent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AmountComponent_paidBy(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx, field.Selections, obj.PaidBy)
+}
+func (ec *executionContext) fieldContext_AmountComponent_paidBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type Party does not have child fields"))
+}
+
+func (ec *executionContext) _AmountComponent_inRefund(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.InRefund)
+}
+func (ec *executionContext) fieldContext_AmountComponent_inRefund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _AmountComponent_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.AmountComponent) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RuleID)
+}
+func (ec *executionContext) fieldContext_AmountComponent_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type String does not have child fields"))
+}
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
@@ -6758,6 +7051,38 @@ func (ec *executionContext) fieldContext_ReturnCase_syncedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _ReturnCase_amounts(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_amounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Amounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AmountComponent) graphql.Marshaler {
+			return ec.marshalNAmountComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_amounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AmountComponent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReturnCase_evidence(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6907,6 +7232,50 @@ func (ec *executionContext) _ReturnCase_gradeBy(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ReturnCase_gradeBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCase_events(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ReturnCase().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCaseEventConnection) graphql.Marshaler {
+			return ec.marshalNReturnCaseEventConnection2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCaseEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ReturnCase_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnCaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseConnection) (ret graphql.Marshaler) {
@@ -7178,6 +7547,141 @@ func (ec *executionContext) _ReturnCaseEvent_acknowledgedRules(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_ReturnCaseEvent_acknowledgedRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCaseEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReturnCaseEventEdge) graphql.Marshaler {
+			return ec.marshalNReturnCaseEventEdge2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCaseEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCaseEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCaseEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*feed.Change) graphql.Marshaler {
+			return ec.marshalNReturnCaseEvent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCaseEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCaseEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCaseEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCaseEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCaseEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEventEdge) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCaseEventEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnCaseEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCaseEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *feed.Change) graphql.Marshaler {
+			return ec.Resolvers.(*Resolver).sharedEvent(ctx, selections, v, ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCaseEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCaseEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCaseEvent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnCasePayload_returnCase(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCasePayload) (ret graphql.Marshaler) {
@@ -7897,6 +8401,45 @@ func (ec *executionContext) fieldContext_ShopConnection_health(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _ShopConnection_syncLagSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.SyncLagSeconds)
+}
+func (ec *executionContext) fieldContext_ShopConnection_syncLagSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShopConnection_token(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopConnection_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopToken) graphql.Marshaler {
+			return ec.marshalNShopToken2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopConnection_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShopConnectionAlert_platform(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
 	return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, field.Selections, obj.Platform)
 }
@@ -7930,6 +8473,34 @@ func (ec *executionContext) _ShopConnectionAlert_occurredAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ShopConnectionAlert_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ShopToken_state(ctx context.Context, field graphql.CollectedField, obj *model.ShopToken) (ret graphql.Marshaler) {
+	return ec.marshalNShopTokenState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopTokenState(ctx, field.Selections, obj.State)
+}
+func (ec *executionContext) fieldContext_ShopToken_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopToken", field, false, false, errors.New("field of type ShopTokenState does not have child fields"))
+}
+
+func (ec *executionContext) _ShopToken_accessExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ShopToken) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.AccessExpiresAt)
+}
+func (ec *executionContext) fieldContext_ShopToken_accessExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopToken", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ShopToken_nextRefreshAt(ctx context.Context, field graphql.CollectedField, obj *model.ShopToken) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.NextRefreshAt)
+}
+func (ec *executionContext) fieldContext_ShopToken_nextRefreshAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopToken", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ShopToken_lastError(ctx context.Context, field graphql.CollectedField, obj *model.ShopToken) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
+}
+func (ec *executionContext) fieldContext_ShopToken_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopToken", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Subscription_returnCaseChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -10015,6 +10586,65 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var amountComponentImplementors = []string{"AmountComponent"}
+
+func (ec *executionContext) _AmountComponent(ctx context.Context, sel ast.SelectionSet, obj *model.AmountComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, amountComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AmountComponent")
+		case "kind":
+			out.Values[i] = ec._AmountComponent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._AmountComponent_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "paidBy":
+			out.Values[i] = ec._AmountComponent_paidBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inRefund":
+			out.Values[i] = ec._AmountComponent_inRefund(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._AmountComponent_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
 
 var apiKeyImplementors = []string{"ApiKey"}
 
@@ -12573,6 +13203,44 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "amounts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_amounts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "evidence":
 			field := field
 
@@ -12703,6 +13371,44 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 				}()
 				res = ec._ReturnCase_gradeBy(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "events":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_events(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -13001,6 +13707,99 @@ func (ec *executionContext) _ReturnCaseEvent(ctx context.Context, sel ast.Select
 			}
 
 			out.Values[i] = innerFunc(ctx, out)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnCaseEventConnectionImplementors = []string{"ReturnCaseEventConnection"}
+
+func (ec *executionContext) _ReturnCaseEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnCaseEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnCaseEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnCaseEventConnection")
+		case "edges":
+			out.Values[i] = ec._ReturnCaseEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ReturnCaseEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReturnCaseEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnCaseEventEdgeImplementors = []string{"ReturnCaseEventEdge"}
+
+func (ec *executionContext) _ReturnCaseEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnCaseEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnCaseEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnCaseEventEdge")
+		case "cursor":
+			out.Values[i] = ec._ReturnCaseEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReturnCaseEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13716,6 +14515,16 @@ func (ec *executionContext) _ShopConnection(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "syncLagSeconds":
+			out.Values[i] = ec._ShopConnection_syncLagSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._ShopConnection_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13773,6 +14582,60 @@ func (ec *executionContext) _ShopConnectionAlert(ctx context.Context, sel ast.Se
 		case "occurredAt":
 			out.Values[i] = ec._ShopConnectionAlert_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var shopTokenImplementors = []string{"ShopToken"}
+
+func (ec *executionContext) _ShopToken(ctx context.Context, sel ast.SelectionSet, obj *model.ShopToken) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopToken")
+		case "state":
+			out.Values[i] = ec._ShopToken_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accessExpiresAt":
+			out.Values[i] = ec._ShopToken_accessExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nextRefreshAt":
+			out.Values[i] = ec._ShopToken_nextRefreshAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._ShopToken_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -14272,6 +15135,42 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNAmountComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AmountComponent) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAmountComponent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAmountComponent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponent(ctx context.Context, sel ast.SelectionSet, v *model.AmountComponent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AmountComponent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAmountComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentKind(ctx context.Context, v any) (model.AmountComponentKind, error) {
+	var res model.AmountComponentKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAmountComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAmountComponentKind(ctx context.Context, sel ast.SelectionSet, v model.AmountComponentKind) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
@@ -15296,6 +16195,22 @@ func (ec *executionContext) marshalNReturnCaseEdge2ᚖgithubᚗcomᚋreturnsgw�
 	return ec._ReturnCaseEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReturnCaseEvent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*feed.Change) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx context.Context, sel ast.SelectionSet, v *feed.Change) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -15304,6 +16219,42 @@ func (ec *executionContext) marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgw�
 		return graphql.Null
 	}
 	return ec._ReturnCaseEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReturnCaseEventConnection2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReturnCaseEventConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnCaseEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReturnCaseEventEdge2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReturnCaseEventEdge) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnCaseEventEdge2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReturnCaseEventEdge2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReturnCaseEventEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnCaseEventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReturnCasePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReturnCasePayload) graphql.Marshaler {
@@ -15767,6 +16718,26 @@ func (ec *executionContext) marshalNShopConnectionAlert2ᚖgithubᚗcomᚋreturn
 		return graphql.Null
 	}
 	return ec._ShopConnectionAlert(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShopToken2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopToken(ctx context.Context, sel ast.SelectionSet, v *model.ShopToken) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShopToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShopTokenState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopTokenState(ctx context.Context, v any) (model.ShopTokenState, error) {
+	var res model.ShopTokenState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShopTokenState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopTokenState(ctx context.Context, sel ast.SelectionSet, v model.ShopTokenState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -16954,6 +17925,10 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 // marshals straight off their Go value, without graphql.ResolveField: field
 // middleware (AroundFields) does not see them.
 var leanLeafFields = []string{
+	"AmountComponent.inRefund",
+	"AmountComponent.kind",
+	"AmountComponent.paidBy",
+	"AmountComponent.ruleId",
 	"ApiKey.createdAt",
 	"ApiKey.id",
 	"ApiKey.lastUsedAt",
@@ -17062,6 +18037,7 @@ var leanLeafFields = []string{
 	"ReturnCaseEvent.previousStatus",
 	"ReturnCaseEvent.source",
 	"ReturnCaseEvent.status",
+	"ReturnCaseEventEdge.cursor",
 	"ReturnCasePayload.replayed",
 	"ReturnCostModel.marginPoints",
 	"ReturnCostModel.returns",
@@ -17103,11 +18079,16 @@ var leanLeafFields = []string{
 	"ShopConnection.id",
 	"ShopConnection.market",
 	"ShopConnection.name",
+	"ShopConnection.syncLagSeconds",
 	"ShopConnectionAlert.occurredAt",
 	"ShopConnectionAlert.platform",
 	"ShopConnectionAlert.reason",
 	"ShopConnectionAlert.shopId",
 	"ShopConnectionAlert.state",
+	"ShopToken.accessExpiresAt",
+	"ShopToken.lastError",
+	"ShopToken.nextRefreshAt",
+	"ShopToken.state",
 	"UserError.code",
 	"UserError.field",
 	"UserError.message",

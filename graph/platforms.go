@@ -36,6 +36,7 @@ func (r *Resolver) platformInfos(ctx context.Context) []*model.PlatformInfo {
 			shop := p.Shop()
 			sc := &model.ShopConnection{ID: shop.ID, Market: shop.Market, Health: r.connectionHealth(p)}
 			r.authorizationHealth(ctx, p, sc.Health)
+			r.shopConsoleFields(ctx, p, sc)
 			if shop.Name != "" {
 				name := shop.Name
 				sc.Name = &name

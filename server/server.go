@@ -21,6 +21,7 @@ import (
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/graph"
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/server/console"
 	"github.com/returnsgw/returnsgw/server/graphiql"
 	"github.com/returnsgw/returnsgw/store"
 )
@@ -234,7 +235,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.observeParts()
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log,
+		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Timeline: m.db, Now: m.Now, Log: m.Log,
 		Evidence: m.db})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
@@ -263,6 +264,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endWith(streams, gql))
 	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler(m.DemoKey)))
+	mux.Handle("/console/", http.StripPrefix("/console/", console.Handler(m.DemoKey)))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql/", http.StatusFound)
 	})
@@ -335,7 +337,7 @@ func (m *Main) Run(ctx context.Context) error {
 		mode = "sandbox"
 	}
 	m.Log.Info("returns gateway listening", "url", m.URL(), "graphql", m.URL()+"/graphql",
-		"graphiql", m.URL()+"/graphiql/", "mode", mode, "db", redactDB(c.DB), "connections", len(m.Pollers))
+		"graphiql", m.URL()+"/graphiql/", "console", m.URL()+"/console/", "mode", mode, "db", redactDB(c.DB), "connections", len(m.Pollers))
 	return nil
 }
 

@@ -23,6 +23,7 @@ type backend interface {
 	store.ExportReturnStore
 	store.EvidenceStore
 	store.InspectionStore
+	store.TimelineStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

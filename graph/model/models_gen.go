@@ -9,8 +9,23 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
 )
+
+// One component of a case's amounts: how much, who bears it under the rules, and whether the refund covers it.
+type AmountComponent struct {
+	// Which component.
+	Kind AmountComponentKind `json:"kind"`
+	// The amount; null when the platform did not state it.
+	Amount *returns.Money `json:"amount,omitempty"`
+	// Who bears it in the end: SELLER when the refund gives it back to the buyer (or the seller pays it), else BUYER.
+	PaidBy returns.Party `json:"paidBy"`
+	// Whether the refund the rules call for (ReturnCase.refundDue) includes it.
+	InRefund bool `json:"inRefund"`
+	// The rule that decides who bears it, e.g. CN-FREIGHT or XB-TARIFF-REFUND; null when no rule speaks to it.
+	RuleID *string `json:"ruleId,omitempty"`
+}
 
 // An API key of the caller's organisation. The key itself is shown once, when it is created; the gateway keeps
 // only its SHA-256.
@@ -364,6 +379,24 @@ type ReturnCaseEdge struct {
 	Node *returns.Case `json:"node"`
 }
 
+// A page of one case's events from the gateway's event log (a Relay connection), oldest first.
+type ReturnCaseEventConnection struct {
+	// The events with their cursors.
+	Edges []*ReturnCaseEventEdge `json:"edges"`
+	// The events.
+	Nodes []*feed.Change `json:"nodes"`
+	// Where the page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An edge of a case's timeline.
+type ReturnCaseEventEdge struct {
+	// The event's opaque cursor: pass it as `after` to read on.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *feed.Change `json:"node"`
+}
+
 // Selects cases. Empty fields select everything; several values in one field are alternatives; different
 // fields must all hold.
 type ReturnCaseFilter struct {
@@ -596,6 +629,10 @@ type ShopConnection struct {
 	Market returns.Market `json:"market"`
 	// The connection's health.
 	Health *PlatformHealth `json:"health"`
+	// Seconds from the shop's last successful sync to now; null before the first sync.
+	SyncLagSeconds *int `json:"syncLagSeconds,omitempty"`
+	// The shop's authorization (its tokens' state), so a console can offer to re-authorize.
+	Token *ShopToken `json:"token"`
 }
 
 // A shop whose authorization was lost: only the seller authorizing the app again (shopConnect) restores it.
@@ -612,6 +649,18 @@ type ShopConnectionAlert struct {
 	OccurredAt time.Time `json:"occurredAt"`
 }
 
+// A shop's authorization of the gateway's app, without any secret.
+type ShopToken struct {
+	// Where the authorization stands.
+	State ShopTokenState `json:"state"`
+	// When the access token expires; null for STATIC.
+	AccessExpiresAt *time.Time `json:"accessExpiresAt,omitempty"`
+	// When the gateway will next refresh it; null when none is scheduled.
+	NextRefreshAt *time.Time `json:"nextRefreshAt,omitempty"`
+	// Why the platform refused the last refresh, if it did.
+	LastError *string `json:"lastError,omitempty"`
+}
+
 type Subscription struct {
 }
 
@@ -625,6 +674,70 @@ type UserError struct {
 	Message string `json:"message"`
 	// The return rule concerned, for RULE_VIOLATION.
 	RuleID *string `json:"ruleId,omitempty"`
+}
+
+// A part of what the buyer paid or spent on an order, for a return's accounts.
+type AmountComponentKind string
+
+const (
+	// The goods of the case as the refund rules take them (GW-REFUND-CAP): the refund the buyer requested, else the lines' total.
+	AmountComponentKindGoods AmountComponentKind = "GOODS"
+	// The freight the buyer paid on the order.
+	AmountComponentKindOutboundFreight AmountComponentKind = "OUTBOUND_FREIGHT"
+	// The buyer's return shipping.
+	AmountComponentKindReturnFreight AmountComponentKind = "RETURN_FREIGHT"
+	// The cross-border tax the buyer paid.
+	AmountComponentKindTariff AmountComponentKind = "TARIFF"
+)
+
+var AllAmountComponentKind = []AmountComponentKind{
+	AmountComponentKindGoods,
+	AmountComponentKindOutboundFreight,
+	AmountComponentKindReturnFreight,
+	AmountComponentKindTariff,
+}
+
+func (e AmountComponentKind) IsValid() bool {
+	switch e {
+	case AmountComponentKindGoods, AmountComponentKindOutboundFreight, AmountComponentKindReturnFreight, AmountComponentKindTariff:
+		return true
+	}
+	return false
+}
+
+func (e AmountComponentKind) String() string {
+	return string(e)
+}
+
+func (e *AmountComponentKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AmountComponentKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AmountComponentKind", str)
+	}
+	return nil
+}
+
+func (e AmountComponentKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AmountComponentKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AmountComponentKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What an API key may do.
@@ -1079,6 +1192,67 @@ func (e *RefundComponentKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e RefundComponentKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a shop's authorization of the gateway's app stands.
+type ShopTokenState string
+
+const (
+	// The tokens work and the gateway refreshes them before they expire.
+	ShopTokenStateActive ShopTokenState = "ACTIVE"
+	// The platform refused the refresh token: only the seller authorizing again (shopConnect) brings the shop back.
+	ShopTokenStateNeedsReauthorization ShopTokenState = "NEEDS_REAUTHORIZATION"
+	// The shop runs on credentials from the configuration file: the gateway manages no token for it.
+	ShopTokenStateStatic ShopTokenState = "STATIC"
+)
+
+var AllShopTokenState = []ShopTokenState{
+	ShopTokenStateActive,
+	ShopTokenStateNeedsReauthorization,
+	ShopTokenStateStatic,
+}
+
+func (e ShopTokenState) IsValid() bool {
+	switch e {
+	case ShopTokenStateActive, ShopTokenStateNeedsReauthorization, ShopTokenStateStatic:
+		return true
+	}
+	return false
+}
+
+func (e ShopTokenState) String() string {
+	return string(e)
+}
+
+func (e *ShopTokenState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShopTokenState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShopTokenState", str)
+	}
+	return nil
+}
+
+func (e ShopTokenState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShopTokenState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShopTokenState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -71,6 +71,10 @@ func TestConnectionsConformance(t *testing.T) {
 	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openFresh(t, now) })
 }
 
+func TestTimelineConformance(t *testing.T) {
+	storetest.RunTimeline(t, func(t *testing.T, now func() time.Time) storetest.TimelineBackend { return openFresh(t, now) })
+}
+
 // go test ./store/postgres -run XXX -bench Upserts -benchtime 20000x
 func BenchmarkUpserts(b *testing.B) {
 	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })

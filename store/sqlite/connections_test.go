@@ -15,3 +15,7 @@ func TestConnectionsConformance(t *testing.T) {
 func TestExportReturnsConformance(t *testing.T) {
 	storetest.RunExportReturns(t, func(t *testing.T, now func() time.Time) storetest.ExportReturnBackend { return openTemp(t, now) })
 }
+
+func TestTimelineConformance(t *testing.T) {
+	storetest.RunTimeline(t, func(t *testing.T, now func() time.Time) storetest.TimelineBackend { return openTemp(t, now) })
+}

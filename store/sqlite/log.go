@@ -23,6 +23,12 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: events: %w", err)
 	}
+	return scanEvents(rows, org)
+}
+
+// scanEvents reads the rows of an events query (seq, platform, case_id,
+// prev_status, status, source, occurred_ns, detail) and closes them.
+func scanEvents(rows *sql.Rows, org returns.OrgID) ([]returns.Event, error) {
 	defer rows.Close()
 	var out []returns.Event
 	for rows.Next() {
