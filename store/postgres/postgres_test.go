@@ -75,3 +75,11 @@ func TestConnectionsConformance(t *testing.T) {
 func BenchmarkUpserts(b *testing.B) {
 	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })
 }
+
+func TestRoutesConformance(t *testing.T) {
+	storetest.RunRoutes(t, func(t *testing.T, now func() time.Time) store.RouteStore { return openFresh(t, now) })
+}
+
+func TestTemplatesConformance(t *testing.T) {
+	storetest.RunTemplates(t, func(t *testing.T, now func() time.Time) store.TemplateStore { return openFresh(t, now) })
+}

@@ -11,3 +11,11 @@ import (
 func TestConnectionsConformance(t *testing.T) {
 	storetest.RunConnections(t, func(t *testing.T, now func() time.Time) store.ConnectionStore { return openTemp(t, now) })
 }
+
+func TestRoutesConformance(t *testing.T) {
+	storetest.RunRoutes(t, func(t *testing.T, now func() time.Time) store.RouteStore { return openTemp(t, now) })
+}
+
+func TestTemplatesConformance(t *testing.T) {
+	storetest.RunTemplates(t, func(t *testing.T, now func() time.Time) store.TemplateStore { return openTemp(t, now) })
+}
