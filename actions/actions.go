@@ -46,6 +46,11 @@ type Request struct {
 	// Acknowledged are rule ids the seller acknowledges, to proceed past
 	// violations that allow it; they are recorded on the event.
 	Acknowledged []string
+	// RouteID names the return route of an approval; empty: the service
+	// chooses one among the shop's routes (returns.ChooseRoute).
+	RouteID string
+
+	route *returns.CaseRoute // the approval's route, once planned
 }
 
 // Outcome is the answer to a Request.
@@ -83,6 +88,9 @@ type Service struct {
 
 	locks *feed.CaseLocks // shared with the ingester: one writer of a case at a time
 
+	routes    store.RouteStore    // nil: no return routes
+	templates store.TemplateStore // nil: no buyer message templates
+
 	keys keyState // the reconciler's: keys in flight, wake-ups, waits (reconcile.go)
 }
 
@@ -105,12 +113,18 @@ type Options struct {
 	Policy func(platform returns.PlatformID, shopID string) returns.RulePolicy
 	// Reconcile tunes the reconciler of writes whose outcome is unknown.
 	Reconcile ReconcileOptions
+	// Routes are the shops' return routes: an approval sends the chosen
+	// route's address and records the route on the case. Nil: none.
+	Routes store.RouteStore
+	// Templates are the buyer message templates, used where the platform
+	// takes a message and the seller gives none. Nil: no message is added.
+	Templates store.TemplateStore
 }
 
 // New returns a service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
-		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks}
+		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks, routes: o.Routes, templates: o.Templates}
 	if s.locks == nil {
 		s.locks = &feed.CaseLocks{}
 	}
@@ -397,8 +411,23 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		return out, false, nil
 	}
 	acked := acknowledged(violations)
+	if action == returns.ActionApprove {
+		cr, e, err := s.planRoute(ctx, req, c, now)
+		if err != nil {
+			return nil, false, err
+		}
+		if e != nil {
+			return fail(e)
+		}
+		if req.route = cr; cr != nil && req.Platform.ReturnAddressID == "" {
+			req.Platform.ReturnAddressID = cr.Route.PlatformAddressID
+		}
+	}
 	if !via.ViaAPI {
 		return s.record(ctx, req, c, via, acked)
+	}
+	if err := s.fillMessage(ctx, &req, c, p); err != nil {
+		return nil, false, err
 	}
 
 	preq := req.Platform
@@ -464,8 +493,10 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	if uerr != nil {
 		// The platform acted; the poller will bring the state in. Say so in the log, answer with the truth.
 		s.log.Error("store case after platform action", "case", c.PlatformCaseID, "action", action, "err", uerr)
+		s.keepRoute(pctx, req)
 		return &Outcome{Case: next}, true, nil
 	}
+	s.keepRoute(pctx, req)
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
 
@@ -527,6 +558,9 @@ func eventDetail(ctx context.Context, req Request, action returns.Action, acked 
 	if len(acked) > 0 {
 		detail["acknowledgedRules"] = strings.Join(acked, ",")
 	}
+	if req.route != nil {
+		detail["routeId"] = req.route.Route.ID
+	}
 	return detail
 }
 
@@ -580,6 +614,7 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	if s.keys.crash != nil && s.keys.crash(req.Key) {
 		return nil, false, ErrCrashed
 	}
+	s.keepRoute(context.WithoutCancel(ctx), req)
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
 

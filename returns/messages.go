@@ -236,3 +236,20 @@ var builtinTemplates = map[Reason]map[Language]string{
 		LanguageEN: "Hello, thank you for letting us know. We have taken up your request for order {orderId} and will follow up quickly. Please message us with any question before leaving a review.",
 	},
 }
+
+// MessageSlot is where an action carries a message to the buyer.
+type MessageSlot string
+
+// The slots of a buyer message.
+const (
+	SlotNone    MessageSlot = ""        // the platform takes no message with the action
+	SlotMessage MessageSlot = "MESSAGE" // ActionRequest.Message (XHS approve: message)
+	SlotNote    MessageSlot = "NOTE"    // ActionRequest.Note (AliExpress offer and refusal: solution_context)
+)
+
+// BuyerMessenger is implemented by adapters whose platform sends the buyer a
+// message with some actions: the gateway fills the slot from the shop's
+// templates when the seller gives no message.
+type BuyerMessenger interface {
+	BuyerMessageSlot(a Action, c *Case) MessageSlot
+}
