@@ -37,8 +37,12 @@ type Deps struct {
 	LiveTTL time.Duration
 	// Connections reports shop authorizations and starts new ones; nil: none.
 	Connections ShopConnections
-	Now         func() time.Time
-	Log         *slog.Logger
+	// Routes keeps the shops' return routes and each case's route; nil: none.
+	Routes store.RouteStore
+	// Templates keeps the buyer message templates; nil: only the built-in ones.
+	Templates store.TemplateStore
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // NewResolver returns the root resolver.

@@ -191,6 +191,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Platforms.Add(p)
 		}
 	}
+	if m.Sandbox != nil {
+		m.seedSandboxRoutes(ctx, org)
+	}
 	if interval == 0 {
 		interval = 5 * time.Minute
 	}
@@ -214,7 +217,7 @@ func (m *Main) Run(ctx context.Context) error {
 		c.Rules = returns.DefaultRulePolicy()
 	}
 	aopts := actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
-		Publish: publish, Locks: locks}
+		Publish: publish, Locks: locks, Routes: st, Templates: st}
 	if m.TuneActions != nil {
 		m.TuneActions(&aopts)
 	}
@@ -232,7 +235,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.observeParts()
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
+		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log,
+		Routes: st, Templates: st})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
 	if gopts.Authenticate == nil {
@@ -353,6 +357,8 @@ func (m *Main) freshSandbox(ctx context.Context, org returns.OrgID) error {
 			return fmt.Errorf("sandbox mode: organisation %q in %s holds data that sandbox mode did not write; give another --org or --db", org, m.Config.DB)
 		}
 	} else if err := m.Store.ResetOrganisation(ctx, org); err != nil {
+		return err
+	} else if err := m.db.ResetRoutes(ctx, org); err != nil {
 		return err
 	}
 	return m.Store.SetCursor(ctx, org, sandboxMarker, m.Now().UTC().Format(time.RFC3339))

@@ -20,6 +20,8 @@ type backend interface {
 	store.Store
 	store.Access
 	store.ConnectionStore
+	store.RouteStore
+	store.TemplateStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

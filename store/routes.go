@@ -31,4 +31,7 @@ type RouteStore interface {
 	SetCaseRoute(ctx context.Context, org returns.OrgID, key returns.CaseKey, cr *returns.CaseRoute) error
 	// GetCaseRoute returns the case's route, or nil when it has none.
 	GetCaseRoute(ctx context.Context, org returns.OrgID, key returns.CaseKey) (*returns.CaseRoute, error)
+	// ResetRoutes removes the organisation's routes and case routes (a fresh
+	// sandbox run, whose cases start over).
+	ResetRoutes(ctx context.Context, org returns.OrgID) error
 }

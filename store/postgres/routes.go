@@ -244,3 +244,16 @@ func (s *Store) GetCaseRoute(ctx context.Context, org returns.OrgID, key returns
 	cr.Route.UpdatedAt = cr.Route.UpdatedAt.UTC()
 	return &cr, nil
 }
+
+// ResetRoutes removes the organisation's routes and case routes.
+func (s *Store) ResetRoutes(ctx context.Context, org returns.OrgID) error {
+	if err := checkOrg(org); err != nil {
+		return err
+	}
+	for _, table := range []string{"return_routes", "case_routes"} {
+		if _, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE org = $1`, string(org)); err != nil {
+			return storeErr("reset routes", err)
+		}
+	}
+	return nil
+}

@@ -211,6 +211,25 @@ func RunRoutes(t *testing.T, open OpenRoutes) {
 		if got, _ := s.GetCaseRoute(ctx, org, key); got.Route.ID != "r2" || got.Chosen {
 			t.Errorf("replaced case route: %+v", got)
 		}
+		// A reset clears one organisation's routes and case routes only.
+		if err := s.SetCaseRoute(ctx, other, key, in); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateRoute(ctx, org, sampleRoute("r3", "shop-1", returns.RouteLocal, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ResetRoutes(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+		if cr, _ := s.GetCaseRoute(ctx, org, key); cr != nil {
+			t.Errorf("case route after reset: %+v", cr)
+		}
+		if l, _ := s.ListRoutes(ctx, org, "", ""); len(l) != 0 {
+			t.Errorf("routes after reset: %+v", l)
+		}
+		if cr, _ := s.GetCaseRoute(ctx, other, key); cr == nil {
+			t.Error("the reset cleared another organisation's case route")
+		}
 	})
 }
 
