@@ -245,3 +245,50 @@ func TestApproveWithRoutes(t *testing.T) {
 		t.Errorf("after the route's deletion the case shows %+v", again.ReturnCase.Route)
 	}
 }
+
+// On AliExpress a counter-offer without a note carries the English template
+// for the case's reason as solution_context, which the simulator records on
+// the seller's solution.
+func TestOfferCarriesTemplateOnAliExpress(t *testing.T) {
+	m := startGateway(t)
+	c := findCase(t, m, map[string]any{"platforms": []string{"ALIEXPRESS"}, "statuses": []string{"REQUESTED", "NEGOTIATING"}}, "returnOffer")
+	var d struct {
+		ReturnCase struct {
+			Reason          string
+			RequestedRefund struct{ Amount, CurrencyCode string }
+		} `json:"returnCase"`
+	}
+	gql(t, m, `query($id: ID!) { returnCase(id: $id) { reason requestedRefund { amount currencyCode } } }`, map[string]any{"id": c.ID}, &d)
+	body := "Sorry about order {orderId}: we offer a partial refund (" + d.ReturnCase.Reason + ")."
+	if r := gql(t, m, `mutation($in: BuyerMessageTemplateSaveInput!) { buyerMessageTemplateSave(input: $in) { userErrors { code } } }`,
+		map[string]any{"in": map[string]any{"reason": d.ReturnCase.Reason, "language": "EN", "body": body}}, nil); len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	var p struct {
+		BuyerMessagePreview string `json:"buyerMessagePreview"`
+	}
+	gql(t, m, `query($id: ID!) { buyerMessagePreview(caseId: $id) }`, map[string]any{"id": c.ID}, &p)
+	if !strings.HasPrefix(p.BuyerMessagePreview, "Sorry about order ") || strings.Contains(p.BuyerMessagePreview, "{") {
+		t.Fatalf("preview %q", p.BuyerMessagePreview)
+	}
+	var o struct {
+		ReturnOffer payloadView `json:"returnOffer"`
+	}
+	r := gql(t, m, `mutation($in: ReturnOfferInput!) { returnOffer(input: $in) { returnCase { `+caseFields+` } userErrors { code field message ruleId } replayed } }`,
+		map[string]any{"in": map[string]any{"id": c.ID, "kind": "REFUND_ONLY",
+			"amount": map[string]any{"amount": "1.00", "currencyCode": d.ReturnCase.RequestedRefund.CurrencyCode}}}, &o)
+	if len(r.Errors) > 0 || len(o.ReturnOffer.UserErrors) > 0 {
+		t.Fatalf("offer: %+v %+v", r.Errors, o.ReturnOffer.UserErrors)
+	}
+	det, ok := m.Sandbox.AliExpress.Detail(c.PlatformCaseID)
+	if !ok {
+		t.Fatal("the simulator lost the issue")
+	}
+	found := false
+	for _, s := range det.SellerSolutionList {
+		found = found || s.Content == p.BuyerMessagePreview
+	}
+	if !found {
+		t.Errorf("no seller solution carries %q: %+v", p.BuyerMessagePreview, det.SellerSolutionList)
+	}
+}
