@@ -419,7 +419,13 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		if e != nil {
 			return fail(e)
 		}
-		if req.route = cr; cr != nil && req.Platform.ReturnAddressID == "" {
+		if req.route = cr; cr != nil && req.Platform.ReturnAddressID == "" && cr.Route.PlatformAddressID != "" {
+			if e, err := s.checkRouteAddress(ctx, p, cr); e != nil || err != nil {
+				if err != nil {
+					return nil, false, err
+				}
+				return fail(e)
+			}
 			req.Platform.ReturnAddressID = cr.Route.PlatformAddressID
 		}
 	}

@@ -54,6 +54,36 @@ func (s *Service) planRoute(ctx context.Context, req Request, c *returns.Case, n
 	return &returns.CaseRoute{Route: *r, Chosen: !named, ApprovedAt: at, ExpectedArrivalBy: returns.ExpectedArrival(at, r)}, nil, nil
 }
 
+// checkRouteAddress makes sure, before anything is written, that the route's
+// address is still in the shop's address book on the platform (a read, cached
+// by the adapter): a route saved with an address since retired is refused
+// with a typed error, and a platform that cannot be reached answers
+// PLATFORM_UNAVAILABLE with nothing sent. Platforms without an address list
+// take the id as it is.
+func (s *Service) checkRouteAddress(ctx context.Context, p returns.Platform, cr *returns.CaseRoute) (*returns.Error, error) {
+	al, ok := p.(returns.AddressLister)
+	if !ok {
+		return nil, nil
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
+	defer cancel()
+	addrs, err := al.ReturnAddresses(rctx)
+	if err != nil {
+		code := returns.ErrorCodeOf(err)
+		if code == returns.CodeInternal {
+			return nil, err
+		}
+		return &returns.Error{Code: code, Message: returns.ErrorMessage(err)}, nil
+	}
+	for _, a := range addrs {
+		if a.ID == cr.Route.PlatformAddressID {
+			return nil, nil
+		}
+	}
+	return returns.Errorf(returns.CodeInvalid, "the route's return address %q is not in the shop's address book on %s; update the route (see platformReturnAddresses)",
+		cr.Route.PlatformAddressID, p.ID()).WithField("input", "routeId"), nil
+}
+
 // keepRoute records the approval's route on the case once the approval is
 // done. The platform has acted by then, so a failure is logged, not answered.
 func (s *Service) keepRoute(ctx context.Context, req Request) {

@@ -211,3 +211,51 @@ func TestBuyerMessageOnTheWire(t *testing.T) {
 		t.Errorf("offer note %q", got)
 	}
 }
+
+// bookPlatform keeps an address book, as XHS and AliExpress do.
+type bookPlatform struct {
+	*messengerPlatform
+	book []returns.Address
+	err  error
+}
+
+func (p *bookPlatform) ReturnAddresses(context.Context) ([]returns.Address, error) { return p.book, p.err }
+
+// A route's address is checked against the platform's address book before
+// anything is written: a retired one is INVALID, an unreachable platform
+// PLATFORM_UNAVAILABLE, and in both cases nothing is sent or recorded.
+func TestRouteAddressChecked(t *testing.T) {
+	tests := []struct {
+		name string
+		book []returns.Address
+		err  error
+		want returns.ErrorCode
+	}{
+		{"in the book", []returns.Address{{ID: "addr-other"}, {ID: "addr-local"}}, nil, ""},
+		{"retired", []returns.Address{{ID: "addr-other"}}, nil, returns.CodeInvalid},
+		{"platform down", nil, &adapters.PlatformError{Platform: returns.XHS, Method: "addresses", Kind: adapters.KindUnavailable}, returns.CodePlatformUnavailable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, mp := routeEnv(t, returns.MarketDomestic, returns.KindReturnAndRefund)
+			seedRoutes(t, e.st, org)
+			bp := &bookPlatform{messengerPlatform: mp, book: tc.book, err: tc.err}
+			e.svc = New(Options{Store: e.st, Platforms: adapters.NewRegistry(bp), Now: func() time.Time { return base },
+				Log: slog.New(slog.DiscardHandler), PlatformTimeout: 10 * time.Second, Routes: e.st, Templates: e.st})
+			out := e.do(t, e.req(returns.ActionApprove, "key-"+strings.ReplaceAll(tc.name, " ", "-"), "{}"))
+			cr, _ := e.st.GetCaseRoute(context.Background(), org, e.key)
+			if tc.want == "" {
+				if len(out.Errors) > 0 || mp.last(t).ReturnAddressID != "addr-local" || cr == nil {
+					t.Fatalf("errors %+v, route %+v", out.Errors, cr)
+				}
+				return
+			}
+			if len(out.Errors) != 1 || out.Errors[0].Code != tc.want || mp.performs != 0 || cr != nil {
+				t.Fatalf("errors %+v, %d performs, route %+v; want one %s and nothing sent", out.Errors, mp.performs, cr, tc.want)
+			}
+			if !e.keyFree(t, "key-"+strings.ReplaceAll(tc.name, " ", "-")) {
+				t.Error("the key is held although nothing was sent")
+			}
+		})
+	}
+}

@@ -26,6 +26,9 @@ func (r *Resolver) templateShop(ctx context.Context, shopID *string, platform *r
 		return "", "", returns.Errorf(returns.CodeInvalid, "shopId must be 1 to %d bytes", maxRef).WithField("input", "shopId")
 	}
 	if platform != nil {
+		if !r.connectedShop(ctx, *platform, shop) {
+			return "", "", returns.Errorf(returns.CodeNotFound, "no connected shop %s/%s", *platform, truncateRef(shop)).WithField("input", "shopId")
+		}
 		return *platform, shop, nil
 	}
 	var found []returns.PlatformID

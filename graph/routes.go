@@ -77,6 +77,9 @@ func (r *Resolver) saveRoute(ctx context.Context, in model.ReturnRouteSaveInput)
 	if e := rt.Validate(); e != nil {
 		return answer(nil, e)
 	}
+	if !r.connectedShop(ctx, rt.Platform, rt.ShopID) {
+		return answer(nil, returns.Errorf(returns.CodeNotFound, "no connected shop %s/%s", rt.Platform, truncateRef(rt.ShopID)).WithField("input", "shopId"))
+	}
 	if in.ID == nil {
 		rt.ID = newRouteID()
 		return answer(r.deps.Routes.CreateRoute(ctx, org, rt))
@@ -165,21 +168,28 @@ func (r *Resolver) expectedArrivalBy(ctx context.Context, c *returns.Case) (*tim
 	return &t, nil
 }
 
+// connectedShop reports whether the caller's organisation has the shop
+// connected: routes and templates are kept only for such shops, so that a
+// caller cannot fill the store with rows for made-up shops.
+func (r *Resolver) connectedShop(ctx context.Context, platform returns.PlatformID, shopID string) bool {
+	org, err := OrgFrom(ctx)
+	if err != nil || (r.deps.Org != "" && org != r.deps.Org) {
+		return false // the connected shops are another organisation's
+	}
+	_, ok := r.deps.Platforms.For(platform, shopID)
+	return ok
+}
+
 // platformAddresses answers platformReturnAddresses: the shop's addresses as
 // its platform keeps them, read through the adapter.
 func (r *Resolver) platformAddresses(ctx context.Context, platform returns.PlatformID, shopID string) ([]*model.PlatformReturnAddress, error) {
-	org, err := OrgFrom(ctx)
-	if err != nil {
+	if _, err := OrgFrom(ctx); err != nil {
 		return nil, err
 	}
-	notFound := returns.Errorf(returns.CodeNotFound, "no connected shop %s/%s", platform, truncateRef(shopID)).WithField("shopId")
-	if r.deps.Org != "" && org != r.deps.Org {
-		return nil, notFound // the connected shops are another organisation's
+	if !r.connectedShop(ctx, platform, shopID) {
+		return nil, returns.Errorf(returns.CodeNotFound, "no connected shop %s/%s", platform, truncateRef(shopID)).WithField("shopId")
 	}
-	p, ok := r.deps.Platforms.For(platform, shopID)
-	if !ok {
-		return nil, notFound
-	}
+	p, _ := r.deps.Platforms.For(platform, shopID)
 	al, ok := p.(returns.AddressLister)
 	if !ok {
 		return nil, returns.Errorf(returns.CodeUnsupported, "%s's API offers no list of the shop's return addresses; see them in its seller centre", platform)

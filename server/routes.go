@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -16,7 +15,6 @@ type sandboxRoute struct {
 	min, max int
 	markets  []returns.Market
 	minValue map[string]int64 // kept for goods worth this much; nil: any
-	second   bool             // sent to the shop's second address, not its default
 }
 
 // sandboxRoutes: local low cost 3–5 days, overseas warehouse medium 5–10,
@@ -25,7 +23,7 @@ var sandboxRoutes = []sandboxRoute{
 	{kind: returns.RouteLocal, name: "Local return address (3PL)", cost: map[string]int64{"CNY": 800, "USD": 300},
 		min: 3, max: 5, markets: []returns.Market{returns.MarketDomestic, returns.MarketCrossBorderDirect}},
 	{kind: returns.RouteOverseasWarehouse, name: "Overseas warehouse", cost: map[string]int64{"CNY": 2500, "USD": 800},
-		min: 5, max: 10, markets: []returns.Market{returns.MarketCrossBorderBonded, returns.MarketCrossBorderDirect}, second: true},
+		min: 5, max: 10, markets: []returns.Market{returns.MarketCrossBorderBonded, returns.MarketCrossBorderDirect}},
 	{kind: returns.RouteReturnToOrigin, name: "Return to home country", cost: map[string]int64{"CNY": 12000, "USD": 3000},
 		min: 15, max: 30, markets: []returns.Market{returns.MarketCrossBorderDirect},
 		minValue: map[string]int64{"CNY": 100000, "USD": 15000}},
@@ -39,42 +37,20 @@ func sandboxCurrency(p returns.PlatformID) string {
 	return "USD"
 }
 
-// seedSandboxRoutes gives every sandbox shop seed 004's three routes, with
-// addresses from the shop's platform address book where it has one (the
-// default for the local and home-country routes, another active address for
-// the warehouse). A route already there (a shared standalone sandbox) is kept.
+// seedSandboxRoutes gives every sandbox shop seed 004's three routes. They
+// name no platform address, so an approval by them goes to the shop's default
+// return address (the adapter reads it at the time); a seller points a route
+// at another address with returnRouteSave, from platformReturnAddresses. A
+// route already there (a shared standalone sandbox) is kept.
 func (m *Main) seedSandboxRoutes(ctx context.Context, org returns.OrgID) {
 	for _, p := range m.Platforms.All() {
 		shop := p.Shop()
-		var def, second string
-		if al, ok := p.(returns.AddressLister); ok {
-			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			addrs, err := al.ReturnAddresses(actx)
-			cancel()
-			if err != nil {
-				m.Log.Warn("sandbox routes: the shop's return addresses", "platform", shop.Platform, "shop", shop.ID, "err", err)
-			}
-			for _, a := range addrs {
-				switch {
-				case a.Default && def == "":
-					def = a.ID
-				case !a.Default && second == "":
-					second = a.ID
-				}
-			}
-		}
-		if second == "" {
-			second = def
-		}
 		cur := sandboxCurrency(shop.Platform)
 		for _, sr := range sandboxRoutes {
 			r := &returns.Route{ID: "sandbox-" + string(shop.Platform) + "-" + shop.ID + "-" + string(sr.kind),
 				Platform: shop.Platform, ShopID: shop.ID, Kind: sr.kind, Name: sr.name,
 				Cost: returns.Money{Minor: sr.cost[cur], Currency: cur}, TransitDaysMin: sr.min, TransitDaysMax: sr.max,
-				Markets: sr.markets, PlatformAddressID: def}
-			if sr.second {
-				r.PlatformAddressID = second
-			}
+				Markets: sr.markets}
 			if v, ok := sr.minValue[cur]; ok {
 				r.MinValue = &returns.Money{Minor: v, Currency: cur}
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -88,8 +89,8 @@ func TestApproveWithRoutes(t *testing.T) {
 		t.Fatalf("addresses: %+v", as.PlatformReturnAddresses)
 	}
 	def, other := as.PlatformReturnAddresses[0], as.PlatformReturnAddresses[1]
-	if p := kinds["LOCAL"].PlatformAddressID; p == nil || *p != def.ID {
-		t.Fatalf("the local route's address %v, want the default %s", p, def.ID)
+	if p := kinds["LOCAL"].PlatformAddressID; p != nil {
+		t.Fatalf("the local route's address %v, want none (the shop's default)", *p)
 	}
 	if r := gql(t, m, `{ platformReturnAddresses(platform: ALIBABA, shopId: "alibaba-store") { id } }`, nil, nil); code(r) != "UNSUPPORTED_ON_PLATFORM" {
 		t.Errorf("Alibaba.com addresses: %s %+v", r.Data, r.Errors)
@@ -290,5 +291,79 @@ func TestOfferCarriesTemplateOnAliExpress(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no seller solution carries %q: %+v", p.BuyerMessagePreview, det.SellerSolutionList)
+	}
+}
+
+// Another organisation sees none of our routes or templates, cannot touch
+// them, cannot approve with them, and sees neither our shops' addresses nor
+// our cases' messages.
+func TestRoutesAreIsolated(t *testing.T) {
+	m := startGateway(t)
+	gql(t, m, `mutation { organisationCreate(input: {id: "rival", name: "Rival"}) { organisation { id } } }`, nil, nil)
+	var key struct {
+		APIKeyCreate struct{ Key string } `json:"apiKeyCreate"`
+	}
+	gql(t, m, `mutation { apiKeyCreate(input: {name: "rival", scopes: [READ, WRITE], organisation: "rival"}) { key } }`, nil, &key)
+	if key.APIKeyCreate.Key == "" {
+		t.Fatal("no key for the rival organisation")
+	}
+	rival := "Bearer " + key.APIKeyCreate.Key
+
+	var ours struct {
+		ReturnRoutes []routeView `json:"returnRoutes"`
+	}
+	gql(t, m, `{ returnRoutes { `+routeFields+` } }`, nil, &ours)
+	if len(ours.ReturnRoutes) == 0 {
+		t.Fatal("the sandbox organisation has no routes")
+	}
+	// The rival cannot keep routes for shops it has not connected…
+	_, r := gqlAs(t, m, rival, `mutation { returnRouteSave(input: {platform: XHS, shopId: "xhs-domestic", kind: LOCAL, name: "theirs",
+		costPerReturn: {amount: "0", currencyCode: "CNY"}, transitDaysMin: 0, transitDaysMax: 1, markets: [DOMESTIC]}) {
+		route { id } userErrors { code } } }`, nil)
+	if !strings.Contains(string(r.Data), `"NOT_FOUND"`) || strings.Contains(string(r.Data), `"route":{`) {
+		t.Errorf("the rival saving a route for our shop: %s %+v", r.Data, r.Errors)
+	}
+	// …but one it has in the store is its own, not ours.
+	var theirs struct {
+		ReturnRouteSave struct{ Route struct{ ID string } }
+	}
+	theirs.ReturnRouteSave.Route.ID = "rt_rival"
+	if _, err := m.db.CreateRoute(context.Background(), "rival", &returns.Route{ID: "rt_rival", Platform: returns.XHS, ShopID: "xhs-domestic",
+		Kind: returns.RouteLocal, Name: "theirs", Cost: returns.Money{Currency: "CNY"}, TransitDaysMax: 1,
+		Markets: []returns.Market{returns.MarketDomestic}}); err != nil {
+		t.Fatal(err)
+	}
+	_, r = gqlAs(t, m, rival, `{ returnRoutes { id } }`, nil)
+	if !strings.Contains(string(r.Data), theirs.ReturnRouteSave.Route.ID) || strings.Contains(string(r.Data), ours.ReturnRoutes[0].ID) {
+		t.Errorf("the rival lists %s", r.Data)
+	}
+	var again struct {
+		ReturnRoutes []routeView `json:"returnRoutes"`
+	}
+	gql(t, m, `{ returnRoutes { `+routeFields+` } }`, nil, &again)
+	if len(again.ReturnRoutes) != len(ours.ReturnRoutes) {
+		t.Errorf("our routes changed: %d, was %d", len(again.ReturnRoutes), len(ours.ReturnRoutes))
+	}
+	_, r = gqlAs(t, m, rival, `mutation($id: ID!) { returnRouteDelete(input: {id: $id}) { route { id } userErrors { code } } }`,
+		map[string]any{"id": ours.ReturnRoutes[0].ID})
+	if !strings.Contains(string(r.Data), `"NOT_FOUND"`) {
+		t.Errorf("the rival deleting our route: %s %+v", r.Data, r.Errors)
+	}
+	if _, r = gqlAs(t, m, rival, `{ platformReturnAddresses(platform: XHS, shopId: "xhs-domestic") { id } }`, nil); code(r) != "NOT_FOUND" {
+		t.Errorf("the rival reading our shop's addresses: %s %+v", r.Data, r.Errors)
+	}
+
+	c := findCase(t, m, map[string]any{"platforms": []string{"XHS"}, "statuses": []string{"REQUESTED"}, "kinds": []string{"RETURN_AND_REFUND"}}, "returnApprove")
+	if _, r = gqlAs(t, m, rival, `query($id: ID!) { buyerMessagePreview(caseId: $id) }`, map[string]any{"id": c.ID}); code(r) != "NOT_FOUND" {
+		t.Errorf("the rival previewing our case: %s %+v", r.Data, r.Errors)
+	}
+	audits := m.Sandbox.XHS.Calls(xhswire.MethodAuditReturns)
+	var a struct {
+		ReturnApprove payloadView `json:"returnApprove"`
+	}
+	gql(t, m, approveMutation, map[string]any{"in": map[string]any{"id": c.ID, "routeId": theirs.ReturnRouteSave.Route.ID,
+		"acknowledgeRules": []string{"CN-7D-WINDOW"}}}, &a)
+	if ue := a.ReturnApprove.UserErrors; len(ue) != 1 || ue[0].Code != "NOT_FOUND" || m.Sandbox.XHS.Calls(xhswire.MethodAuditReturns) != audits {
+		t.Errorf("approving with the rival's route: %+v", a.ReturnApprove)
 	}
 }
