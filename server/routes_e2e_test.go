@@ -292,6 +292,31 @@ func TestOfferCarriesTemplateOnAliExpress(t *testing.T) {
 	if !found {
 		t.Errorf("no seller solution carries %q: %+v", p.BuyerMessagePreview, det.SellerSolutionList)
 	}
+	// Saving without a body removes the organisation's template: the built-in one is back.
+	var del struct {
+		BuyerMessageTemplateSave struct {
+			Template *struct {
+				Builtin bool
+				Body    string
+			}
+			UserErrors []struct{ Code string }
+		} `json:"buyerMessageTemplateSave"`
+	}
+	gql(t, m, `mutation($in: BuyerMessageTemplateSaveInput!) { buyerMessageTemplateSave(input: $in) { template { builtin body } userErrors { code } } }`,
+		map[string]any{"in": map[string]any{"reason": d.ReturnCase.Reason, "language": "EN"}}, &del)
+	if tp := del.BuyerMessageTemplateSave.Template; tp == nil || !tp.Builtin || len(del.BuyerMessageTemplateSave.UserErrors) > 0 {
+		t.Errorf("after removing the template: %+v", del.BuyerMessageTemplateSave)
+	}
+	var list struct {
+		BuyerMessageTemplates []struct {
+			ID      string
+			Builtin bool
+		} `json:"buyerMessageTemplates"`
+	}
+	gql(t, m, `{ buyerMessageTemplates(language: EN) { id builtin } }`, nil, &list)
+	if len(list.BuyerMessageTemplates) != 9 {
+		t.Errorf("%d English templates, want one per reason (9)", len(list.BuyerMessageTemplates))
+	}
 }
 
 // Another organisation sees none of our routes or templates, cannot touch
