@@ -608,7 +608,7 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
 		Action:     via.Action,
 		RecordedAt: at,
-		Note:       stepNote(s.withDefaultRefund(c, via.Action, req.Platform)),
+		Note:       routeNote(req.route, stepNote(s.withDefaultRefund(c, via.Action, req.Platform))),
 		URL:        via.URL,
 	})
 	detail := eventDetail(ctx, req, via.Action, acked)

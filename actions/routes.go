@@ -138,3 +138,19 @@ func (s *Service) BuyerMessage(ctx context.Context, org returns.OrgID, c *return
 	t := returns.ResolveTemplate(stored, c.Platform, c.ShopID, c.Reason, lang)
 	return t.Render(c), nil
 }
+
+// routeNote adds to a seller-centre step where the goods go, so the seller
+// can give the platform the route's address there.
+func routeNote(cr *returns.CaseRoute, note string) string {
+	if cr == nil {
+		return note
+	}
+	where := "return route " + cr.Route.Name
+	if cr.Route.PlatformAddressID != "" {
+		where += " (address " + cr.Route.PlatformAddressID + ")"
+	}
+	if note == "" {
+		return where
+	}
+	return note + "; " + where
+}

@@ -259,3 +259,33 @@ func TestRouteAddressChecked(t *testing.T) {
 		})
 	}
 }
+
+// On a platform whose approval is a seller-centre step, the step names the
+// route and its address, and the case records the route.
+func TestSellerCentreApprovalNamesTheRoute(t *testing.T) {
+	cp := mixedPlatform()
+	// Approval only in the seller centre here.
+	cp.caps.Actions, cp.caps.ManualActions = nil, []returns.Action{returns.ActionApprove}
+	cp.api = map[returns.Status][]returns.Action{}
+	cp.centre = map[returns.Status][]returns.Action{returns.StatusRequested: {returns.ActionApprove}}
+	e := newEnv(t, cp, returns.StatusRequested)
+	e.svc = New(Options{Store: e.st, Platforms: adapters.NewRegistry(cp), Now: func() time.Time { return base },
+		Log: slog.New(slog.DiscardHandler), PlatformTimeout: 10 * time.Second, Routes: e.st, Templates: e.st})
+	r := &returns.Route{ID: "r1", Platform: cp.id, ShopID: cp.shop, Kind: returns.RouteOverseasWarehouse, Name: "EU centre",
+		Cost: returns.Money{Minor: 100, Currency: "CNY"}, TransitDaysMax: 7, Markets: []returns.Market{returns.MarketDomestic},
+		PlatformAddressID: "A-9"}
+	if _, err := e.st.CreateRoute(context.Background(), org, r); err != nil {
+		t.Fatal(err)
+	}
+	out := e.do(t, e.req(returns.ActionApprove, "", "{}"))
+	if len(out.Errors) > 0 {
+		t.Fatal(out.Errors)
+	}
+	steps := out.Case.PendingSteps
+	if len(steps) != 1 || !strings.Contains(steps[0].Note, "EU centre (address A-9)") {
+		t.Errorf("steps %+v", steps)
+	}
+	if cr, _ := e.st.GetCaseRoute(context.Background(), org, e.key); cr == nil || cr.Route.ID != "r1" {
+		t.Errorf("case route %+v", cr)
+	}
+}
