@@ -289,3 +289,26 @@ func TestSellerCentreApprovalNamesTheRoute(t *testing.T) {
 		t.Errorf("case route %+v", cr)
 	}
 }
+
+// An approval whose outcome was unknown records its route once the reconciler
+// finds it was carried out, and not before.
+func TestReconciledApprovalKeepsItsRoute(t *testing.T) {
+	e, mp := routeEnv(t, returns.MarketDomestic, returns.KindReturnAndRefund)
+	seedRoutes(t, e.st, org)
+	mp.setMode(ambiguousDone)
+	mp.setUnreadable(true)
+	out := e.do(t, e.req(returns.ActionApprove, "k-route", "{}"))
+	wantCode(t, out, returns.CodeOutcomeUnknown)
+	if cr, _ := e.st.GetCaseRoute(context.Background(), org, e.key); cr != nil {
+		t.Fatalf("a route recorded before the outcome is known: %+v", cr)
+	}
+	mp.setUnreadable(false)
+	mp.setMode(doneReadBack)
+	if left := e.svc.SettleUnknown(context.Background(), orgs); left {
+		t.Fatal("the reconciler did not settle")
+	}
+	cr, _ := e.st.GetCaseRoute(context.Background(), org, e.key)
+	if cr == nil || cr.Route.ID != "local" || !cr.ExpectedArrivalBy.Equal(base.Add(5*24*time.Hour)) {
+		t.Fatalf("case route after settling: %+v", cr)
+	}
+}
