@@ -219,7 +219,9 @@ type bookPlatform struct {
 	err  error
 }
 
-func (p *bookPlatform) ReturnAddresses(context.Context) ([]returns.Address, error) { return p.book, p.err }
+func (p *bookPlatform) ReturnAddresses(context.Context) ([]returns.Address, error) {
+	return p.book, p.err
+}
 
 // A route's address is checked against the platform's address book before
 // anything is written: a retired one is INVALID, an unreachable platform
