@@ -145,8 +145,9 @@ func CaseValue(c *Case) *Money {
 //     fastest, then the lowest id.
 func ChooseRoute(routes []Route, c *Case) *Route {
 	value := CaseValue(c)
-	var eligible []Route
-	for _, r := range routes {
+	var eligible []*Route
+	for i := range routes {
+		r := &routes[i]
 		if r.Platform != c.Platform || r.ShopID != c.ShopID || !r.Serves(c.Market) {
 			continue
 		}
@@ -158,22 +159,22 @@ func ChooseRoute(routes []Route, c *Case) *Route {
 	if len(eligible) == 0 {
 		return nil
 	}
-	affordable := func(r Route) bool {
+	affordable := func(r *Route) bool {
 		return value != nil && r.Cost.Currency == value.Currency && r.Cost.Minor <= value.Minor
 	}
-	minValue := func(r Route) int64 {
+	minValue := func(r *Route) int64 {
 		if r.MinValue == nil {
 			return -1
 		}
 		return r.MinValue.Minor
 	}
-	otherCurrency := func(r Route) int {
+	otherCurrency := func(r *Route) int {
 		if value != nil && r.Cost.Currency == value.Currency {
 			return 0
 		}
 		return 1
 	}
-	best := slices.MinFunc(eligible, func(a, b Route) int {
+	best := slices.MinFunc(eligible, func(a, b *Route) int {
 		if fa, fb := affordable(a), affordable(b); fa != fb {
 			if fa {
 				return -1
@@ -189,7 +190,8 @@ func ChooseRoute(routes []Route, c *Case) *Route {
 		return cmp.Or(cmp.Compare(a.Cost.Currency, b.Cost.Currency), cmp.Compare(a.Cost.Minor, b.Cost.Minor),
 			cmp.Compare(a.TransitDaysMax, b.TransitDaysMax), cmp.Compare(a.ID, b.ID))
 	})
-	return &best
+	out := *best
+	return &out
 }
 
 // CaseRoute is the route a case's goods were sent back by, as chosen at

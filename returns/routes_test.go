@@ -105,3 +105,20 @@ func TestRouteValidate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChooseRoute: a shop at the route cap.
+func BenchmarkChooseRoute(b *testing.B) {
+	var rs []Route
+	for i := range MaxRoutesPerShop {
+		rs = append(rs, Route{ID: string(rune('a' + i%26)), Platform: XHS, ShopID: "s", Kind: RouteLocal,
+			Cost: Money{Minor: int64(1000 - i), Currency: "CNY"}, TransitDaysMax: 1 + i%30,
+			Markets: []Market{MarketDomestic, MarketCrossBorderDirect}})
+	}
+	c := &Case{Platform: XHS, ShopID: "s", Market: MarketDomestic, RequestedRefund: &Money{Minor: 900, Currency: "CNY"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ChooseRoute(rs, c) == nil {
+			b.Fatal("no route")
+		}
+	}
+}
