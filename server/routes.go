@@ -41,10 +41,22 @@ func sandboxCurrency(p returns.PlatformID) string {
 // name no platform address, so an approval by them goes to the shop's default
 // return address (the adapter reads it at the time); a seller points a route
 // at another address with returnRouteSave, from platformReturnAddresses. A
-// route already there (a shared standalone sandbox) is kept.
+// shop that has routes already (a shared standalone sandbox) is left as it is.
 func (m *Main) seedSandboxRoutes(ctx context.Context, org returns.OrgID) {
+	have, err := m.db.ListRoutes(ctx, org, "", "")
+	if err != nil {
+		m.Log.Warn("sandbox routes: list", "err", err)
+		return
+	}
+	seeded := map[string]bool{}
+	for _, r := range have {
+		seeded[string(r.Platform)+"/"+r.ShopID] = true
+	}
 	for _, p := range m.Platforms.All() {
 		shop := p.Shop()
+		if seeded[string(shop.Platform)+"/"+shop.ID] {
+			continue // a shared standalone sandbox: another replica seeded it, or the seller changed it
+		}
 		cur := sandboxCurrency(shop.Platform)
 		for _, sr := range sandboxRoutes {
 			r := &returns.Route{ID: "sandbox-" + string(shop.Platform) + "-" + shop.ID + "-" + string(sr.kind),

@@ -191,7 +191,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Platforms.Add(p)
 		}
 	}
-	if m.Sandbox != nil {
+	if m.Sandbox != nil && c.SandboxURL == "" {
+		// A standalone sandbox shared by replicas is left to its seller: routes
+		// are the organisation's data, saved through the API.
 		m.seedSandboxRoutes(ctx, org)
 	}
 	if interval == 0 {
