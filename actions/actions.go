@@ -53,6 +53,11 @@ type Request struct {
 	// Inspection is returnRecordInspection's grading (an empty Disposition
 	// defaults from the grade; the service sets InspectedAt).
 	Inspection *returns.Inspection
+	// RouteID names the return route of an approval; empty: the service
+	// chooses one among the shop's routes (returns.ChooseRoute).
+	RouteID string
+
+	route *returns.CaseRoute // the approval's route, once planned
 }
 
 // Outcome is the answer to a Request.
@@ -90,6 +95,9 @@ type Service struct {
 
 	locks *feed.CaseLocks // shared with the ingester: one writer of a case at a time
 
+	routes    store.RouteStore    // nil: no return routes
+	templates store.TemplateStore // nil: no buyer message templates
+
 	keys keyState // the reconciler's: keys in flight, wake-ups, waits (reconcile.go)
 
 	exports        store.ExportReturnStore
@@ -123,13 +131,19 @@ type Options struct {
 	// user error (NOT_FOUND, INVALID) for ids that do not. nil: ids are
 	// stored as given.
 	EvidenceExists EvidenceCheck
+	// Routes are the shops' return routes: an approval sends the chosen
+	// route's address and records the route on the case. Nil: none.
+	Routes store.RouteStore
+	// Templates are the buyer message templates, used where the platform
+	// takes a message and the seller gives none. Nil: no message is added.
+	Templates store.TemplateStore
 }
 
 // New returns a service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, platforms: o.Platforms, publish: o.Publish, now: o.Now, log: o.Log,
 		platformTimeout: o.PlatformTimeout, policy: o.Policy, locks: o.Locks,
-		exports: o.ExportReturns, evidenceExists: o.EvidenceExists}
+		exports: o.ExportReturns, evidenceExists: o.EvidenceExists, routes: o.Routes, templates: o.Templates}
 	if s.locks == nil {
 		s.locks = &feed.CaseLocks{}
 	}
@@ -433,8 +447,29 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 		return out, false, nil
 	}
 	acked := acknowledged(violations)
+	if action == returns.ActionApprove {
+		cr, e, err := s.planRoute(ctx, req, c, now)
+		if err != nil {
+			return nil, false, err
+		}
+		if e != nil {
+			return fail(e)
+		}
+		if req.route = cr; cr != nil && req.Platform.ReturnAddressID == "" && cr.Route.PlatformAddressID != "" {
+			if e, err := s.checkRouteAddress(ctx, p, cr); e != nil || err != nil {
+				if err != nil {
+					return nil, false, err
+				}
+				return fail(e)
+			}
+			req.Platform.ReturnAddressID = cr.Route.PlatformAddressID
+		}
+	}
 	if !via.ViaAPI {
 		return s.record(ctx, req, c, via, acked)
+	}
+	if err := s.fillMessage(ctx, &req, c, p); err != nil {
+		return nil, false, err
 	}
 
 	preq := req.Platform
@@ -500,8 +535,10 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 	if uerr != nil {
 		// The platform acted; the poller will bring the state in. Say so in the log, answer with the truth.
 		s.log.Error("store case after platform action", "case", c.PlatformCaseID, "action", action, "err", uerr)
+		s.keepRoute(pctx, req)
 		return &Outcome{Case: next}, true, nil
 	}
+	s.keepRoute(pctx, req)
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
 
@@ -563,6 +600,9 @@ func eventDetail(ctx context.Context, req Request, action returns.Action, acked 
 	if len(acked) > 0 {
 		detail["acknowledgedRules"] = strings.Join(acked, ",")
 	}
+	if req.route != nil {
+		detail["routeId"] = req.route.Route.ID
+	}
 	return detail
 }
 
@@ -604,7 +644,7 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	next.PendingSteps = append(slices.Clip(c.PendingSteps), returns.PendingStep{
 		Action:     via.Action,
 		RecordedAt: at,
-		Note:       stepNote(s.withDefaultRefund(c, via.Action, req.Platform)),
+		Note:       routeNote(req.route, stepNote(s.withDefaultRefund(c, via.Action, req.Platform))),
 		URL:        via.URL,
 	})
 	detail := eventDetail(ctx, req, via.Action, acked)
@@ -616,6 +656,7 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	if s.keys.crash != nil && s.keys.crash(req.Key) {
 		return nil, false, ErrCrashed
 	}
+	s.keepRoute(context.WithoutCancel(ctx), req)
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
 

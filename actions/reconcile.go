@@ -120,6 +120,9 @@ type intent struct {
 	// StepAt is set for a step recorded for the seller centre (no platform
 	// write): the RecordedAt of the step, which tells whether it was stored.
 	StepAt *time.Time `json:"stepAt,omitempty"`
+	// Route is an approval's return route, recorded on the case once the
+	// write is known to have been carried out.
+	Route *returns.CaseRoute `json:"route,omitempty"`
 }
 
 // recordIntent stores the intent of a keyed write on its key before the
@@ -130,7 +133,7 @@ func (s *Service) recordIntent(ctx context.Context, req Request, c *returns.Case
 		return nil
 	}
 	b, err := json.Marshal(intent{Platform: c.Platform, Shop: c.ShopID, CaseID: c.PlatformCaseID, Action: req.Platform.Action,
-		Before: c.Status, Detail: eventDetail(ctx, req, req.Platform.Action, acked), StepAt: stepAt})
+		Before: c.Status, Detail: eventDetail(ctx, req, req.Platform.Action, acked), StepAt: stepAt, Route: req.route})
 	if err == nil {
 		err = s.store.RecordIdempotencyIntent(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey, b)
 	}
@@ -362,6 +365,7 @@ func (s *Service) settle(ctx context.Context, org returns.OrgID, rec *store.Idem
 			s.log.Error("complete a reconciled idempotency key", "key", rec.Key, "err", err)
 			return false
 		}
+		s.keepRoute(ctx, Request{Org: org, Key: key, route: in.Route})
 		s.log.Info("write outcome settled: carried out", "key", rec.Key, "case", in.CaseID, "action", in.Action, "status", fresh.Status)
 		return true
 	}
@@ -400,6 +404,7 @@ func (s *Service) settleStep(ctx context.Context, org returns.OrgID, rec *store.
 			s.log.Error("complete the key of a recorded step", "key", rec.Key, "err", err)
 			return false
 		}
+		s.keepRoute(ctx, Request{Org: org, Key: key, route: in.Route})
 		return true
 	}
 	if err := s.store.ReleaseIdempotency(ctx, org, rec.Key); err != nil && returns.ErrorCodeOf(err) != returns.CodeInvalidState {

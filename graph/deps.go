@@ -46,6 +46,10 @@ type Deps struct {
 	// Evidence keeps evidence files and escalations (ReturnCase.evidence,
 	// returnEscalate, /evidence); nil: none.
 	Evidence store.EvidenceStore
+	// Routes keeps the shops' return routes and each case's route; nil: none.
+	Routes store.RouteStore
+	// Templates keeps the buyer message templates; nil: only the built-in ones.
+	Templates store.TemplateStore
 }
 
 // NewResolver returns the root resolver.

@@ -34,6 +34,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BuyerMessageTemplate() BuyerMessageTemplateResolver
 	Inspection() InspectionResolver
 	Mutation() MutationResolver
 	PendingStep() PendingStepResolver
@@ -42,6 +43,7 @@ type ResolverRoot interface {
 	ReturnCaseEvent() ReturnCaseEventResolver
 	ReturnDeadlineAlert() ReturnDeadlineAlertResolver
 	ReturnLine() ReturnLineResolver
+	ReturnRoute() ReturnRouteResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -82,6 +84,22 @@ type ComplexityRoot struct {
 		SellerCentreURL func(childComplexity int) int
 		ViaAPI          func(childComplexity int) int
 		Violations      func(childComplexity int) int
+	}
+
+	BuyerMessageTemplate struct {
+		Body      func(childComplexity int) int
+		Builtin   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Language  func(childComplexity int) int
+		Platform  func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		ShopID    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	BuyerMessageTemplatePayload struct {
+		Template   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Deadlines struct {
@@ -161,6 +179,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		APIKeyCreate             func(childComplexity int, input model.APIKeyCreateInput) int
 		APIKeyRevoke             func(childComplexity int, input model.APIKeyRevokeInput) int
+		BuyerMessageTemplateSave func(childComplexity int, input model.BuyerMessageTemplateSaveInput) int
 		ExportReturnCompleteStep func(childComplexity int, input model.ExportReturnCompleteStepInput) int
 		ExportReturnStart        func(childComplexity int, input model.ExportReturnStartInput) int
 		OrganisationCreate       func(childComplexity int, input model.OrganisationCreateInput) int
@@ -171,6 +190,8 @@ type ComplexityRoot struct {
 		ReturnRecordInspection   func(childComplexity int, input model.ReturnRecordInspectionInput) int
 		ReturnRefund             func(childComplexity int, input model.ReturnRefundInput) int
 		ReturnReject             func(childComplexity int, input model.ReturnRejectInput) int
+		ReturnRouteDelete        func(childComplexity int, input model.ReturnRouteDeleteInput) int
+		ReturnRouteSave          func(childComplexity int, input model.ReturnRouteSaveInput) int
 		ShopConnect              func(childComplexity int, input model.ShopConnectInput) int
 	}
 
@@ -225,21 +246,34 @@ type ComplexityRoot struct {
 		Shops               func(childComplexity int) int
 	}
 
+	PlatformReturnAddress struct {
+		Address   func(childComplexity int) int
+		Contact   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		IsDefault func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Phone     func(childComplexity int) int
+	}
+
 	PlatformStatus struct {
 		Code  func(childComplexity int) int
 		Label func(childComplexity int) int
 	}
 
 	Query struct {
-		APIKeys           func(childComplexity int) int
-		Node              func(childComplexity int, id string) int
-		Organisations     func(childComplexity int) int
-		Platforms         func(childComplexity int) int
-		ReturnCase        func(childComplexity int, id string) int
-		ReturnCases       func(childComplexity int, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) int
-		ReturnCostModel   func(childComplexity int, input model.ReturnCostModelInput) int
-		ReturnEligibility func(childComplexity int, input model.ReturnEligibilityInput) int
-		ReturnRules       func(childComplexity int, platform *returns.PlatformID) int
+		APIKeys                 func(childComplexity int) int
+		BuyerMessagePreview     func(childComplexity int, caseID string, language *returns.Language) int
+		BuyerMessageTemplates   func(childComplexity int, shopID *string, language *returns.Language, platform *returns.PlatformID) int
+		Node                    func(childComplexity int, id string) int
+		Organisations           func(childComplexity int) int
+		PlatformReturnAddresses func(childComplexity int, platform returns.PlatformID, shopID string) int
+		Platforms               func(childComplexity int) int
+		ReturnCase              func(childComplexity int, id string) int
+		ReturnCases             func(childComplexity int, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) int
+		ReturnCostModel         func(childComplexity int, input model.ReturnCostModelInput) int
+		ReturnEligibility       func(childComplexity int, input model.ReturnEligibilityInput) int
+		ReturnRoutes            func(childComplexity int, shopID *string, platform *returns.PlatformID) int
+		ReturnRules             func(childComplexity int, platform *returns.PlatformID) int
 	}
 
 	RefundComponent struct {
@@ -271,6 +305,7 @@ type ComplexityRoot struct {
 		Events                       func(childComplexity int, first *int, after *string) int
 		Evidence                     func(childComplexity int) int
 		ExemptionConfirmedAtCheckout func(childComplexity int) int
+		ExpectedArrivalBy            func(childComplexity int) int
 		ExportReturn                 func(childComplexity int) int
 		FreeReturnPromised           func(childComplexity int) int
 		FreeReturnPromisedSource     func(childComplexity int) int
@@ -300,6 +335,7 @@ type ComplexityRoot struct {
 		ReturnFreightPaidBy          func(childComplexity int) int
 		ReturnFreightPaidBySource    func(childComplexity int) int
 		ReturnShipment               func(childComplexity int) int
+		Route                        func(childComplexity int) int
 		ShippingPaid                 func(childComplexity int) int
 		ShopID                       func(childComplexity int) int
 		Status                       func(childComplexity int) int
@@ -389,6 +425,26 @@ type ComplexityRoot struct {
 		UnitPrice      func(childComplexity int) int
 	}
 
+	ReturnRoute struct {
+		Cost              func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Markets           func(childComplexity int) int
+		MinValue          func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Platform          func(childComplexity int) int
+		PlatformAddressID func(childComplexity int) int
+		ShopID            func(childComplexity int) int
+		TransitDaysMax    func(childComplexity int) int
+		TransitDaysMin    func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	ReturnRoutePayload struct {
+		Route      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ReturnRule struct {
 		CatalogueOnly func(childComplexity int) int
 		Configurable  func(childComplexity int) int
@@ -468,6 +524,12 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BuyerMessageTemplateResolver interface {
+	Platform(ctx context.Context, obj *returns.MessageTemplate) (*returns.PlatformID, error)
+	ShopID(ctx context.Context, obj *returns.MessageTemplate) (*string, error)
+
+	UpdatedAt(ctx context.Context, obj *returns.MessageTemplate) (*time.Time, error)
+}
 type InspectionResolver interface {
 	Notes(ctx context.Context, obj *returns.Inspection) (*string, error)
 }
@@ -485,6 +547,9 @@ type MutationResolver interface {
 	ExportReturnStart(ctx context.Context, input model.ExportReturnStartInput) (*model.ReturnCasePayload, error)
 	ExportReturnCompleteStep(ctx context.Context, input model.ExportReturnCompleteStepInput) (*model.ReturnCasePayload, error)
 	ReturnRecordInspection(ctx context.Context, input model.ReturnRecordInspectionInput) (*model.ReturnCasePayload, error)
+	BuyerMessageTemplateSave(ctx context.Context, input model.BuyerMessageTemplateSaveInput) (*model.BuyerMessageTemplatePayload, error)
+	ReturnRouteSave(ctx context.Context, input model.ReturnRouteSaveInput) (*model.ReturnRoutePayload, error)
+	ReturnRouteDelete(ctx context.Context, input model.ReturnRouteDeleteInput) (*model.ReturnRoutePayload, error)
 }
 type PendingStepResolver interface {
 	Action(ctx context.Context, obj *returns.PendingStep) (string, error)
@@ -496,7 +561,11 @@ type QueryResolver interface {
 	ReturnCase(ctx context.Context, id string) (*returns.Case, error)
 	ReturnCases(ctx context.Context, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) (*model.ReturnCaseConnection, error)
 	ReturnCostModel(ctx context.Context, input model.ReturnCostModelInput) (*model.ReturnCostModel, error)
+	BuyerMessageTemplates(ctx context.Context, shopID *string, language *returns.Language, platform *returns.PlatformID) ([]*returns.MessageTemplate, error)
+	BuyerMessagePreview(ctx context.Context, caseID string, language *returns.Language) (string, error)
 	Platforms(ctx context.Context) ([]*model.PlatformInfo, error)
+	ReturnRoutes(ctx context.Context, shopID *string, platform *returns.PlatformID) ([]*returns.Route, error)
+	PlatformReturnAddresses(ctx context.Context, platform returns.PlatformID, shopID string) ([]*model.PlatformReturnAddress, error)
 	ReturnEligibility(ctx context.Context, input model.ReturnEligibilityInput) (*returns.Eligibility, error)
 	ReturnRules(ctx context.Context, platform *returns.PlatformID) ([]*returns.Rule, error)
 }
@@ -534,6 +603,8 @@ type ReturnCaseResolver interface {
 	ExportReturn(ctx context.Context, obj *returns.Case) (*model.ExportReturn, error)
 
 	GradeBy(ctx context.Context, obj *returns.Case) (*time.Time, error)
+	Route(ctx context.Context, obj *returns.Case) (*returns.Route, error)
+	ExpectedArrivalBy(ctx context.Context, obj *returns.Case) (*time.Time, error)
 	Events(ctx context.Context, obj *returns.Case, first *int, after *string) (*model.ReturnCaseEventConnection, error)
 }
 type ReturnCaseEventResolver interface {
@@ -547,6 +618,9 @@ type ReturnDeadlineAlertResolver interface {
 }
 type ReturnLineResolver interface {
 	CategorySource(ctx context.Context, obj *returns.Line) (returns.FactSource, error)
+}
+type ReturnRouteResolver interface {
+	PlatformAddressID(ctx context.Context, obj *returns.Route) (*string, error)
 }
 type SubscriptionResolver interface {
 	ReturnCaseChanged(ctx context.Context, filter *model.ReturnCaseFilter, after *string) (<-chan *feed.Change, error)
@@ -696,6 +770,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AvailableAction.Violations(childComplexity), true
+
+	case "BuyerMessageTemplate.body":
+		if e.ComplexityRoot.BuyerMessageTemplate.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.Body(childComplexity), true
+	case "BuyerMessageTemplate.builtin":
+		if e.ComplexityRoot.BuyerMessageTemplate.Builtin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.Builtin(childComplexity), true
+	case "BuyerMessageTemplate.id":
+		if e.ComplexityRoot.BuyerMessageTemplate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.ID(childComplexity), true
+	case "BuyerMessageTemplate.language":
+		if e.ComplexityRoot.BuyerMessageTemplate.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.Language(childComplexity), true
+	case "BuyerMessageTemplate.platform":
+		if e.ComplexityRoot.BuyerMessageTemplate.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.Platform(childComplexity), true
+	case "BuyerMessageTemplate.reason":
+		if e.ComplexityRoot.BuyerMessageTemplate.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.Reason(childComplexity), true
+	case "BuyerMessageTemplate.shopId":
+		if e.ComplexityRoot.BuyerMessageTemplate.ShopID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.ShopID(childComplexity), true
+	case "BuyerMessageTemplate.updatedAt":
+		if e.ComplexityRoot.BuyerMessageTemplate.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplate.UpdatedAt(childComplexity), true
+
+	case "BuyerMessageTemplatePayload.template":
+		if e.ComplexityRoot.BuyerMessageTemplatePayload.Template == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplatePayload.Template(childComplexity), true
+	case "BuyerMessageTemplatePayload.userErrors":
+		if e.ComplexityRoot.BuyerMessageTemplatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BuyerMessageTemplatePayload.UserErrors(childComplexity), true
 
 	case "Deadlines.autoAction":
 		if e.ComplexityRoot.Deadlines.AutoAction == nil {
@@ -1027,6 +1163,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.APIKeyRevoke(childComplexity, args["input"].(model.APIKeyRevokeInput)), true
+	case "Mutation.buyerMessageTemplateSave":
+		if e.ComplexityRoot.Mutation.BuyerMessageTemplateSave == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_buyerMessageTemplateSave_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BuyerMessageTemplateSave(childComplexity, args["input"].(model.BuyerMessageTemplateSaveInput)), true
 	case "Mutation.exportReturnCompleteStep":
 		if e.ComplexityRoot.Mutation.ExportReturnCompleteStep == nil {
 			break
@@ -1137,6 +1284,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnReject(childComplexity, args["input"].(model.ReturnRejectInput)), true
+	case "Mutation.returnRouteDelete":
+		if e.ComplexityRoot.Mutation.ReturnRouteDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnRouteDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnRouteDelete(childComplexity, args["input"].(model.ReturnRouteDeleteInput)), true
+	case "Mutation.returnRouteSave":
+		if e.ComplexityRoot.Mutation.ReturnRouteSave == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnRouteSave_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnRouteSave(childComplexity, args["input"].(model.ReturnRouteSaveInput)), true
 	case "Mutation.shopConnect":
 		if e.ComplexityRoot.Mutation.ShopConnect == nil {
 			break
@@ -1336,6 +1505,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlatformInfo.Shops(childComplexity), true
 
+	case "PlatformReturnAddress.address":
+		if e.ComplexityRoot.PlatformReturnAddress.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformReturnAddress.Address(childComplexity), true
+	case "PlatformReturnAddress.contact":
+		if e.ComplexityRoot.PlatformReturnAddress.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformReturnAddress.Contact(childComplexity), true
+	case "PlatformReturnAddress.id":
+		if e.ComplexityRoot.PlatformReturnAddress.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformReturnAddress.ID(childComplexity), true
+	case "PlatformReturnAddress.isDefault":
+		if e.ComplexityRoot.PlatformReturnAddress.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformReturnAddress.IsDefault(childComplexity), true
+	case "PlatformReturnAddress.name":
+		if e.ComplexityRoot.PlatformReturnAddress.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformReturnAddress.Name(childComplexity), true
+	case "PlatformReturnAddress.phone":
+		if e.ComplexityRoot.PlatformReturnAddress.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformReturnAddress.Phone(childComplexity), true
+
 	case "PlatformStatus.code":
 		if e.ComplexityRoot.PlatformStatus.Code == nil {
 			break
@@ -1355,6 +1561,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.buyerMessagePreview":
+		if e.ComplexityRoot.Query.BuyerMessagePreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_buyerMessagePreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BuyerMessagePreview(childComplexity, args["caseId"].(string), args["language"].(*returns.Language)), true
+	case "Query.buyerMessageTemplates":
+		if e.ComplexityRoot.Query.BuyerMessageTemplates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_buyerMessageTemplates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BuyerMessageTemplates(childComplexity, args["shopId"].(*string), args["language"].(*returns.Language), args["platform"].(*returns.PlatformID)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1373,6 +1601,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+	case "Query.platformReturnAddresses":
+		if e.ComplexityRoot.Query.PlatformReturnAddresses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_platformReturnAddresses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PlatformReturnAddresses(childComplexity, args["platform"].(returns.PlatformID), args["shopId"].(string)), true
 	case "Query.platforms":
 		if e.ComplexityRoot.Query.Platforms == nil {
 			break
@@ -1423,6 +1662,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ReturnEligibility(childComplexity, args["input"].(model.ReturnEligibilityInput)), true
+	case "Query.returnRoutes":
+		if e.ComplexityRoot.Query.ReturnRoutes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_returnRoutes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReturnRoutes(childComplexity, args["shopId"].(*string), args["platform"].(*returns.PlatformID)), true
 	case "Query.returnRules":
 		if e.ComplexityRoot.Query.ReturnRules == nil {
 			break
@@ -1574,6 +1824,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.ExemptionConfirmedAtCheckout(childComplexity), true
+	case "ReturnCase.expectedArrivalBy":
+		if e.ComplexityRoot.ReturnCase.ExpectedArrivalBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.ExpectedArrivalBy(childComplexity), true
 	case "ReturnCase.exportReturn":
 		if e.ComplexityRoot.ReturnCase.ExportReturn == nil {
 			break
@@ -1748,6 +2004,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnCase.ReturnShipment(childComplexity), true
+	case "ReturnCase.route":
+		if e.ComplexityRoot.ReturnCase.Route == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnCase.Route(childComplexity), true
 	case "ReturnCase.shippingPaid":
 		if e.ComplexityRoot.ReturnCase.ShippingPaid == nil {
 			break
@@ -2101,6 +2363,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReturnLine.UnitPrice(childComplexity), true
 
+	case "ReturnRoute.costPerReturn":
+		if e.ComplexityRoot.ReturnRoute.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.Cost(childComplexity), true
+	case "ReturnRoute.id":
+		if e.ComplexityRoot.ReturnRoute.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.ID(childComplexity), true
+	case "ReturnRoute.kind":
+		if e.ComplexityRoot.ReturnRoute.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.Kind(childComplexity), true
+	case "ReturnRoute.markets":
+		if e.ComplexityRoot.ReturnRoute.Markets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.Markets(childComplexity), true
+	case "ReturnRoute.minCaseValue":
+		if e.ComplexityRoot.ReturnRoute.MinValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.MinValue(childComplexity), true
+	case "ReturnRoute.name":
+		if e.ComplexityRoot.ReturnRoute.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.Name(childComplexity), true
+	case "ReturnRoute.platform":
+		if e.ComplexityRoot.ReturnRoute.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.Platform(childComplexity), true
+	case "ReturnRoute.platformAddressId":
+		if e.ComplexityRoot.ReturnRoute.PlatformAddressID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.PlatformAddressID(childComplexity), true
+	case "ReturnRoute.shopId":
+		if e.ComplexityRoot.ReturnRoute.ShopID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.ShopID(childComplexity), true
+	case "ReturnRoute.transitDaysMax":
+		if e.ComplexityRoot.ReturnRoute.TransitDaysMax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.TransitDaysMax(childComplexity), true
+	case "ReturnRoute.transitDaysMin":
+		if e.ComplexityRoot.ReturnRoute.TransitDaysMin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.TransitDaysMin(childComplexity), true
+	case "ReturnRoute.updatedAt":
+		if e.ComplexityRoot.ReturnRoute.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoute.UpdatedAt(childComplexity), true
+
+	case "ReturnRoutePayload.route":
+		if e.ComplexityRoot.ReturnRoutePayload.Route == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoutePayload.Route(childComplexity), true
+	case "ReturnRoutePayload.userErrors":
+		if e.ComplexityRoot.ReturnRoutePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnRoutePayload.UserErrors(childComplexity), true
+
 	case "ReturnRule.catalogueOnly":
 		if e.ComplexityRoot.ReturnRule.CatalogueOnly == nil {
 			break
@@ -2395,6 +2743,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputApiKeyCreateInput,
 		ec.unmarshalInputApiKeyRevokeInput,
+		ec.unmarshalInputBuyerMessageTemplateSaveInput,
 		ec.unmarshalInputExportChecklistEntryInput,
 		ec.unmarshalInputExportReturnCompleteStepInput,
 		ec.unmarshalInputExportReturnStartInput,
@@ -2411,6 +2760,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReturnRecordInspectionInput,
 		ec.unmarshalInputReturnRefundInput,
 		ec.unmarshalInputReturnRejectInput,
+		ec.unmarshalInputReturnRouteDeleteInput,
+		ec.unmarshalInputReturnRouteSaveInput,
 		ec.unmarshalInputShipmentInput,
 		ec.unmarshalInputShopConnectInput,
 	)
@@ -2504,7 +2855,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "console.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "mutations.graphqls" "platforms.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls" "timeline.graphqls"
+//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "console.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "messages.graphqls" "mutations.graphqls" "platforms.graphqls" "routes.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls" "timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2524,8 +2875,10 @@ var sources = []*ast.Source{
 	{Name: "evidence.graphqls", Input: sourceData("evidence.graphqls"), BuiltIn: false},
 	{Name: "exportreturns.graphqls", Input: sourceData("exportreturns.graphqls"), BuiltIn: false},
 	{Name: "inspection.graphqls", Input: sourceData("inspection.graphqls"), BuiltIn: false},
+	{Name: "messages.graphqls", Input: sourceData("messages.graphqls"), BuiltIn: false},
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
+	{Name: "routes.graphqls", Input: sourceData("routes.graphqls"), BuiltIn: false},
 	{Name: "rules.graphqls", Input: sourceData("rules.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "subscriptions.graphqls", Input: sourceData("subscriptions.graphqls"), BuiltIn: false},
@@ -2605,6 +2958,38 @@ func (ec *executionContext) childFields_AvailableAction(ctx context.Context, fie
 		return ec.fieldContext_AvailableAction_violations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AvailableAction", field.Name)
+}
+
+func (ec *executionContext) childFields_BuyerMessageTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BuyerMessageTemplate_id(ctx, field)
+	case "platform":
+		return ec.fieldContext_BuyerMessageTemplate_platform(ctx, field)
+	case "shopId":
+		return ec.fieldContext_BuyerMessageTemplate_shopId(ctx, field)
+	case "reason":
+		return ec.fieldContext_BuyerMessageTemplate_reason(ctx, field)
+	case "language":
+		return ec.fieldContext_BuyerMessageTemplate_language(ctx, field)
+	case "body":
+		return ec.fieldContext_BuyerMessageTemplate_body(ctx, field)
+	case "builtin":
+		return ec.fieldContext_BuyerMessageTemplate_builtin(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_BuyerMessageTemplate_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BuyerMessageTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_BuyerMessageTemplatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "template":
+		return ec.fieldContext_BuyerMessageTemplatePayload_template(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BuyerMessageTemplatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BuyerMessageTemplatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Deadlines(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2857,6 +3242,24 @@ func (ec *executionContext) childFields_PlatformInfo(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type PlatformInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PlatformReturnAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlatformReturnAddress_id(ctx, field)
+	case "name":
+		return ec.fieldContext_PlatformReturnAddress_name(ctx, field)
+	case "address":
+		return ec.fieldContext_PlatformReturnAddress_address(ctx, field)
+	case "contact":
+		return ec.fieldContext_PlatformReturnAddress_contact(ctx, field)
+	case "phone":
+		return ec.fieldContext_PlatformReturnAddress_phone(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_PlatformReturnAddress_isDefault(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformReturnAddress", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -2999,6 +3402,10 @@ func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field gr
 		return ec.fieldContext_ReturnCase_inspection(ctx, field)
 	case "gradeBy":
 		return ec.fieldContext_ReturnCase_gradeBy(ctx, field)
+	case "route":
+		return ec.fieldContext_ReturnCase_route(ctx, field)
+	case "expectedArrivalBy":
+		return ec.fieldContext_ReturnCase_expectedArrivalBy(ctx, field)
 	case "events":
 		return ec.fieldContext_ReturnCase_events(ctx, field)
 	}
@@ -3159,6 +3566,46 @@ func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field gr
 		return ec.fieldContext_ReturnLine_categorySource(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnLine", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReturnRoute_id(ctx, field)
+	case "platform":
+		return ec.fieldContext_ReturnRoute_platform(ctx, field)
+	case "shopId":
+		return ec.fieldContext_ReturnRoute_shopId(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReturnRoute_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_ReturnRoute_name(ctx, field)
+	case "costPerReturn":
+		return ec.fieldContext_ReturnRoute_costPerReturn(ctx, field)
+	case "transitDaysMin":
+		return ec.fieldContext_ReturnRoute_transitDaysMin(ctx, field)
+	case "transitDaysMax":
+		return ec.fieldContext_ReturnRoute_transitDaysMax(ctx, field)
+	case "markets":
+		return ec.fieldContext_ReturnRoute_markets(ctx, field)
+	case "platformAddressId":
+		return ec.fieldContext_ReturnRoute_platformAddressId(ctx, field)
+	case "minCaseValue":
+		return ec.fieldContext_ReturnRoute_minCaseValue(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ReturnRoute_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnRoute", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnRoutePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "route":
+		return ec.fieldContext_ReturnRoutePayload_route(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReturnRoutePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnRoutePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3441,6 +3888,20 @@ func (ec *executionContext) field_Mutation_apiKeyRevoke_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_buyerMessageTemplateSave_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BuyerMessageTemplateSaveInput, error) {
+			return ec.unmarshalNBuyerMessageTemplateSaveInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐBuyerMessageTemplateSaveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_exportReturnCompleteStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3581,6 +4042,34 @@ func (ec *executionContext) field_Mutation_returnReject_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_returnRouteDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnRouteDeleteInput, error) {
+			return ec.unmarshalNReturnRouteDeleteInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRouteDeleteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnRouteSave_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnRouteSaveInput, error) {
+			return ec.unmarshalNReturnRouteSaveInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRouteSaveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_shopConnect_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3609,6 +4098,58 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_buyerMessagePreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "caseId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["caseId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*returns.Language, error) {
+			return ec.unmarshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_buyerMessageTemplates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*returns.Language, error) {
+			return ec.unmarshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (*returns.PlatformID, error) {
+			return ec.unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3620,6 +4161,28 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_platformReturnAddresses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (returns.PlatformID, error) {
+			return ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg1
 	return args, nil
 }
 
@@ -3716,6 +4279,28 @@ func (ec *executionContext) field_Query_returnEligibility_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_returnRoutes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (*returns.PlatformID, error) {
+			return ec.unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg1
 	return args, nil
 }
 
@@ -4144,6 +4729,174 @@ func (ec *executionContext) fieldContext_AvailableAction_violations(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RuleViolation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_id(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, true, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_platform(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BuyerMessageTemplate_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BuyerMessageTemplate().Platform(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.PlatformID) graphql.Marshaler {
+			return ec.marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, true, true, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_shopId(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BuyerMessageTemplate_shopId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BuyerMessageTemplate().ShopID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_reason(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return ec.marshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx, field.Selections, obj.Reason)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, false, false, errors.New("field of type ReturnReason does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_language(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return ec.marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx, field.Selections, obj.Language)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, false, false, errors.New("field of type MessageLanguage does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_body(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Body)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_builtin(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Builtin)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_builtin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplate_updatedAt(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BuyerMessageTemplate_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BuyerMessageTemplate().UpdatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplate_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, true, true, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _BuyerMessageTemplatePayload_template(ctx context.Context, field graphql.CollectedField, obj *model.BuyerMessageTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BuyerMessageTemplatePayload_template(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Template, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.MessageTemplate) graphql.Marshaler {
+			return ec.marshalOBuyerMessageTemplate2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMessageTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplatePayload_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BuyerMessageTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BuyerMessageTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BuyerMessageTemplatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.BuyerMessageTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BuyerMessageTemplatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BuyerMessageTemplatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BuyerMessageTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5212,6 +5965,138 @@ func (ec *executionContext) fieldContext_Mutation_returnRecordInspection(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_buyerMessageTemplateSave(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_buyerMessageTemplateSave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BuyerMessageTemplateSave(ctx, fc.Args["input"].(model.BuyerMessageTemplateSaveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BuyerMessageTemplatePayload) graphql.Marshaler {
+			return ec.marshalNBuyerMessageTemplatePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐBuyerMessageTemplatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_buyerMessageTemplateSave(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BuyerMessageTemplatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_buyerMessageTemplateSave_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnRouteSave(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnRouteSave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnRouteSave(ctx, fc.Args["input"].(model.ReturnRouteSaveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnRoutePayload) graphql.Marshaler {
+			return ec.marshalNReturnRoutePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRoutePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnRouteSave(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnRoutePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnRouteSave_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnRouteDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnRouteDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnRouteDelete(ctx, fc.Args["input"].(model.ReturnRouteDeleteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnRoutePayload) graphql.Marshaler {
+			return ec.marshalNReturnRoutePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRoutePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnRouteDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnRoutePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnRouteDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NegotiationEntry_at(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
 	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.At)
 }
@@ -5563,6 +6448,48 @@ func (ec *executionContext) fieldContext_PlatformInfo_shops(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _PlatformReturnAddress_id(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+}
+func (ec *executionContext) fieldContext_PlatformReturnAddress_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformReturnAddress_name(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name)
+}
+func (ec *executionContext) fieldContext_PlatformReturnAddress_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformReturnAddress_address(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Address)
+}
+func (ec *executionContext) fieldContext_PlatformReturnAddress_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformReturnAddress_contact(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Contact)
+}
+func (ec *executionContext) fieldContext_PlatformReturnAddress_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformReturnAddress_phone(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Phone)
+}
+func (ec *executionContext) fieldContext_PlatformReturnAddress_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PlatformReturnAddress_isDefault(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDefault)
+}
+func (ec *executionContext) fieldContext_PlatformReturnAddress_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _PlatformStatus_code(ctx context.Context, field graphql.CollectedField, obj *returns.PlatformStatus) (ret graphql.Marshaler) {
 	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
@@ -5817,6 +6744,94 @@ func (ec *executionContext) fieldContext_Query_returnCostModel(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_buyerMessageTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_buyerMessageTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BuyerMessageTemplates(ctx, fc.Args["shopId"].(*string), fc.Args["language"].(*returns.Language), fc.Args["platform"].(*returns.PlatformID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.MessageTemplate) graphql.Marshaler {
+			return ec.marshalNBuyerMessageTemplate2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMessageTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_buyerMessageTemplates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BuyerMessageTemplate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_buyerMessageTemplates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_buyerMessagePreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_buyerMessagePreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BuyerMessagePreview(ctx, fc.Args["caseId"].(string), fc.Args["language"].(*returns.Language))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_buyerMessagePreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_buyerMessagePreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5845,6 +6860,94 @@ func (ec *executionContext) fieldContext_Query_platforms(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PlatformInfo(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_returnRoutes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_returnRoutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReturnRoutes(ctx, fc.Args["shopId"].(*string), fc.Args["platform"].(*returns.PlatformID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.Route) graphql.Marshaler {
+			return ec.marshalNReturnRoute2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_returnRoutes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnRoute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_returnRoutes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_platformReturnAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platformReturnAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PlatformReturnAddresses(ctx, fc.Args["platform"].(returns.PlatformID), fc.Args["shopId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlatformReturnAddress) graphql.Marshaler {
+			return ec.marshalNPlatformReturnAddress2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformReturnAddressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platformReturnAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformReturnAddress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_platformReturnAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7234,6 +8337,61 @@ func (ec *executionContext) fieldContext_ReturnCase_gradeBy(_ context.Context, f
 	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _ReturnCase_route(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_route(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().Route(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Route) graphql.Marshaler {
+			return ec.marshalOReturnRoute2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRoute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_route(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnRoute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnCase_expectedArrivalBy(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnCase_expectedArrivalBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnCase().ExpectedArrivalBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnCase_expectedArrivalBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnCase", field, true, true, errors.New("field of type DateTime does not have child fields"))
+}
+
 func (ec *executionContext) _ReturnCase_events(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8167,6 +9325,220 @@ func (ec *executionContext) _ReturnLine_categorySource(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ReturnLine_categorySource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, true, true, errors.New("field of type FactSource does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_id(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_platform(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, field.Selections, obj.Platform)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_shopId(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_kind(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type ReturnRouteKind does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_name(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_costPerReturn(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnRoute_costPerReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_costPerReturn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnRoute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnRoute_transitDaysMin(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TransitDaysMin)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_transitDaysMin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_transitDaysMax(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TransitDaysMax)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_transitDaysMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_markets(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarketᚄ(ctx, field.Selections, obj.Markets)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_markets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type Market does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_platformAddressId(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnRoute_platformAddressId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnRoute().PlatformAddressID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_platformAddressId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoute_minCaseValue(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnRoute_minCaseValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_minCaseValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnRoute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnRoute_updatedAt(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+}
+func (ec *executionContext) fieldContext_ReturnRoute_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ReturnRoutePayload_route(ctx context.Context, field graphql.CollectedField, obj *model.ReturnRoutePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnRoutePayload_route(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Route, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *returns.Route) graphql.Marshaler {
+			return ec.marshalOReturnRoute2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRoute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnRoutePayload_route(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnRoutePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnRoute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnRoutePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReturnRoutePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnRoutePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnRoutePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnRoutePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReturnRule_id(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
@@ -9423,6 +10795,64 @@ func (ec *executionContext) unmarshalInputApiKeyRevokeInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputBuyerMessageTemplateSaveInput(ctx context.Context, obj any) (model.BuyerMessageTemplateSaveInput, error) {
+	var it model.BuyerMessageTemplateSaveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shopId", "platform", "reason", "language", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputExportChecklistEntryInput(ctx context.Context, obj any) (model.ExportChecklistEntryInput, error) {
 	var it model.ExportChecklistEntryInput
 	if obj == nil {
@@ -9768,7 +11198,7 @@ func (ec *executionContext) unmarshalInputReturnApproveInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "idempotencyKey", "returnAddressId", "message", "acknowledgeRules"}
+	fieldsInOrder := [...]string{"id", "idempotencyKey", "returnAddressId", "message", "acknowledgeRules", "routeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9810,6 +11240,13 @@ func (ec *executionContext) unmarshalInputReturnApproveInput(ctx context.Context
 				return it, err
 			}
 			it.AcknowledgeRules = data
+		case "routeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RouteID = data
 		}
 	}
 	return it, nil
@@ -10485,6 +11922,136 @@ func (ec *executionContext) unmarshalInputReturnRejectInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReturnRouteDeleteInput(ctx context.Context, obj any) (model.ReturnRouteDeleteInput, error) {
+	var it model.ReturnRouteDeleteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReturnRouteSaveInput(ctx context.Context, obj any) (model.ReturnRouteSaveInput, error) {
+	var it model.ReturnRouteSaveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "platform", "shopId", "kind", "name", "costPerReturn", "transitDaysMin", "transitDaysMax", "markets", "platformAddressId", "minCaseValue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "costPerReturn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costPerReturn"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostPerReturn = data
+		case "transitDaysMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transitDaysMin"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TransitDaysMin = data
+		case "transitDaysMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transitDaysMax"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TransitDaysMax = data
+		case "markets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("markets"))
+			data, err := ec.unmarshalNMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarketᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Markets = data
+		case "platformAddressId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platformAddressId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlatformAddressID = data
+		case "minCaseValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minCaseValue"))
+			data, err := ec.unmarshalOMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinCaseValue = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputShipmentInput(ctx context.Context, obj any) (model.ShipmentInput, error) {
 	var it model.ShipmentInput
 	if obj == nil {
@@ -10832,6 +12399,223 @@ func (ec *executionContext) _AvailableAction(ctx context.Context, sel ast.Select
 			}
 		case "violations":
 			out.Values[i] = ec._AvailableAction_violations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var buyerMessageTemplateImplementors = []string{"BuyerMessageTemplate"}
+
+func (ec *executionContext) _BuyerMessageTemplate(ctx context.Context, sel ast.SelectionSet, obj *returns.MessageTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, buyerMessageTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BuyerMessageTemplate")
+		case "id":
+			out.Values[i] = ec._BuyerMessageTemplate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BuyerMessageTemplate_platform(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "shopId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BuyerMessageTemplate_shopId(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "reason":
+			out.Values[i] = ec._BuyerMessageTemplate_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "language":
+			out.Values[i] = ec._BuyerMessageTemplate_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._BuyerMessageTemplate_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "builtin":
+			out.Values[i] = ec._BuyerMessageTemplate_builtin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BuyerMessageTemplate_updatedAt(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var buyerMessageTemplatePayloadImplementors = []string{"BuyerMessageTemplatePayload"}
+
+func (ec *executionContext) _BuyerMessageTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.BuyerMessageTemplatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, buyerMessageTemplatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BuyerMessageTemplatePayload")
+		case "template":
+			out.Values[i] = ec._BuyerMessageTemplatePayload_template(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BuyerMessageTemplatePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11523,6 +13307,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "buyerMessageTemplateSave":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_buyerMessageTemplateSave(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnRouteSave":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnRouteSave(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnRouteDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnRouteDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11966,6 +13771,70 @@ func (ec *executionContext) _PlatformInfo(ctx context.Context, sel ast.Selection
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var platformReturnAddressImplementors = []string{"PlatformReturnAddress"}
+
+func (ec *executionContext) _PlatformReturnAddress(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformReturnAddress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformReturnAddressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformReturnAddress")
+		case "id":
+			out.Values[i] = ec._PlatformReturnAddress_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PlatformReturnAddress_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "address":
+			out.Values[i] = ec._PlatformReturnAddress_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contact":
+			out.Values[i] = ec._PlatformReturnAddress_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._PlatformReturnAddress_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isDefault":
+			out.Values[i] = ec._PlatformReturnAddress_isDefault(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var platformStatusImplementors = []string{"PlatformStatus"}
 
 func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.SelectionSet, obj *returns.PlatformStatus) graphql.Marshaler {
@@ -12162,6 +14031,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "buyerMessageTemplates":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_buyerMessageTemplates(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "buyerMessagePreview":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_buyerMessagePreview(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "platforms":
 			field := field
 
@@ -12172,6 +14085,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_platforms(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "returnRoutes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_returnRoutes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "platformReturnAddresses":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_platformReturnAddresses(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -13398,6 +15355,82 @@ func (ec *executionContext) _ReturnCase(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Values[i] = innerFunc(ctx, out)
+		case "route":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_route(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "expectedArrivalBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnCase_expectedArrivalBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
 		case "events":
 			field := field
 
@@ -14181,6 +16214,177 @@ func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Values[i] = innerFunc(ctx, out)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnRouteImplementors = []string{"ReturnRoute"}
+
+func (ec *executionContext) _ReturnRoute(ctx context.Context, sel ast.SelectionSet, obj *returns.Route) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnRouteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnRoute")
+		case "id":
+			out.Values[i] = ec._ReturnRoute_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			out.Values[i] = ec._ReturnRoute_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shopId":
+			out.Values[i] = ec._ReturnRoute_shopId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._ReturnRoute_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ReturnRoute_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "costPerReturn":
+			out.Values[i] = ec._ReturnRoute_costPerReturn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transitDaysMin":
+			out.Values[i] = ec._ReturnRoute_transitDaysMin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transitDaysMax":
+			out.Values[i] = ec._ReturnRoute_transitDaysMax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "markets":
+			out.Values[i] = ec._ReturnRoute_markets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platformAddressId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReturnRoute_platformAddressId(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Values[i] = innerFunc(ctx, out)
+		case "minCaseValue":
+			out.Values[i] = ec._ReturnRoute_minCaseValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ReturnRoute_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnRoutePayloadImplementors = []string{"ReturnRoutePayload"}
+
+func (ec *executionContext) _ReturnRoutePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnRoutePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnRoutePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnRoutePayload")
+		case "route":
+			out.Values[i] = ec._ReturnRoutePayload_route(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReturnRoutePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15310,6 +17514,47 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBuyerMessageTemplate2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMessageTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.MessageTemplate) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBuyerMessageTemplate2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMessageTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBuyerMessageTemplate2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMessageTemplate(ctx context.Context, sel ast.SelectionSet, v *returns.MessageTemplate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BuyerMessageTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBuyerMessageTemplatePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐBuyerMessageTemplatePayload(ctx context.Context, sel ast.SelectionSet, v *model.BuyerMessageTemplatePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BuyerMessageTemplatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBuyerMessageTemplateSaveInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐBuyerMessageTemplateSaveInput(ctx context.Context, v any) (model.BuyerMessageTemplateSaveInput, error) {
+	res, err := ec.unmarshalInputBuyerMessageTemplateSaveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalar.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15740,6 +17985,34 @@ func (ec *executionContext) marshalNMarket2ᚕgithubᚗcomᚋreturnsgwᚋreturns
 	return ret
 }
 
+func (ec *executionContext) unmarshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx context.Context, v any) (returns.Language, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx context.Context, sel ast.SelectionSet, v returns.Language) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage = map[string]returns.Language{
+		"ZH": returns.LanguageZH,
+		"EN": returns.LanguageEN,
+	}
+	marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage = map[returns.Language]string{
+		returns.LanguageZH: "ZH",
+		returns.LanguageEN: "EN",
+	}
+)
+
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx context.Context, sel ast.SelectionSet, v returns.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
 }
@@ -16002,6 +18275,32 @@ func (ec *executionContext) marshalNPlatformInfo2ᚖgithubᚗcomᚋreturnsgwᚋr
 		return graphql.Null
 	}
 	return ec._PlatformInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlatformReturnAddress2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformReturnAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlatformReturnAddress) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformReturnAddress2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformReturnAddress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformReturnAddress2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐPlatformReturnAddress(ctx context.Context, sel ast.SelectionSet, v *model.PlatformReturnAddress) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PlatformReturnAddress(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPlatformStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformStatus(ctx context.Context, sel ast.SelectionSet, v returns.PlatformStatus) graphql.Marshaler {
@@ -16488,6 +18787,84 @@ func (ec *executionContext) unmarshalNReturnRefundInput2githubᚗcomᚋreturnsgw
 
 func (ec *executionContext) unmarshalNReturnRejectInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRejectInput(ctx context.Context, v any) (model.ReturnRejectInput, error) {
 	res, err := ec.unmarshalInputReturnRejectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReturnRoute2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.Route) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnRoute2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRoute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReturnRoute2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRoute(ctx context.Context, sel ast.SelectionSet, v *returns.Route) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnRoute(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnRouteDeleteInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRouteDeleteInput(ctx context.Context, v any) (model.ReturnRouteDeleteInput, error) {
+	res, err := ec.unmarshalInputReturnRouteDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind(ctx context.Context, v any) (returns.RouteKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind(ctx context.Context, sel ast.SelectionSet, v returns.RouteKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind = map[string]returns.RouteKind{
+		"LOCAL":              returns.RouteLocal,
+		"OVERSEAS_WAREHOUSE": returns.RouteOverseasWarehouse,
+		"BONDED_WAREHOUSE":   returns.RouteBondedWarehouse,
+		"RETURN_TO_ORIGIN":   returns.RouteReturnToOrigin,
+	}
+	marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind = map[returns.RouteKind]string{
+		returns.RouteLocal:             "LOCAL",
+		returns.RouteOverseasWarehouse: "OVERSEAS_WAREHOUSE",
+		returns.RouteBondedWarehouse:   "BONDED_WAREHOUSE",
+		returns.RouteReturnToOrigin:    "RETURN_TO_ORIGIN",
+	}
+)
+
+func (ec *executionContext) marshalNReturnRoutePayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRoutePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReturnRoutePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnRoutePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnRouteSaveInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnRouteSaveInput(ctx context.Context, v any) (model.ReturnRouteSaveInput, error) {
+	res, err := ec.unmarshalInputReturnRouteSaveInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -17034,6 +19411,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBuyerMessageTemplate2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMessageTemplate(ctx context.Context, sel ast.SelectionSet, v *returns.MessageTemplate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BuyerMessageTemplate(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -17302,6 +19686,36 @@ var (
 		returns.MarketDomestic:          "DOMESTIC",
 		returns.MarketCrossBorderBonded: "CROSS_BORDER_BONDED",
 		returns.MarketCrossBorderDirect: "CROSS_BORDER_DIRECT",
+	}
+)
+
+func (ec *executionContext) unmarshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx context.Context, v any) (*returns.Language, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx context.Context, sel ast.SelectionSet, v *returns.Language) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[*v])
+	return res
+}
+
+var (
+	unmarshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage = map[string]returns.Language{
+		"ZH": returns.LanguageZH,
+		"EN": returns.LanguageEN,
+	}
+	marshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage = map[returns.Language]string{
+		returns.LanguageZH: "ZH",
+		returns.LanguageEN: "EN",
 	}
 )
 
@@ -17661,6 +20075,13 @@ func (ec *executionContext) marshalOReturnReason2ᚕgithubᚗcomᚋreturnsgwᚋr
 	return ret
 }
 
+func (ec *executionContext) marshalOReturnRoute2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRoute(ctx context.Context, sel ast.SelectionSet, v *returns.Route) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReturnRoute(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOReturnStatus2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatusᚄ(ctx context.Context, v any) ([]returns.Status, error) {
 	if v == nil {
 		return nil, nil
@@ -17939,6 +20360,11 @@ var leanLeafFields = []string{
 	"AvailableAction.action",
 	"AvailableAction.sellerCentreUrl",
 	"AvailableAction.viaApi",
+	"BuyerMessageTemplate.body",
+	"BuyerMessageTemplate.builtin",
+	"BuyerMessageTemplate.id",
+	"BuyerMessageTemplate.language",
+	"BuyerMessageTemplate.reason",
 	"Deadlines.autoAction",
 	"Deadlines.autoActionAt",
 	"Deadlines.buyerShipBy",
@@ -18007,6 +20433,12 @@ var leanLeafFields = []string{
 	"PlatformInfo.platform",
 	"PlatformInfo.pushSupported",
 	"PlatformInfo.sellerCentreActions",
+	"PlatformReturnAddress.address",
+	"PlatformReturnAddress.contact",
+	"PlatformReturnAddress.id",
+	"PlatformReturnAddress.isDefault",
+	"PlatformReturnAddress.name",
+	"PlatformReturnAddress.phone",
 	"PlatformStatus.code",
 	"PlatformStatus.label",
 	"RefundComponent.kind",
@@ -18055,6 +20487,15 @@ var leanLeafFields = []string{
 	"ReturnLine.quantity",
 	"ReturnLine.sku",
 	"ReturnLine.title",
+	"ReturnRoute.id",
+	"ReturnRoute.kind",
+	"ReturnRoute.markets",
+	"ReturnRoute.name",
+	"ReturnRoute.platform",
+	"ReturnRoute.shopId",
+	"ReturnRoute.transitDaysMax",
+	"ReturnRoute.transitDaysMin",
+	"ReturnRoute.updatedAt",
 	"ReturnRule.catalogueOnly",
 	"ReturnRule.configurable",
 	"ReturnRule.explanation",

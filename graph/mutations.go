@@ -29,6 +29,7 @@ type mutation struct {
 	platform returns.ActionRequest
 	rules    returns.ActionCheck
 	ack      []string
+	route    string // approve: the return route's id
 	errs     []*returns.Error
 
 	inspection *returns.Inspection // returnRecordInspection's grading
@@ -95,7 +96,7 @@ func (r *Resolver) run(ctx context.Context, m *mutation) (*model.ReturnCasePaylo
 		return nil, err
 	}
 	req := actions.Request{Org: org, Key: key, Input: input, Platform: m.platform, Check: m.rules, Acknowledged: m.ack,
-		Inspection: m.inspection}
+		Inspection: m.inspection, RouteID: m.route}
 	req.Platform.Action = m.action
 	if m.key != nil {
 		req.IdempotencyKey = *m.key
@@ -130,6 +131,10 @@ func approveMutation(in model.ReturnApproveInput) *mutation {
 	m := &mutation{action: returns.ActionApprove, id: in.ID, key: in.IdempotencyKey}
 	m.platform.ReturnAddressID = m.text("returnAddressId", in.ReturnAddressID, maxRef)
 	m.platform.Message = m.text("message", in.Message, maxMessage)
+	if in.RouteID != nil {
+		m.route = m.text("routeId", in.RouteID, 64)
+		m.check(m.route != "", returns.Errorf(returns.CodeInvalid, "routeId must not be empty").WithField("input", "routeId"))
+	}
 	m.acknowledge(in.AcknowledgeRules)
 	in.IdempotencyKey = nil
 	m.input = in

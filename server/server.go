@@ -192,6 +192,11 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Platforms.Add(p)
 		}
 	}
+	if m.Sandbox != nil && c.SandboxURL == "" {
+		// A standalone sandbox shared by replicas is left to its seller: routes
+		// are the organisation's data, saved through the API.
+		m.seedSandboxRoutes(ctx, org)
+	}
 	if interval == 0 {
 		interval = 5 * time.Minute
 	}
@@ -215,8 +220,8 @@ func (m *Main) Run(ctx context.Context) error {
 		c.Rules = returns.DefaultRulePolicy()
 	}
 	aopts := actions.Options{Store: m.Store, Platforms: m.Platforms, Now: m.Now, Log: m.Log, Policy: c.PolicyFor,
-		Publish: publish, Locks: locks}
-	aopts.ExportReturns = st // export returns: the workflow's own tables, beside the cases
+		Publish: publish, Locks: locks, Routes: st, Templates: st}
+	aopts.ExportReturns = st                 // export returns: the workflow's own tables, beside the cases
 	aopts.EvidenceExists = st.EvidenceExists // inspections and export returns cite the case's stored evidence
 	if m.TuneActions != nil {
 		m.TuneActions(&aopts)
@@ -236,7 +241,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
 		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Timeline: m.db, Now: m.Now, Log: m.Log,
-		Evidence: m.db})
+		Evidence: m.db, Routes: st, Templates: st})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
 	if gopts.Authenticate == nil {
@@ -363,6 +368,8 @@ func (m *Main) freshSandbox(ctx context.Context, org returns.OrgID) error {
 			return fmt.Errorf("sandbox mode: organisation %q in %s holds data that sandbox mode did not write; give another --org or --db", org, m.Config.DB)
 		}
 	} else if err := m.Store.ResetOrganisation(ctx, org); err != nil {
+		return err
+	} else if err := m.db.ResetRoutes(ctx, org); err != nil {
 		return err
 	}
 	return m.Store.SetCursor(ctx, org, sandboxMarker, m.Now().UTC().Format(time.RFC3339))

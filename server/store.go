@@ -24,6 +24,8 @@ type backend interface {
 	store.EvidenceStore
 	store.InspectionStore
 	store.TimelineStore
+	store.RouteStore
+	store.TemplateStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

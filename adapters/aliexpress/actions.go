@@ -289,3 +289,13 @@ func (a *Adapter) returnAddressID(ctx context.Context, requested string) (string
 func (a *Adapter) ActionRawKeys() []string {
 	return []string{"issue_status", "reverse_detail_status", rawBuyerSolution + "_id", rawBuyerSolution + "_status", rawSellerPendingID}
 }
+
+// BuyerMessageSlot: a seller's counter-proposal (an offer, or a refusal,
+// which AliExpress makes as an offer of nothing) carries solution_context, the
+// text the buyer reads; agreeing carries none.
+func (a *Adapter) BuyerMessageSlot(act returns.Action, _ *returns.Case) returns.MessageSlot {
+	if act == returns.ActionOffer || act == returns.ActionReject {
+		return returns.SlotNote
+	}
+	return returns.SlotNone
+}

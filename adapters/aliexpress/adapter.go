@@ -31,6 +31,7 @@ import (
 var (
 	_ returns.Platform          = (*Adapter)(nil)
 	_ returns.AddressLister     = (*Adapter)(nil)
+	_ returns.BuyerMessenger    = (*Adapter)(nil)
 	_ returns.NegotiationSource = (*Adapter)(nil)
 	_ returns.SellerCentre      = (*Adapter)(nil)
 )

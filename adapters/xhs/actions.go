@@ -239,3 +239,15 @@ func (a *Adapter) receiveAndShip(ctx context.Context, req xhswire.ReceiveAndShip
 
 // ActionRawKeys names the raw values AllowedActions reads (rawState).
 func (a *Adapter) ActionRawKeys() []string { return []string{"status", "returnType"} }
+
+// BuyerMessageSlot: afterSale.auditReturns takes a message to the buyer only
+// when agreeing to have the goods sent back (action 2, 同意寄回; the
+// platform's description of `message`); a refusal's description is the
+// reason's explanation, not a message.
+func (a *Adapter) BuyerMessageSlot(act returns.Action, c *returns.Case) returns.MessageSlot {
+	status, returnType, ok := rawState(c)
+	if act == returns.ActionApprove && ok && status == xhswire.StatusPendingReview && !refundOnlyType(returnType) {
+		return returns.SlotMessage
+	}
+	return returns.SlotNone
+}

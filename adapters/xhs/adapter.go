@@ -35,6 +35,7 @@ var (
 	_ returns.Platform           = (*Adapter)(nil)
 	_ returns.RejectReasonLister = (*Adapter)(nil)
 	_ returns.AddressLister      = (*Adapter)(nil)
+	_ returns.BuyerMessenger     = (*Adapter)(nil)
 	_ returns.NegotiationSource  = (*Adapter)(nil)
 )
 

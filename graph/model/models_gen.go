@@ -85,6 +85,29 @@ type AvailableAction struct {
 	Violations []*returns.Violation `json:"violations"`
 }
 
+// The answer of buyerMessageTemplateSave.
+type BuyerMessageTemplatePayload struct {
+	// The template now in effect for that shop (or organisation), reason and language.
+	Template *returns.MessageTemplate `json:"template,omitempty"`
+	// Empty when the mutation succeeded.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Save a template, or with no body remove it so the next one down applies. A placeholder the gateway does not know,
+// an unbalanced brace, or a body over 500 characters is INVALID, and nothing is saved.
+type BuyerMessageTemplateSaveInput struct {
+	// The shop to override for; absent: the organisation's default.
+	ShopID *string `json:"shopId,omitempty"`
+	// The shop's platform; needed with `shopId` when the id is on several platforms.
+	Platform *returns.PlatformID `json:"platform,omitempty"`
+	// The reason the template answers.
+	Reason returns.Reason `json:"reason"`
+	// The template's language.
+	Language returns.Language `json:"language"`
+	// The text with placeholders; absent or null: remove the template.
+	Body *string `json:"body,omitempty"`
+}
+
 // The seller's request for the platform's mediation of a case.
 type Escalation struct {
 	// When the seller escalated.
@@ -320,6 +343,22 @@ type PlatformInfo struct {
 	Shops []*ShopConnection `json:"shops"`
 }
 
+// A return address kept by the platform for the shop.
+type PlatformReturnAddress struct {
+	// The platform's id of the address, to use as `platformAddressId` or `returnAddressId`.
+	ID string `json:"id"`
+	// The address's label, where the platform keeps one.
+	Name *string `json:"name,omitempty"`
+	// The whole address on one line.
+	Address string `json:"address"`
+	// The contact's name.
+	Contact *string `json:"contact,omitempty"`
+	// The contact's phone, as the platform shows it.
+	Phone *string `json:"phone,omitempty"`
+	// The shop's default address for returns.
+	IsDefault bool `json:"isDefault"`
+}
+
 type Query struct {
 }
 
@@ -351,12 +390,14 @@ type ReturnApproveInput struct {
 	ID string `json:"id"`
 	// Makes the mutation safe to retry: the same key with the same input returns the first answer and acts once.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-	// The platform's id of the return address; default: the shop's default return address.
+	// The platform's id of the return address; default: the route's address (see `routeId`), else the shop's default return address.
 	ReturnAddressID *string `json:"returnAddressId,omitempty"`
-	// A message to the buyer.
+	// A message to the buyer; default, where the platform takes one: the buyer message template for the case's reason.
 	Message *string `json:"message,omitempty"`
 	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
 	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
+	// The return route (see `returnRoutes`); default: the route chosen for the case's market and value. Unknown: NOT_FOUND.
+	RouteID *string `json:"routeId,omitempty"`
 }
 
 // A page of cases (a Relay connection).
@@ -590,6 +631,46 @@ type ReturnRejectInput struct {
 	CrossBorderCarveOutConfirmed *bool `json:"crossBorderCarveOutConfirmed,omitempty"`
 	// Rule ids the seller acknowledges, to proceed past acknowledgeable violations; recorded in the case's event log.
 	AcknowledgeRules []string `json:"acknowledgeRules,omitempty"`
+}
+
+// Remove a return route. Cases approved with it keep their copy.
+type ReturnRouteDeleteInput struct {
+	// The route's id.
+	ID string `json:"id"`
+}
+
+// The answer of a route mutation.
+type ReturnRoutePayload struct {
+	// The route as saved, or as it was before deletion; null when nothing changed.
+	Route *returns.Route `json:"route,omitempty"`
+	// Empty when the mutation succeeded.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Create or change a return route.
+type ReturnRouteSaveInput struct {
+	// The route to change; absent: a new route.
+	ID *string `json:"id,omitempty"`
+	// The platform of the shop.
+	Platform returns.PlatformID `json:"platform"`
+	// The shop the route belongs to; a route's platform and shop never change.
+	ShopID string `json:"shopId"`
+	// Where the goods go.
+	Kind returns.RouteKind `json:"kind"`
+	// A name for the route, 1 to 100 characters.
+	Name string `json:"name"`
+	// What one return costs, zero or more.
+	CostPerReturn *MoneyInput `json:"costPerReturn"`
+	// The shortest transit in days, 0 or more.
+	TransitDaysMin int `json:"transitDaysMin"`
+	// The longest transit in days, from the minimum to 365.
+	TransitDaysMax int `json:"transitDaysMax"`
+	// The case markets the route serves, at least one.
+	Markets []returns.Market `json:"markets"`
+	// The platform's id of the return address; absent: the shop's default address.
+	PlatformAddressID *string `json:"platformAddressId,omitempty"`
+	// Keep the route for goods worth at least this much; absent: any value.
+	MinCaseValue *MoneyInput `json:"minCaseValue,omitempty"`
 }
 
 // A replacement parcel.

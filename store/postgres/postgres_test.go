@@ -91,3 +91,11 @@ func TestEvidenceConformance(t *testing.T) {
 func TestInspectionsConformance(t *testing.T) {
 	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend { return openFresh(t, now) })
 }
+
+func TestRoutesConformance(t *testing.T) {
+	storetest.RunRoutes(t, func(t *testing.T, now func() time.Time) store.RouteStore { return openFresh(t, now) })
+}
+
+func TestTemplatesConformance(t *testing.T) {
+	storetest.RunTemplates(t, func(t *testing.T, now func() time.Time) store.TemplateStore { return openFresh(t, now) })
+}

@@ -19,3 +19,11 @@ func TestExportReturnsConformance(t *testing.T) {
 func TestTimelineConformance(t *testing.T) {
 	storetest.RunTimeline(t, func(t *testing.T, now func() time.Time) storetest.TimelineBackend { return openTemp(t, now) })
 }
+
+func TestRoutesConformance(t *testing.T) {
+	storetest.RunRoutes(t, func(t *testing.T, now func() time.Time) store.RouteStore { return openTemp(t, now) })
+}
+
+func TestTemplatesConformance(t *testing.T) {
+	storetest.RunTemplates(t, func(t *testing.T, now func() time.Time) store.TemplateStore { return openTemp(t, now) })
+}
