@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,4 +76,17 @@ func TestConnectionsConformance(t *testing.T) {
 // go test ./store/postgres -run XXX -bench Upserts -benchtime 20000x
 func BenchmarkUpserts(b *testing.B) {
 	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })
+}
+
+func TestAnalyticsConformance(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+		s := openFresh(t, now)
+		return s, func(q string, args ...any) error {
+			for i := 1; strings.Contains(q, "?"); i++ {
+				q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
+			}
+			_, err := s.pool.Exec(context.Background(), q, args...)
+			return err
+		}
+	})
 }

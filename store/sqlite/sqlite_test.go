@@ -314,3 +314,10 @@ func TestCountFollowsOtherWriters(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyticsConformance(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+		s := openTemp(t, now)
+		return s, storetest.SQLExec(s.w)
+	})
+}
