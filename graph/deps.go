@@ -37,8 +37,11 @@ type Deps struct {
 	LiveTTL time.Duration
 	// Connections reports shop authorizations and starts new ones; nil: none.
 	Connections ShopConnections
-	Now         func() time.Time
-	Log         *slog.Logger
+	// Analytics aggregates cases and keeps order counts (returnAnalytics,
+	// shopOrderCountsSet); nil: those fields answer UNSUPPORTED_ON_PLATFORM.
+	Analytics store.AnalyticsStore
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // NewResolver returns the root resolver.

@@ -232,7 +232,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.observeParts()
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
-		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log})
+		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Now: m.Now, Log: m.Log,
+		Analytics: m.db})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
 	if gopts.Authenticate == nil {
@@ -259,6 +260,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endWith(streams, gql))
+	mux.Handle("GET "+graph.AnalyticsCSVPath, analyticsCSV(gql))
 	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler(m.DemoKey)))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql/", http.StatusFound)

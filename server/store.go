@@ -20,6 +20,7 @@ type backend interface {
 	store.Store
 	store.Access
 	store.ConnectionStore
+	store.AnalyticsStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

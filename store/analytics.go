@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"time"
 
@@ -322,4 +323,64 @@ func AnalyticsColumnsOf(c *returns.Case) AnalyticsColumns {
 	}
 	a.RefundDue = ns(c.Deadlines.RefundBy)
 	return a
+}
+
+// Spike detection defaults and bounds.
+const (
+	DefaultSpikeThreshold = 2.0
+	DefaultSpikeMinCount  = 5
+	MaxSpikes             = 100
+)
+
+// Spike is a reason that rose on one SKU from one ISO week to the next.
+type Spike struct {
+	SKU             string
+	Reason          returns.Reason
+	Week            string
+	Count, Previous int
+	Ratio           float64 // Count / max(Previous, 1)
+}
+
+// DetectSpikes flags each (SKU, reason, week) whose count is at least
+// minCount and at least threshold times the same SKU and reason's count the
+// ISO week before (a week without cases counts as 1: a reason new on a SKU
+// is flagged once it reaches both minCount and threshold). The latest week first, then the largest ratio, then SKU and
+// reason; at most MaxSpikes.
+func DetectSpikes(counts []ReasonWeekCount, threshold float64, minCount int) []Spike {
+	type key struct {
+		sku    string
+		reason returns.Reason
+		week   string
+	}
+	byKey := make(map[key]int, len(counts))
+	for _, c := range counts {
+		byKey[key{c.SKU, c.Reason, c.Week}] += c.Count
+	}
+	var out []Spike
+	for _, c := range counts {
+		if c.Count < minCount {
+			continue
+		}
+		prev := byKey[key{c.SKU, c.Reason, PrevWeek(c.Week)}]
+		ratio := float64(c.Count) / float64(max(prev, 1))
+		if ratio >= threshold {
+			out = append(out, Spike{SKU: c.SKU, Reason: c.Reason, Week: c.Week, Count: c.Count, Previous: prev, Ratio: ratio})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.Week != b.Week:
+			return a.Week > b.Week
+		case a.Ratio != b.Ratio:
+			return a.Ratio > b.Ratio
+		case a.SKU != b.SKU:
+			return a.SKU < b.SKU
+		}
+		return a.Reason < b.Reason
+	})
+	if len(out) > MaxSpikes {
+		out = out[:MaxSpikes]
+	}
+	return out
 }

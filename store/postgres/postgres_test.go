@@ -78,15 +78,25 @@ func BenchmarkUpserts(b *testing.B) {
 	storetest.BenchUpserts(b, func(b *testing.B, now func() time.Time) store.Store { return openFresh(b, now) })
 }
 
-func TestAnalyticsConformance(t *testing.T) {
-	storetest.RunAnalytics(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
-		s := openFresh(t, now)
-		return s, func(q string, args ...any) error {
-			for i := 1; strings.Contains(q, "?"); i++ {
-				q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
-			}
-			_, err := s.pool.Exec(context.Background(), q, args...)
-			return err
+func openAnalytics(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+	s := openFresh(t, now)
+	return s, func(q string, args ...any) error {
+		for i := 1; strings.Contains(q, "?"); i++ {
+			q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
 		}
-	})
+		_, err := s.pool.Exec(context.Background(), q, args...)
+		return err
+	}
+}
+
+func TestAnalyticsConformance(t *testing.T) {
+	storetest.RunAnalytics(t, openAnalytics)
+}
+
+func TestAnalyticsBackfill(t *testing.T) {
+	m, err := migrationFiles.ReadFile("migrations/0340_analytics.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunAnalyticsBackfill(t, openAnalytics, storetest.BackfillStatement(t, string(m)))
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -282,4 +283,52 @@ func SQLExec(db *sql.DB) func(string, ...any) error {
 		_, err := db.Exec(q, args...)
 		return err
 	}
+}
+
+// RunAnalyticsBackfill checks a migration's backfill (the statement
+// backfill, run on the stored documents after the analytics columns are
+// emptied) against what the upserts wrote: the same aggregates, but for one
+// deadline the documents cannot tell any more (case 4's respondBy, seen only
+// while it waited for the seller).
+func RunAnalyticsBackfill(t *testing.T, open OpenAnalytics, backfill string) {
+	ctx := context.Background()
+	s, exec := open(t, func() time.Time { return AnalyticsNow })
+	n := anOrgSeq.Add(1)
+	org, other := returns.OrgID(fmt.Sprintf("bf-a-%d", n)), returns.OrgID(fmt.Sprintf("bf-b-%d", n))
+	AnalyticsFixture(t, s, exec, org, other)
+	q := store.AnalyticsQuery{GroupBy: []store.AnalyticsDimension{store.DimPlatform, store.DimSKU, store.DimWeek}, Now: AnalyticsNow}
+	before, err := s.Analytics(ctx, org, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(`UPDATE cases SET sku = '', week = '', refund_minor = NULL, refund_currency = NULL, responded_ns = NULL,
+		refunded_ns = NULL, respond_due_ns = NULL, refund_due_ns = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(backfill); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Analytics(ctx, org, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before {
+		if before[i].Key == (store.AnalyticsKey{Platform: returns.AliExpress, SKU: "SKU-1", Week: "2026-W49"}) {
+			before[i].DeadlinesMissed-- // case 4's late answer
+		}
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("after the backfill:\n%+v\nwritten by upserts:\n%+v", after, before)
+	}
+}
+
+// BackfillStatement returns the UPDATE of the cases table from a migration's text.
+func BackfillStatement(t *testing.T, migration string) string {
+	t.Helper()
+	i := strings.Index(migration, "UPDATE cases SET")
+	j := strings.Index(migration[i:], ";\n")
+	if i < 0 || j < 0 {
+		t.Fatal("no backfill in the migration")
+	}
+	return migration[i : i+j]
 }

@@ -1,0 +1,355 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"math/big"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/returnsgw/returnsgw/graph/model"
+	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
+)
+
+// AnalyticsCSVPath is where the CSV export of returnAnalytics is served.
+const AnalyticsCSVPath = "/analytics.csv"
+
+// maxOrderWeeks bounds the weeks a return rate or an order-count query spans
+// (ten years).
+const maxOrderWeeks = 520
+
+// analytics answers Query.returnAnalytics: the aggregation runs in the
+// store (store.AnalyticsStore); here are the parts that combine groups or
+// other tables: reason shares, return rates from the order counts, the cost
+// model, and spikes.
+func (r *Resolver) analytics(ctx context.Context, in model.ReturnAnalyticsInput) (*model.ReturnAnalytics, error) {
+	org, err := OrgFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	an := r.deps.Analytics
+	if an == nil {
+		return nil, returns.Errorf(returns.CodeUnsupported, "analytics are not available on this gateway")
+	}
+	threshold, minCount := store.DefaultSpikeThreshold, store.DefaultSpikeMinCount
+	if in.SpikeThreshold != nil {
+		threshold = *in.SpikeThreshold
+		if math.IsNaN(threshold) || threshold < 1 || threshold > 1000 {
+			return nil, returns.Errorf(returns.CodeInvalid, "spikeThreshold must be from 1 to 1000").WithField("input", "spikeThreshold")
+		}
+	}
+	if in.SpikeMinCount != nil {
+		minCount = *in.SpikeMinCount
+		if minCount < 1 || minCount > 1_000_000 {
+			return nil, returns.Errorf(returns.CodeInvalid, "spikeMinCount must be from 1 to 1,000,000").WithField("input", "spikeMinCount")
+		}
+	}
+	costs, err := analyticsCosts(in.Costs)
+	if err != nil {
+		return nil, err
+	}
+	q := store.AnalyticsQuery{Filter: toFilter(in.Filter), GroupBy: in.GroupBy, Now: r.now()}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	rows, err := an.Analytics(ctx, org, q)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := an.ReasonWeekCounts(ctx, org, q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	orders, err := r.groupOrders(ctx, an, org, &q, rows)
+	if err != nil {
+		return nil, err
+	}
+
+	out := &model.ReturnAnalytics{Groups: make([]*model.AnalyticsGroup, len(rows)), Spikes: []*model.ReasonSpike{}}
+	// A reason's share is of the cases with the same key but for the reason.
+	var totals map[store.AnalyticsKey]int
+	if q.Has(store.DimReason) {
+		totals = map[store.AnalyticsKey]int{}
+		for _, row := range rows {
+			k := row.Key
+			k.Reason = ""
+			totals[k] += row.Cases
+		}
+	}
+	for i, row := range rows {
+		g := &model.AnalyticsGroup{Key: analyticsKey(&q, row.Key), Cases: row.Cases, Refunded: moneyList(row.Refunded),
+			MedianHoursToRespond: hours(row.MedianRespond), MedianHoursToRefund: hours(row.MedianRefund),
+			DeadlinesMissed: row.DeadlinesMissed, Grades: &model.GradeMix{A: row.GradeA, B: row.GradeB, C: row.GradeC},
+			Recovered: moneyList(row.Recovered)}
+		if totals != nil {
+			k := row.Key
+			k.Reason = ""
+			share := float64(row.Cases) / float64(totals[k])
+			g.ReasonShare = &share
+		}
+		if n, ok := orders[i]; ok {
+			o := int(n)
+			g.Orders = &o
+			if n > 0 {
+				rate := float64(row.Cases) / float64(n)
+				g.ReturnRate = &rate
+				if costs != nil && int64(row.Cases) <= n {
+					if g.CostModel, err = groupCostModel(*costs, int64(row.Cases), n); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		out.Groups[i] = g
+	}
+	for _, s := range store.DetectSpikes(counts, threshold, minCount) {
+		out.Spikes = append(out.Spikes, &model.ReasonSpike{Sku: s.SKU, Reason: s.Reason, Week: s.Week, Count: s.Count,
+			Previous: s.Previous, Ratio: s.Ratio})
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	out.CSVURL = AnalyticsCSVPath + "?input=" + url.QueryEscape(string(b))
+	return out, nil
+}
+
+// groupOrders returns the orders each group's return rate divides by, by
+// the group's index, for the groups whose orders are known: every shop of
+// the group has a count for every week from its first to its last (per SKU
+// when grouped by SKU). Counts are per shop, so a market grouping or filter
+// has none.
+func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org returns.OrgID, q *store.AnalyticsQuery, rows []store.AnalyticsRow) (map[int]int64, error) {
+	out := map[int]int64{}
+	if q.Has(store.DimMarket) || len(q.Filter.Markets) > 0 || len(rows) == 0 {
+		return out, nil
+	}
+	shops := map[store.ShopRef]bool{}
+	first, last := "", ""
+	for _, row := range rows {
+		for _, s := range row.Shops {
+			shops[s] = true
+		}
+		if first == "" || row.FirstWeek < first {
+			first = row.FirstWeek
+		}
+		if row.LastWeek > last {
+			last = row.LastWeek
+		}
+	}
+	refs := make([]store.ShopRef, 0, len(shops))
+	for s := range shops {
+		refs = append(refs, s)
+	}
+	slices.SortFunc(refs, func(a, b store.ShopRef) int {
+		return strings.Compare(string(a.Platform)+":"+a.ShopID, string(b.Platform)+":"+b.ShopID)
+	})
+	stored, err := an.OrderCounts(ctx, org, refs, first, last)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		shop      store.ShopRef
+		week, sku string
+	}
+	byKey := make(map[key]int64, len(stored))
+	for _, c := range stored {
+		byKey[key{store.ShopRef{Platform: c.Platform, ShopID: c.ShopID}, c.Week, c.SKU}] = c.Orders
+	}
+	bySKU := q.Has(store.DimSKU)
+	for i, row := range rows {
+		if bySKU && row.Key.SKU == "" {
+			continue // cases without a SKU: no SKU's orders to divide by
+		}
+		weeks := store.WeeksBetween(row.FirstWeek, row.LastWeek, maxOrderWeeks)
+		if weeks == nil {
+			continue
+		}
+		var sum int64
+		known := true
+		for _, s := range row.Shops {
+			for _, w := range weeks {
+				n, ok := byKey[key{s, w, row.Key.SKU}]
+				if !ok {
+					known = false
+					break
+				}
+				sum += n
+			}
+			if !known {
+				break
+			}
+		}
+		if known {
+			out[i] = sum
+		}
+	}
+	return out, nil
+}
+
+// analyticsCosts parses the costs of the cost model and checks them once,
+// so that a bad amount is an error of the input rather than of a group.
+func analyticsCosts(in *model.AnalyticsCostsInput) (*returns.CostModelInput, error) {
+	if in == nil {
+		return nil, nil
+	}
+	var ci returns.CostModelInput
+	for _, f := range []struct {
+		name string
+		in   *model.MoneyInput
+		dst  *returns.Money
+	}{{"price", in.Price, &ci.Price}, {"outboundShipping", in.OutboundShipping, &ci.OutboundShipping},
+		{"processingCost", in.ProcessingCost, &ci.ProcessingCost}, {"resaleLoss", in.ResaleLoss, &ci.ResaleLoss}} {
+		m, err := returns.ParseMoney(f.in.Amount, strings.ToUpper(strings.TrimSpace(f.in.CurrencyCode)))
+		if err != nil {
+			return nil, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", "costs", f.name)
+		}
+		*f.dst = m
+	}
+	ci.Orders, ci.ReturnRate = 1, "0"
+	if _, err := returns.ComputeCostModel(ci); err != nil {
+		if e, ok := err.(*returns.Error); ok && len(e.Field) == 2 {
+			return nil, returns.Errorf(e.Code, "%s", e.Message).WithField("input", "costs", e.Field[1])
+		}
+		return nil, err
+	}
+	return &ci, nil
+}
+
+// groupCostModel works the cost model with the group's orders and its
+// return rate, cases ÷ orders, to six decimals.
+func groupCostModel(ci returns.CostModelInput, cases, orders int64) (*model.ReturnCostModel, error) {
+	ci.Orders = orders
+	ci.ReturnRate = big.NewRat(cases, orders).FloatString(6)
+	cm, err := returns.ComputeCostModel(ci)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.ReturnCostModel{Returns: cm.Returns, OutboundShippingLost: &cm.OutboundShippingLost,
+		ProcessingCost: &cm.ProcessingCost, ResaleLoss: &cm.ResaleLoss, Total: &cm.Total, CostPer100Orders: &cm.CostPer100Orders}
+	if cm.MarginPoints != "" {
+		out.MarginPoints = &cm.MarginPoints
+	}
+	return out, nil
+}
+
+func analyticsKey(q *store.AnalyticsQuery, k store.AnalyticsKey) *model.AnalyticsKey {
+	out := &model.AnalyticsKey{}
+	for _, d := range q.GroupBy {
+		switch d {
+		case store.DimPlatform:
+			out.Platform = &k.Platform
+		case store.DimReason:
+			out.Reason = &k.Reason
+		case store.DimSKU:
+			out.Sku = &k.SKU
+		case store.DimMarket:
+			out.Market = &k.Market
+		case store.DimWeek:
+			out.Week = &k.Week
+		case store.DimShop:
+			out.ShopID = &k.ShopID
+		}
+	}
+	return out
+}
+
+func moneyList(ms []returns.Money) []*returns.Money {
+	out := make([]*returns.Money, len(ms))
+	for i := range ms {
+		out[i] = &ms[i]
+	}
+	return out
+}
+
+func hours(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	h := d.Hours()
+	return &h
+}
+
+// setOrderCounts answers Mutation.shopOrderCountsSet: all the counts or none.
+func (r *Resolver) setOrderCounts(ctx context.Context, in model.ShopOrderCountsInput) (*model.ShopOrderCountsPayload, error) {
+	org, err := OrgFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.deps.Analytics == nil {
+		return &model.ShopOrderCountsPayload{Counts: []*model.ShopOrderCount{}, UserErrors: []*model.UserError{{Code: returns.CodeUnsupported,
+			Message: "order counts are not available on this gateway"}}}, nil
+	}
+	fail := func(err error) (*model.ShopOrderCountsPayload, error) {
+		ue, err := userErrors(err)
+		if err != nil {
+			return nil, err
+		}
+		return &model.ShopOrderCountsPayload{Counts: []*model.ShopOrderCount{}, UserErrors: ue}, nil
+	}
+	if len(in.Counts) == 0 || len(in.Counts) > store.MaxOrderCountBatch {
+		return fail(returns.Errorf(returns.CodeInvalid, "give 1 to %d counts", store.MaxOrderCountBatch).WithField("input", "counts"))
+	}
+	counts := make([]store.OrderCount, len(in.Counts))
+	first, last := "", ""
+	for i, c := range in.Counts {
+		counts[i] = store.OrderCount{Platform: in.Platform, ShopID: in.ShopID, Week: c.Week, Orders: int64(c.Orders), Source: store.OrderCountInput}
+		if c.Sku != nil {
+			counts[i].SKU = *c.Sku
+		}
+		if err := counts[i].Validate(); err != nil {
+			return fail(err)
+		}
+		if first == "" || c.Week < first {
+			first = c.Week
+		}
+		if c.Week > last {
+			last = c.Week
+		}
+	}
+	if err := r.deps.Analytics.SetOrderCounts(ctx, org, counts); err != nil {
+		return fail(err)
+	}
+	stored, err := r.deps.Analytics.OrderCounts(ctx, org, []store.ShopRef{{Platform: in.Platform, ShopID: in.ShopID}}, first, last)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ShopOrderCountsPayload{Counts: orderCountModels(stored), UserErrors: []*model.UserError{}}, nil
+}
+
+// orderCounts answers Query.shopOrderCounts.
+func (r *Resolver) orderCounts(ctx context.Context, platform returns.PlatformID, shopID, fromWeek, toWeek string) ([]*model.ShopOrderCount, error) {
+	org, err := OrgFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.deps.Analytics == nil {
+		return nil, returns.Errorf(returns.CodeUnsupported, "order counts are not available on this gateway")
+	}
+	if store.WeeksBetween(fromWeek, toWeek, maxOrderWeeks) == nil {
+		return nil, returns.Errorf(returns.CodeInvalid, "fromWeek and toWeek must be ISO weeks like 2026-W49, in order, at most %d weeks apart", maxOrderWeeks).WithField("fromWeek")
+	}
+	stored, err := r.deps.Analytics.OrderCounts(ctx, org, []store.ShopRef{{Platform: platform, ShopID: shopID}}, fromWeek, toWeek)
+	if err != nil {
+		return nil, err
+	}
+	return orderCountModels(stored), nil
+}
+
+func orderCountModels(cs []store.OrderCount) []*model.ShopOrderCount {
+	out := make([]*model.ShopOrderCount, len(cs))
+	for i, c := range cs {
+		m := &model.ShopOrderCount{Platform: c.Platform, ShopID: c.ShopID, Week: c.Week, Orders: int(c.Orders),
+			Source: model.OrderCountSource(c.Source), UpdatedAt: c.UpdatedAt}
+		if c.SKU != "" {
+			sku := c.SKU
+			m.Sku = &sku
+		}
+		out[i] = m
+	}
+	return out
+}
