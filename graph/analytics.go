@@ -162,8 +162,8 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 	}
 	bySKU := q.Has(store.DimSKU)
 	for i, row := range rows {
-		if bySKU && row.Key.SKU == "" {
-			continue // cases without a SKU: no SKU's orders to divide by
+		if bySKU && row.Key.SKU == "" || len(row.Shops) == 0 {
+			continue // cases without a SKU: no SKU's orders to divide by; no shops: no counts
 		}
 		weeks := store.WeeksBetween(row.FirstWeek, row.LastWeek, maxOrderWeeks)
 		if weeks == nil {

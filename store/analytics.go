@@ -22,7 +22,7 @@ type AnalyticsStore interface {
 	Analytics(ctx context.Context, org returns.OrgID, q AnalyticsQuery) ([]AnalyticsRow, error)
 	// ReasonWeekCounts counts the cases that pass the filter per (SKU,
 	// reason, ISO week of creation), for spike detection, at most
-	// MaxReasonWeekRows rows, largest weeks last.
+	// MaxReasonWeekRows rows, by week, SKU and reason.
 	ReasonWeekCounts(ctx context.Context, org returns.OrgID, f returns.Filter) ([]ReasonWeekCount, error)
 	// SetOrderCounts stores order counts (replacing those of the same shop,
 	// week and SKU), all or none. INVALID for a bad count (OrderCount.Validate)
@@ -150,7 +150,9 @@ type AnalyticsRow struct {
 	// Recovered sums the inspections' recovered values per currency.
 	Recovered []returns.Money
 	// FirstWeek and LastWeek are the group's earliest and latest ISO weeks of
-	// creation; Shops the shops its cases belong to, sorted.
+	// creation; Shops the shops its cases belong to, sorted, but only when
+	// the organisation has order counts (return rates need them; nothing
+	// else does).
 	FirstWeek, LastWeek string
 	Shops               []ShopRef
 }
@@ -323,6 +325,22 @@ func AnalyticsColumnsOf(c *returns.Case) AnalyticsColumns {
 	}
 	a.RefundDue = ns(c.Deadlines.RefundBy)
 	return a
+}
+
+// SortReasonWeekCounts puts counts in the order of ReasonWeekCounts. The
+// backends sort here rather than in SQL: their GROUP BY walks the analytics
+// index in (SKU, reason, week) order without sorting.
+func SortReasonWeekCounts(cs []ReasonWeekCount) {
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		switch {
+		case a.Week != b.Week:
+			return a.Week < b.Week
+		case a.SKU != b.SKU:
+			return a.SKU < b.SKU
+		}
+		return a.Reason < b.Reason
+	})
 }
 
 // Spike detection defaults and bounds.

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -23,17 +23,29 @@ type SQLDialect struct {
 	// Filter returns the filter's terms (" AND ...") over the unqualified
 	// columns of cases, the same the case list uses.
 	Filter func(f *returns.Filter) string
-	// ShopsJSON is an aggregate over the text expression x that returns the
-	// JSON array of its distinct values, as text.
-	ShopsJSON func(x string) string
+	// Cases names the cases table as the aggregations read it (SQLite:
+	// through the analytics index, which holds every column they read).
+	Cases string
+	// Median is an aggregate over the integer expression x: the middle
+	// value of the group's non-NULL values in order, or the mean of the
+	// middle two, as a double; NULL when there are none.
+	Median func(x string) string
 }
 
 // AnalyticsStatements are the statements of one analytics query; they all
-// take Args.
+// take Args, but HasCounts, which takes Args[:1] (the organisation).
 type AnalyticsStatements struct {
-	Main, Refunded, Recovered, MedianRespond, MedianRefund string
-	Args                                                   []any
-	dims                                                   []AnalyticsDimension
+	// Main: per group, the count, deadlines missed, the grades, first and
+	// last week and both medians, in one scan of the analytics index.
+	Main string
+	// Money: per group, refund currency and recovered currency, the
+	// refunded and the recovered sums (the inspection's copy on the case).
+	Money string
+	// HasCounts tells whether the organisation has any order counts; only
+	// then Shops lists each group's shops, for the return rates.
+	HasCounts, Shops string
+	Args             []any
+	dims             []AnalyticsDimension
 }
 
 func analyticsColumn(d AnalyticsDimension) string {
@@ -53,9 +65,8 @@ func analyticsColumn(d AnalyticsDimension) string {
 	}
 }
 
-// BuildAnalytics writes the statements of a validated query. The filtered
-// cases are a subquery c (the list's filter, over the analytics index);
-// inspections join it by key.
+// BuildAnalytics writes the statements of a validated query. The filter is
+// the case list's, on the cases table.
 func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]any) AnalyticsStatements {
 	st := AnalyticsStatements{dims: q.GroupBy}
 	orgP := d.Param(string(org))
@@ -63,58 +74,37 @@ func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]
 	// do not judge deadlines have no use for it, and PostgreSQL refuses an
 	// unused parameter.
 	nowP := fmt.Sprint(q.Now.UnixNano())
-	inner := "(SELECT platform, case_id, reason, sku, week, shop_id, market, status, created_ns, responded_ns, refunded_ns," +
-		" refund_minor, refund_currency, respond_due_ns, refund_due_ns FROM cases WHERE org = " + orgP + d.Filter(&q.Filter) + ") AS c"
+	where := " WHERE org = " + orgP + d.Filter(&q.Filter)
+	from := " FROM " + d.Cases
 	var cols []string
 	for _, g := range q.GroupBy {
-		cols = append(cols, "c."+analyticsColumn(g))
+		cols = append(cols, analyticsColumn(g))
 	}
-	dims, groupBy, orderBy, partition := "", "", "", ""
+	dims, groupBy, orderBy := "", "", ""
 	if len(cols) > 0 {
 		list := strings.Join(cols, ", ")
 		dims = list + ", "
 		groupBy = " GROUP BY " + list
 		orderBy = " ORDER BY " + list
-		partition = "PARTITION BY " + list + " "
 	}
-	join := " LEFT JOIN inspections AS i ON i.org = " + orgP + " AND i.platform = c.platform AND i.case_id = c.case_id"
 	// A deadline is missed when the answer came after it, or when none has
 	// come, the case still waits for it and the deadline has passed.
-	missed := "CASE WHEN (c.respond_due_ns IS NOT NULL AND (c.responded_ns > c.respond_due_ns OR" +
-		" (c.responded_ns IS NULL AND c.status = 'REQUESTED' AND c.respond_due_ns < " + nowP + ")))" +
-		" OR (c.refund_due_ns IS NOT NULL AND (c.refunded_ns > c.refund_due_ns OR" +
-		" (c.refunded_ns IS NULL AND c.status IN ('RECEIVED', 'REFUND_PENDING') AND c.refund_due_ns < " + nowP + ")))" +
+	missed := "CASE WHEN (respond_due_ns IS NOT NULL AND (responded_ns > respond_due_ns OR" +
+		" (responded_ns IS NULL AND status = 'REQUESTED' AND respond_due_ns < " + nowP + ")))" +
+		" OR (refund_due_ns IS NOT NULL AND (refunded_ns > refund_due_ns OR" +
+		" (refunded_ns IS NULL AND status IN ('RECEIVED', 'REFUND_PENDING') AND refund_due_ns < " + nowP + ")))" +
 		" THEN 1 ELSE 0 END"
 	grade := func(g string) string {
-		return "CAST(sum(CASE WHEN i.grade = '" + g + "' THEN 1 ELSE 0 END) AS BIGINT)"
+		return ", CAST(sum(CASE WHEN grade = '" + g + "' THEN 1 ELSE 0 END) AS BIGINT)"
 	}
-	st.Main = "SELECT " + dims + "count(*), CAST(sum(" + missed + ") AS BIGINT), " + grade("A") + ", " + grade("B") + ", " + grade("C") +
-		", min(c.week), max(c.week), " + d.ShopsJSON("c.platform || ':' || c.shop_id") +
-		" FROM " + inner + join + groupBy + orderBy + fmt.Sprintf(" LIMIT %d", MaxAnalyticsGroups+1)
-	st.Refunded = "SELECT " + dims + "c.refund_currency, CAST(sum(c.refund_minor) AS BIGINT) FROM " + inner +
-		" WHERE c.refund_currency IS NOT NULL GROUP BY " + dims + "c.refund_currency"
-	st.Recovered = "SELECT " + dims + "i.recovered_currency, CAST(sum(i.recovered_minor) AS BIGINT) FROM " + inner +
-		" JOIN inspections AS i ON i.org = " + orgP + " AND i.platform = c.platform AND i.case_id = c.case_id" +
-		" GROUP BY " + dims + "i.recovered_currency"
-	// The median: the middle row, or the mean of the middle two, of each
-	// group's values in order.
-	median := func(end string) string {
-		var outer []string
-		for _, g := range q.GroupBy {
-			outer = append(outer, "m."+analyticsColumn(g))
-		}
-		odims, ogroup := "", ""
-		if len(outer) > 0 {
-			odims = strings.Join(outer, ", ") + ", "
-			ogroup = " GROUP BY " + strings.Join(outer, ", ")
-		}
-		return "SELECT " + odims + "CAST(avg(m.v) AS DOUBLE PRECISION) FROM (SELECT " + dims +
-			"c." + end + " - c.created_ns AS v, row_number() OVER (" + partition + "ORDER BY c." + end + " - c.created_ns) AS rn," +
-			" count(*) OVER (" + strings.TrimSpace(partition) + ") AS n FROM " + inner + " WHERE c." + end + " IS NOT NULL) AS m" +
-			" WHERE m.rn IN ((m.n + 1) / 2, (m.n + 2) / 2)" + ogroup
-	}
-	st.MedianRespond = median("responded_ns")
-	st.MedianRefund = median("refunded_ns")
+	st.Main = "SELECT " + dims + "count(*), CAST(sum(" + missed + ") AS BIGINT)" + grade("A") + grade("B") + grade("C") +
+		", min(week), max(week), " + d.Median("responded_ns - created_ns") + ", " + d.Median("refunded_ns - created_ns") +
+		from + where + groupBy + orderBy + fmt.Sprintf(" LIMIT %d", MaxAnalyticsGroups+1)
+	st.Money = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)" +
+		from + where + " AND (refund_currency IS NOT NULL OR recovered_currency IS NOT NULL)" +
+		" GROUP BY " + dims + "refund_currency, recovered_currency"
+	st.HasCounts = "SELECT count(*) FROM (SELECT 1 FROM order_counts WHERE org = " + orgP + " LIMIT 1) AS x"
+	st.Shops = "SELECT DISTINCT " + dims + "platform, shop_id" + from + where
 	st.Args = *args
 	return st
 }
@@ -146,9 +136,10 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 	err := query(ctx, st.Main, st.Args, func(rows Rows) error {
 		for rows.Next() {
 			var r AnalyticsRow
-			var cases, missed, a, b, c int64
-			var first, last, shops *string
-			vals, err := scanKey(rows, &cases, &missed, &a, &b, &c, &first, &last, &shops)
+			var cases, missed, ga, gb, gc int64
+			var first, last *string
+			var respond, refund *float64
+			vals, err := scanKey(rows, &cases, &missed, &ga, &gb, &gc, &first, &last, &respond, &refund)
 			if err != nil {
 				return err
 			}
@@ -161,24 +152,14 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 			for i, g := range st.dims {
 				setKey(&r.Key, g, vals[i])
 			}
-			r.Cases, r.DeadlinesMissed, r.GradeA, r.GradeB, r.GradeC = int(cases), int(missed), int(a), int(b), int(c)
+			r.Cases, r.DeadlinesMissed, r.GradeA, r.GradeB, r.GradeC = int(cases), int(missed), int(ga), int(gb), int(gc)
 			if first != nil {
 				r.FirstWeek = *first
 			}
 			if last != nil {
 				r.LastWeek = *last
 			}
-			if shops != nil {
-				var list []string
-				if err := json.Unmarshal([]byte(*shops), &list); err != nil {
-					return fmt.Errorf("shops of a group: %w", err)
-				}
-				sort.Strings(list)
-				for _, s := range list {
-					p, id, _ := strings.Cut(s, ":")
-					r.Shops = append(r.Shops, ShopRef{Platform: returns.PlatformID(p), ShopID: id})
-				}
-			}
+			r.MedianRespond, r.MedianRefund = duration(respond), duration(refund)
 			out = append(out, &r)
 			byKey[keyOf(vals)] = &r
 		}
@@ -187,56 +168,95 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 	if err != nil {
 		return nil, err
 	}
-	money := func(q string, set func(r *AnalyticsRow, m returns.Money)) error {
-		return query(ctx, q, st.Args, func(rows Rows) error {
+	if len(out) == 0 {
+		return nil, nil
+	}
+	err = query(ctx, st.Money, st.Args, func(rows Rows) error {
+		for rows.Next() {
+			var refCur, recCur *string
+			var refSum, recSum *int64
+			vals, err := scanKey(rows, &refCur, &refSum, &recCur, &recSum)
+			if err != nil {
+				return err
+			}
+			r := byKey[keyOf(vals)]
+			if r == nil {
+				continue
+			}
+			if refCur != nil && refSum != nil {
+				r.Refunded = addMoney(r.Refunded, returns.Money{Minor: *refSum, Currency: *refCur})
+			}
+			if recCur != nil && recSum != nil {
+				r.Recovered = addMoney(r.Recovered, returns.Money{Minor: *recSum, Currency: *recCur})
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	var counted int64
+	err = query(ctx, st.HasCounts, st.Args[:1], func(rows Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&counted); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if counted > 0 {
+		err = query(ctx, st.Shops, st.Args, func(rows Rows) error {
 			for rows.Next() {
-				var cur string
-				var sum int64
-				vals, err := scanKey(rows, &cur, &sum)
+				var platform, shop string
+				vals, err := scanKey(rows, &platform, &shop)
 				if err != nil {
 					return err
 				}
 				if r := byKey[keyOf(vals)]; r != nil {
-					set(r, returns.Money{Minor: sum, Currency: cur})
+					r.Shops = append(r.Shops, ShopRef{Platform: returns.PlatformID(platform), ShopID: shop})
 				}
 			}
 			return rows.Err()
 		})
-	}
-	if err := money(st.Refunded, func(r *AnalyticsRow, m returns.Money) { r.Refunded = append(r.Refunded, m) }); err != nil {
-		return nil, err
-	}
-	if err := money(st.Recovered, func(r *AnalyticsRow, m returns.Money) { r.Recovered = append(r.Recovered, m) }); err != nil {
-		return nil, err
-	}
-	median := func(q string, set func(r *AnalyticsRow, d time.Duration)) error {
-		return query(ctx, q, st.Args, func(rows Rows) error {
-			for rows.Next() {
-				var v *float64
-				vals, err := scanKey(rows, &v)
-				if err != nil {
-					return err
-				}
-				if r := byKey[keyOf(vals)]; r != nil && v != nil {
-					set(r, time.Duration(*v))
-				}
-			}
-			return rows.Err()
-		})
-	}
-	if err := median(st.MedianRespond, func(r *AnalyticsRow, d time.Duration) { r.MedianRespond = &d }); err != nil {
-		return nil, err
-	}
-	if err := median(st.MedianRefund, func(r *AnalyticsRow, d time.Duration) { r.MedianRefund = &d }); err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
 	}
 	res := make([]AnalyticsRow, len(out))
 	for i, r := range out {
 		sortMoney(r.Refunded)
 		sortMoney(r.Recovered)
+		sort.Slice(r.Shops, func(i, j int) bool {
+			a, b := r.Shops[i], r.Shops[j]
+			return a.Platform < b.Platform || a.Platform == b.Platform && a.ShopID < b.ShopID
+		})
 		res[i] = *r
 	}
 	return res, nil
+}
+
+// addMoney adds m to the sum of its currency in ms.
+func addMoney(ms []returns.Money, m returns.Money) []returns.Money {
+	for i := range ms {
+		if ms[i].Currency == m.Currency {
+			ms[i].Minor += m.Minor
+			return ms
+		}
+	}
+	return append(ms, m)
+}
+
+// duration turns a median in nanoseconds into a Duration, to the
+// nanosecond (a median of two is a half at most).
+func duration(ns *float64) *time.Duration {
+	if ns == nil {
+		return nil
+	}
+	d := time.Duration(math.Round(*ns))
+	return &d
 }
 
 func sortMoney(ms []returns.Money) {

@@ -35,7 +35,8 @@ func (s *Store) Analytics(ctx context.Context, org returns.OrgID, q store.Analyt
 			filterTerms(f, param, &b)
 			return b.String()
 		},
-		ShopsJSON: func(x string) string { return "json_agg(DISTINCT " + x + ")::text" },
+		Cases:  "cases",
+		Median: func(x string) string { return "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + x + ")" },
 	}, &args)
 	var out []store.AnalyticsRow
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -72,7 +73,7 @@ func (s *Store) ReasonWeekCounts(ctx context.Context, org returns.OrgID, f retur
 	var where strings.Builder
 	filterTerms(&f, param, &where)
 	rows, err := s.pool.Query(ctx, "SELECT sku, reason, week, count(*) FROM cases WHERE org = $1"+where.String()+
-		" GROUP BY sku, reason, week ORDER BY week, sku, reason"+fmt.Sprintf(" LIMIT %d", store.MaxReasonWeekRows), args...)
+		" GROUP BY sku, reason, week"+fmt.Sprintf(" LIMIT %d", store.MaxReasonWeekRows), args...)
 	if err != nil {
 		return nil, storeErr("reason week counts", err)
 	}
@@ -91,6 +92,7 @@ func (s *Store) ReasonWeekCounts(ctx context.Context, org returns.OrgID, f retur
 	if err := rows.Err(); err != nil {
 		return nil, storeErr("reason week counts", err)
 	}
+	store.SortReasonWeekCounts(out)
 	return out, nil
 }
 

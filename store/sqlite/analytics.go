@@ -34,7 +34,8 @@ func (s *Store) Analytics(ctx context.Context, org returns.OrgID, q store.Analyt
 			filterTerms(f, param, func(col, rest string) { b.WriteString(" AND " + col + rest) })
 			return b.String()
 		},
-		ShopsJSON: func(x string) string { return "json_group_array(DISTINCT " + x + ")" },
+		Cases:  "cases INDEXED BY cases_analytics",
+		Median: func(x string) string { return medianFunc + "(" + x + ")" },
 	}, &args)
 	var out []store.AnalyticsRow
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
@@ -67,7 +68,7 @@ func (s *Store) ReasonWeekCounts(ctx context.Context, org returns.OrgID, f retur
 	var where strings.Builder
 	filterTerms(&f, param, func(col, rest string) { where.WriteString(" AND " + col + rest) })
 	q := "SELECT sku, reason, week, count(*) FROM cases INDEXED BY cases_analytics WHERE org = ?1" + where.String() +
-		" GROUP BY sku, reason, week ORDER BY week, sku, reason" + fmt.Sprintf(" LIMIT %d", store.MaxReasonWeekRows)
+		" GROUP BY sku, reason, week" + fmt.Sprintf(" LIMIT %d", store.MaxReasonWeekRows)
 	var out []store.ReasonWeekCount
 	err := s.lists.query(ctx, q, args, func(rows *sql.Rows) error {
 		for rows.Next() {
@@ -82,6 +83,7 @@ func (s *Store) ReasonWeekCounts(ctx context.Context, org returns.OrgID, f retur
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: reason week counts: %w", err)
 	}
+	store.SortReasonWeekCounts(out)
 	return out, nil
 }
 
