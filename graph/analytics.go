@@ -321,6 +321,64 @@ func (r *Resolver) setOrderCounts(ctx context.Context, in model.ShopOrderCountsI
 	return &model.ShopOrderCountsPayload{Counts: orderCountModels(stored), UserErrors: []*model.UserError{}}, nil
 }
 
+// maxFetchWeeks bounds the weeks of one shopOrderCountsFetch: one platform
+// call each.
+const maxFetchWeeks = 26
+
+// fetchOrderCounts answers Mutation.shopOrderCountsFetch: each week's count
+// from the platform's order API (returns.OrderCounter), stored only when
+// every week was read.
+func (r *Resolver) fetchOrderCounts(ctx context.Context, in model.ShopOrderCountsFetchInput) (*model.ShopOrderCountsPayload, error) {
+	org, err := OrgFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*model.ShopOrderCountsPayload, error) {
+		ue, err := userErrors(err)
+		if err != nil {
+			return nil, err
+		}
+		return &model.ShopOrderCountsPayload{Counts: []*model.ShopOrderCount{}, UserErrors: ue}, nil
+	}
+	weeks := store.WeeksBetween(in.FromWeek, in.ToWeek, maxFetchWeeks)
+	if weeks == nil {
+		return fail(returns.Errorf(returns.CodeInvalid, "fromWeek and toWeek must be ISO weeks like 2026-W49, in order, at most %d weeks", maxFetchWeeks).WithField("input", "toWeek"))
+	}
+	// The connections serve the gateway's organisation; another sees none.
+	var p returns.Platform
+	ok := r.deps.Platforms != nil && (r.deps.Org == "" || r.deps.Org == org)
+	if ok {
+		p, ok = r.deps.Platforms.For(in.Platform, in.ShopID)
+	}
+	if !ok {
+		return fail(returns.Errorf(returns.CodeNotFound, "no connection to shop %s on %s", in.ShopID, in.Platform).WithField("input", "shopId"))
+	}
+	counter, ok := p.(returns.OrderCounter)
+	if !ok || r.deps.Analytics == nil {
+		return fail(returns.Errorf(returns.CodeUnsupported, "%s's API gives no order counts: give them with shopOrderCountsSet", in.Platform))
+	}
+	counts := make([]store.OrderCount, 0, len(weeks))
+	for _, w := range weeks {
+		from, _ := store.WeekStart(w)
+		n, err := counter.CountOrders(ctx, from, from.AddDate(0, 0, 7))
+		if err != nil {
+			if returns.ErrorCodeOf(err) == returns.CodeInternal {
+				err = returns.Errorf(returns.CodePlatformUnavailable, "%s's order count for %s could not be read; nothing was stored", in.Platform, w).WithCause(err)
+			}
+			return fail(err)
+		}
+		counts = append(counts, store.OrderCount{Platform: in.Platform, ShopID: in.ShopID, Week: w, Orders: n, Source: store.OrderCountPlatform})
+	}
+	if err := r.deps.Analytics.SetOrderCounts(ctx, org, counts); err != nil {
+		return fail(err)
+	}
+	stored, err := r.deps.Analytics.OrderCounts(ctx, org, []store.ShopRef{{Platform: in.Platform, ShopID: in.ShopID}}, weeks[0], weeks[len(weeks)-1])
+	if err != nil {
+		return nil, err
+	}
+	return &model.ShopOrderCountsPayload{Counts: orderCountModels(stored), UserErrors: []*model.UserError{}}, nil
+}
+
 // orderCounts answers Query.shopOrderCounts.
 func (r *Resolver) orderCounts(ctx context.Context, platform returns.PlatformID, shopID, fromWeek, toWeek string) ([]*model.ShopOrderCount, error) {
 	org, err := OrgFrom(ctx)

@@ -17,6 +17,11 @@ func (r *mutationResolver) ShopOrderCountsSet(ctx context.Context, input model.S
 	return r.setOrderCounts(ctx, input)
 }
 
+// ShopOrderCountsFetch is the resolver for the shopOrderCountsFetch field.
+func (r *mutationResolver) ShopOrderCountsFetch(ctx context.Context, input model.ShopOrderCountsFetchInput) (*model.ShopOrderCountsPayload, error) {
+	return r.fetchOrderCounts(ctx, input)
+}
+
 // ReturnAnalytics is the resolver for the returnAnalytics field.
 func (r *queryResolver) ReturnAnalytics(ctx context.Context, input model.ReturnAnalyticsInput) (*model.ReturnAnalytics, error) {
 	return r.analytics(ctx, input)

@@ -130,6 +130,7 @@ type ComplexityRoot struct {
 		ReturnRefund         func(childComplexity int, input model.ReturnRefundInput) int
 		ReturnReject         func(childComplexity int, input model.ReturnRejectInput) int
 		ShopConnect          func(childComplexity int, input model.ShopConnectInput) int
+		ShopOrderCountsFetch func(childComplexity int, input model.ShopOrderCountsFetchInput) int
 		ShopOrderCountsSet   func(childComplexity int, input model.ShopOrderCountsInput) int
 	}
 
@@ -435,6 +436,7 @@ type MutationResolver interface {
 	APIKeyRevoke(ctx context.Context, input model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error)
 	OrganisationCreate(ctx context.Context, input model.OrganisationCreateInput) (*model.OrganisationCreatePayload, error)
 	ShopOrderCountsSet(ctx context.Context, input model.ShopOrderCountsInput) (*model.ShopOrderCountsPayload, error)
+	ShopOrderCountsFetch(ctx context.Context, input model.ShopOrderCountsFetchInput) (*model.ShopOrderCountsPayload, error)
 	ShopConnect(ctx context.Context, input model.ShopConnectInput) (*model.ShopConnectPayload, error)
 }
 type PendingStepResolver interface {
@@ -900,6 +902,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShopConnect(childComplexity, args["input"].(model.ShopConnectInput)), true
+	case "Mutation.shopOrderCountsFetch":
+		if e.ComplexityRoot.Mutation.ShopOrderCountsFetch == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shopOrderCountsFetch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShopOrderCountsFetch(childComplexity, args["input"].(model.ShopOrderCountsFetchInput)), true
 	case "Mutation.shopOrderCountsSet":
 		if e.ComplexityRoot.Mutation.ShopOrderCountsSet == nil {
 			break
@@ -2162,6 +2175,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputShipmentInput,
 		ec.unmarshalInputShopConnectInput,
 		ec.unmarshalInputShopOrderCountInput,
+		ec.unmarshalInputShopOrderCountsFetchInput,
 		ec.unmarshalInputShopOrderCountsInput,
 	)
 	first := true
@@ -3205,6 +3219,20 @@ func (ec *executionContext) field_Mutation_shopConnect_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ShopConnectInput, error) {
 			return ec.unmarshalNShopConnectInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopConnectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shopOrderCountsFetch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShopOrderCountsFetchInput, error) {
+			return ec.unmarshalNShopOrderCountsFetchInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsFetchInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4513,6 +4541,50 @@ func (ec *executionContext) fieldContext_Mutation_shopOrderCountsSet(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_shopOrderCountsSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shopOrderCountsFetch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shopOrderCountsFetch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShopOrderCountsFetch(ctx, fc.Args["input"].(model.ShopOrderCountsFetchInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopOrderCountsPayload) graphql.Marshaler {
+			return ec.marshalNShopOrderCountsPayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shopOrderCountsFetch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopOrderCountsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shopOrderCountsFetch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9561,6 +9633,57 @@ func (ec *executionContext) unmarshalInputShopOrderCountInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputShopOrderCountsFetchInput(ctx context.Context, obj any) (model.ShopOrderCountsFetchInput, error) {
+	var it model.ShopOrderCountsFetchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "shopId", "fromWeek", "toWeek"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "fromWeek":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromWeek"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromWeek = data
+		case "toWeek":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toWeek"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToWeek = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputShopOrderCountsInput(ctx context.Context, obj any) (model.ShopOrderCountsInput, error) {
 	var it model.ShopOrderCountsInput
 	if obj == nil {
@@ -10245,6 +10368,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "shopOrderCountsSet":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_shopOrderCountsSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shopOrderCountsFetch":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shopOrderCountsFetch(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -15157,6 +15287,11 @@ func (ec *executionContext) unmarshalNShopOrderCountInput2ᚕᚖgithubᚗcomᚋr
 func (ec *executionContext) unmarshalNShopOrderCountInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountInput(ctx context.Context, v any) (*model.ShopOrderCountInput, error) {
 	res, err := ec.unmarshalInputShopOrderCountInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShopOrderCountsFetchInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsFetchInput(ctx context.Context, v any) (model.ShopOrderCountsFetchInput, error) {
+	res, err := ec.unmarshalInputShopOrderCountsFetchInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNShopOrderCountsInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsInput(ctx context.Context, v any) (model.ShopOrderCountsInput, error) {

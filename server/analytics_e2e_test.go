@@ -190,3 +190,70 @@ func TestShopOrderCounts(t *testing.T) {
 		t.Fatalf("a bad week: %s %+v", r.Data, r.Errors)
 	}
 }
+
+// Alibaba.com's order list counts a shop's orders per week; XHS has no such
+// call, and says so.
+func TestShopOrderCountsFetch(t *testing.T) {
+	m := startGateway(t)
+	var ps struct {
+		Platforms []struct {
+			Platform string
+			Shops    []struct{ ID string }
+		}
+	}
+	gql(t, m, `{ platforms { platform shops { id } } }`, nil, &ps)
+	shop := map[string]string{}
+	for _, p := range ps.Platforms {
+		if len(p.Shops) > 0 {
+			shop[p.Platform] = p.Shops[0].ID
+		}
+	}
+	if shop["ALIBABA"] == "" || shop["XHS"] == "" {
+		t.Fatalf("sandbox shops %+v", ps)
+	}
+	now := time.Now()
+	from, to := store.ISOWeek(now.AddDate(0, 0, -21)), store.ISOWeek(now)
+	const q = `mutation($p: Platform!, $s: String!, $f: String!, $t: String!) {
+		shopOrderCountsFetch(input: {platform: $p, shopId: $s, fromWeek: $f, toWeek: $t}) {
+			counts { week orders source } userErrors { code field } } }`
+	var out struct {
+		ShopOrderCountsFetch struct {
+			Counts []struct {
+				Week   string
+				Orders int
+				Source string
+			}
+			UserErrors []struct{ Code string }
+		} `json:"shopOrderCountsFetch"`
+	}
+	r := gql(t, m, q, map[string]any{"p": "ALIBABA", "s": shop["ALIBABA"], "f": from, "t": to}, &out)
+	got := out.ShopOrderCountsFetch
+	if len(r.Errors) > 0 || len(got.UserErrors) > 0 || len(got.Counts) != 4 {
+		t.Fatalf("Alibaba.com: %s %+v", r.Data, r.Errors)
+	}
+	total := 0
+	for _, c := range got.Counts {
+		if c.Source != "PLATFORM" || c.Orders < 0 {
+			t.Errorf("count %+v", c)
+		}
+		total += c.Orders
+	}
+	if total == 0 {
+		t.Errorf("no Alibaba.com orders in four weeks: %+v", got.Counts)
+	}
+	out.ShopOrderCountsFetch.Counts, out.ShopOrderCountsFetch.UserErrors = nil, nil
+	gql(t, m, q, map[string]any{"p": "XHS", "s": shop["XHS"], "f": from, "t": to}, &out)
+	if e := out.ShopOrderCountsFetch.UserErrors; len(e) != 1 || e[0].Code != "UNSUPPORTED_ON_PLATFORM" {
+		t.Errorf("XHS: %+v", out.ShopOrderCountsFetch)
+	}
+	out.ShopOrderCountsFetch.UserErrors = nil
+	gql(t, m, q, map[string]any{"p": "ALIBABA", "s": "no-such-shop", "f": from, "t": to}, &out)
+	if e := out.ShopOrderCountsFetch.UserErrors; len(e) != 1 || e[0].Code != "NOT_FOUND" {
+		t.Errorf("an unknown shop: %+v", out.ShopOrderCountsFetch)
+	}
+	out.ShopOrderCountsFetch.UserErrors = nil
+	gql(t, m, q, map[string]any{"p": "ALIBABA", "s": shop["ALIBABA"], "f": "2025-W01", "t": "2026-W01"}, &out)
+	if e := out.ShopOrderCountsFetch.UserErrors; len(e) != 1 || e[0].Code != "INVALID" {
+		t.Errorf("a year of weeks: %+v", out.ShopOrderCountsFetch)
+	}
+}

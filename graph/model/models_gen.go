@@ -562,6 +562,18 @@ type ShopOrderCountInput struct {
 	Sku *string `json:"sku,omitempty"`
 }
 
+// Which weeks of a shop's orders to read from the platform's order API.
+type ShopOrderCountsFetchInput struct {
+	// The platform; only those whose order API counts orders (Alibaba.com) can.
+	Platform returns.PlatformID `json:"platform"`
+	// The shop.
+	ShopID string `json:"shopId"`
+	// The first ISO week, e.g. "2026-W45".
+	FromWeek string `json:"fromWeek"`
+	// The last ISO week, at most 26 weeks after fromWeek (one platform call a week).
+	ToWeek string `json:"toWeek"`
+}
+
 // A shop's order counts, to compute return rates.
 type ShopOrderCountsInput struct {
 	// The platform.
@@ -572,7 +584,7 @@ type ShopOrderCountsInput struct {
 	Counts []*ShopOrderCountInput `json:"counts"`
 }
 
-// The answer of shopOrderCountsSet.
+// The answer of shopOrderCountsSet and shopOrderCountsFetch.
 type ShopOrderCountsPayload struct {
 	// The counts as stored; empty on an error (nothing is stored then).
 	Counts []*ShopOrderCount `json:"counts"`
