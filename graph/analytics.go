@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/returnsgw/returnsgw/graph/model"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
@@ -60,9 +62,12 @@ func (r *Resolver) analytics(ctx context.Context, in model.ReturnAnalyticsInput)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := an.ReasonWeekCounts(ctx, org, q.Filter)
-	if err != nil {
-		return nil, err
+	// The spike counts are a scan of their own: made only when asked for.
+	var counts []store.ReasonWeekCount
+	if selected(ctx, "spikes") {
+		if counts, err = an.ReasonWeekCounts(ctx, org, q.Filter); err != nil {
+			return nil, err
+		}
 	}
 	orders, err := r.groupOrders(ctx, an, org, &q, rows)
 	if err != nil {
@@ -116,6 +121,25 @@ func (r *Resolver) analytics(ctx context.Context, in model.ReturnAnalyticsInput)
 	}
 	out.CSVURL = AnalyticsCSVPath + "?input=" + url.QueryEscape(string(b))
 	return out, nil
+}
+
+// selected reports whether the field being resolved selects the named
+// subfield; true outside an operation (a direct call).
+func selected(ctx context.Context, name string) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return true
+	}
+	fc := graphql.GetFieldContext(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	if fc == nil || oc == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // groupOrders returns the orders each group's return rate divides by, by

@@ -18,7 +18,10 @@ const maxCSVInput = 8 << 10
 const analyticsCSVQuery = `query AnalyticsCSV($input: ReturnAnalyticsInput!) { returnAnalytics(input: $input) {
   groups { key { platform reason sku market week shopId } cases refunded { amount currencyCode } reasonShare
     medianHoursToRespond medianHoursToRefund deadlinesMissed grades { a b c } recovered { amount currencyCode }
-    orders returnRate costModel { total { amount currencyCode } costPer100Orders { amount currencyCode } marginPoints } }
+    orders returnRate costModel { total { amount currencyCode } costPer100Orders { amount currencyCode } marginPoints } } } }`
+
+// analyticsSpikesQuery is the operation of the spikes' CSV (&part=spikes).
+const analyticsSpikesQuery = `query AnalyticsSpikesCSV($input: ReturnAnalyticsInput!) { returnAnalytics(input: $input) {
   spikes { sku reason week count previous ratio } } }`
 
 // analyticsCSV serves GET /analytics.csv?input=<ReturnAnalyticsInput as
@@ -54,7 +57,11 @@ func analyticsCSV(gql http.Handler) http.Handler {
 			fail(http.StatusBadRequest, "INVALID", "input is not a JSON object")
 			return
 		}
-		body, _ := json.Marshal(map[string]any{"query": analyticsCSVQuery, "variables": map[string]any{"input": in}})
+		query := analyticsCSVQuery
+		if part == "spikes" {
+			query = analyticsSpikesQuery
+		}
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"input": in}})
 		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/graphql", bytes.NewReader(body))
 		if err != nil {
 			fail(http.StatusBadRequest, "INVALID", "bad request")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type SQLDialect struct {
 
 // AnalyticsStatements are the statements of one analytics query; they all
 // take Args, but HasCounts, which takes Args[:1] (the organisation).
+// HasCounts runs first: when the organisation has order counts, the return
+// rates need each group's shops, and MoneyShops (Money grouped by shop too,
+// over every case) takes Money's place: one sort of the cases, not two.
 type AnalyticsStatements struct {
 	// Main: per group, the count, deadlines missed, the grades, first and
 	// last week and both medians, in one scan of the analytics index.
@@ -41,9 +45,10 @@ type AnalyticsStatements struct {
 	// Money: per group, refund currency and recovered currency, the
 	// refunded and the recovered sums (the inspection's copy on the case).
 	Money string
-	// HasCounts tells whether the organisation has any order counts; only
-	// then Shops lists each group's shops, for the return rates.
-	HasCounts, Shops string
+	// MoneyShops is Money per shop as well, over every case.
+	MoneyShops string
+	// HasCounts tells whether the organisation has any order counts.
+	HasCounts string
 	Args             []any
 	dims             []AnalyticsDimension
 }
@@ -104,7 +109,8 @@ func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]
 		from + where + " AND (refund_currency IS NOT NULL OR recovered_currency IS NOT NULL)" +
 		" GROUP BY " + dims + "refund_currency, recovered_currency"
 	st.HasCounts = "SELECT count(*) FROM (SELECT 1 FROM order_counts WHERE org = " + orgP + " LIMIT 1) AS x"
-	st.Shops = "SELECT DISTINCT " + dims + "platform, shop_id" + from + where
+	st.MoneyShops = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)," +
+		" platform, shop_id" + from + where + " GROUP BY " + dims + "refund_currency, recovered_currency, platform, shop_id"
 	st.Args = *args
 	return st
 }
@@ -171,11 +177,32 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 	if len(out) == 0 {
 		return nil, nil
 	}
-	err = query(ctx, st.Money, st.Args, func(rows Rows) error {
+	var counted int64
+	err = query(ctx, st.HasCounts, st.Args[:1], func(rows Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&counted); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	money := st.Money
+	if counted > 0 {
+		money = st.MoneyShops
+	}
+	err = query(ctx, money, st.Args, func(rows Rows) error {
 		for rows.Next() {
 			var refCur, recCur *string
 			var refSum, recSum *int64
-			vals, err := scanKey(rows, &refCur, &refSum, &recCur, &recSum)
+			var platform, shop string
+			dest := []any{&refCur, &refSum, &recCur, &recSum}
+			if counted > 0 {
+				dest = append(dest, &platform, &shop)
+			}
+			vals, err := scanKey(rows, dest...)
 			if err != nil {
 				return err
 			}
@@ -189,41 +216,17 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 			if recCur != nil && recSum != nil {
 				r.Recovered = addMoney(r.Recovered, returns.Money{Minor: *recSum, Currency: *recCur})
 			}
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	var counted int64
-	err = query(ctx, st.HasCounts, st.Args[:1], func(rows Rows) error {
-		for rows.Next() {
-			if err := rows.Scan(&counted); err != nil {
-				return err
+			if counted > 0 {
+				ref := ShopRef{Platform: returns.PlatformID(platform), ShopID: shop}
+				if !slices.Contains(r.Shops, ref) {
+					r.Shops = append(r.Shops, ref)
+				}
 			}
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		return nil, err
-	}
-	if counted > 0 {
-		err = query(ctx, st.Shops, st.Args, func(rows Rows) error {
-			for rows.Next() {
-				var platform, shop string
-				vals, err := scanKey(rows, &platform, &shop)
-				if err != nil {
-					return err
-				}
-				if r := byKey[keyOf(vals)]; r != nil {
-					r.Shops = append(r.Shops, ShopRef{Platform: returns.PlatformID(platform), ShopID: shop})
-				}
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	res := make([]AnalyticsRow, len(out))
 	for i, r := range out {
