@@ -49,8 +49,8 @@ type AnalyticsStatements struct {
 	MoneyShops string
 	// HasCounts tells whether the organisation has any order counts.
 	HasCounts string
-	Args             []any
-	dims             []AnalyticsDimension
+	Args      []any
+	dims      []AnalyticsDimension
 }
 
 func analyticsColumn(d AnalyticsDimension) string {
