@@ -157,12 +157,28 @@ func analyticsBench(t *testing.T, s analyticsBackend, cases []*returns.Case, exe
 
 func fillAnalytics(t *testing.T, s analyticsBackend, cases []*returns.Case, exec func(string, ...any) error, dialect string) {
 	ctx := context.Background()
-	for i := 0; i < len(cases); i += 1000 {
+	upserted := cases
+	if dialect == "$" {
+		// PostgreSQL on this shared machine writes a case with its event
+		// at tens per second: a tenth of the cases go through the store's
+		// own upserts, and SQL copies their rows (every column the upsert
+		// wrote) nine times under new case ids.
+		upserted = cases[:len(cases)/10]
+	}
+	for i := 0; i < len(upserted); i += 1000 {
 		var writes []store.CaseWrite
-		for _, c := range cases[i:min(i+1000, len(cases))] {
+		for _, c := range upserted[i:min(i+1000, len(upserted))] {
 			writes = append(writes, store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}})
 		}
 		if _, err := s.UpsertCases(ctx, org, writes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(upserted) < len(cases) {
+		cols := "shop_id, order_id, kind, status, reason, market, updated_ns, created_ns, respond_ns, version, synced_ns," +
+			" fingerprint, doc, sku, week, refund_minor, refund_currency, responded_ns, refunded_ns, respond_due_ns, refund_due_ns"
+		if err := exec(`INSERT INTO cases (org, platform, case_id, `+cols+`) SELECT org, platform, case_id || '-' || k, `+cols+
+			` FROM cases, generate_series(1, 9) AS k WHERE org = ?`, string(org)); err != nil {
 			t.Fatal(err)
 		}
 	}

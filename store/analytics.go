@@ -150,9 +150,7 @@ type AnalyticsRow struct {
 	// Recovered sums the inspections' recovered values per currency.
 	Recovered []returns.Money
 	// FirstWeek and LastWeek are the group's earliest and latest ISO weeks of
-	// creation; Shops the shops its cases belong to, sorted, but only when
-	// the organisation has order counts (return rates need them; nothing
-	// else does).
+	// creation; Shops the shops its cases belong to, sorted.
 	FirstWeek, LastWeek string
 	Shops               []ShopRef
 }
