@@ -150,7 +150,9 @@ type AnalyticsRow struct {
 	// Recovered sums the inspections' recovered values per currency.
 	Recovered []returns.Money
 	// FirstWeek and LastWeek are the group's earliest and latest ISO weeks of
-	// creation; Shops the shops its cases belong to, sorted.
+	// creation; Shops the shops its cases belong to, sorted, but only when
+	// the organisation has order counts (return rates need them; nothing
+	// else does).
 	FirstWeek, LastWeek string
 	Shops               []ShopRef
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -28,22 +27,30 @@ type SQLDialect struct {
 	// Cases names the cases table as the aggregations read it (SQLite:
 	// through the analytics index, which holds every column they read).
 	Cases string
-	// Values is an aggregate over the integer expression x that returns
-	// the group's non-NULL values, in any order: SQLite's rgw_values packs
-	// them as little-endian int64s in a blob, PostgreSQL's array_agg makes
-	// an int8[]. Medians are taken from them (see RunAnalytics).
-	Values func(x string) string
+	// Median is an aggregate over the integer expression x: the middle
+	// value of the group's non-NULL values in order, or the mean of the
+	// middle two, as a double; NULL when there are none.
+	Median func(x string) string
 }
 
-// AnalyticsStatements is the statement of one analytics query, with its
-// arguments: the cases that pass the filter, grouped by the dimensions and
-// also by shop and by the refund's and the recovered value's currencies,
-// so that one scan (and at most one sort) gives every figure. RunAnalytics
-// folds these parts into the groups.
+// AnalyticsStatements are the statements of one analytics query; they all
+// take Args, but HasCounts, which takes Args[:1] (the organisation).
+// HasCounts runs first: when the organisation has order counts, the return
+// rates need each group's shops, and MoneyShops (Money grouped by shop too,
+// over every case) takes Money's place: one sort of the cases, not two.
 type AnalyticsStatements struct {
-	Parts string
-	Args  []any
-	dims  []AnalyticsDimension
+	// Main: per group, the count, deadlines missed, the grades, first and
+	// last week and both medians, in one scan of the analytics index.
+	Main string
+	// Money: per group, refund currency and recovered currency, the
+	// refunded and the recovered sums (the inspection's copy on the case).
+	Money string
+	// MoneyShops is Money per shop as well, over every case.
+	MoneyShops string
+	// HasCounts tells whether the organisation has any order counts.
+	HasCounts string
+	Args      []any
+	dims      []AnalyticsDimension
 }
 
 func analyticsColumn(d AnalyticsDimension) string {
@@ -78,9 +85,12 @@ func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]
 	for _, g := range q.GroupBy {
 		cols = append(cols, analyticsColumn(g))
 	}
-	dims := ""
+	dims, groupBy, orderBy := "", "", ""
 	if len(cols) > 0 {
-		dims = strings.Join(cols, ", ") + ", "
+		list := strings.Join(cols, ", ")
+		dims = list + ", "
+		groupBy = " GROUP BY " + list
+		orderBy = " ORDER BY " + list
 	}
 	// A deadline is missed when the answer came after it, or when none has
 	// come, the case still waits for it and the deadline has passed.
@@ -92,11 +102,15 @@ func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]
 	grade := func(g string) string {
 		return ", CAST(sum(CASE WHEN grade = '" + g + "' THEN 1 ELSE 0 END) AS BIGINT)"
 	}
-	part := dims + "platform, shop_id, refund_currency, recovered_currency"
-	st.Parts = "SELECT " + part + ", count(*), CAST(sum(" + missed + ") AS BIGINT)" + grade("A") + grade("B") + grade("C") +
-		", min(week), max(week), CAST(sum(refund_minor) AS BIGINT), CAST(sum(recovered_minor) AS BIGINT), " +
-		d.Values("responded_ns - created_ns") + ", " + d.Values("refunded_ns - created_ns") +
-		from + where + " GROUP BY " + part
+	st.Main = "SELECT " + dims + "count(*), CAST(sum(" + missed + ") AS BIGINT)" + grade("A") + grade("B") + grade("C") +
+		", min(week), max(week), " + d.Median("responded_ns - created_ns") + ", " + d.Median("refunded_ns - created_ns") +
+		from + where + groupBy + orderBy + fmt.Sprintf(" LIMIT %d", MaxAnalyticsGroups+1)
+	st.Money = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)" +
+		from + where + " AND (refund_currency IS NOT NULL OR recovered_currency IS NOT NULL)" +
+		" GROUP BY " + dims + "refund_currency, recovered_currency"
+	st.HasCounts = "SELECT count(*) FROM (SELECT 1 FROM order_counts WHERE org = " + orgP + " LIMIT 1) AS x"
+	st.MoneyShops = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)," +
+		" platform, shop_id" + from + where + " GROUP BY " + dims + "refund_currency, recovered_currency, platform, shop_id"
 	st.Args = *args
 	return st
 }
@@ -111,72 +125,62 @@ type Rows interface {
 // QueryFunc runs a statement and hands its rows to read.
 type QueryFunc func(ctx context.Context, query string, args []any, read func(Rows) error) error
 
-// RunAnalytics runs the statement and folds its parts into groups, in the
-// order of their keys (byte order, the same on both backends).
+// RunAnalytics runs the statements and merges their rows by group key.
 func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) ([]AnalyticsRow, error) {
 	n := len(st.dims)
-	type group struct {
-		row             AnalyticsRow
-		vals            []string
-		respond, refund []int64
+	byKey := map[string]*AnalyticsRow{}
+	var out []*AnalyticsRow
+	keyOf := func(vals []string) string { return strings.Join(vals, "\x00") }
+	scanKey := func(rows Rows, rest ...any) ([]string, error) {
+		vals := make([]string, n)
+		dest := make([]any, 0, n+len(rest))
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		return vals, rows.Scan(append(dest, rest...)...)
 	}
-	byKey := map[string]*group{}
-	var out []*group
-	err := query(ctx, st.Parts, st.Args, func(rows Rows) error {
+	err := query(ctx, st.Main, st.Args, func(rows Rows) error {
 		for rows.Next() {
-			vals := make([]string, n)
-			var platform, shop string
-			var refCur, recCur, first, last *string
+			var r AnalyticsRow
 			var cases, missed, ga, gb, gc int64
-			var refSum, recSum *int64
-			var respond, refund any
-			dest := make([]any, 0, n+16)
-			for i := range vals {
-				dest = append(dest, &vals[i])
-			}
-			dest = append(dest, &platform, &shop, &refCur, &recCur, &cases, &missed, &ga, &gb, &gc, &first, &last,
-				&refSum, &recSum, &respond, &refund)
-			if err := rows.Scan(dest...); err != nil {
+			var first, last *string
+			var respond, refund *float64
+			vals, err := scanKey(rows, &cases, &missed, &ga, &gb, &gc, &first, &last, &respond, &refund)
+			if err != nil {
 				return err
 			}
-			key := strings.Join(vals, "\x00")
-			g := byKey[key]
-			if g == nil {
-				if len(out) == MaxAnalyticsGroups {
-					return returns.Errorf(returns.CodeInvalid, "more than %d groups: narrow the filter or group by less", MaxAnalyticsGroups).WithField("input", "groupBy")
-				}
-				g = &group{vals: vals}
-				for i, d := range st.dims {
-					setKey(&g.row.Key, d, vals[i])
-				}
-				byKey[key] = g
-				out = append(out, g)
+			if cases == 0 {
+				continue // no dimension and no case: no group
 			}
-			r := &g.row
-			r.Cases += int(cases)
-			r.DeadlinesMissed += int(missed)
-			r.GradeA, r.GradeB, r.GradeC = r.GradeA+int(ga), r.GradeB+int(gb), r.GradeC+int(gc)
-			if first != nil && (r.FirstWeek == "" || *first < r.FirstWeek) {
+			if len(out) == MaxAnalyticsGroups {
+				return returns.Errorf(returns.CodeInvalid, "more than %d groups: narrow the filter or group by less", MaxAnalyticsGroups).WithField("input", "groupBy")
+			}
+			for i, g := range st.dims {
+				setKey(&r.Key, g, vals[i])
+			}
+			r.Cases, r.DeadlinesMissed, r.GradeA, r.GradeB, r.GradeC = int(cases), int(missed), int(ga), int(gb), int(gc)
+			if first != nil {
 				r.FirstWeek = *first
 			}
-			if last != nil && *last > r.LastWeek {
+			if last != nil {
 				r.LastWeek = *last
 			}
-			if refCur != nil && refSum != nil {
-				r.Refunded = addMoney(r.Refunded, returns.Money{Minor: *refSum, Currency: *refCur})
-			}
-			if recCur != nil && recSum != nil {
-				r.Recovered = addMoney(r.Recovered, returns.Money{Minor: *recSum, Currency: *recCur})
-			}
-			ref := ShopRef{Platform: returns.PlatformID(platform), ShopID: shop}
-			if !slices.Contains(r.Shops, ref) {
-				r.Shops = append(r.Shops, ref)
-			}
-			var err error
-			if g.respond, err = appendValues(g.respond, respond); err != nil {
-				return err
-			}
-			if g.refund, err = appendValues(g.refund, refund); err != nil {
+			r.MedianRespond, r.MedianRefund = duration(respond), duration(refund)
+			out = append(out, &r)
+			byKey[keyOf(vals)] = &r
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	var counted int64
+	err = query(ctx, st.HasCounts, st.Args[:1], func(rows Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&counted); err != nil {
 				return err
 			}
 		}
@@ -185,63 +189,56 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b *group) int { return slices.Compare(a.vals, b.vals) })
+	money := st.Money
+	if counted > 0 {
+		money = st.MoneyShops
+	}
+	err = query(ctx, money, st.Args, func(rows Rows) error {
+		for rows.Next() {
+			var refCur, recCur *string
+			var refSum, recSum *int64
+			var platform, shop string
+			dest := []any{&refCur, &refSum, &recCur, &recSum}
+			if counted > 0 {
+				dest = append(dest, &platform, &shop)
+			}
+			vals, err := scanKey(rows, dest...)
+			if err != nil {
+				return err
+			}
+			r := byKey[keyOf(vals)]
+			if r == nil {
+				continue
+			}
+			if refCur != nil && refSum != nil {
+				r.Refunded = addMoney(r.Refunded, returns.Money{Minor: *refSum, Currency: *refCur})
+			}
+			if recCur != nil && recSum != nil {
+				r.Recovered = addMoney(r.Recovered, returns.Money{Minor: *recSum, Currency: *recCur})
+			}
+			if counted > 0 {
+				ref := ShopRef{Platform: returns.PlatformID(platform), ShopID: shop}
+				if !slices.Contains(r.Shops, ref) {
+					r.Shops = append(r.Shops, ref)
+				}
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
 	res := make([]AnalyticsRow, len(out))
-	for i, g := range out {
-		r := &g.row
+	for i, r := range out {
 		sortMoney(r.Refunded)
 		sortMoney(r.Recovered)
 		sort.Slice(r.Shops, func(i, j int) bool {
 			a, b := r.Shops[i], r.Shops[j]
 			return a.Platform < b.Platform || a.Platform == b.Platform && a.ShopID < b.ShopID
 		})
-		r.MedianRespond, r.MedianRefund = median(g.respond), median(g.refund)
 		res[i] = *r
 	}
 	return res, nil
-}
-
-// appendValues appends an aggregate's values (SQLDialect.Values) to vs.
-func appendValues(vs []int64, v any) ([]int64, error) {
-	switch v := v.(type) {
-	case nil:
-	case []byte:
-		if len(v)%8 != 0 {
-			return nil, fmt.Errorf("values: %d bytes", len(v))
-		}
-		for i := 0; i < len(v); i += 8 {
-			vs = append(vs, int64(binary.LittleEndian.Uint64(v[i:])))
-		}
-	case []int64:
-		vs = append(vs, v...)
-	case []any:
-		for _, x := range v {
-			n, ok := x.(int64)
-			if !ok {
-				return nil, fmt.Errorf("values: %T", x)
-			}
-			vs = append(vs, n)
-		}
-	default:
-		return nil, fmt.Errorf("values: %T", v)
-	}
-	return vs, nil
-}
-
-// median is the middle value, or the mean of the middle two (to the
-// nanosecond, halves rounded away from zero); nil for none.
-func median(vs []int64) *time.Duration {
-	if len(vs) == 0 {
-		return nil
-	}
-	slices.Sort(vs)
-	k := len(vs) / 2
-	d := time.Duration(vs[k])
-	if len(vs)%2 == 0 {
-		// Halved first: two nanosecond counts may not add up inside an int64.
-		d = time.Duration(math.Round(float64(vs[k-1])/2 + float64(vs[k])/2))
-	}
-	return &d
 }
 
 // addMoney adds m to the sum of its currency in ms.
@@ -253,6 +250,16 @@ func addMoney(ms []returns.Money, m returns.Money) []returns.Money {
 		}
 	}
 	return append(ms, m)
+}
+
+// duration turns a median in nanoseconds into a Duration, to the
+// nanosecond (a median of two is a half at most).
+func duration(ns *float64) *time.Duration {
+	if ns == nil {
+		return nil
+	}
+	d := time.Duration(math.Round(*ns))
+	return &d
 }
 
 func sortMoney(ms []returns.Money) {

@@ -36,7 +36,7 @@ func (s *Store) Analytics(ctx context.Context, org returns.OrgID, q store.Analyt
 			return b.String()
 		},
 		Cases:  "cases",
-		Values: func(x string) string { return "array_agg(" + x + ") FILTER (WHERE " + x + " IS NOT NULL)" },
+		Median: func(x string) string { return "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + x + ")" },
 	}, &args)
 	var out []store.AnalyticsRow
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {

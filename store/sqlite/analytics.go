@@ -35,7 +35,7 @@ func (s *Store) Analytics(ctx context.Context, org returns.OrgID, q store.Analyt
 			return b.String()
 		},
 		Cases:  "cases INDEXED BY cases_analytics",
-		Values: func(x string) string { return valuesFunc + "(" + x + ")" },
+		Median: func(x string) string { return medianFunc + "(" + x + ")" },
 	}, &args)
 	var out []store.AnalyticsRow
 	err := s.readTx(ctx, func(tx *sql.Tx) error {

@@ -2,48 +2,54 @@ package sqlite
 
 import (
 	"database/sql/driver"
-	"encoding/binary"
 	"errors"
+	"slices"
 
 	"modernc.org/sqlite"
 )
 
-// valuesFunc is the SQL aggregate rgw_values(x) that analytics uses for
-// medians (SQLite has no median): the group's non-NULL integers packed as
-// little-endian int64s in a blob, NULL for none. Go takes the medians from
-// them (store.RunAnalytics), as it does from PostgreSQL's array_agg.
-const valuesFunc = "rgw_values"
+// medianFunc is the SQL aggregate median(x) that analytics uses (SQLite has
+// none): the middle of the group's non-NULL integers in order, or the mean
+// of the middle two, as a real; NULL for none. The same as PostgreSQL's
+// percentile_cont(0.5), so that both backends answer alike.
+const medianFunc = "rgw_median"
 
 func init() {
-	sqlite.MustRegisterFunction(valuesFunc, &sqlite.FunctionImpl{
+	sqlite.MustRegisterFunction(medianFunc, &sqlite.FunctionImpl{
 		NArgs:         1,
 		Deterministic: true,
-		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &values{}, nil },
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &median{}, nil },
 	})
 }
 
-type values struct{ b []byte }
+type median struct{ vals []int64 }
 
-func (v *values) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
-	switch x := args[0].(type) {
+func (m *median) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	switch v := args[0].(type) {
 	case nil:
 	case int64:
-		v.b = binary.LittleEndian.AppendUint64(v.b, uint64(x))
+		m.vals = append(m.vals, v)
 	default:
-		return errors.New(valuesFunc + " takes integers")
+		return errors.New(medianFunc + " takes integers")
 	}
 	return nil
 }
 
-func (v *values) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
-	return errors.New(valuesFunc + " is not a window function")
+func (m *median) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
+	return errors.New(medianFunc + " is not a window function")
 }
 
-func (v *values) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
-	if len(v.b) == 0 {
+func (m *median) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
+	n := len(m.vals)
+	if n == 0 {
 		return nil, nil
 	}
-	return v.b, nil
+	slices.Sort(m.vals)
+	if n%2 == 1 {
+		return float64(m.vals[n/2]), nil
+	}
+	// Halved first: two nanosecond counts may not add up inside an int64.
+	return float64(m.vals[n/2-1])/2 + float64(m.vals[n/2])/2, nil
 }
 
-func (v *values) Final(*sqlite.FunctionContext) {}
+func (m *median) Final(*sqlite.FunctionContext) {}

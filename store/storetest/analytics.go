@@ -140,18 +140,18 @@ func RunAnalytics(t *testing.T, open OpenAnalytics) {
 			Cases: 5, Refunded: []returns.Money{m(10000, "CNY"), m(2500, "USD")},
 			MedianRespond: h(3), MedianRefund: h(28), DeadlinesMissed: 3, GradeA: 1, GradeB: 1, GradeC: 1,
 			Recovered: []returns.Money{m(8000, "CNY"), m(400, "USD")},
-			FirstWeek: "2026-W49", LastWeek: "2026-W50", Shops: []store.ShopRef{ae1, xs1},
+			FirstWeek: "2026-W49", LastWeek: "2026-W50",
 		}})
 	})
 	t.Run("ByPlatform", func(t *testing.T) {
 		check(t, run(t, returns.Filter{}, store.DimPlatform), []store.AnalyticsRow{{
 			Key: store.AnalyticsKey{Platform: returns.AliExpress}, Cases: 2, Refunded: []returns.Money{m(2500, "USD")},
 			MedianRespond: h(5.5), MedianRefund: h(26.5), DeadlinesMissed: 2, GradeB: 1, GradeC: 1,
-			Recovered: []returns.Money{m(400, "USD")}, FirstWeek: "2026-W49", LastWeek: "2026-W50", Shops: []store.ShopRef{ae1},
+			Recovered: []returns.Money{m(400, "USD")}, FirstWeek: "2026-W49", LastWeek: "2026-W50",
 		}, {
 			Key: store.AnalyticsKey{Platform: returns.XHS}, Cases: 3, Refunded: []returns.Money{m(10000, "CNY")},
 			MedianRespond: h(3), MedianRefund: h(28), DeadlinesMissed: 1, GradeA: 1,
-			Recovered: []returns.Money{m(8000, "CNY")}, FirstWeek: "2026-W49", LastWeek: "2026-W49", Shops: []store.ShopRef{xs1},
+			Recovered: []returns.Money{m(8000, "CNY")}, FirstWeek: "2026-W49", LastWeek: "2026-W49",
 		}})
 	})
 	t.Run("BySKUAndWeek", func(t *testing.T) {
@@ -287,6 +287,19 @@ func RunAnalytics(t *testing.T, open OpenAnalytics) {
 		}
 		if got, _ := s.OrderCounts(ctx, other, []store.ShopRef{xs1}, "2026-W01", "2026-W53"); len(got) != 0 {
 			t.Errorf("the other organisation sees %+v", got)
+		}
+		// With order counts, each group names its shops.
+		rows := run(t, returns.Filter{}, store.DimPlatform)
+		if len(rows) != 2 || !reflect.DeepEqual(rows[0].Shops, []store.ShopRef{ae1}) || !reflect.DeepEqual(rows[1].Shops, []store.ShopRef{xs1}) {
+			t.Errorf("shops by platform: %+v", rows)
+		}
+		rows = run(t, returns.Filter{})
+		if len(rows) != 1 || !reflect.DeepEqual(rows[0].Shops, []store.ShopRef{ae1, xs1}) {
+			t.Errorf("shops of all: %+v", rows)
+		}
+		// The other organisation has no counts: no shops.
+		if rows, _ := s.Analytics(ctx, other, store.AnalyticsQuery{Now: AnalyticsNow}); len(rows) != 1 || rows[0].Shops != nil {
+			t.Errorf("the other organisation's shops: %+v", rows)
 		}
 	})
 }
