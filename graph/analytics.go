@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/big"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -143,21 +142,24 @@ func selected(ctx context.Context, name string) bool {
 }
 
 // groupOrders returns the orders each group's return rate divides by, by
-// the group's index, for the groups whose orders are known: every shop of
-// the group has a count for every week from its first to its last (per SKU
-// when grouped by SKU). Counts are per shop, so a market grouping or filter
-// has none.
+// the group's index, for the groups whose orders are known. A group's
+// orders are those of the shops in scope (the organisation's shops that the
+// filter's platforms and shops admit, narrowed to the group's shop and
+// platform when grouped by them; a shop that had no return still sold)
+// over every ISO week from the group's first case to its last, per SKU when
+// grouped by SKU. Every one of those counts must be stored. Counts are per
+// shop, so a market grouping or filter has none.
 func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org returns.OrgID, q *store.AnalyticsQuery, rows []store.AnalyticsRow) (map[int]int64, error) {
 	out := map[int]int64{}
 	if q.Has(store.DimMarket) || len(q.Filter.Markets) > 0 || len(rows) == 0 {
 		return out, nil
 	}
-	shops := map[store.ShopRef]bool{}
+	shops, err := an.AnalyticsShops(ctx, org, q.Filter)
+	if err != nil || len(shops) == 0 {
+		return out, err
+	}
 	first, last := "", ""
 	for _, row := range rows {
-		for _, s := range row.Shops {
-			shops[s] = true
-		}
 		if first == "" || row.FirstWeek < first {
 			first = row.FirstWeek
 		}
@@ -165,16 +167,9 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 			last = row.LastWeek
 		}
 	}
-	refs := make([]store.ShopRef, 0, len(shops))
-	for s := range shops {
-		refs = append(refs, s)
-	}
-	slices.SortFunc(refs, func(a, b store.ShopRef) int {
-		return strings.Compare(string(a.Platform)+":"+a.ShopID, string(b.Platform)+":"+b.ShopID)
-	})
-	stored, err := an.OrderCounts(ctx, org, refs, first, last)
-	if err != nil {
-		return nil, err
+	stored, err := an.OrderCounts(ctx, org, shops, first, last)
+	if err != nil || len(stored) == 0 {
+		return out, err
 	}
 	type key struct {
 		shop      store.ShopRef
@@ -184,18 +179,22 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 	for _, c := range stored {
 		byKey[key{store.ShopRef{Platform: c.Platform, ShopID: c.ShopID}, c.Week, c.SKU}] = c.Orders
 	}
-	bySKU := q.Has(store.DimSKU)
+	bySKU, byShop, byPlatform := q.Has(store.DimSKU), q.Has(store.DimShop), q.Has(store.DimPlatform)
 	for i, row := range rows {
-		if bySKU && row.Key.SKU == "" || len(row.Shops) == 0 {
-			continue // cases without a SKU: no SKU's orders to divide by; no shops: no counts
+		if bySKU && row.Key.SKU == "" {
+			continue // cases without a SKU: no SKU's orders to divide by
 		}
 		weeks := store.WeeksBetween(row.FirstWeek, row.LastWeek, maxOrderWeeks)
 		if weeks == nil {
 			continue
 		}
 		var sum int64
-		known := true
-		for _, s := range row.Shops {
+		known, found := true, false
+		for _, s := range shops {
+			if byShop && s.ShopID != row.Key.ShopID || byPlatform && s.Platform != row.Key.Platform {
+				continue
+			}
+			found = true
 			for _, w := range weeks {
 				n, ok := byKey[key{s, w, row.Key.SKU}]
 				if !ok {
@@ -208,7 +207,7 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 				break
 			}
 		}
-		if known {
+		if known && found {
 			out[i] = sum
 		}
 	}

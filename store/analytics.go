@@ -28,6 +28,11 @@ type AnalyticsStore interface {
 	// week and SKU), all or none. INVALID for a bad count (OrderCount.Validate)
 	// or more than MaxOrderCountBatch.
 	SetOrderCounts(ctx context.Context, org returns.OrgID, counts []OrderCount) error
+	// AnalyticsShops returns the organisation's shops (those it has cases
+	// of) that the filter's platforms and shops admit, sorted: the shops
+	// whose orders a return rate divides by. The filter's other fields
+	// select cases, not orders, and do not narrow it.
+	AnalyticsShops(ctx context.Context, org returns.OrgID, f returns.Filter) ([]ShopRef, error)
 	// OrderCounts returns the stored counts of the shops' weeks in
 	// [fromWeek, toWeek] (ISO week strings compare in time order), for the
 	// SKU given ("" is the whole shop).
@@ -150,11 +155,8 @@ type AnalyticsRow struct {
 	// Recovered sums the inspections' recovered values per currency.
 	Recovered []returns.Money
 	// FirstWeek and LastWeek are the group's earliest and latest ISO weeks of
-	// creation; Shops the shops its cases belong to, sorted, but only when
-	// the organisation has order counts (return rates need them; nothing
-	// else does).
+	// creation.
 	FirstWeek, LastWeek string
-	Shops               []ShopRef
 }
 
 // ReasonWeekCount is how many cases of one SKU had one reason in one week.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,10 +33,7 @@ type SQLDialect struct {
 }
 
 // AnalyticsStatements are the statements of one analytics query; they all
-// take Args, but HasCounts, which takes Args[:1] (the organisation).
-// HasCounts runs first: when the organisation has order counts, the return
-// rates need each group's shops, and MoneyShops (Money grouped by shop too,
-// over every case) takes Money's place: one sort of the cases, not two.
+// take Args.
 type AnalyticsStatements struct {
 	// Main: per group, the count, deadlines missed, the grades, first and
 	// last week and both medians, in one scan of the analytics index.
@@ -45,10 +41,6 @@ type AnalyticsStatements struct {
 	// Money: per group, refund currency and recovered currency, the
 	// refunded and the recovered sums (the inspection's copy on the case).
 	Money string
-	// MoneyShops is Money per shop as well, over every case.
-	MoneyShops string
-	// HasCounts tells whether the organisation has any order counts.
-	HasCounts string
 	Args      []any
 	dims      []AnalyticsDimension
 }
@@ -108,9 +100,6 @@ func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]
 	st.Money = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)" +
 		from + where + " AND (refund_currency IS NOT NULL OR recovered_currency IS NOT NULL)" +
 		" GROUP BY " + dims + "refund_currency, recovered_currency"
-	st.HasCounts = "SELECT count(*) FROM (SELECT 1 FROM order_counts WHERE org = " + orgP + " LIMIT 1) AS x"
-	st.MoneyShops = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)," +
-		" platform, shop_id" + from + where + " GROUP BY " + dims + "refund_currency, recovered_currency, platform, shop_id"
 	st.Args = *args
 	return st
 }
@@ -177,32 +166,11 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 	if len(out) == 0 {
 		return nil, nil
 	}
-	var counted int64
-	err = query(ctx, st.HasCounts, st.Args[:1], func(rows Rows) error {
-		for rows.Next() {
-			if err := rows.Scan(&counted); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	money := st.Money
-	if counted > 0 {
-		money = st.MoneyShops
-	}
-	err = query(ctx, money, st.Args, func(rows Rows) error {
+	err = query(ctx, st.Money, st.Args, func(rows Rows) error {
 		for rows.Next() {
 			var refCur, recCur *string
 			var refSum, recSum *int64
-			var platform, shop string
-			dest := []any{&refCur, &refSum, &recCur, &recSum}
-			if counted > 0 {
-				dest = append(dest, &platform, &shop)
-			}
-			vals, err := scanKey(rows, dest...)
+			vals, err := scanKey(rows, &refCur, &refSum, &recCur, &recSum)
 			if err != nil {
 				return err
 			}
@@ -216,12 +184,6 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 			if recCur != nil && recSum != nil {
 				r.Recovered = addMoney(r.Recovered, returns.Money{Minor: *recSum, Currency: *recCur})
 			}
-			if counted > 0 {
-				ref := ShopRef{Platform: returns.PlatformID(platform), ShopID: shop}
-				if !slices.Contains(r.Shops, ref) {
-					r.Shops = append(r.Shops, ref)
-				}
-			}
 		}
 		return rows.Err()
 	})
@@ -232,10 +194,6 @@ func RunAnalytics(ctx context.Context, st AnalyticsStatements, query QueryFunc) 
 	for i, r := range out {
 		sortMoney(r.Refunded)
 		sortMoney(r.Recovered)
-		sort.Slice(r.Shops, func(i, j int) bool {
-			a, b := r.Shops[i], r.Shops[j]
-			return a.Platform < b.Platform || a.Platform == b.Platform && a.ShopID < b.ShopID
-		})
 		res[i] = *r
 	}
 	return res, nil

@@ -161,3 +161,39 @@ func (s *Store) OrderCounts(ctx context.Context, org returns.OrgID, shops []stor
 	}
 	return out, nil
 }
+
+// AnalyticsShops returns the shops a return rate divides by; see
+// store.AnalyticsStore.
+func (s *Store) AnalyticsShops(ctx context.Context, org returns.OrgID, f returns.Filter) ([]store.ShopRef, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	if err := store.CheckFilterSize(&f); err != nil {
+		return nil, err
+	}
+	args := []any{string(org)}
+	param := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var where strings.Builder
+	filterTerms(&returns.Filter{Platforms: f.Platforms, ShopIDs: f.ShopIDs}, param, &where)
+	rows, err := s.pool.Query(ctx, "SELECT DISTINCT platform, shop_id FROM cases WHERE org = $1"+where.String()+
+		" ORDER BY platform, shop_id", args...)
+	if err != nil {
+		return nil, storeErr("analytics shops", err)
+	}
+	defer rows.Close()
+	var out []store.ShopRef
+	for rows.Next() {
+		var platform, shop string
+		if err := rows.Scan(&platform, &shop); err != nil {
+			return nil, storeErr("analytics shops", err)
+		}
+		out = append(out, store.ShopRef{Platform: returns.PlatformID(platform), ShopID: shop})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr("analytics shops", err)
+	}
+	return out, nil
+}

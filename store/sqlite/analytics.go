@@ -181,3 +181,40 @@ func txQuery(tx *sql.Tx) store.QueryFunc {
 		return rows.Close()
 	}
 }
+
+// AnalyticsShops returns the shops a return rate divides by; see
+// store.AnalyticsStore. The per-bucket counts (case_counts) name every shop
+// with a case, in a few rows.
+func (s *Store) AnalyticsShops(ctx context.Context, org returns.OrgID, f returns.Filter) ([]store.ShopRef, error) {
+	if err := checkOrg(org); err != nil {
+		return nil, err
+	}
+	if err := store.CheckFilterSize(&f); err != nil {
+		return nil, err
+	}
+	args := []any{string(org)}
+	param := func(v any) string {
+		args = append(args, v)
+		return "?" + strconv.Itoa(len(args))
+	}
+	var where strings.Builder
+	filterTerms(&returns.Filter{Platforms: f.Platforms, ShopIDs: f.ShopIDs}, param, func(col, rest string) { where.WriteString(" AND " + col + rest) })
+	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT platform, shop_id FROM case_counts WHERE org = ?1 AND n > 0"+where.String()+
+		" ORDER BY platform, shop_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: analytics shops: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ShopRef
+	for rows.Next() {
+		var r store.ShopRef
+		if err := rows.Scan(&r.Platform, &r.ShopID); err != nil {
+			return nil, fmt.Errorf("sqlite: analytics shops: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: analytics shops: %w", err)
+	}
+	return out, nil
+}

@@ -288,18 +288,24 @@ func RunAnalytics(t *testing.T, open OpenAnalytics) {
 		if got, _ := s.OrderCounts(ctx, other, []store.ShopRef{xs1}, "2026-W01", "2026-W53"); len(got) != 0 {
 			t.Errorf("the other organisation sees %+v", got)
 		}
-		// With order counts, each group names its shops.
-		rows := run(t, returns.Filter{}, store.DimPlatform)
-		if len(rows) != 2 || !reflect.DeepEqual(rows[0].Shops, []store.ShopRef{ae1}) || !reflect.DeepEqual(rows[1].Shops, []store.ShopRef{xs1}) {
-			t.Errorf("shops by platform: %+v", rows)
+		// The shops a rate divides by: the organisation's, narrowed by the
+		// filter's platforms and shops only.
+		for _, c := range []struct {
+			f    returns.Filter
+			want []store.ShopRef
+		}{
+			{returns.Filter{}, []store.ShopRef{ae1, xs1}},
+			{returns.Filter{Reasons: []returns.Reason{returns.ReasonQualityDefect}}, []store.ShopRef{ae1, xs1}},
+			{returns.Filter{Platforms: []returns.PlatformID{returns.XHS}}, []store.ShopRef{xs1}},
+			{returns.Filter{ShopIDs: []string{"ae1", "nope"}}, []store.ShopRef{ae1}},
+		} {
+			got, err := s.AnalyticsShops(ctx, org, c.f)
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("shops of %+v: %v, %v; want %v", c.f, got, err, c.want)
+			}
 		}
-		rows = run(t, returns.Filter{})
-		if len(rows) != 1 || !reflect.DeepEqual(rows[0].Shops, []store.ShopRef{ae1, xs1}) {
-			t.Errorf("shops of all: %+v", rows)
-		}
-		// The other organisation has no counts: no shops.
-		if rows, _ := s.Analytics(ctx, other, store.AnalyticsQuery{Now: AnalyticsNow}); len(rows) != 1 || rows[0].Shops != nil {
-			t.Errorf("the other organisation's shops: %+v", rows)
+		if got, err := s.AnalyticsShops(ctx, "an-nobody", returns.Filter{}); err != nil || len(got) != 0 {
+			t.Errorf("an empty organisation's shops: %v, %v", got, err)
 		}
 	})
 }
@@ -311,9 +317,9 @@ func fmtRow(r store.AnalyticsRow) string {
 		}
 		return p.String()
 	}
-	return fmt.Sprintf("{%+v cases=%d refunded=%v respond=%s refund=%s missed=%d A/B/C=%d/%d/%d recovered=%v weeks=%s..%s shops=%v}",
+	return fmt.Sprintf("{%+v cases=%d refunded=%v respond=%s refund=%s missed=%d A/B/C=%d/%d/%d recovered=%v weeks=%s..%s}",
 		r.Key, r.Cases, r.Refunded, d(r.MedianRespond), d(r.MedianRefund), r.DeadlinesMissed, r.GradeA, r.GradeB, r.GradeC,
-		r.Recovered, r.FirstWeek, r.LastWeek, r.Shops)
+		r.Recovered, r.FirstWeek, r.LastWeek)
 }
 
 // SQLExec adapts a *sql.DB to the exec of OpenAnalytics.
