@@ -41,8 +41,8 @@ type AnalyticsStatements struct {
 	// Money: per group, refund currency and recovered currency, the
 	// refunded and the recovered sums (the inspection's copy on the case).
 	Money string
-	Args      []any
-	dims      []AnalyticsDimension
+	Args  []any
+	dims  []AnalyticsDimension
 }
 
 func analyticsColumn(d AnalyticsDimension) string {
