@@ -154,10 +154,6 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 	if q.Has(store.DimMarket) || len(q.Filter.Markets) > 0 || len(rows) == 0 {
 		return out, nil
 	}
-	shops, err := an.AnalyticsShops(ctx, org, q.Filter)
-	if err != nil || len(shops) == 0 {
-		return out, err
-	}
 	first, last := "", ""
 	for _, row := range rows {
 		if first == "" || row.FirstWeek < first {
@@ -166,6 +162,10 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 		if row.LastWeek > last {
 			last = row.LastWeek
 		}
+	}
+	shops, err := an.AnalyticsShops(ctx, org, q.Filter)
+	if err != nil || len(shops) == 0 {
+		return out, err
 	}
 	stored, err := an.OrderCounts(ctx, org, shops, first, last)
 	if err != nil || len(stored) == 0 {

@@ -47,9 +47,11 @@ type AnalyticsGroup struct {
 	Recovered []*returns.Money `json:"recovered"`
 	// The orders the group's return rate divides by; null when not known (see returnRate).
 	Orders *int `json:"orders,omitempty"`
-	// Cases ÷ orders. Known only when every shop of the group has an order count (shopOrderCountsSet, or the platform's
-	// order API) for every week from the group's first to its last; per SKU, only with per-SKU counts; never for a
-	// MARKET grouping or filter (counts are per shop). Null otherwise: never guessed.
+	// Cases ÷ orders. The orders are those of every shop in scope (the organisation's shops that the filter's platforms
+	// and shops admit, or the group's shop or platform when grouped by them; a shop without returns still sold) over
+	// every ISO week from the group's first case to its last, per SKU when grouped by SKU (per-SKU counts). Known only
+	// when all those counts are stored (shopOrderCountsSet, or shopOrderCountsFetch from the platform's order API);
+	// never for a MARKET grouping or filter (counts are per shop). Null otherwise: never guessed.
 	ReturnRate *float64 `json:"returnRate,omitempty"`
 	// The cost model (returnCostModel) fed with the group's orders and return rate and the input's costs; null without costs, orders, or with a rate above 1.
 	CostModel *ReturnCostModel `json:"costModel,omitempty"`
