@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -57,18 +58,37 @@ func (r *Resolver) analytics(ctx context.Context, in model.ReturnAnalyticsInput)
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	rows, err := an.Analytics(ctx, org, q)
-	if err != nil {
-		return nil, err
+	// The three reads are independent: the spike counts and the shops in
+	// scope run beside the aggregation, on connections of their own.
+	var (
+		wg              sync.WaitGroup
+		counts          []store.ReasonWeekCount
+		shops           []store.ShopRef
+		spikeErr, shErr error
+		needRates       = !q.Has(store.DimMarket) && len(q.Filter.Markets) == 0
+	)
+	if selected(ctx, "spikes") { // a scan of its own: made only when asked for
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts, spikeErr = an.ReasonWeekCounts(ctx, org, q.Filter)
+		}()
 	}
-	// The spike counts are a scan of their own: made only when asked for.
-	var counts []store.ReasonWeekCount
-	if selected(ctx, "spikes") {
-		if counts, err = an.ReasonWeekCounts(ctx, org, q.Filter); err != nil {
-			return nil, err
+	if needRates {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			shops, shErr = an.AnalyticsShops(ctx, org, q.Filter)
+		}()
+	}
+	rows, err := an.Analytics(ctx, org, q)
+	wg.Wait()
+	for _, e := range []error{err, spikeErr, shErr} {
+		if e != nil {
+			return nil, e
 		}
 	}
-	orders, err := r.groupOrders(ctx, an, org, &q, rows)
+	orders, err := r.groupOrders(ctx, an, org, &q, rows, shops)
 	if err != nil {
 		return nil, err
 	}
@@ -149,9 +169,9 @@ func selected(ctx context.Context, name string) bool {
 // over every ISO week from the group's first case to its last, per SKU when
 // grouped by SKU. Every one of those counts must be stored. Counts are per
 // shop, so a market grouping or filter has none.
-func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org returns.OrgID, q *store.AnalyticsQuery, rows []store.AnalyticsRow) (map[int]int64, error) {
+func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org returns.OrgID, q *store.AnalyticsQuery, rows []store.AnalyticsRow, shops []store.ShopRef) (map[int]int64, error) {
 	out := map[int]int64{}
-	if q.Has(store.DimMarket) || len(q.Filter.Markets) > 0 || len(rows) == 0 {
+	if q.Has(store.DimMarket) || len(q.Filter.Markets) > 0 || len(rows) == 0 || len(shops) == 0 {
 		return out, nil
 	}
 	first, last := "", ""
@@ -162,10 +182,6 @@ func (r *Resolver) groupOrders(ctx context.Context, an store.AnalyticsStore, org
 		if row.LastWeek > last {
 			last = row.LastWeek
 		}
-	}
-	shops, err := an.AnalyticsShops(ctx, org, q.Filter)
-	if err != nil || len(shops) == 0 {
-		return out, err
 	}
 	stored, err := an.OrderCounts(ctx, org, shops, first, last)
 	if err != nil || len(stored) == 0 {
