@@ -48,7 +48,7 @@ func TestAnalyticsCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	input := `{"filter":{"shopIds":["@evil"]},"groupBy":["SKU","SHOP"]}`
+	input := `{"filter":{"shopIds":["@evil"],"updatedAfter":"2026-01-01T00:00:00Z"},"groupBy":["SKU","SHOP"]}`
 	var out struct {
 		ReturnAnalytics struct {
 			CSVURL string `json:"csvUrl"`
