@@ -222,6 +222,21 @@ func RunAnalytics(t *testing.T, open OpenAnalytics) {
 		if g := grades(); g != [3]int{} || rows[0].Recovered != nil {
 			t.Errorf("after a removal: %v %v", g, rows[0].Recovered)
 		}
+		// An inspection stored before its case (kept through a reset, say)
+		// is taken up when the case arrives.
+		if err := exec(`INSERT INTO inspections (org, platform, case_id, grade, disposition, recovered_minor, recovered_currency,
+			notes, evidence_ids, inspected_ns) VALUES (?, 'XHS', 'late', 'B', 'OUTLET', 7, 'CNY', '', '[]', 0)`, string(other)); err != nil {
+			t.Fatal(err)
+		}
+		late := &returns.Case{Platform: returns.XHS, PlatformCaseID: "late", ShopID: "xs1", OrderID: "o-late", Kind: returns.KindRefundOnly,
+			Status: returns.StatusReceived, Reason: returns.ReasonSizeFit, Market: returns.MarketDomestic,
+			CreatedAt: AnalyticsNow.Add(-time.Hour), UpdatedAt: AnalyticsNow.Add(-time.Hour)}
+		if _, err := s.UpsertCase(ctx, other, late, store.Change{Source: returns.SourcePoll}); err != nil {
+			t.Fatal(err)
+		}
+		if g := grades(); g != [3]int{0, 1, 0} {
+			t.Errorf("a case arriving after its inspection: %v", g)
+		}
 	})
 	t.Run("BadQuery", func(t *testing.T) {
 		for _, q := range []store.AnalyticsQuery{
