@@ -50,6 +50,9 @@ type Deps struct {
 	Routes store.RouteStore
 	// Templates keeps the buyer message templates; nil: only the built-in ones.
 	Templates store.TemplateStore
+	// Analytics aggregates cases and keeps order counts (returnAnalytics,
+	// shopOrderCountsSet); nil: those fields answer UNSUPPORTED_ON_PLATFORM.
+	Analytics store.AnalyticsStore
 }
 
 // NewResolver returns the root resolver.

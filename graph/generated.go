@@ -59,6 +59,30 @@ type ComplexityRoot struct {
 		RuleID   func(childComplexity int) int
 	}
 
+	AnalyticsGroup struct {
+		Cases                func(childComplexity int) int
+		CostModel            func(childComplexity int) int
+		DeadlinesMissed      func(childComplexity int) int
+		Grades               func(childComplexity int) int
+		Key                  func(childComplexity int) int
+		MedianHoursToRefund  func(childComplexity int) int
+		MedianHoursToRespond func(childComplexity int) int
+		Orders               func(childComplexity int) int
+		ReasonShare          func(childComplexity int) int
+		Recovered            func(childComplexity int) int
+		Refunded             func(childComplexity int) int
+		ReturnRate           func(childComplexity int) int
+	}
+
+	AnalyticsKey struct {
+		Market   func(childComplexity int) int
+		Platform func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		ShopID   func(childComplexity int) int
+		Sku      func(childComplexity int) int
+		Week     func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -162,6 +186,12 @@ type ComplexityRoot struct {
 		State       func(childComplexity int) int
 	}
 
+	GradeMix struct {
+		A func(childComplexity int) int
+		B func(childComplexity int) int
+		C func(childComplexity int) int
+	}
+
 	Inspection struct {
 		Disposition    func(childComplexity int) int
 		EvidenceIDs    func(childComplexity int) int
@@ -193,6 +223,8 @@ type ComplexityRoot struct {
 		ReturnRouteDelete        func(childComplexity int, input model.ReturnRouteDeleteInput) int
 		ReturnRouteSave          func(childComplexity int, input model.ReturnRouteSaveInput) int
 		ShopConnect              func(childComplexity int, input model.ShopConnectInput) int
+		ShopOrderCountsFetch     func(childComplexity int, input model.ShopOrderCountsFetchInput) int
+		ShopOrderCountsSet       func(childComplexity int, input model.ShopOrderCountsInput) int
 	}
 
 	NegotiationEntry struct {
@@ -268,12 +300,23 @@ type ComplexityRoot struct {
 		Organisations           func(childComplexity int) int
 		PlatformReturnAddresses func(childComplexity int, platform returns.PlatformID, shopID string) int
 		Platforms               func(childComplexity int) int
+		ReturnAnalytics         func(childComplexity int, input model.ReturnAnalyticsInput) int
 		ReturnCase              func(childComplexity int, id string) int
 		ReturnCases             func(childComplexity int, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) int
 		ReturnCostModel         func(childComplexity int, input model.ReturnCostModelInput) int
 		ReturnEligibility       func(childComplexity int, input model.ReturnEligibilityInput) int
 		ReturnRoutes            func(childComplexity int, shopID *string, platform *returns.PlatformID) int
 		ReturnRules             func(childComplexity int, platform *returns.PlatformID) int
+		ShopOrderCounts         func(childComplexity int, platform returns.PlatformID, shopID string, fromWeek string, toWeek string) int
+	}
+
+	ReasonSpike struct {
+		Count    func(childComplexity int) int
+		Previous func(childComplexity int) int
+		Ratio    func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Sku      func(childComplexity int) int
+		Week     func(childComplexity int) int
 	}
 
 	RefundComponent struct {
@@ -287,6 +330,12 @@ type ComplexityRoot struct {
 		Amount    func(childComplexity int) int
 		Breakdown func(childComplexity int) int
 		Rules     func(childComplexity int) int
+	}
+
+	ReturnAnalytics struct {
+		CSVURL func(childComplexity int) int
+		Groups func(childComplexity int) int
+		Spikes func(childComplexity int) int
 	}
 
 	ReturnCase struct {
@@ -499,6 +548,21 @@ type ComplexityRoot struct {
 		State      func(childComplexity int) int
 	}
 
+	ShopOrderCount struct {
+		Orders    func(childComplexity int) int
+		Platform  func(childComplexity int) int
+		ShopID    func(childComplexity int) int
+		Sku       func(childComplexity int) int
+		Source    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Week      func(childComplexity int) int
+	}
+
+	ShopOrderCountsPayload struct {
+		Counts     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ShopToken struct {
 		AccessExpiresAt func(childComplexity int) int
 		LastError       func(childComplexity int) int
@@ -543,6 +607,8 @@ type MutationResolver interface {
 	APIKeyCreate(ctx context.Context, input model.APIKeyCreateInput) (*model.APIKeyCreatePayload, error)
 	APIKeyRevoke(ctx context.Context, input model.APIKeyRevokeInput) (*model.APIKeyRevokePayload, error)
 	OrganisationCreate(ctx context.Context, input model.OrganisationCreateInput) (*model.OrganisationCreatePayload, error)
+	ShopOrderCountsSet(ctx context.Context, input model.ShopOrderCountsInput) (*model.ShopOrderCountsPayload, error)
+	ShopOrderCountsFetch(ctx context.Context, input model.ShopOrderCountsFetchInput) (*model.ShopOrderCountsPayload, error)
 	ShopConnect(ctx context.Context, input model.ShopConnectInput) (*model.ShopConnectPayload, error)
 	ExportReturnStart(ctx context.Context, input model.ExportReturnStartInput) (*model.ReturnCasePayload, error)
 	ExportReturnCompleteStep(ctx context.Context, input model.ExportReturnCompleteStepInput) (*model.ReturnCasePayload, error)
@@ -558,6 +624,8 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	APIKeys(ctx context.Context) ([]*model.APIKey, error)
 	Organisations(ctx context.Context) ([]*model.Organisation, error)
+	ReturnAnalytics(ctx context.Context, input model.ReturnAnalyticsInput) (*model.ReturnAnalytics, error)
+	ShopOrderCounts(ctx context.Context, platform returns.PlatformID, shopID string, fromWeek string, toWeek string) ([]*model.ShopOrderCount, error)
 	ReturnCase(ctx context.Context, id string) (*returns.Case, error)
 	ReturnCases(ctx context.Context, filter *model.ReturnCaseFilter, orderBy *store.Order, first *int, after *string, last *int, before *string) (*model.ReturnCaseConnection, error)
 	ReturnCostModel(ctx context.Context, input model.ReturnCostModelInput) (*model.ReturnCostModel, error)
@@ -676,6 +744,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AmountComponent.RuleID(childComplexity), true
+
+	case "AnalyticsGroup.cases":
+		if e.ComplexityRoot.AnalyticsGroup.Cases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.Cases(childComplexity), true
+	case "AnalyticsGroup.costModel":
+		if e.ComplexityRoot.AnalyticsGroup.CostModel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.CostModel(childComplexity), true
+	case "AnalyticsGroup.deadlinesMissed":
+		if e.ComplexityRoot.AnalyticsGroup.DeadlinesMissed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.DeadlinesMissed(childComplexity), true
+	case "AnalyticsGroup.grades":
+		if e.ComplexityRoot.AnalyticsGroup.Grades == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.Grades(childComplexity), true
+	case "AnalyticsGroup.key":
+		if e.ComplexityRoot.AnalyticsGroup.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.Key(childComplexity), true
+	case "AnalyticsGroup.medianHoursToRefund":
+		if e.ComplexityRoot.AnalyticsGroup.MedianHoursToRefund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.MedianHoursToRefund(childComplexity), true
+	case "AnalyticsGroup.medianHoursToRespond":
+		if e.ComplexityRoot.AnalyticsGroup.MedianHoursToRespond == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.MedianHoursToRespond(childComplexity), true
+	case "AnalyticsGroup.orders":
+		if e.ComplexityRoot.AnalyticsGroup.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.Orders(childComplexity), true
+	case "AnalyticsGroup.reasonShare":
+		if e.ComplexityRoot.AnalyticsGroup.ReasonShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.ReasonShare(childComplexity), true
+	case "AnalyticsGroup.recovered":
+		if e.ComplexityRoot.AnalyticsGroup.Recovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.Recovered(childComplexity), true
+	case "AnalyticsGroup.refunded":
+		if e.ComplexityRoot.AnalyticsGroup.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.Refunded(childComplexity), true
+	case "AnalyticsGroup.returnRate":
+		if e.ComplexityRoot.AnalyticsGroup.ReturnRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsGroup.ReturnRate(childComplexity), true
+
+	case "AnalyticsKey.market":
+		if e.ComplexityRoot.AnalyticsKey.Market == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsKey.Market(childComplexity), true
+	case "AnalyticsKey.platform":
+		if e.ComplexityRoot.AnalyticsKey.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsKey.Platform(childComplexity), true
+	case "AnalyticsKey.reason":
+		if e.ComplexityRoot.AnalyticsKey.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsKey.Reason(childComplexity), true
+	case "AnalyticsKey.shopId":
+		if e.ComplexityRoot.AnalyticsKey.ShopID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsKey.ShopID(childComplexity), true
+	case "AnalyticsKey.sku":
+		if e.ComplexityRoot.AnalyticsKey.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsKey.Sku(childComplexity), true
+	case "AnalyticsKey.week":
+		if e.ComplexityRoot.AnalyticsKey.Week == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsKey.Week(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -1091,6 +1269,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExportReturnStep.State(childComplexity), true
 
+	case "GradeMix.a":
+		if e.ComplexityRoot.GradeMix.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GradeMix.A(childComplexity), true
+	case "GradeMix.b":
+		if e.ComplexityRoot.GradeMix.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GradeMix.B(childComplexity), true
+	case "GradeMix.c":
+		if e.ComplexityRoot.GradeMix.C == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GradeMix.C(childComplexity), true
+
 	case "Inspection.disposition":
 		if e.ComplexityRoot.Inspection.Disposition == nil {
 			break
@@ -1317,6 +1514,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShopConnect(childComplexity, args["input"].(model.ShopConnectInput)), true
+	case "Mutation.shopOrderCountsFetch":
+		if e.ComplexityRoot.Mutation.ShopOrderCountsFetch == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shopOrderCountsFetch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShopOrderCountsFetch(childComplexity, args["input"].(model.ShopOrderCountsFetchInput)), true
+	case "Mutation.shopOrderCountsSet":
+		if e.ComplexityRoot.Mutation.ShopOrderCountsSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shopOrderCountsSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShopOrderCountsSet(childComplexity, args["input"].(model.ShopOrderCountsInput)), true
 
 	case "NegotiationEntry.amount":
 		if e.ComplexityRoot.NegotiationEntry.Amount == nil {
@@ -1618,6 +1837,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Platforms(childComplexity), true
+	case "Query.returnAnalytics":
+		if e.ComplexityRoot.Query.ReturnAnalytics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_returnAnalytics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReturnAnalytics(childComplexity, args["input"].(model.ReturnAnalyticsInput)), true
 	case "Query.returnCase":
 		if e.ComplexityRoot.Query.ReturnCase == nil {
 			break
@@ -1684,6 +1914,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ReturnRules(childComplexity, args["platform"].(*returns.PlatformID)), true
+	case "Query.shopOrderCounts":
+		if e.ComplexityRoot.Query.ShopOrderCounts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shopOrderCounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShopOrderCounts(childComplexity, args["platform"].(returns.PlatformID), args["shopId"].(string), args["fromWeek"].(string), args["toWeek"].(string)), true
+
+	case "ReasonSpike.count":
+		if e.ComplexityRoot.ReasonSpike.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonSpike.Count(childComplexity), true
+	case "ReasonSpike.previous":
+		if e.ComplexityRoot.ReasonSpike.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonSpike.Previous(childComplexity), true
+	case "ReasonSpike.ratio":
+		if e.ComplexityRoot.ReasonSpike.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonSpike.Ratio(childComplexity), true
+	case "ReasonSpike.reason":
+		if e.ComplexityRoot.ReasonSpike.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonSpike.Reason(childComplexity), true
+	case "ReasonSpike.sku":
+		if e.ComplexityRoot.ReasonSpike.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonSpike.Sku(childComplexity), true
+	case "ReasonSpike.week":
+		if e.ComplexityRoot.ReasonSpike.Week == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonSpike.Week(childComplexity), true
 
 	case "RefundComponent.amount":
 		if e.ComplexityRoot.RefundComponent.Amount == nil {
@@ -1728,6 +2006,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RefundDue.Rules(childComplexity), true
+
+	case "ReturnAnalytics.csvUrl":
+		if e.ComplexityRoot.ReturnAnalytics.CSVURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnAnalytics.CSVURL(childComplexity), true
+	case "ReturnAnalytics.groups":
+		if e.ComplexityRoot.ReturnAnalytics.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnAnalytics.Groups(childComplexity), true
+	case "ReturnAnalytics.spikes":
+		if e.ComplexityRoot.ReturnAnalytics.Spikes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnAnalytics.Spikes(childComplexity), true
 
 	case "ReturnCase.allowedActions":
 		if e.ComplexityRoot.ReturnCase.AllowedActions == nil {
@@ -2654,6 +2951,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShopConnectionAlert.State(childComplexity), true
 
+	case "ShopOrderCount.orders":
+		if e.ComplexityRoot.ShopOrderCount.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.Orders(childComplexity), true
+	case "ShopOrderCount.platform":
+		if e.ComplexityRoot.ShopOrderCount.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.Platform(childComplexity), true
+	case "ShopOrderCount.shopId":
+		if e.ComplexityRoot.ShopOrderCount.ShopID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.ShopID(childComplexity), true
+	case "ShopOrderCount.sku":
+		if e.ComplexityRoot.ShopOrderCount.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.Sku(childComplexity), true
+	case "ShopOrderCount.source":
+		if e.ComplexityRoot.ShopOrderCount.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.Source(childComplexity), true
+	case "ShopOrderCount.updatedAt":
+		if e.ComplexityRoot.ShopOrderCount.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.UpdatedAt(childComplexity), true
+	case "ShopOrderCount.week":
+		if e.ComplexityRoot.ShopOrderCount.Week == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCount.Week(childComplexity), true
+
+	case "ShopOrderCountsPayload.counts":
+		if e.ComplexityRoot.ShopOrderCountsPayload.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCountsPayload.Counts(childComplexity), true
+	case "ShopOrderCountsPayload.userErrors":
+		if e.ComplexityRoot.ShopOrderCountsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopOrderCountsPayload.UserErrors(childComplexity), true
+
 	case "ShopToken.accessExpiresAt":
 		if e.ComplexityRoot.ShopToken.AccessExpiresAt == nil {
 			break
@@ -2741,6 +3094,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAnalyticsCostsInput,
 		ec.unmarshalInputApiKeyCreateInput,
 		ec.unmarshalInputApiKeyRevokeInput,
 		ec.unmarshalInputBuyerMessageTemplateSaveInput,
@@ -2750,6 +3104,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputItemConditionInput,
 		ec.unmarshalInputMoneyInput,
 		ec.unmarshalInputOrganisationCreateInput,
+		ec.unmarshalInputReturnAnalyticsInput,
 		ec.unmarshalInputReturnApproveInput,
 		ec.unmarshalInputReturnCaseFilter,
 		ec.unmarshalInputReturnConfirmReceiptInput,
@@ -2764,6 +3119,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReturnRouteSaveInput,
 		ec.unmarshalInputShipmentInput,
 		ec.unmarshalInputShopConnectInput,
+		ec.unmarshalInputShopOrderCountInput,
+		ec.unmarshalInputShopOrderCountsFetchInput,
+		ec.unmarshalInputShopOrderCountsInput,
 	)
 	first := true
 
@@ -2855,7 +3213,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "cases.graphqls" "connections.graphqls" "console.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "messages.graphqls" "mutations.graphqls" "platforms.graphqls" "routes.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls" "timeline.graphqls"
+//go:embed "admin.graphqls" "analytics.graphqls" "cases.graphqls" "connections.graphqls" "console.graphqls" "costmodel.graphqls" "evidence.graphqls" "exportreturns.graphqls" "inspection.graphqls" "messages.graphqls" "mutations.graphqls" "platforms.graphqls" "routes.graphqls" "rules.graphqls" "schema.graphqls" "subscriptions.graphqls" "timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2868,6 +3226,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
+	{Name: "analytics.graphqls", Input: sourceData("analytics.graphqls"), BuiltIn: false},
 	{Name: "cases.graphqls", Input: sourceData("cases.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "console.graphqls", Input: sourceData("console.graphqls"), BuiltIn: false},
@@ -2904,6 +3263,54 @@ func (ec *executionContext) childFields_AmountComponent(ctx context.Context, fie
 		return ec.fieldContext_AmountComponent_ruleId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AmountComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_AnalyticsGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_AnalyticsGroup_key(ctx, field)
+	case "cases":
+		return ec.fieldContext_AnalyticsGroup_cases(ctx, field)
+	case "refunded":
+		return ec.fieldContext_AnalyticsGroup_refunded(ctx, field)
+	case "reasonShare":
+		return ec.fieldContext_AnalyticsGroup_reasonShare(ctx, field)
+	case "medianHoursToRespond":
+		return ec.fieldContext_AnalyticsGroup_medianHoursToRespond(ctx, field)
+	case "medianHoursToRefund":
+		return ec.fieldContext_AnalyticsGroup_medianHoursToRefund(ctx, field)
+	case "deadlinesMissed":
+		return ec.fieldContext_AnalyticsGroup_deadlinesMissed(ctx, field)
+	case "grades":
+		return ec.fieldContext_AnalyticsGroup_grades(ctx, field)
+	case "recovered":
+		return ec.fieldContext_AnalyticsGroup_recovered(ctx, field)
+	case "orders":
+		return ec.fieldContext_AnalyticsGroup_orders(ctx, field)
+	case "returnRate":
+		return ec.fieldContext_AnalyticsGroup_returnRate(ctx, field)
+	case "costModel":
+		return ec.fieldContext_AnalyticsGroup_costModel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnalyticsGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_AnalyticsKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_AnalyticsKey_platform(ctx, field)
+	case "reason":
+		return ec.fieldContext_AnalyticsKey_reason(ctx, field)
+	case "sku":
+		return ec.fieldContext_AnalyticsKey_sku(ctx, field)
+	case "market":
+		return ec.fieldContext_AnalyticsKey_market(ctx, field)
+	case "week":
+		return ec.fieldContext_AnalyticsKey_week(ctx, field)
+	case "shopId":
+		return ec.fieldContext_AnalyticsKey_shopId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnalyticsKey", field.Name)
 }
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3112,6 +3519,18 @@ func (ec *executionContext) childFields_ExportReturnStep(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ExportReturnStep", field.Name)
 }
 
+func (ec *executionContext) childFields_GradeMix(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_GradeMix_a(ctx, field)
+	case "b":
+		return ec.fieldContext_GradeMix_b(ctx, field)
+	case "c":
+		return ec.fieldContext_GradeMix_c(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GradeMix", field.Name)
+}
+
 func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "grade":
@@ -3270,6 +3689,24 @@ func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PlatformStatus", field.Name)
 }
 
+func (ec *executionContext) childFields_ReasonSpike(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_ReasonSpike_sku(ctx, field)
+	case "reason":
+		return ec.fieldContext_ReasonSpike_reason(ctx, field)
+	case "week":
+		return ec.fieldContext_ReasonSpike_week(ctx, field)
+	case "count":
+		return ec.fieldContext_ReasonSpike_count(ctx, field)
+	case "previous":
+		return ec.fieldContext_ReasonSpike_previous(ctx, field)
+	case "ratio":
+		return ec.fieldContext_ReasonSpike_ratio(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReasonSpike", field.Name)
+}
+
 func (ec *executionContext) childFields_RefundComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -3294,6 +3731,18 @@ func (ec *executionContext) childFields_RefundDue(ctx context.Context, field gra
 		return ec.fieldContext_RefundDue_breakdown(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RefundDue", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnAnalytics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "groups":
+		return ec.fieldContext_ReturnAnalytics_groups(ctx, field)
+	case "spikes":
+		return ec.fieldContext_ReturnAnalytics_spikes(ctx, field)
+	case "csvUrl":
+		return ec.fieldContext_ReturnAnalytics_csvUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnAnalytics", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnCase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3716,6 +4165,36 @@ func (ec *executionContext) childFields_ShopConnectionAlert(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type ShopConnectionAlert", field.Name)
 }
 
+func (ec *executionContext) childFields_ShopOrderCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_ShopOrderCount_platform(ctx, field)
+	case "shopId":
+		return ec.fieldContext_ShopOrderCount_shopId(ctx, field)
+	case "week":
+		return ec.fieldContext_ShopOrderCount_week(ctx, field)
+	case "sku":
+		return ec.fieldContext_ShopOrderCount_sku(ctx, field)
+	case "orders":
+		return ec.fieldContext_ShopOrderCount_orders(ctx, field)
+	case "source":
+		return ec.fieldContext_ShopOrderCount_source(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ShopOrderCount_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopOrderCount", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopOrderCountsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "counts":
+		return ec.fieldContext_ShopOrderCountsPayload_counts(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShopOrderCountsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopOrderCountsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ShopToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "state":
@@ -4084,6 +4563,34 @@ func (ec *executionContext) field_Mutation_shopConnect_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_shopOrderCountsFetch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShopOrderCountsFetchInput, error) {
+			return ec.unmarshalNShopOrderCountsFetchInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsFetchInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shopOrderCountsSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShopOrderCountsInput, error) {
+			return ec.unmarshalNShopOrderCountsInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4183,6 +4690,20 @@ func (ec *executionContext) field_Query_platformReturnAddresses_args(ctx context
 		return nil, err
 	}
 	args["shopId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_returnAnalytics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnAnalyticsInput, error) {
+			return ec.unmarshalNReturnAnalyticsInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnAnalyticsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4315,6 +4836,44 @@ func (ec *executionContext) field_Query_returnRules_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["platform"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shopOrderCounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (returns.PlatformID, error) {
+			return ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "fromWeek",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromWeek"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "toWeek",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toWeek"] = arg3
 	return args, nil
 }
 
@@ -4502,6 +5061,257 @@ func (ec *executionContext) _AmountComponent_ruleId(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_AmountComponent_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AmountComponent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_key(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsGroup_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnalyticsKey) graphql.Marshaler {
+			return ec.marshalNAnalyticsKey2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnalyticsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnalyticsKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnalyticsGroup_cases(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Cases)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_cases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_refunded(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsGroup_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnalyticsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnalyticsGroup_reasonShare(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalOFloat2ᚖfloat64(ctx, field.Selections, obj.ReasonShare)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_reasonShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_medianHoursToRespond(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalOFloat2ᚖfloat64(ctx, field.Selections, obj.MedianHoursToRespond)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_medianHoursToRespond(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_medianHoursToRefund(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalOFloat2ᚖfloat64(ctx, field.Selections, obj.MedianHoursToRefund)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_medianHoursToRefund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_deadlinesMissed(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.DeadlinesMissed)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_deadlinesMissed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_grades(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsGroup_grades(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grades, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GradeMix) graphql.Marshaler {
+			return ec.marshalNGradeMix2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐGradeMix(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_grades(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnalyticsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GradeMix(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnalyticsGroup_recovered(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsGroup_recovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recovered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*returns.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_recovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnalyticsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnalyticsGroup_orders(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Orders)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_returnRate(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return ec.marshalOFloat2ᚖfloat64(ctx, field.Selections, obj.ReturnRate)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_returnRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsGroup", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsGroup_costModel(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsGroup_costModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostModel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnCostModel) graphql.Marshaler {
+			return ec.marshalOReturnCostModel2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCostModel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsGroup_costModel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnalyticsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnCostModel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnalyticsKey_platform(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsKey) (ret graphql.Marshaler) {
+	return ec.marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, field.Selections, obj.Platform)
+}
+func (ec *executionContext) fieldContext_AnalyticsKey_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsKey", field, false, false, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsKey_reason(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsKey) (ret graphql.Marshaler) {
+	return ec.marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx, field.Selections, obj.Reason)
+}
+func (ec *executionContext) fieldContext_AnalyticsKey_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsKey", field, false, false, errors.New("field of type ReturnReason does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsKey_sku(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsKey) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Sku)
+}
+func (ec *executionContext) fieldContext_AnalyticsKey_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsKey", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsKey_market(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsKey) (ret graphql.Marshaler) {
+	return ec.marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx, field.Selections, obj.Market)
+}
+func (ec *executionContext) fieldContext_AnalyticsKey_market(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsKey", field, false, false, errors.New("field of type Market does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsKey_week(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsKey) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Week)
+}
+func (ec *executionContext) fieldContext_AnalyticsKey_week(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsKey", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AnalyticsKey_shopId(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsKey) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ShopID)
+}
+func (ec *executionContext) fieldContext_AnalyticsKey_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsKey", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -5296,6 +6106,27 @@ func (ec *executionContext) fieldContext_ExportReturnStep_checklist(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _GradeMix_a(ctx context.Context, field graphql.CollectedField, obj *model.GradeMix) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.A)
+}
+func (ec *executionContext) fieldContext_GradeMix_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GradeMix", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _GradeMix_b(ctx context.Context, field graphql.CollectedField, obj *model.GradeMix) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.B)
+}
+func (ec *executionContext) fieldContext_GradeMix_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GradeMix", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _GradeMix_c(ctx context.Context, field graphql.CollectedField, obj *model.GradeMix) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.C)
+}
+func (ec *executionContext) fieldContext_GradeMix_c(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GradeMix", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Inspection_grade(ctx context.Context, field graphql.CollectedField, obj *returns.Inspection) (ret graphql.Marshaler) {
 	return ec.marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade(ctx, field.Selections, obj.Grade)
 }
@@ -5783,6 +6614,94 @@ func (ec *executionContext) fieldContext_Mutation_organisationCreate(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_organisationCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shopOrderCountsSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shopOrderCountsSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShopOrderCountsSet(ctx, fc.Args["input"].(model.ShopOrderCountsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopOrderCountsPayload) graphql.Marshaler {
+			return ec.marshalNShopOrderCountsPayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shopOrderCountsSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopOrderCountsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shopOrderCountsSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shopOrderCountsFetch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shopOrderCountsFetch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShopOrderCountsFetch(ctx, fc.Args["input"].(model.ShopOrderCountsFetchInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopOrderCountsPayload) graphql.Marshaler {
+			return ec.marshalNShopOrderCountsPayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shopOrderCountsFetch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopOrderCountsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shopOrderCountsFetch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6612,6 +7531,94 @@ func (ec *executionContext) fieldContext_Query_organisations(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_returnAnalytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_returnAnalytics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReturnAnalytics(ctx, fc.Args["input"].(model.ReturnAnalyticsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnAnalytics) graphql.Marshaler {
+			return ec.marshalNReturnAnalytics2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnAnalytics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_returnAnalytics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnAnalytics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_returnAnalytics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shopOrderCounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shopOrderCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShopOrderCounts(ctx, fc.Args["platform"].(returns.PlatformID), fc.Args["shopId"].(string), fc.Args["fromWeek"].(string), fc.Args["toWeek"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShopOrderCount) graphql.Marshaler {
+			return ec.marshalNShopOrderCount2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shopOrderCounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopOrderCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shopOrderCounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_returnCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7116,6 +8123,48 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ReasonSpike_sku(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+}
+func (ec *executionContext) fieldContext_ReasonSpike_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonSpike_reason(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
+	return ec.marshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx, field.Selections, obj.Reason)
+}
+func (ec *executionContext) fieldContext_ReasonSpike_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type ReturnReason does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonSpike_week(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Week)
+}
+func (ec *executionContext) fieldContext_ReasonSpike_week(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonSpike_count(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
+}
+func (ec *executionContext) fieldContext_ReasonSpike_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonSpike_previous(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Previous)
+}
+func (ec *executionContext) fieldContext_ReasonSpike_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonSpike_ratio(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
+	return ec.marshalNFloat2float64(ctx, field.Selections, obj.Ratio)
+}
+func (ec *executionContext) fieldContext_ReasonSpike_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _RefundComponent_kind(ctx context.Context, field graphql.CollectedField, obj *model.RefundComponent) (ret graphql.Marshaler) {
 	return ec.marshalNRefundComponentKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentKind(ctx, field.Selections, obj.Kind)
 }
@@ -7263,6 +8312,77 @@ func (ec *executionContext) fieldContext_RefundDue_breakdown(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReturnAnalytics_groups(ctx context.Context, field graphql.CollectedField, obj *model.ReturnAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnAnalytics_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AnalyticsGroup) graphql.Marshaler {
+			return ec.marshalNAnalyticsGroup2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnAnalytics_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnAnalytics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnalyticsGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnAnalytics_spikes(ctx context.Context, field graphql.CollectedField, obj *model.ReturnAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnAnalytics_spikes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Spikes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReasonSpike) graphql.Marshaler {
+			return ec.marshalNReasonSpike2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReasonSpikeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnAnalytics_spikes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnAnalytics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReasonSpike(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnAnalytics_csvUrl(ctx context.Context, field graphql.CollectedField, obj *model.ReturnAnalytics) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.CSVURL)
+}
+func (ec *executionContext) fieldContext_ReturnAnalytics_csvUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnAnalytics", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_id(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
@@ -9847,6 +10967,119 @@ func (ec *executionContext) fieldContext_ShopConnectionAlert_occurredAt(_ contex
 	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _ShopOrderCount_platform(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, field.Selections, obj.Platform)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type Platform does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCount_shopId(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCount_week(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Week)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_week(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCount_sku(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Sku)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCount_orders(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Orders)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCount_source(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalNOrderCountSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐOrderCountSource(ctx, field.Selections, obj.Source)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type OrderCountSource does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCount_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+}
+func (ec *executionContext) fieldContext_ShopOrderCount_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ShopOrderCountsPayload_counts(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCountsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopOrderCountsPayload_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShopOrderCount) graphql.Marshaler {
+			return ec.marshalNShopOrderCount2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopOrderCountsPayload_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopOrderCountsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopOrderCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShopOrderCountsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCountsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopOrderCountsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopOrderCountsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopOrderCountsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShopToken_state(ctx context.Context, field graphql.CollectedField, obj *model.ShopToken) (ret graphql.Marshaler) {
 	return ec.marshalNShopTokenState2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopTokenState(ctx, field.Selections, obj.State)
 }
@@ -10714,6 +11947,57 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAnalyticsCostsInput(ctx context.Context, obj any) (model.AnalyticsCostsInput, error) {
+	var it model.AnalyticsCostsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"price", "outboundShipping", "processingCost", "resaleLoss"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "outboundShipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outboundShipping"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutboundShipping = data
+		case "processingCost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCost"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCost = data
+		case "resaleLoss":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resaleLoss"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResaleLoss = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputApiKeyCreateInput(ctx context.Context, obj any) (model.APIKeyCreateInput, error) {
 	var it model.APIKeyCreateInput
 	if obj == nil {
@@ -11182,6 +12466,64 @@ func (ec *executionContext) unmarshalInputOrganisationCreateInput(ctx context.Co
 				return it, err
 			}
 			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReturnAnalyticsInput(ctx context.Context, obj any) (model.ReturnAnalyticsInput, error) {
+	var it model.ReturnAnalyticsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"filter", "groupBy", "spikeThreshold", "spikeMinCount", "costs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOReturnCaseFilter2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCaseFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		case "groupBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupBy"))
+			data, err := ec.unmarshalNAnalyticsDimension2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimensionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupBy = data
+		case "spikeThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spikeThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpikeThreshold = data
+		case "spikeMinCount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spikeMinCount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpikeMinCount = data
+		case "costs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costs"))
+			data, err := ec.unmarshalOAnalyticsCostsInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsCostsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Costs = data
 		}
 	}
 	return it, nil
@@ -12126,6 +13468,145 @@ func (ec *executionContext) unmarshalInputShopConnectInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputShopOrderCountInput(ctx context.Context, obj any) (model.ShopOrderCountInput, error) {
+	var it model.ShopOrderCountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"week", "orders", "sku"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "week":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("week"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Week = data
+		case "orders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orders"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orders = data
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputShopOrderCountsFetchInput(ctx context.Context, obj any) (model.ShopOrderCountsFetchInput, error) {
+	var it model.ShopOrderCountsFetchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "shopId", "fromWeek", "toWeek"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "fromWeek":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromWeek"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromWeek = data
+		case "toWeek":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toWeek"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToWeek = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputShopOrderCountsInput(ctx context.Context, obj any) (model.ShopOrderCountsInput, error) {
+	var it model.ShopOrderCountsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "shopId", "counts"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "counts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("counts"))
+			data, err := ec.unmarshalNShopOrderCountInput2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Counts = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -12188,6 +13669,164 @@ func (ec *executionContext) _AmountComponent(ctx context.Context, sel ast.Select
 			}
 		case "ruleId":
 			out.Values[i] = ec._AmountComponent_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var analyticsGroupImplementors = []string{"AnalyticsGroup"}
+
+func (ec *executionContext) _AnalyticsGroup(ctx context.Context, sel ast.SelectionSet, obj *model.AnalyticsGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, analyticsGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnalyticsGroup")
+		case "key":
+			out.Values[i] = ec._AnalyticsGroup_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cases":
+			out.Values[i] = ec._AnalyticsGroup_cases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunded":
+			out.Values[i] = ec._AnalyticsGroup_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonShare":
+			out.Values[i] = ec._AnalyticsGroup_reasonShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianHoursToRespond":
+			out.Values[i] = ec._AnalyticsGroup_medianHoursToRespond(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianHoursToRefund":
+			out.Values[i] = ec._AnalyticsGroup_medianHoursToRefund(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deadlinesMissed":
+			out.Values[i] = ec._AnalyticsGroup_deadlinesMissed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grades":
+			out.Values[i] = ec._AnalyticsGroup_grades(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recovered":
+			out.Values[i] = ec._AnalyticsGroup_recovered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._AnalyticsGroup_orders(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "returnRate":
+			out.Values[i] = ec._AnalyticsGroup_returnRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "costModel":
+			out.Values[i] = ec._AnalyticsGroup_costModel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var analyticsKeyImplementors = []string{"AnalyticsKey"}
+
+func (ec *executionContext) _AnalyticsKey(ctx context.Context, sel ast.SelectionSet, obj *model.AnalyticsKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, analyticsKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnalyticsKey")
+		case "platform":
+			out.Values[i] = ec._AnalyticsKey_platform(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._AnalyticsKey_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sku":
+			out.Values[i] = ec._AnalyticsKey_sku(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "market":
+			out.Values[i] = ec._AnalyticsKey_market(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "week":
+			out.Values[i] = ec._AnalyticsKey_week(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shopId":
+			out.Values[i] = ec._AnalyticsKey_shopId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -13055,6 +14694,55 @@ func (ec *executionContext) _ExportReturnStep(ctx context.Context, sel ast.Selec
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var gradeMixImplementors = []string{"GradeMix"}
+
+func (ec *executionContext) _GradeMix(ctx context.Context, sel ast.SelectionSet, obj *model.GradeMix) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gradeMixImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GradeMix")
+		case "a":
+			out.Values[i] = ec._GradeMix_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._GradeMix_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "c":
+			out.Values[i] = ec._GradeMix_c(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var inspectionImplementors = []string{"Inspection"}
 
 func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSet, obj *returns.Inspection) graphql.Marshaler {
@@ -13275,6 +14963,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "organisationCreate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_organisationCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shopOrderCountsSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shopOrderCountsSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shopOrderCountsFetch":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shopOrderCountsFetch(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13965,6 +15667,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "returnAnalytics":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_returnAnalytics(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "shopOrderCounts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_shopOrderCounts(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "returnCase":
 			field := field
 
@@ -14221,6 +15967,70 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var reasonSpikeImplementors = []string{"ReasonSpike"}
+
+func (ec *executionContext) _ReasonSpike(ctx context.Context, sel ast.SelectionSet, obj *model.ReasonSpike) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reasonSpikeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReasonSpike")
+		case "sku":
+			out.Values[i] = ec._ReasonSpike_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ReasonSpike_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "week":
+			out.Values[i] = ec._ReasonSpike_week(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ReasonSpike_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._ReasonSpike_previous(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ratio":
+			out.Values[i] = ec._ReasonSpike_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var refundComponentImplementors = []string{"RefundComponent"}
 
 func (ec *executionContext) _RefundComponent(ctx context.Context, sel ast.SelectionSet, obj *model.RefundComponent) graphql.Marshaler {
@@ -14299,6 +16109,55 @@ func (ec *executionContext) _RefundDue(ctx context.Context, sel ast.SelectionSet
 			}
 		case "breakdown":
 			out.Values[i] = ec._RefundDue_breakdown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var returnAnalyticsImplementors = []string{"ReturnAnalytics"}
+
+func (ec *executionContext) _ReturnAnalytics(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnAnalytics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnAnalyticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnAnalytics")
+		case "groups":
+			out.Values[i] = ec._ReturnAnalytics_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spikes":
+			out.Values[i] = ec._ReturnAnalytics_spikes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "csvUrl":
+			out.Values[i] = ec._ReturnAnalytics_csvUrl(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16810,6 +18669,119 @@ func (ec *executionContext) _ShopConnectionAlert(ctx context.Context, sel ast.Se
 	return leanObject{fields: fields, values: out.Values}
 }
 
+var shopOrderCountImplementors = []string{"ShopOrderCount"}
+
+func (ec *executionContext) _ShopOrderCount(ctx context.Context, sel ast.SelectionSet, obj *model.ShopOrderCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopOrderCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopOrderCount")
+		case "platform":
+			out.Values[i] = ec._ShopOrderCount_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shopId":
+			out.Values[i] = ec._ShopOrderCount_shopId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "week":
+			out.Values[i] = ec._ShopOrderCount_week(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sku":
+			out.Values[i] = ec._ShopOrderCount_sku(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._ShopOrderCount_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ShopOrderCount_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ShopOrderCount_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
+var shopOrderCountsPayloadImplementors = []string{"ShopOrderCountsPayload"}
+
+func (ec *executionContext) _ShopOrderCountsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShopOrderCountsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopOrderCountsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopOrderCountsPayload")
+		case "counts":
+			out.Values[i] = ec._ShopOrderCountsPayload_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShopOrderCountsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if len(deferLabelToView) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return leanObject{fields: fields, values: out.Values}
+}
+
 var shopTokenImplementors = []string{"ShopToken"}
 
 func (ec *executionContext) _ShopToken(ctx context.Context, sel ast.SelectionSet, obj *model.ShopToken) graphql.Marshaler {
@@ -17376,6 +19348,108 @@ func (ec *executionContext) marshalNAmountComponentKind2githubᚗcomᚋreturnsgw
 	return v
 }
 
+func (ec *executionContext) unmarshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension(ctx context.Context, v any) (store.AnalyticsDimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension(ctx context.Context, sel ast.SelectionSet, v store.AnalyticsDimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension = map[string]store.AnalyticsDimension{
+		"PLATFORM": store.DimPlatform,
+		"REASON":   store.DimReason,
+		"SKU":      store.DimSKU,
+		"MARKET":   store.DimMarket,
+		"WEEK":     store.DimWeek,
+		"SHOP":     store.DimShop,
+	}
+	marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension = map[store.AnalyticsDimension]string{
+		store.DimPlatform: "PLATFORM",
+		store.DimReason:   "REASON",
+		store.DimSKU:      "SKU",
+		store.DimMarket:   "MARKET",
+		store.DimWeek:     "WEEK",
+		store.DimShop:     "SHOP",
+	}
+)
+
+func (ec *executionContext) unmarshalNAnalyticsDimension2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimensionᚄ(ctx context.Context, v any) ([]store.AnalyticsDimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]store.AnalyticsDimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAnalyticsDimension2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AnalyticsDimension) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAnalyticsGroup2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AnalyticsGroup) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAnalyticsGroup2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAnalyticsGroup2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsGroup(ctx context.Context, sel ast.SelectionSet, v *model.AnalyticsGroup) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AnalyticsGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAnalyticsKey2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsKey(ctx context.Context, sel ast.SelectionSet, v *model.AnalyticsKey) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AnalyticsKey(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKey) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17802,6 +19876,22 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment(ctx context.Context, v any) (returns.Fulfilment, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment[tmp]
@@ -17833,6 +19923,16 @@ var (
 		returns.FulfilmentHybrid:   "HYBRID",
 	}
 )
+
+func (ec *executionContext) marshalNGradeMix2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐGradeMix(ctx context.Context, sel ast.SelectionSet, v *model.GradeMix) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._GradeMix(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
@@ -18017,6 +20117,22 @@ func (ec *executionContext) marshalNMoney2githubᚗcomᚋreturnsgwᚋreturnsgw�
 	return ec._Money(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNMoney2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []*returns.Money) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *returns.Money) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -18069,6 +20185,16 @@ var (
 		returns.KindReturnAndRefund: "RETURN_AND_REFUND",
 	}
 )
+
+func (ec *executionContext) unmarshalNOrderCountSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐOrderCountSource(ctx context.Context, v any) (model.OrderCountSource, error) {
+	var res model.OrderCountSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderCountSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐOrderCountSource(ctx context.Context, sel ast.SelectionSet, v model.OrderCountSource) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organisation) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
@@ -18351,6 +20477,32 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNReasonSpike2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReasonSpikeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReasonSpike) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReasonSpike2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReasonSpike(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReasonSpike2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReasonSpike(ctx context.Context, sel ast.SelectionSet, v *model.ReasonSpike) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReasonSpike(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRefundComponent2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐRefundComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RefundComponent) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18426,6 +20578,21 @@ var (
 		returns.GroundOther:           "OTHER",
 	}
 )
+
+func (ec *executionContext) marshalNReturnAnalytics2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnAnalytics(ctx context.Context, sel ast.SelectionSet, v *model.ReturnAnalytics) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReturnAnalytics(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnAnalyticsInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnAnalyticsInput(ctx context.Context, v any) (model.ReturnAnalyticsInput, error) {
+	res, err := ec.unmarshalInputReturnAnalyticsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNReturnApproveInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnApproveInput(ctx context.Context, v any) (model.ReturnApproveInput, error) {
 	res, err := ec.unmarshalInputReturnApproveInput(ctx, v)
@@ -19097,6 +21264,71 @@ func (ec *executionContext) marshalNShopConnectionAlert2ᚖgithubᚗcomᚋreturn
 	return ec._ShopConnectionAlert(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNShopOrderCount2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShopOrderCount) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShopOrderCount2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShopOrderCount2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCount(ctx context.Context, sel ast.SelectionSet, v *model.ShopOrderCount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShopOrderCount(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShopOrderCountInput2ᚕᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountInputᚄ(ctx context.Context, v any) ([]*model.ShopOrderCountInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ShopOrderCountInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShopOrderCountInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNShopOrderCountInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountInput(ctx context.Context, v any) (*model.ShopOrderCountInput, error) {
+	res, err := ec.unmarshalInputShopOrderCountInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShopOrderCountsFetchInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsFetchInput(ctx context.Context, v any) (model.ShopOrderCountsFetchInput, error) {
+	res, err := ec.unmarshalInputShopOrderCountsFetchInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShopOrderCountsInput2githubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsInput(ctx context.Context, v any) (model.ShopOrderCountsInput, error) {
+	res, err := ec.unmarshalInputShopOrderCountsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShopOrderCountsPayload2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopOrderCountsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShopOrderCountsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShopOrderCountsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNShopToken2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐShopToken(ctx context.Context, sel ast.SelectionSet, v *model.ShopToken) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -19374,6 +21606,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAnalyticsCostsInput2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAnalyticsCostsInput(ctx context.Context, v any) (*model.AnalyticsCostsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAnalyticsCostsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19533,6 +21773,23 @@ func (ec *executionContext) marshalOExportReturnStepKind2ᚖgithubᚗcomᚋretur
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -20003,6 +22260,13 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOReturnCostModel2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋgraphᚋmodelᚐReturnCostModel(ctx context.Context, sel ast.SelectionSet, v *model.ReturnCostModel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReturnCostModel(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOReturnKind2ᚕgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKindᚄ(ctx context.Context, v any) ([]returns.Kind, error) {
 	if v == nil {
 		return nil, nil
@@ -20074,6 +22338,50 @@ func (ec *executionContext) marshalOReturnReason2ᚕgithubᚗcomᚋreturnsgwᚋr
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx context.Context, v any) (*returns.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx context.Context, sel ast.SelectionSet, v *returns.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason[*v])
+	return res
+}
+
+var (
+	unmarshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason = map[string]returns.Reason{
+		"SIZE_FIT":           returns.ReasonSizeFit,
+		"NOT_AS_DESCRIBED":   returns.ReasonNotAsDescribed,
+		"QUALITY_DEFECT":     returns.ReasonQualityDefect,
+		"DAMAGED_IN_TRANSIT": returns.ReasonDamagedInTransit,
+		"WRONG_ITEM":         returns.ReasonWrongItem,
+		"MISSING_PARTS":      returns.ReasonMissingParts,
+		"NOT_RECEIVED":       returns.ReasonNotReceived,
+		"CHANGED_MIND":       returns.ReasonChangedMind,
+		"OTHER":              returns.ReasonOther,
+	}
+	marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason = map[returns.Reason]string{
+		returns.ReasonSizeFit:          "SIZE_FIT",
+		returns.ReasonNotAsDescribed:   "NOT_AS_DESCRIBED",
+		returns.ReasonQualityDefect:    "QUALITY_DEFECT",
+		returns.ReasonDamagedInTransit: "DAMAGED_IN_TRANSIT",
+		returns.ReasonWrongItem:        "WRONG_ITEM",
+		returns.ReasonMissingParts:     "MISSING_PARTS",
+		returns.ReasonNotReceived:      "NOT_RECEIVED",
+		returns.ReasonChangedMind:      "CHANGED_MIND",
+		returns.ReasonOther:            "OTHER",
+	}
+)
 
 func (ec *executionContext) marshalOReturnRoute2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRoute(ctx context.Context, sel ast.SelectionSet, v *returns.Route) graphql.Marshaler {
 	if v == nil {
@@ -20350,6 +22658,19 @@ var leanLeafFields = []string{
 	"AmountComponent.kind",
 	"AmountComponent.paidBy",
 	"AmountComponent.ruleId",
+	"AnalyticsGroup.cases",
+	"AnalyticsGroup.deadlinesMissed",
+	"AnalyticsGroup.medianHoursToRefund",
+	"AnalyticsGroup.medianHoursToRespond",
+	"AnalyticsGroup.orders",
+	"AnalyticsGroup.reasonShare",
+	"AnalyticsGroup.returnRate",
+	"AnalyticsKey.market",
+	"AnalyticsKey.platform",
+	"AnalyticsKey.reason",
+	"AnalyticsKey.shopId",
+	"AnalyticsKey.sku",
+	"AnalyticsKey.week",
 	"ApiKey.createdAt",
 	"ApiKey.id",
 	"ApiKey.lastUsedAt",
@@ -20403,6 +22724,9 @@ var leanLeafFields = []string{
 	"ExportReturnStep.kind",
 	"ExportReturnStep.note",
 	"ExportReturnStep.state",
+	"GradeMix.a",
+	"GradeMix.b",
+	"GradeMix.c",
 	"Inspection.disposition",
 	"Inspection.evidenceIds",
 	"Inspection.grade",
@@ -20441,9 +22765,16 @@ var leanLeafFields = []string{
 	"PlatformReturnAddress.phone",
 	"PlatformStatus.code",
 	"PlatformStatus.label",
+	"ReasonSpike.count",
+	"ReasonSpike.previous",
+	"ReasonSpike.ratio",
+	"ReasonSpike.reason",
+	"ReasonSpike.sku",
+	"ReasonSpike.week",
 	"RefundComponent.kind",
 	"RefundComponent.paidBy",
 	"RefundComponent.ruleId",
+	"ReturnAnalytics.csvUrl",
 	"ReturnCase.approvedAt",
 	"ReturnCase.buyerNote",
 	"ReturnCase.checkoutConfirmed",
@@ -20526,6 +22857,13 @@ var leanLeafFields = []string{
 	"ShopConnectionAlert.reason",
 	"ShopConnectionAlert.shopId",
 	"ShopConnectionAlert.state",
+	"ShopOrderCount.orders",
+	"ShopOrderCount.platform",
+	"ShopOrderCount.shopId",
+	"ShopOrderCount.sku",
+	"ShopOrderCount.source",
+	"ShopOrderCount.updatedAt",
+	"ShopOrderCount.week",
 	"ShopToken.accessExpiresAt",
 	"ShopToken.lastError",
 	"ShopToken.nextRefreshAt",

@@ -241,7 +241,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 	resolver := graph.NewResolver(graph.Deps{Store: m.Store, Platforms: m.Platforms, Org: org, Actions: m.Actions, Pollers: m.Pollers,
 		Bus: m.Bus, Deadlines: m.Deadlines, Auth: m.Auth, Connections: m.Connections, Timeline: m.db, Now: m.Now, Log: m.Log,
-		Evidence: m.db, Routes: st, Templates: st})
+		Evidence: m.db, Routes: st, Templates: st,
+		Analytics: m.db})
 	gopts := m.GraphOptions
 	gopts.Telemetry = m.graphTelemetry(gopts.Telemetry)
 	if gopts.Authenticate == nil {
@@ -268,6 +269,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endWith(streams, gql))
+	mux.Handle("GET "+graph.AnalyticsCSVPath, analyticsCSV(gql))
 	mux.Handle("/graphiql/", http.StripPrefix("/graphiql/", graphiql.Handler(m.DemoKey)))
 	mux.Handle("/console/", http.StripPrefix("/console/", console.Handler(m.DemoKey)))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {

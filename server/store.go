@@ -26,6 +26,7 @@ type backend interface {
 	store.TimelineStore
 	store.RouteStore
 	store.TemplateStore
+	store.AnalyticsStore
 }
 
 // openDB opens the backend db names with default settings, for the operator's

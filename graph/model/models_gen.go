@@ -11,6 +11,7 @@ import (
 
 	"github.com/returnsgw/returnsgw/feed"
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
 )
 
 // One component of a case's amounts: how much, who bears it under the rules, and whether the refund covers it.
@@ -25,6 +26,66 @@ type AmountComponent struct {
 	InRefund bool `json:"inRefund"`
 	// The rule that decides who bears it, e.g. CN-FREIGHT or XB-TARIFF-REFUND; null when no rule speaks to it.
 	RuleID *string `json:"ruleId,omitempty"`
+}
+
+// The costs of a return, in one currency: the cost model's inputs other than the orders and the return rate.
+type AnalyticsCostsInput struct {
+	// What one order sells for.
+	Price *MoneyInput `json:"price"`
+	// The outbound shipping paid on an order that comes back.
+	OutboundShipping *MoneyInput `json:"outboundShipping"`
+	// Handling one return.
+	ProcessingCost *MoneyInput `json:"processingCost"`
+	// The value lost when the returned goods are resold.
+	ResaleLoss *MoneyInput `json:"resaleLoss"`
+}
+
+// One group of cases and its figures.
+type AnalyticsGroup struct {
+	// The group's key: the fields of the dimensions grouped by are set.
+	Key *AnalyticsKey `json:"key"`
+	// Cases in the group.
+	Cases int `json:"cases"`
+	// What was refunded, per currency (never summed across currencies).
+	Refunded []*returns.Money `json:"refunded"`
+	// The group's share of the cases that have the same key but for the reason, from 0 to 1; null unless grouped by REASON.
+	ReasonShare *float64 `json:"reasonShare,omitempty"`
+	// Median hours from the request to the seller's first response (the approval, or the first view that showed a decision); null when none responded.
+	MedianHoursToRespond *float64 `json:"medianHoursToRespond,omitempty"`
+	// Median hours from the request to the refund (the first view that showed it refunded); null when none was refunded.
+	MedianHoursToRefund *float64 `json:"medianHoursToRefund,omitempty"`
+	// Cases that missed their respondBy or refundBy deadline: answered after it, or still unanswered once it passed.
+	DeadlinesMissed int `json:"deadlinesMissed"`
+	// The grades of the group's inspected cases.
+	Grades *GradeMix `json:"grades"`
+	// The value recovered from the returned goods (inspections), per currency.
+	Recovered []*returns.Money `json:"recovered"`
+	// The orders the group's return rate divides by; null when not known (see returnRate).
+	Orders *int `json:"orders,omitempty"`
+	// Cases ÷ orders. The orders are those of every shop in scope (the organisation's shops that the filter's platforms
+	// and shops admit, or the group's shop or platform when grouped by them; a shop without returns still sold) over
+	// every ISO week from the group's first case to its last, per SKU when grouped by SKU (per-SKU counts). Known only
+	// when all those counts are stored (shopOrderCountsSet, or shopOrderCountsFetch from the platform's order API);
+	// never for a MARKET grouping or filter (counts are per shop). Null otherwise: never guessed.
+	ReturnRate *float64 `json:"returnRate,omitempty"`
+	// The cost model (returnCostModel) fed with the group's orders and return rate and the input's costs; null without costs, orders, or with a rate above 1.
+	CostModel *ReturnCostModel `json:"costModel,omitempty"`
+}
+
+// A group's key; the fields of the dimensions not grouped by are null.
+type AnalyticsKey struct {
+	// The platform.
+	Platform *returns.PlatformID `json:"platform,omitempty"`
+	// The reason.
+	Reason *returns.Reason `json:"reason,omitempty"`
+	// The first line's SKU ("" for a case without lines).
+	Sku *string `json:"sku,omitempty"`
+	// The market.
+	Market *returns.Market `json:"market,omitempty"`
+	// The ISO week, e.g. "2026-W49".
+	Week *string `json:"week,omitempty"`
+	// The shop.
+	ShopID *string `json:"shopId,omitempty"`
 }
 
 // An API key of the caller's organisation. The key itself is shown once, when it is created; the gateway keeps
@@ -256,6 +317,16 @@ type ExportReturnStep struct {
 	Checklist []*ExportChecklistEntry `json:"checklist"`
 }
 
+// How many inspected cases got each grade.
+type GradeMix struct {
+	// Resellable as new.
+	A int `json:"a"`
+	// Open box or minor flaws.
+	B int `json:"b"`
+	// Damaged.
+	C int `json:"c"`
+}
+
 // The state of the goods as the seller or buyer describes it. Leave a field out when it is not known.
 type ItemConditionInput struct {
 	// The packaging was opened (inspection alone does not break intactness: CN-7D-INTACT).
@@ -362,6 +433,22 @@ type PlatformReturnAddress struct {
 type Query struct {
 }
 
+// A reason that spiked on one SKU, week over week.
+type ReasonSpike struct {
+	// The SKU.
+	Sku string `json:"sku"`
+	// The reason.
+	Reason returns.Reason `json:"reason"`
+	// The ISO week of the spike.
+	Week string `json:"week"`
+	// Cases with the reason on the SKU that week.
+	Count int `json:"count"`
+	// The same the week before.
+	Previous int `json:"previous"`
+	// count ÷ max(previous, 1).
+	Ratio float64 `json:"ratio"`
+}
+
 // One line of a refund's breakdown.
 type RefundComponent struct {
 	// What the line is.
@@ -382,6 +469,30 @@ type RefundDue struct {
 	Rules []*returns.RuleApplication `json:"rules"`
 	// The amount line by line: the parts add up to `amount` (ALREADY_REFUNDED deducted).
 	Breakdown []*RefundComponent `json:"breakdown"`
+}
+
+// Returns analytics: the groups, the reason spikes, and where to download the same as CSV.
+type ReturnAnalytics struct {
+	// One entry per group, in the order of its key.
+	Groups []*AnalyticsGroup `json:"groups"`
+	// Reasons that spiked on a SKU week over week (of the filtered cases), the latest week first, then the largest ratio; at most 100.
+	Spikes []*ReasonSpike `json:"spikes"`
+	// The gateway's path of this result as CSV: GET it with the same API key (read scope).
+	CSVURL string `json:"csvUrl"`
+}
+
+// What returns analytics to compute.
+type ReturnAnalyticsInput struct {
+	// Only the cases this filter selects (the same filter as returnCases).
+	Filter *ReturnCaseFilter `json:"filter,omitempty"`
+	// Group by these dimensions, at most 3, each once; empty: one group of every case.
+	GroupBy []store.AnalyticsDimension `json:"groupBy"`
+	// A reason on one SKU is a spike when its cases this week are at least this many times last week's (last week counted as at least 1). From 1 to 1000; default 2.
+	SpikeThreshold *float64 `json:"spikeThreshold,omitempty"`
+	// A spike needs at least this many cases in its week, so that 1 → 2 is not flagged. From 1 to 1,000,000; default 5.
+	SpikeMinCount *int `json:"spikeMinCount,omitempty"`
+	// What a return costs, for each group's cost model (fed with the group's orders and real return rate); none: no cost model.
+	Costs *AnalyticsCostsInput `json:"costs,omitempty"`
 }
 
 // Approve the buyer's request: accept the return (with a return address) or, for refund-only, agree to refund.
@@ -728,6 +839,64 @@ type ShopConnectionAlert struct {
 	Reason string `json:"reason"`
 	// When it happened.
 	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// How many orders a shop took in one ISO week.
+type ShopOrderCount struct {
+	// The platform.
+	Platform returns.PlatformID `json:"platform"`
+	// The shop.
+	ShopID string `json:"shopId"`
+	// The ISO week, e.g. "2026-W49".
+	Week string `json:"week"`
+	// The SKU counted, or null for all of the shop's orders.
+	Sku *string `json:"sku,omitempty"`
+	// Orders that week.
+	Orders int `json:"orders"`
+	// Where the count came from.
+	Source OrderCountSource `json:"source"`
+	// When it was stored.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// One week's order count.
+type ShopOrderCountInput struct {
+	// The ISO week, e.g. "2026-W49".
+	Week string `json:"week"`
+	// Orders that week, 0 to 1,000,000,000.
+	Orders int `json:"orders"`
+	// The SKU counted; none: all of the shop's orders.
+	Sku *string `json:"sku,omitempty"`
+}
+
+// Which weeks of a shop's orders to read from the platform's order API.
+type ShopOrderCountsFetchInput struct {
+	// The platform; only those whose order API counts orders (Alibaba.com) can.
+	Platform returns.PlatformID `json:"platform"`
+	// The shop.
+	ShopID string `json:"shopId"`
+	// The first ISO week, e.g. "2026-W45".
+	FromWeek string `json:"fromWeek"`
+	// The last ISO week, at most 26 weeks after fromWeek (one platform call a week).
+	ToWeek string `json:"toWeek"`
+}
+
+// A shop's order counts, to compute return rates.
+type ShopOrderCountsInput struct {
+	// The platform.
+	Platform returns.PlatformID `json:"platform"`
+	// The shop.
+	ShopID string `json:"shopId"`
+	// The weeks' counts, at most 520; a week (and SKU) given again replaces the stored count.
+	Counts []*ShopOrderCountInput `json:"counts"`
+}
+
+// The answer of shopOrderCountsSet and shopOrderCountsFetch.
+type ShopOrderCountsPayload struct {
+	// The counts as stored; empty on an error (nothing is stored then).
+	Counts []*ShopOrderCount `json:"counts"`
+	// Empty when the mutation succeeded.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A shop's authorization of the gateway's app, without any secret.
@@ -1142,6 +1311,64 @@ func (e *ExportReturnStepState) UnmarshalJSON(b []byte) error {
 }
 
 func (e ExportReturnStepState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an order count came from.
+type OrderCountSource string
+
+const (
+	// Given by the seller (shopOrderCountsSet).
+	OrderCountSourceInput OrderCountSource = "INPUT"
+	// Read from the platform's order API.
+	OrderCountSourcePlatform OrderCountSource = "PLATFORM"
+)
+
+var AllOrderCountSource = []OrderCountSource{
+	OrderCountSourceInput,
+	OrderCountSourcePlatform,
+}
+
+func (e OrderCountSource) IsValid() bool {
+	switch e {
+	case OrderCountSourceInput, OrderCountSourcePlatform:
+		return true
+	}
+	return false
+}
+
+func (e OrderCountSource) String() string {
+	return string(e)
+}
+
+func (e *OrderCountSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderCountSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderCountSource", str)
+	}
+	return nil
+}
+
+func (e OrderCountSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderCountSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderCountSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

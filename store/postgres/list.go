@@ -107,29 +107,8 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		where.WriteString(" AND " + col + " = ANY(" + param(vals) + "::text[])")
-	}
-	f := &q.Filter
 	where.WriteString("org = " + param(string(org)))
-	in("platform", strs(f.Platforms))
-	in("status", strs(f.Statuses))
-	in("reason", strs(f.Reasons))
-	in("market", strs(f.Markets))
-	in("kind", strs(f.Kinds))
-	in("shop_id", f.ShopIDs)
-	if f.OrderID != "" {
-		where.WriteString(" AND order_id = " + param(f.OrderID))
-	}
-	if f.RespondBefore != nil {
-		where.WriteString(" AND respond_ns < " + param(f.RespondBefore.UnixNano()))
-	}
-	if f.UpdatedAfter != nil {
-		where.WriteString(" AND updated_ns > " + param(f.UpdatedAfter.UnixNano()))
-	}
+	filterTerms(&q.Filter, param, &where)
 	w := where.String()
 
 	p := listPlan{forward: q.Last == 0, size: q.First}
@@ -156,6 +135,33 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 		" ORDER BY " + col + " " + dir + ", platform " + dir + ", case_id " + dir + " LIMIT " + param(p.size+1)
 	p.args = args
 	return p
+}
+
+// filterTerms writes the filter's terms (" AND ...") to where, binding
+// values through param: the list and analytics share them, so the two
+// select the same cases.
+func filterTerms(f *returns.Filter, param func(any) string, where *strings.Builder) {
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		where.WriteString(" AND " + col + " = ANY(" + param(vals) + "::text[])")
+	}
+	in("platform", strs(f.Platforms))
+	in("status", strs(f.Statuses))
+	in("reason", strs(f.Reasons))
+	in("market", strs(f.Markets))
+	in("kind", strs(f.Kinds))
+	in("shop_id", f.ShopIDs)
+	if f.OrderID != "" {
+		where.WriteString(" AND order_id = " + param(f.OrderID))
+	}
+	if f.RespondBefore != nil {
+		where.WriteString(" AND respond_ns < " + param(f.RespondBefore.UnixNano()))
+	}
+	if f.UpdatedAfter != nil {
+		where.WriteString(" AND updated_ns > " + param(f.UpdatedAfter.UnixNano()))
+	}
 }
 
 func strs[T ~string](xs []T) []string {

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,4 +100,27 @@ func TestRoutesConformance(t *testing.T) {
 
 func TestTemplatesConformance(t *testing.T) {
 	storetest.RunTemplates(t, func(t *testing.T, now func() time.Time) store.TemplateStore { return openFresh(t, now) })
+}
+
+func openAnalytics(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+	s := openFresh(t, now)
+	return s, func(q string, args ...any) error {
+		for i := 1; strings.Contains(q, "?"); i++ {
+			q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
+		}
+		_, err := s.pool.Exec(context.Background(), q, args...)
+		return err
+	}
+}
+
+func TestAnalyticsConformance(t *testing.T) {
+	storetest.RunAnalytics(t, openAnalytics)
+}
+
+func TestAnalyticsBackfill(t *testing.T) {
+	m, err := migrationFiles.ReadFile("migrations/0340_analytics.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunAnalyticsBackfill(t, openAnalytics, storetest.BackfillStatement(t, string(m)))
 }

@@ -181,39 +181,9 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 			walk.WriteString(" AND +" + col + rest)
 		}
 	}
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		var b strings.Builder
-		b.WriteString(" IN (")
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(param(v))
-		}
-		b.WriteString(")")
-		term(col, b.String())
-	}
 	f := &q.Filter
 	both("org = " + param(string(org)))
-	in("platform", strs(f.Platforms))
-	in("status", strs(f.Statuses))
-	in("reason", strs(f.Reasons))
-	in("market", strs(f.Markets))
-	in("kind", strs(f.Kinds))
-	in("shop_id", f.ShopIDs)
-	if f.OrderID != "" {
-		term("order_id", " = "+param(f.OrderID))
-	}
-	if f.RespondBefore != nil {
-		// A missing deadline is stored as store.NoDeadline, which no instant precedes.
-		term("respond_ns", " < "+param(f.RespondBefore.UnixNano()))
-	}
-	if f.UpdatedAfter != nil {
-		term("updated_ns", " > "+param(f.UpdatedAfter.UnixNano()))
-	}
+	filterTerms(f, param, term)
 	w, wl := where.String(), walk.String()
 
 	p := listPlan{forward: q.Last == 0, size: q.First, filterArgs: len(args),
@@ -271,6 +241,43 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	param(p.size + 1)
 	p.args = args
 	return p
+}
+
+// filterTerms writes the filter's terms, each as term(column, " op value"),
+// binding values through param: the list and analytics share them, so the
+// two select the same cases.
+func filterTerms(f *returns.Filter, param func(any) string, term func(col, rest string)) {
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		var b strings.Builder
+		b.WriteString(" IN (")
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(param(v))
+		}
+		b.WriteString(")")
+		term(col, b.String())
+	}
+	in("platform", strs(f.Platforms))
+	in("status", strs(f.Statuses))
+	in("reason", strs(f.Reasons))
+	in("market", strs(f.Markets))
+	in("kind", strs(f.Kinds))
+	in("shop_id", f.ShopIDs)
+	if f.OrderID != "" {
+		term("order_id", " = "+param(f.OrderID))
+	}
+	if f.RespondBefore != nil {
+		// A missing deadline is stored as store.NoDeadline, which no instant precedes.
+		term("respond_ns", " < "+param(f.RespondBefore.UnixNano()))
+	}
+	if f.UpdatedAfter != nil {
+		term("updated_ns", " > "+param(f.UpdatedAfter.UnixNano()))
+	}
 }
 
 func strs[T ~string](xs []T) []string {

@@ -322,3 +322,21 @@ func TestEvidenceConformance(t *testing.T) {
 func TestInspectionsConformance(t *testing.T) {
 	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend { return openTemp(t, now) })
 }
+
+func TestAnalyticsConformance(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+		s := openTemp(t, now)
+		return s, storetest.SQLExec(s.w)
+	})
+}
+
+func TestAnalyticsBackfill(t *testing.T) {
+	m, err := migrationFiles.ReadFile("migrations/0340_analytics.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunAnalyticsBackfill(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+		s := openTemp(t, now)
+		return s, storetest.SQLExec(s.w)
+	}, storetest.BackfillStatement(t, string(m)))
+}
