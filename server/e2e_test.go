@@ -101,14 +101,33 @@ type caseView struct {
 }
 
 type payloadView struct {
-	ReturnCase *caseView `json:"returnCase"`
-	UserErrors []struct {
-		Code    string   `json:"code"`
-		Field   []string `json:"field"`
-		Message string   `json:"message"`
-		RuleID  string   `json:"ruleId"`
-	} `json:"userErrors"`
-	Replayed bool `json:"replayed"`
+	ReturnCase *caseView       `json:"returnCase"`
+	UserErrors []userErrorView `json:"userErrors"`
+	Replayed   bool            `json:"replayed"`
+}
+
+// userErrorView is one of a mutation payload's userErrors.
+type userErrorView struct {
+	Code    string   `json:"code"`
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	RuleID  string   `json:"ruleId"`
+}
+
+// runMutation runs a mutation that takes one input, $in, and returns its payload
+// (data.<field>); a GraphQL error fails the test.
+func runMutation[P any](t *testing.T, m *Main, mutation, field string, in map[string]any) P {
+	t.Helper()
+	var d map[string]json.RawMessage
+	r := gql(t, m, mutation, map[string]any{"in": in}, &d)
+	if len(r.Errors) > 0 {
+		t.Fatalf("%s: %+v", field, r.Errors)
+	}
+	var p P
+	if err := json.Unmarshal(d[field], &p); err != nil {
+		t.Fatalf("%s: %v: %s", field, err, d[field])
+	}
+	return p
 }
 
 const caseFields = `id platform platformCaseId kind status allowedActions platformStatus { code }`
@@ -140,14 +159,7 @@ const approveMutation = `mutation($in: ReturnApproveInput!) { returnApprove(inpu
 
 func approve(t *testing.T, m *Main, in map[string]any) payloadView {
 	t.Helper()
-	var d struct {
-		ReturnApprove payloadView `json:"returnApprove"`
-	}
-	r := gql(t, m, approveMutation, map[string]any{"in": in}, &d)
-	if len(r.Errors) > 0 {
-		t.Fatalf("returnApprove: %+v", r.Errors)
-	}
-	return d.ReturnApprove
+	return runMutation[payloadView](t, m, approveMutation, "returnApprove", in)
 }
 
 func TestSandboxListsAllPlatforms(t *testing.T) {
