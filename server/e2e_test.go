@@ -446,11 +446,17 @@ func requireNode(t *testing.T) string {
 		_, err = os.Stat(filepath.Join("..", "e2e", "node_modules", "graphql-http"))
 	}
 	if err != nil {
-		msg := fmt.Sprintf("node or e2e/node_modules missing (run npm ci in e2e/): %v", err)
-		if os.Getenv("RETURNSGW_REQUIRE_NODE") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipOrFail(t, "RETURNSGW_REQUIRE_NODE", fmt.Sprintf("node or e2e/node_modules missing (run npm ci in e2e/): %v", err))
 	}
 	return node
+}
+
+// skipOrFail skips a test whose tools are missing, or fails it when the
+// environment variable require is set: there the tools must be present.
+func skipOrFail(t *testing.T, require, msg string) {
+	t.Helper()
+	if os.Getenv(require) != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
