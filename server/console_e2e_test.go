@@ -126,11 +126,7 @@ func requireBrowser(t *testing.T) string {
 		_, err = os.Stat(filepath.Join("..", "e2e", "node_modules", "playwright-core"))
 	}
 	if err != nil {
-		msg := fmt.Sprintf("Chromium or playwright-core missing (apt-get install chromium; npm ci in e2e/): %v", err)
-		if os.Getenv("RETURNSGW_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipOrFail(t, "RETURNSGW_REQUIRE_BROWSER", fmt.Sprintf("Chromium or playwright-core missing (apt-get install chromium; npm ci in e2e/): %v", err))
 	}
 	return path
 }

@@ -101,14 +101,33 @@ type caseView struct {
 }
 
 type payloadView struct {
-	ReturnCase *caseView `json:"returnCase"`
-	UserErrors []struct {
-		Code    string   `json:"code"`
-		Field   []string `json:"field"`
-		Message string   `json:"message"`
-		RuleID  string   `json:"ruleId"`
-	} `json:"userErrors"`
-	Replayed bool `json:"replayed"`
+	ReturnCase *caseView       `json:"returnCase"`
+	UserErrors []userErrorView `json:"userErrors"`
+	Replayed   bool            `json:"replayed"`
+}
+
+// userErrorView is one of a mutation payload's userErrors.
+type userErrorView struct {
+	Code    string   `json:"code"`
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	RuleID  string   `json:"ruleId"`
+}
+
+// runMutation runs a mutation that takes one input, $in, and returns its payload
+// (data.<field>); a GraphQL error fails the test.
+func runMutation[P any](t *testing.T, m *Main, mutation, field string, in map[string]any) P {
+	t.Helper()
+	var d map[string]json.RawMessage
+	r := gql(t, m, mutation, map[string]any{"in": in}, &d)
+	if len(r.Errors) > 0 {
+		t.Fatalf("%s: %+v", field, r.Errors)
+	}
+	var p P
+	if err := json.Unmarshal(d[field], &p); err != nil {
+		t.Fatalf("%s: %v: %s", field, err, d[field])
+	}
+	return p
 }
 
 const caseFields = `id platform platformCaseId kind status allowedActions platformStatus { code }`
@@ -140,14 +159,7 @@ const approveMutation = `mutation($in: ReturnApproveInput!) { returnApprove(inpu
 
 func approve(t *testing.T, m *Main, in map[string]any) payloadView {
 	t.Helper()
-	var d struct {
-		ReturnApprove payloadView `json:"returnApprove"`
-	}
-	r := gql(t, m, approveMutation, map[string]any{"in": in}, &d)
-	if len(r.Errors) > 0 {
-		t.Fatalf("returnApprove: %+v", r.Errors)
-	}
-	return d.ReturnApprove
+	return runMutation[payloadView](t, m, approveMutation, "returnApprove", in)
 }
 
 func TestSandboxListsAllPlatforms(t *testing.T) {
@@ -434,11 +446,17 @@ func requireNode(t *testing.T) string {
 		_, err = os.Stat(filepath.Join("..", "e2e", "node_modules", "graphql-http"))
 	}
 	if err != nil {
-		msg := fmt.Sprintf("node or e2e/node_modules missing (run npm ci in e2e/): %v", err)
-		if os.Getenv("RETURNSGW_REQUIRE_NODE") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipOrFail(t, "RETURNSGW_REQUIRE_NODE", fmt.Sprintf("node or e2e/node_modules missing (run npm ci in e2e/): %v", err))
 	}
 	return node
+}
+
+// skipOrFail skips a test whose tools are missing, or fails it when the
+// environment variable require is set: there the tools must be present.
+func skipOrFail(t *testing.T, require, msg string) {
+	t.Helper()
+	if os.Getenv(require) != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }

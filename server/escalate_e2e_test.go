@@ -29,23 +29,12 @@ type escalationView struct {
 			SellerCentreURL     *string  `json:"sellerCentreUrl"`
 		} `json:"escalation"`
 	} `json:"returnCase"`
-	UserErrors []struct {
-		Code    string   `json:"code"`
-		Field   []string `json:"field"`
-		Message string   `json:"message"`
-	} `json:"userErrors"`
+	UserErrors []userErrorView `json:"userErrors"`
 }
 
 func escalate(t *testing.T, m *Main, in map[string]any) escalationView {
 	t.Helper()
-	var d struct {
-		ReturnEscalate escalationView `json:"returnEscalate"`
-	}
-	r := gql(t, m, escalateMutation, map[string]any{"in": in}, &d)
-	if len(r.Errors) > 0 {
-		t.Fatalf("returnEscalate: %+v", r.Errors)
-	}
-	return d.ReturnEscalate
+	return runMutation[escalationView](t, m, escalateMutation, "returnEscalate", in)
 }
 
 // casesAllowing returns cases of the platform whose available actions

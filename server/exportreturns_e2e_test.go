@@ -70,13 +70,8 @@ type exportReturnView struct {
 
 type exportPayload struct {
 	ReturnCase *exportReturnView
-	UserErrors []struct {
-		Code    string
-		Field   []string
-		Message string
-		RuleID  string
-	}
-	Replayed bool
+	UserErrors []userErrorView
+	Replayed   bool
 }
 
 const exportStartMutation = `mutation($in: ExportReturnStartInput!) { exportReturnStart(input: $in) {
@@ -100,12 +95,7 @@ func exportStart(t *testing.T, m *Main, auth string, in map[string]any) exportPa
 
 func exportStep(t *testing.T, m *Main, in map[string]any) exportPayload {
 	t.Helper()
-	var d struct{ ExportReturnCompleteStep exportPayload }
-	r := gql(t, m, exportStepMutation, map[string]any{"in": in}, &d)
-	if len(r.Errors) > 0 {
-		t.Fatalf("exportReturnCompleteStep: %+v", r.Errors)
-	}
-	return d.ExportReturnCompleteStep
+	return runMutation[exportPayload](t, m, exportStepMutation, "exportReturnCompleteStep", in)
 }
 
 func wantUserError(t *testing.T, what string, p exportPayload, code string) {

@@ -31,12 +31,8 @@ type inspectionPayload struct {
 			InspectedAt    string   `json:"inspectedAt"`
 		} `json:"inspection"`
 	} `json:"returnCase"`
-	UserErrors []struct {
-		Code    string   `json:"code"`
-		Field   []string `json:"field"`
-		Message string   `json:"message"`
-	} `json:"userErrors"`
-	Replayed bool `json:"replayed"`
+	UserErrors []userErrorView `json:"userErrors"`
+	Replayed   bool            `json:"replayed"`
 }
 
 func recordInspection(t *testing.T, m *Main, authorization string, in map[string]any) inspectionPayload {

@@ -2,11 +2,11 @@ package aliexpress
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
 	gocache "github.com/patrickmn/go-cache"
 
+	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/aliexpress/aliexpresswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -74,14 +74,10 @@ func (a *Adapter) SellerCentreActions(c *returns.Case) []returns.Action {
 
 // SellerCentreURL is the issue's page in the seller centre.
 func (a *Adapter) SellerCentreURL(c *returns.Case, _ returns.Action) string {
-	if c == nil || c.PlatformCaseID == "" {
+	if c == nil {
 		return ""
 	}
-	sep := "?"
-	if strings.Contains(a.cfg.SellerCentreURL, "?") {
-		sep = "&"
-	}
-	return a.cfg.SellerCentreURL + sep + url.Values{"issueId": {c.PlatformCaseID}}.Encode()
+	return adapters.SellerCentreURL(a.cfg.SellerCentreURL, "issueId", c.PlatformCaseID)
 }
 
 // Perform carries out an API action: approve agrees to the buyer's

@@ -1,9 +1,7 @@
 package xhs
 
 import (
-	"net/url"
-	"strings"
-
+	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/adapters/xhs/xhswire"
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -33,12 +31,8 @@ func (a *Adapter) SellerCentreActions(c *returns.Case) []returns.Action {
 
 // SellerCentreURL is the case's after-sale page in the seller centre.
 func (a *Adapter) SellerCentreURL(c *returns.Case, _ returns.Action) string {
-	if c == nil || c.PlatformCaseID == "" {
+	if c == nil {
 		return ""
 	}
-	sep := "?"
-	if strings.Contains(a.cfg.SellerCentreURL, "?") {
-		sep = "&"
-	}
-	return a.cfg.SellerCentreURL + sep + url.Values{"returnsId": {c.PlatformCaseID}}.Encode()
+	return adapters.SellerCentreURL(a.cfg.SellerCentreURL, "returnsId", c.PlatformCaseID)
 }

@@ -6,20 +6,16 @@
 package console
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"io/fs"
-	"mime"
-	"net"
 	"net/http"
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/returnsgw/returnsgw/server/internal/webasset"
 )
 
 //go:embed web assets
@@ -72,9 +68,7 @@ func CSP(host string) string {
 // clients on this machine (loopback) only; empty: the user types a key.
 func Handler(demoKey string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !webasset.GetOrHead(w, r) {
 			return
 		}
 		h := w.Header()
@@ -84,20 +78,14 @@ func Handler(demoKey string) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 		if name == "config.js" {
-			key := ""
-			if loopback(r) {
-				key = demoKey
-			}
-			b, _ := json.Marshal(key)
-			h.Set("Cache-Control", "no-store")
-			serve(w, name, []byte("window.returnsgwDemoKey = "+string(b)+";\n"))
+			webasset.ServeConfig(w, r, demoKey)
 			return
 		}
 		if name == "" || !strings.Contains(path.Base(name), ".") {
 			name = "index.html" // the app's own routes (#/case/...) all load the one page
 		}
 		if strings.HasPrefix(name, "assets/") {
-			serveGzipped(w, r, name)
+			webasset.ServeGzipped(w, r, files, name)
 			return
 		}
 		b, err := fs.ReadFile(files, "web/"+name)
@@ -106,64 +94,6 @@ func Handler(demoKey string) http.Handler {
 			return
 		}
 		h.Set("Cache-Control", "no-cache")
-		serve(w, name, b)
+		webasset.Serve(w, name, b)
 	})
-}
-
-func serveGzipped(w http.ResponseWriter, r *http.Request, name string) {
-	gz, err := fs.ReadFile(files, name+".gz")
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	w.Header().Add("Vary", "Accept-Encoding")
-	if acceptsGzip(r) {
-		w.Header().Set("Content-Encoding", "gzip")
-		serve(w, name, gz)
-		return
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		http.Error(w, "corrupt asset", http.StatusInternalServerError)
-		return
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		http.Error(w, "corrupt asset", http.StatusInternalServerError)
-		return
-	}
-	serve(w, name, b)
-}
-
-func serve(w http.ResponseWriter, name string, b []byte) {
-	ct := mime.TypeByExtension(path.Ext(name))
-	if path.Ext(name) == ".js" {
-		ct = "text/javascript; charset=utf-8" // modules need a JavaScript type, whatever the OS's table says
-	}
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Write(b)
-}
-
-// loopback reports whether the request comes from this machine.
-func loopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) == "gzip" && !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") {
-			return true
-		}
-	}
-	return false
 }

@@ -5,17 +5,13 @@
 package graphiql
 
 import (
-	"bytes"
-	"compress/gzip"
 	"embed"
-	"encoding/json"
-	"io"
 	"io/fs"
-	"mime"
-	"net"
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/returnsgw/returnsgw/server/internal/webasset"
 )
 
 //go:embed index.html app.js assets
@@ -26,20 +22,12 @@ var files embed.FS
 // clients on this machine (loopback) only; empty: the user types a key.
 func Handler(demoKey string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !webasset.GetOrHead(w, r) {
 			return
 		}
 		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 		if name == "config.js" {
-			key := ""
-			if loopback(r) {
-				key = demoKey
-			}
-			b, _ := json.Marshal(key)
-			w.Header().Set("Cache-Control", "no-store")
-			serve(w, name, []byte("window.returnsgwDemoKey = "+string(b)+";\n"))
+			webasset.ServeConfig(w, r, demoKey)
 			return
 		}
 		if name == "" {
@@ -47,60 +35,9 @@ func Handler(demoKey string) http.Handler {
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if b, err := fs.ReadFile(files, name); err == nil {
-			serve(w, name, b)
+			webasset.Serve(w, name, b)
 			return
 		}
-		gz, err := fs.ReadFile(files, name+".gz")
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.Header().Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
-			w.Header().Set("Content-Encoding", "gzip")
-			serve(w, name, gz)
-			return
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(gz))
-		if err != nil {
-			http.Error(w, "corrupt asset", http.StatusInternalServerError)
-			return
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			http.Error(w, "corrupt asset", http.StatusInternalServerError)
-			return
-		}
-		serve(w, name, b)
+		webasset.ServeGzipped(w, r, files, name)
 	})
-}
-
-func serve(w http.ResponseWriter, name string, b []byte) {
-	ct := mime.TypeByExtension(path.Ext(name))
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Write(b)
-}
-
-// loopback reports whether the request comes from this machine.
-func loopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) == "gzip" && !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") {
-			return true
-		}
-	}
-	return false
 }

@@ -20,10 +20,19 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 	if limit < 1 {
 		return nil, returns.Errorf(returns.CodeInvalid, "limit must be at least 1").WithField("limit")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
+	return s.queryEvents(ctx, org, "events", `SELECT `+eventColumns+`
 		FROM events WHERE org = $1 AND seq > $2 ORDER BY seq LIMIT $3`, string(org), after, limit)
+}
+
+// eventColumns are the columns scanEvent reads, without org.
+const eventColumns = "seq, platform, case_id, prev_status, status, source, occurred_ns, detail"
+
+// queryEvents runs a query for org's events (eventColumns) and reads its
+// rows; what names the query in errors.
+func (s *Store) queryEvents(ctx context.Context, org returns.OrgID, what, query string, args ...any) ([]returns.Event, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, storeErr("events", err)
+		return nil, storeErr(what, err)
 	}
 	defer rows.Close()
 	var out []returns.Event
@@ -36,7 +45,7 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, storeErr("events", err)
+		return nil, storeErr(what, err)
 	}
 	return out, nil
 }

@@ -18,24 +18,7 @@ func (s *Store) CaseEvents(ctx context.Context, org returns.OrgID, key returns.C
 	if limit < 1 {
 		return nil, returns.Errorf(returns.CodeInvalid, "limit must be at least 1").WithField("limit")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
+	return s.queryEvents(ctx, org, "case events", `SELECT `+eventColumns+`
 		FROM events WHERE org = $1 AND platform = $2 AND case_id = $3 AND seq > $4 ORDER BY seq LIMIT $5`,
 		string(org), string(key.Platform), key.PlatformCaseID, after, limit)
-	if err != nil {
-		return nil, storeErr("case events", err)
-	}
-	defer rows.Close()
-	var out []returns.Event
-	for rows.Next() {
-		ev, err := scanEvent(rows, nil)
-		if err != nil {
-			return nil, err
-		}
-		ev.Org = org
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr("case events", err)
-	}
-	return out, nil
 }

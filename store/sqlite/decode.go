@@ -193,6 +193,33 @@ func (f *fields) once(n int) error {
 	return nil
 }
 
+// read reads the value of field n with read, once; a nil read (a key the
+// fast reader does not know) leaves the document to json.Unmarshal.
+func (f *fields) read(n int, read func() error) error {
+	if read == nil {
+		return errSlow
+	}
+	if err := f.once(n); err != nil {
+		return err
+	}
+	return read()
+}
+
+// objectPtr reads an object into a new T that becomes *p with fill, which
+// reads its fields; null makes *p nil.
+func objectPtr[T any](r *docReader, p **T, fill func(*T) error) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	v := new(T)
+	if err := fill(v); err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
 // array reads an array, calling elem for each element.
 func (r *docReader) array(elem func() error) error {
 	if err := r.next('['); err != nil {
@@ -517,48 +544,33 @@ func (r *docReader) caseDoc(c *returns.Case) error {
 			}
 		case "SyncedAt":
 			n, read = 25, func() error { return r.when(&c.SyncedAt) }
-		default:
-			return errSlow
 		}
-		if err := seen.once(n); err != nil {
-			return err
-		}
-		return read()
+		return seen.read(n, read)
 	})
 }
 
 // exportTerms reads a case's export-return terms; null makes them nil.
 func (r *docReader) exportTerms(p **returns.ExportTerms) error {
-	if r.null() {
-		*p = nil
-		return nil
-	}
-	t := new(returns.ExportTerms)
-	var seen fields
-	err := r.object(func(key string) error {
-		switch key {
-		case "ContractReturnDays":
-			if err := seen.once(0); err != nil {
-				return err
+	return objectPtr(r, p, func(t *returns.ExportTerms) error {
+		var seen fields
+		return r.object(func(key string) error {
+			var n int
+			var read func() error
+			switch key {
+			case "ContractReturnDays":
+				n, read = 0, func() error {
+					v, err := r.integer(strconv.IntSize)
+					t.ContractReturnDays = int(v)
+					return err
+				}
+			case "Freight":
+				n, read = 1, func() error { return r.moneyPtr(&t.Freight) }
+			case "Insurance":
+				n, read = 2, func() error { return r.moneyPtr(&t.Insurance) }
 			}
-			v, err := r.integer(strconv.IntSize)
-			t.ContractReturnDays = int(v)
-			return err
-		case "Freight":
-			if err := seen.once(1); err != nil {
-				return err
-			}
-			return r.moneyPtr(&t.Freight)
-		case "Insurance":
-			if err := seen.once(2); err != nil {
-				return err
-			}
-			return r.moneyPtr(&t.Insurance)
-		}
-		return errSlow
+			return seen.read(n, read)
+		})
 	})
-	*p = t
-	return err
 }
 
 func (r *docReader) platformStatus(p *returns.PlatformStatus) error {
@@ -567,19 +579,15 @@ func (r *docReader) platformStatus(p *returns.PlatformStatus) error {
 	}
 	var seen fields
 	return r.object(func(key string) error {
+		var n int
+		var read func() error
 		switch key {
 		case "Code":
-			if err := seen.once(0); err != nil {
-				return err
-			}
-			return r.str(&p.Code)
+			n, read = 0, func() error { return r.str(&p.Code) }
 		case "Label":
-			if err := seen.once(1); err != nil {
-				return err
-			}
-			return r.str(&p.Label)
+			n, read = 1, func() error { return r.str(&p.Label) }
 		}
-		return errSlow
+		return seen.read(n, read)
 	})
 }
 
@@ -604,50 +612,32 @@ func (r *docReader) deadlines(d *returns.Deadlines) error {
 			n, read = 4, func() error { return r.whenPtr(&d.AutoActionAt) }
 		case "AutoAction":
 			n, read = 5, func() error { return r.str(&d.AutoAction) }
-		default:
-			return errSlow
 		}
-		if err := seen.once(n); err != nil {
-			return err
-		}
-		return read()
+		return seen.read(n, read)
 	})
 }
 
 func (r *docReader) shipment(p **returns.Shipment) error {
-	if r.null() {
-		*p = nil
-		return nil
-	}
-	sh := new(returns.Shipment)
-	var seen fields
-	err := r.object(func(key string) error {
-		var n int
-		var read func() error
-		switch key {
-		case "CarrierCode":
-			n, read = 0, func() error { return r.str(&sh.CarrierCode) }
-		case "CarrierName":
-			n, read = 1, func() error { return r.str(&sh.CarrierName) }
-		case "TrackingNo":
-			n, read = 2, func() error { return r.str(&sh.TrackingNo) }
-		case "ShippedAt":
-			n, read = 3, func() error { return r.whenPtr(&sh.ShippedAt) }
-		case "SignedAt":
-			n, read = 4, func() error { return r.whenPtr(&sh.SignedAt) }
-		default:
-			return errSlow
-		}
-		if err := seen.once(n); err != nil {
-			return err
-		}
-		return read()
+	return objectPtr(r, p, func(sh *returns.Shipment) error {
+		var seen fields
+		return r.object(func(key string) error {
+			var n int
+			var read func() error
+			switch key {
+			case "CarrierCode":
+				n, read = 0, func() error { return r.str(&sh.CarrierCode) }
+			case "CarrierName":
+				n, read = 1, func() error { return r.str(&sh.CarrierName) }
+			case "TrackingNo":
+				n, read = 2, func() error { return r.str(&sh.TrackingNo) }
+			case "ShippedAt":
+				n, read = 3, func() error { return r.whenPtr(&sh.ShippedAt) }
+			case "SignedAt":
+				n, read = 4, func() error { return r.whenPtr(&sh.SignedAt) }
+			}
+			return seen.read(n, read)
+		})
 	})
-	if err != nil {
-		return err
-	}
-	*p = sh
-	return nil
 }
 
 func (r *docReader) lines(p *[]returns.Line) error {
@@ -688,13 +678,8 @@ func (r *docReader) lines(p *[]returns.Line) error {
 				n, read = 5, func() error { return r.rawMap(&l.Raw, true) }
 			case "CategorySource":
 				n, read = 6, func() error { return r.str((*string)(&l.CategorySource)) }
-			default:
-				return errSlow
 			}
-			if err := seen.once(n); err != nil {
-				return err
-			}
-			return read()
+			return seen.read(n, read)
 		})
 		out = append(out, l)
 		return err
@@ -731,13 +716,8 @@ func (r *docReader) pendingSteps(p *[]returns.PendingStep) error {
 				n, read = 2, func() error { return r.str(&s.Note) }
 			case "URL":
 				n, read = 3, func() error { return r.str(&s.URL) }
-			default:
-				return errSlow
 			}
-			if err := seen.once(n); err != nil {
-				return err
-			}
-			return read()
+			return seen.read(n, read)
 		})
 		out = append(out, s)
 		return err
@@ -762,41 +742,28 @@ func decodeCaseKeep(doc []byte, version, synced int64, raw bool, keep []string) 
 }
 
 func (r *docReader) inspection(p **returns.Inspection) error {
-	if r.null() {
-		*p = nil
-		return nil
-	}
-	in := new(returns.Inspection)
-	var seen fields
-	err := r.object(func(key string) error {
-		var n int
-		var read func() error
-		switch key {
-		case "Grade":
-			n, read = 0, func() error { return r.str((*string)(&in.Grade)) }
-		case "Disposition":
-			n, read = 1, func() error { return r.str((*string)(&in.Disposition)) }
-		case "Notes":
-			n, read = 2, func() error { return r.str(&in.Notes) }
-		case "RecoveredValue":
-			n, read = 3, func() error { return r.money(&in.RecoveredValue) }
-		case "EvidenceIDs":
-			n, read = 4, func() error { return r.strings(&in.EvidenceIDs) }
-		case "InspectedAt":
-			n, read = 5, func() error { return r.when(&in.InspectedAt) }
-		default:
-			return errSlow
-		}
-		if err := seen.once(n); err != nil {
-			return err
-		}
-		return read()
+	return objectPtr(r, p, func(in *returns.Inspection) error {
+		var seen fields
+		return r.object(func(key string) error {
+			var n int
+			var read func() error
+			switch key {
+			case "Grade":
+				n, read = 0, func() error { return r.str((*string)(&in.Grade)) }
+			case "Disposition":
+				n, read = 1, func() error { return r.str((*string)(&in.Disposition)) }
+			case "Notes":
+				n, read = 2, func() error { return r.str(&in.Notes) }
+			case "RecoveredValue":
+				n, read = 3, func() error { return r.money(&in.RecoveredValue) }
+			case "EvidenceIDs":
+				n, read = 4, func() error { return r.strings(&in.EvidenceIDs) }
+			case "InspectedAt":
+				n, read = 5, func() error { return r.when(&in.InspectedAt) }
+			}
+			return seen.read(n, read)
+		})
 	})
-	if err != nil {
-		return err
-	}
-	*p = in
-	return nil
 }
 
 // strings reads an array of strings; null is nil, and null elements are

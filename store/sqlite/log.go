@@ -26,8 +26,10 @@ func (s *Store) EventsAfter(ctx context.Context, org returns.OrgID, after int64,
 	return scanEvents(rows, org)
 }
 
-// scanEvents reads the rows of an events query (seq, platform, case_id,
-// prev_status, status, source, occurred_ns, detail) and closes them.
+// eventColumns are the columns scanEvents reads.
+const eventColumns = "seq, platform, case_id, prev_status, status, source, occurred_ns, detail"
+
+// scanEvents reads the rows of an events query (eventColumns) and closes them.
 func scanEvents(rows *sql.Rows, org returns.OrgID) ([]returns.Event, error) {
 	defer rows.Close()
 	var out []returns.Event

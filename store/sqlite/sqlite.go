@@ -210,7 +210,7 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 			WHERE c.org = ? AND c.platform = ? AND c.case_id = ?`},
 		{r, &st.getCases, getCasesSQL},
 		{r, &st.peekCase, `SELECT version, synced_ns, fingerprint FROM cases WHERE org = ? AND platform = ? AND case_id = ?`},
-		{r, &st.eventsAfter, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
+		{r, &st.eventsAfter, `SELECT ` + eventColumns + `
 			FROM events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`},
 		{r, &st.cursor, `SELECT value FROM cursors WHERE org = ? AND name = ?`},
 		{r, &st.dueCases, dueCasesSQL},

@@ -19,7 +19,7 @@ func (s *Store) CaseEvents(ctx context.Context, org returns.OrgID, key returns.C
 	if limit < 1 {
 		return nil, returns.Errorf(returns.CodeInvalid, "limit must be at least 1").WithField("limit")
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, platform, case_id, prev_status, status, source, occurred_ns, detail
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventColumns+`
 		FROM events WHERE org = ? AND platform = ? AND case_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		string(org), string(key.Platform), key.PlatformCaseID, after, limit)
 	if err != nil {

@@ -2,12 +2,7 @@ package storetest_test
 
 import (
 	"context"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,53 +12,22 @@ import (
 	"github.com/returnsgw/returnsgw/store/storetest"
 )
 
-const evidenceMutantEnv = "STORETEST_EVIDENCE_MUTANT"
-
 // Each broken evidence store fails the evidence suite; the unbroken one
-// passes the same parts.
+// passes the same parts. One child at a time: the quota race is timed.
 func TestEvidenceSuiteCatchesBrokenBackends(t *testing.T) {
-	if os.Getenv(evidenceMutantEnv) != "" {
-		t.Skip("in a child process")
-	}
-	mutants := []struct{ name, run string }{
+	catchesMutants(t, "TestEvidenceMutant", []mutantCase{
 		{"quota-ignored", "^Quota$"},
 		{"quota-checked-then-written", "^QuotaUnderConcurrency$"},
 		{"exists-ignores-case", "^RoundTrip$"},
-	}
-	run := func(t *testing.T, mutant, pattern string) (string, error) {
-		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestEvidenceMutant$/"+pattern, "-test.count=1")
-		cmd.Env = append(os.Environ(), evidenceMutantEnv+"="+mutant)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	for _, m := range mutants {
-		t.Run(m.name, func(t *testing.T) {
-			if out, err := run(t, "none", m.run); err != nil || !strings.Contains(out, "PASS") {
-				t.Errorf("the unbroken backend fails %s: %v\n%s", m.run, err, out)
-			}
-			out, err := run(t, m.name, m.run)
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || !strings.Contains(out, "--- FAIL: TestEvidenceMutant/") {
-				t.Errorf("the suite (%s) does not catch %s: %v\n%s", m.run, m.name, err, out)
-			}
-		})
-	}
+	}, true)
 }
 
 // TestEvidenceMutant runs the evidence suite against the mutant a parent
 // process names.
 func TestEvidenceMutant(t *testing.T) {
-	name := os.Getenv(evidenceMutantEnv)
-	if name == "" {
-		t.Skip("run by TestEvidenceSuiteCatchesBrokenBackends")
-	}
+	name := mutantName(t, "TestEvidenceSuiteCatchesBrokenBackends")
 	storetest.RunEvidence(t, func(t *testing.T, now func() time.Time) storetest.EvidenceBackend {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "mutant.db"), sqlite.Options{Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return &evidenceMutant{Store: s, name: name}
+		return &evidenceMutant{Store: openMutantBase(t, now), name: name}
 	})
 }
 

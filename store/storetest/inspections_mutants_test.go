@@ -2,12 +2,7 @@ package storetest_test
 
 import (
 	"context"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,49 +16,19 @@ import (
 // Each broken inspections backend fails RunInspections; the unbroken one
 // passes the same parts.
 func TestInspectionSuiteCatchesBrokenBackends(t *testing.T) {
-	if os.Getenv(mutantEnv) != "" {
-		t.Skip("in a child process")
-	}
-	mutants := []struct{ name, run string }{
+	catchesMutants(t, "TestInspectionMutant", []mutantCase{
 		{"inspection-org-blind", "^ScopedByOrganisation$"},
 		{"inspection-not-atomic", "^AllOrNothing$"},
 		{"inspection-time-not-utc", "^RoundTrip$"},
 		{"inspection-view-answer-stale", "^NotLostToAPlatformWrite$"},
-	}
-	run := func(t *testing.T, mutant, pattern string) (string, error) {
-		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestInspectionMutant$/"+pattern, "-test.count=1")
-		cmd.Env = append(os.Environ(), mutantEnv+"="+mutant)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	for _, m := range mutants {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			if out, err := run(t, "none", m.run); err != nil || !strings.Contains(out, "PASS") {
-				t.Fatalf("the unbroken backend fails %s: %v\n%s", m.run, err, out)
-			}
-			out, err := run(t, m.name, m.run)
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || !strings.Contains(out, "--- FAIL: TestInspectionMutant/") {
-				t.Errorf("the suite (%s) does not catch %s: %v\n%s", m.run, m.name, err, out)
-			}
-		})
-	}
+	}, false)
 }
 
 // TestInspectionMutant runs RunInspections against the mutant a parent names.
 func TestInspectionMutant(t *testing.T) {
-	name := os.Getenv(mutantEnv)
-	if name == "" {
-		t.Skip("run by TestInspectionSuiteCatchesBrokenBackends")
-	}
+	name := mutantName(t, "TestInspectionSuiteCatchesBrokenBackends")
 	storetest.RunInspections(t, func(t *testing.T, now func() time.Time) storetest.InspectionBackend {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "mutant.db"), sqlite.Options{Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return &inspectionMutant{Store: s, name: name}
+		return &inspectionMutant{Store: openMutantBase(t, now), name: name}
 	})
 }
 

@@ -4,33 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
-	"github.com/returnsgw/returnsgw/store/sqlite"
 	"github.com/returnsgw/returnsgw/store/storetest"
 )
 
-// mutantEnv names the mutant a child test process runs the suite against.
-const mutantEnv = "STORETEST_MUTANT"
-
 // Each broken backend fails the suite; the unbroken one passes the same parts.
 func TestSuiteCatchesBrokenBackends(t *testing.T) {
-	if os.Getenv(mutantEnv) != "" {
-		t.Skip("in a child process")
-	}
 	// Backends with one bug each, and the part of the suite that must catch it.
-	mutants := []struct {
-		name string
-		run  string // -test.run pattern below TestMutant
-	}{
+	catchesMutants(t, "TestMutant", []mutantCase{
 		{"upsert-always-writes-event", "^Upsert$/^Unchanged$"},
 		{"upsert-drops-detail", "^Upsert$/^Always$"},
 		{"upsert-version-stuck", "^Upsert$/^Version$"},
@@ -59,50 +45,14 @@ func TestSuiteCatchesBrokenBackends(t *testing.T) {
 		{"claim-always-free", "^Idempotency$"},
 		{"unknown-releases-key", "^Idempotency$/^Unknown$"},
 		{"unsettled-skips-in-progress", "^Idempotency$/^Unknown$"},
-	}
-	run := func(t *testing.T, mutant, pattern string) (string, error) {
-		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestMutant$/"+pattern, "-test.count=1")
-		cmd.Env = append(os.Environ(), mutantEnv+"="+mutant)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	t.Run("control", func(t *testing.T) {
-		t.Parallel()
-		patterns := map[string]bool{}
-		for _, m := range mutants {
-			patterns[m.run] = true
-		}
-		for p := range patterns {
-			if out, err := run(t, "none", p); err != nil || !strings.Contains(out, "PASS") {
-				t.Errorf("the unbroken backend fails %s: %v\n%s", p, err, out)
-			}
-		}
-	})
-	for _, m := range mutants {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			out, err := run(t, m.name, m.run)
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || !strings.Contains(out, "--- FAIL: TestMutant/") {
-				t.Errorf("the suite (%s) does not catch %s: %v\n%s", m.run, m.name, err, out)
-			}
-		})
-	}
+	}, false)
 }
 
 // TestMutant runs the suite against the mutant a parent process names.
 func TestMutant(t *testing.T) {
-	name := os.Getenv(mutantEnv)
-	if name == "" {
-		t.Skip("run by TestSuiteCatchesBrokenBackends")
-	}
+	name := mutantName(t, "TestSuiteCatchesBrokenBackends")
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "mutant.db"), sqlite.Options{Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return &mutant{Store: s, name: name}
+		return &mutant{Store: openMutantBase(t, now), name: name}
 	})
 }
 
