@@ -118,7 +118,9 @@ func (p *Poller) Run(ctx context.Context) {
 			}
 			continue
 		}
-		err := p.Sync(ctx)
+		walk, stop := p.keepLease(ctx)
+		err := p.Sync(walk)
+		stop()
 		wait := p.Interval
 		if err != nil && ctx.Err() == nil {
 			p.log().Warn("poll failed", "platform", p.Platform.ID(), "shop", p.Platform.Shop().ID, "err", err)
@@ -144,10 +146,7 @@ func (p *Poller) standby(ctx context.Context) (bool, time.Duration) {
 	if p.Lease == nil {
 		return false, 0
 	}
-	ttl := p.LeaseTTL
-	if ttl <= 0 {
-		ttl = max(3*p.Interval, 30*time.Second)
-	}
+	ttl := p.leaseTTL()
 	held, err := p.Lease.AcquireLease(ctx, CursorName(p.Platform), p.Holder, ttl)
 	if err != nil {
 		// Without the store no replica can write what it polls either.
@@ -158,6 +157,50 @@ func (p *Poller) standby(ctx context.Context) (bool, time.Duration) {
 	p.health.Standby = !held
 	p.mu.Unlock()
 	return !held, min(p.Interval, ttl/3)
+}
+
+func (p *Poller) leaseTTL() time.Duration {
+	if p.LeaseTTL > 0 {
+		return p.LeaseTTL
+	}
+	return max(3*p.Interval, 30*time.Second)
+}
+
+// keepLease renews the poll lease while a walk runs, every third of its
+// TTL: a long walk (a first sync of many cases, a slow platform) must not
+// let the lease lapse half-way and a second replica start the same walk.
+// If the lease is lost all the same (this replica stalled past the TTL and
+// another took over), the walk's context ends, so two replicas never walk
+// on. stop ends the renewing.
+func (p *Poller) keepLease(ctx context.Context) (walk context.Context, stop func()) {
+	if p.Lease == nil {
+		return ctx, func() {}
+	}
+	walk, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	ttl := p.leaseTTL()
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-walk.Done():
+				return
+			case <-t.C:
+			}
+			held, err := p.Lease.AcquireLease(walk, CursorName(p.Platform), p.Holder, ttl)
+			if err == nil && !held {
+				p.log().Warn("poll lease lost during a walk; another replica took over", "platform", p.Platform.ID(), "shop", p.Platform.Shop().ID)
+				p.mu.Lock()
+				p.health.Standby = true
+				p.mu.Unlock()
+				cancel()
+				return
+			}
+		}
+	}()
+	return walk, func() { cancel(); <-done }
 }
 
 // retryWait is the wait after a failed walk and the backoff for the next
