@@ -121,6 +121,14 @@ try {
   check(await page.locator('table.inbox tbody tr').count() === 50, 'the inbox shows 50 cases a page');
   await shot(page, 'inbox');
   await axe(page, 'inbox');
+  // Sorted by the seller's next deadline (respondBy or refundBy): soonest
+  // first, cases without one last.
+  const nexts = await page.locator('table.inbox tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.next));
+  const firstNone = nexts.indexOf('');
+  check(firstNone < 0 || nexts.slice(firstNone).every((n) => n === ''), 'a case without a next deadline before one with: ' + nexts);
+  const dated = nexts.filter((n) => n !== '').map((n) => Date.parse(n));
+  check(dated.length > 0 && dated.every((t, i) => i === 0 || dated[i - 1] <= t), 'the inbox is not in next-deadline order: ' + nexts);
+  log('inbox rows with a next deadline (first page)', dated.length);
   // Filter from the keyboard: platform XHS, status REQUESTED.
   await page.locator('select[name=platform]').focus();
   await page.keyboard.press('Tab'); // focus moves through the filters
