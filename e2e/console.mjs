@@ -121,6 +121,27 @@ try {
   check(await page.locator('table.inbox tbody tr').count() === 50, 'the inbox shows 50 cases a page');
   await shot(page, 'inbox');
   await axe(page, 'inbox');
+  // Sorted by the seller's next deadline (respondBy or refundBy): soonest
+  // first, cases without one last.
+  const nexts = await page.locator('table.inbox tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.next));
+  const firstNone = nexts.indexOf('');
+  check(firstNone < 0 || nexts.slice(firstNone).every((n) => n === ''), 'a case without a next deadline before one with: ' + nexts);
+  const dated = nexts.filter((n) => n !== '').map((n) => Date.parse(n));
+  check(dated.length > 0 && dated.every((t, i) => i === 0 || dated[i - 1] <= t), 'the inbox is not in next-deadline order: ' + nexts);
+  log('inbox rows with a next deadline (first page)', dated.length);
+  // "Due within" filters on the same deadline (nextDeadlineBefore).
+  const horizon = Date.now() + 168 * 3600 * 1000;
+  const total = async (f) => (await api(`query($f: ReturnCaseFilter) { returnCases(filter: $f, orderBy: NEXT_DEADLINE_ASC) { totalCount } }`, { f })).returnCases.totalCount;
+  const [all, soon] = [await total({}), await total({ nextDeadlineBefore: new Date(horizon).toISOString() })];
+  log('cases, and due within 7 days', [all, soon]);
+  check(soon < all, 'nextDeadlineBefore selects nothing out: ' + all + ' ' + soon);
+  await page.goto(base + '/console/?due=168');
+  await page.locator('table.inbox tbody tr, p.empty').first().waitFor();
+  const due = await page.locator('table.inbox tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.next));
+  check(due.length === Math.min(soon, 50) && due.every((n) => n !== '' && Date.parse(n) < horizon + 60000), 'due within 7 days shows ' + due);
+  log('inbox rows due within 7 days (first page)', due.length);
+  await page.goto(base + '/console/');
+  await page.locator('table.inbox tbody tr').first().waitFor();
   // Filter from the keyboard: platform XHS, status REQUESTED.
   await page.locator('select[name=platform]').focus();
   await page.keyboard.press('Tab'); // focus moves through the filters

@@ -42,6 +42,8 @@ func toFilter(f *model.ReturnCaseFilter) returns.Filter {
 		ShopIDs:       f.ShopIds,
 		RespondBefore: f.RespondBefore,
 		UpdatedAfter:  f.UpdatedAfter,
+
+		NextDeadlineBefore: f.NextDeadlineBefore,
 	}
 	if f.OrderID != nil {
 		out.OrderID = *f.OrderID

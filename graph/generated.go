@@ -12605,7 +12605,7 @@ func (ec *executionContext) unmarshalInputReturnCaseFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"platforms", "statuses", "reasons", "markets", "kinds", "shopIds", "orderId", "respondBefore", "updatedAfter"}
+	fieldsInOrder := [...]string{"platforms", "statuses", "reasons", "markets", "kinds", "shopIds", "orderId", "respondBefore", "updatedAfter", "nextDeadlineBefore"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12675,6 +12675,13 @@ func (ec *executionContext) unmarshalInputReturnCaseFilter(ctx context.Context, 
 				return it, err
 			}
 			it.UpdatedAfter = data
+		case "nextDeadlineBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDeadlineBefore"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDeadlineBefore = data
 		}
 	}
 	return it, nil
@@ -22249,14 +22256,16 @@ func (ec *executionContext) marshalOReturnCaseOrder2ᚖgithubᚗcomᚋreturnsgw�
 
 var (
 	unmarshalOReturnCaseOrder2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐOrder = map[string]store.Order{
-		"UPDATED_AT_DESC": store.OrderUpdatedDesc,
-		"RESPOND_BY_ASC":  store.OrderRespondByAsc,
-		"CREATED_AT_DESC": store.OrderCreatedDesc,
+		"UPDATED_AT_DESC":   store.OrderUpdatedDesc,
+		"RESPOND_BY_ASC":    store.OrderRespondByAsc,
+		"CREATED_AT_DESC":   store.OrderCreatedDesc,
+		"NEXT_DEADLINE_ASC": store.OrderNextDeadlineAsc,
 	}
 	marshalOReturnCaseOrder2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐOrder = map[store.Order]string{
-		store.OrderUpdatedDesc:  "UPDATED_AT_DESC",
-		store.OrderRespondByAsc: "RESPOND_BY_ASC",
-		store.OrderCreatedDesc:  "CREATED_AT_DESC",
+		store.OrderUpdatedDesc:     "UPDATED_AT_DESC",
+		store.OrderRespondByAsc:    "RESPOND_BY_ASC",
+		store.OrderCreatedDesc:     "CREATED_AT_DESC",
+		store.OrderNextDeadlineAsc: "NEXT_DEADLINE_ASC",
 	}
 )
 

@@ -14,6 +14,9 @@ type Filter struct {
 	OrderID       string
 	RespondBefore *time.Time // a respondBy deadline exists and is before this instant
 	UpdatedAfter  *time.Time // updated strictly after this instant
+	// NextDeadlineBefore: the seller's next deadline (Case.NextSellerDeadline)
+	// exists and is before this instant.
+	NextDeadlineBefore *time.Time
 }
 
 // Match reports whether the case passes the filter. Stores implement the same
@@ -49,7 +52,28 @@ func (f *Filter) Match(c *Case) bool {
 	if f.UpdatedAfter != nil && !c.UpdatedAt.After(*f.UpdatedAfter) {
 		return false
 	}
+	if f.NextDeadlineBefore != nil {
+		if n := c.NextSellerDeadline(); n == nil || !n.Before(*f.NextDeadlineBefore) {
+			return false
+		}
+	}
 	return true
+}
+
+// NextSellerDeadline returns the earliest deadline the seller must meet now:
+// of an open case, the earlier of the stored RespondBy and RefundBy (the
+// adapters set a platform's deadline only while its clock runs). BuyerShipBy
+// and WindowClosesAt bind the buyer, AutoActionAt is the platform's. Nil
+// for a closed case or one with neither.
+func (c *Case) NextSellerDeadline() *time.Time {
+	if !c.Status.Open() {
+		return nil
+	}
+	n := c.Deadlines.RespondBy
+	if r := c.Deadlines.RefundBy; r != nil && (n == nil || r.Before(*n)) {
+		n = r
+	}
+	return n
 }
 
 func contains[T comparable](xs []T, x T) bool {

@@ -18,17 +18,17 @@ type Cursor struct {
 	CaseID   string
 }
 
-// NoDeadline is the sort value of a case without a respondBy deadline, so that
-// such cases come last in OrderRespondByAsc.
+// NoDeadline is the sort value of a case without the order's deadline, so
+// that such cases come last in OrderRespondByAsc and OrderNextDeadlineAsc.
 const NoDeadline = math.MaxInt64
 
 // Valid reports whether o is a known order.
 func (o Order) Valid() bool {
-	return o == OrderUpdatedDesc || o == OrderRespondByAsc || o == OrderCreatedDesc
+	return o == OrderUpdatedDesc || o == OrderRespondByAsc || o == OrderCreatedDesc || o == OrderNextDeadlineAsc
 }
 
 // Descending reports whether the order lists larger sort values first.
-func (o Order) Descending() bool { return o != OrderRespondByAsc }
+func (o Order) Descending() bool { return o != OrderRespondByAsc && o != OrderNextDeadlineAsc }
 
 // SortValue returns the case's sort value in the order.
 func SortValue(o Order, c *returns.Case) int64 {
@@ -38,6 +38,12 @@ func SortValue(o Order, c *returns.Case) int64 {
 			return NoDeadline
 		}
 		return c.Deadlines.RespondBy.UnixNano()
+	case OrderNextDeadlineAsc:
+		n := c.NextSellerDeadline()
+		if n == nil {
+			return NoDeadline
+		}
+		return n.UnixNano()
 	case OrderCreatedDesc:
 		return c.CreatedAt.UnixNano()
 	default:

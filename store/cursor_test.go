@@ -80,3 +80,39 @@ func TestListQueryNormalize(t *testing.T) {
 		t.Errorf("before alone pages backwards: %+v, %v", q, err)
 	}
 }
+
+// NEXT_DEADLINE_ASC sorts by the earlier of respondBy and refundBy of an
+// open case; a closed case, or one with neither, has NoDeadline.
+func TestNextDeadlineSortValue(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	t1, t2 := t0.Add(time.Hour), t0.Add(2*time.Hour)
+	for _, tc := range []struct {
+		name   string
+		status returns.Status
+		d      returns.Deadlines
+		want   int64
+	}{
+		{"respond alone", returns.StatusRequested, returns.Deadlines{RespondBy: &t1}, t1.UnixNano()},
+		{"refund alone", returns.StatusReceived, returns.Deadlines{RefundBy: &t2}, t2.UnixNano()},
+		{"refund earlier", returns.StatusEscalated, returns.Deadlines{RespondBy: &t2, RefundBy: &t1}, t1.UnixNano()},
+		{"respond earlier", returns.StatusRejected, returns.Deadlines{RespondBy: &t1, RefundBy: &t2}, t1.UnixNano()},
+		{"buyer's and platform's clocks do not count", returns.StatusAwaitingBuyerShipment,
+			returns.Deadlines{BuyerShipBy: &t0, AutoActionAt: &t0, WindowClosesAt: &t0}, NoDeadline},
+		{"refunded", returns.StatusRefunded, returns.Deadlines{RefundBy: &t1}, NoDeadline},
+		{"closed", returns.StatusClosed, returns.Deadlines{RespondBy: &t1}, NoDeadline},
+		{"completed", returns.StatusCompleted, returns.Deadlines{RespondBy: &t1}, NoDeadline},
+		{"cancelled", returns.StatusCancelled, returns.Deadlines{RefundBy: &t1}, NoDeadline},
+	} {
+		c := &returns.Case{Platform: returns.XHS, PlatformCaseID: "A", Status: tc.status, Deadlines: tc.d}
+		if got := SortValue(OrderNextDeadlineAsc, c); got != tc.want {
+			t.Errorf("%s: SortValue = %d, want %d", tc.name, got, tc.want)
+		}
+		f := returns.Filter{NextDeadlineBefore: &t2}
+		if got, want := f.Match(c), tc.want < t2.UnixNano(); got != want {
+			t.Errorf("%s: nextDeadlineBefore %s matches %v, want %v", tc.name, t2, got, want)
+		}
+	}
+	if OrderNextDeadlineAsc.Descending() || !OrderNextDeadlineAsc.Valid() {
+		t.Error("NEXT_DEADLINE_ASC is a valid ascending order")
+	}
+}

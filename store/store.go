@@ -163,6 +163,10 @@ const (
 	OrderRespondByAsc Order = "RESPOND_BY_ASC"
 	// OrderCreatedDesc lists the newest cases first.
 	OrderCreatedDesc Order = "CREATED_AT_DESC"
+	// OrderNextDeadlineAsc lists the soonest of the seller's deadlines that
+	// apply now first (returns.Case.NextSellerDeadline: respondBy or
+	// refundBy of an open case), cases with none last.
+	OrderNextDeadlineAsc Order = "NEXT_DEADLINE_ASC"
 )
 
 // Page-size limits.

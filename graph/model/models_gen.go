@@ -570,6 +570,9 @@ type ReturnCaseFilter struct {
 	RespondBefore *time.Time `json:"respondBefore,omitempty"`
 	// Only cases the platform updated after this instant.
 	UpdatedAfter *time.Time `json:"updatedAfter,omitempty"`
+	// Only cases whose next seller deadline (the earlier of respondBy and refundBy of an open case; the
+	// value NEXT_DEADLINE_ASC sorts by) is before this instant.
+	NextDeadlineBefore *time.Time `json:"nextDeadlineBefore,omitempty"`
 }
 
 // The answer of a mutation on a case.

@@ -157,27 +157,29 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	// $17.. are the analytics columns (store.AnalyticsColumns): $19 is
 	// ApprovedAt, $20 the responded hint, $21 the refunded hint. A new case
 	// takes up an inspection already there; later ones come by trigger.
+	// $26 is next_ns (store.OrderNextDeadlineAsc's sort value).
 	an := store.AnalyticsColumnsOf(k)
 	err = tx.QueryRow(ctx, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
 			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint, doc,
 			sku, week, responded_ns, refunded_ns, refund_minor, refund_currency, respond_due_ns, refund_due_ns,
-			grade, recovered_minor, recovered_currency)
+			grade, recovered_minor, recovered_currency, next_ns)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
 			$17, $18, coalesce($19::bigint, $20::bigint), $21::bigint, $22::bigint, $23::text, $24::bigint, $25::bigint,
-			i.grade, i.recovered_minor, i.recovered_currency
+			i.grade, i.recovered_minor, i.recovered_currency, $26
 		FROM (SELECT 1) AS one LEFT JOIN inspections AS i ON i.org = $1 AND i.platform = $2 AND i.case_id = $3
 		ON CONFLICT (org, platform, case_id) DO UPDATE SET shop_id = $4, order_id = $5, kind = $6, status = $7,
 			reason = $8, market = $9, updated_ns = $10, created_ns = $11, respond_ns = $12, version = $13,
 			synced_ns = $14, fingerprint = $15, doc = $16,
 			sku = $17, week = $18, responded_ns = coalesce($19::bigint, cases.responded_ns, $20::bigint),
 			refunded_ns = coalesce(cases.refunded_ns, $21::bigint), refund_minor = $22::bigint, refund_currency = $23::text,
-			respond_due_ns = coalesce($24::bigint, cases.respond_due_ns), refund_due_ns = coalesce($25::bigint, cases.refund_due_ns)
+			respond_due_ns = coalesce($24::bigint, cases.respond_due_ns), refund_due_ns = coalesce($25::bigint, cases.refund_due_ns),
+			next_ns = $26
 		RETURNING id`,
 		string(org), string(k.Platform), k.PlatformCaseID, k.ShopID, k.OrderID, string(k.Kind), string(k.Status),
 		string(k.Reason), string(k.Market), k.UpdatedAt.UnixNano(), k.CreatedAt.UnixNano(),
 		store.SortValue(store.OrderRespondByAsc, k), version, nowNS, fp, doc,
 		an.SKU, an.Week, an.Approved, an.RespondedHint, an.RefundedHint, an.RefundMinor, an.RefundCurrency,
-		an.RespondDue, an.RefundDue).Scan(&id)
+		an.RespondDue, an.RefundDue, store.SortValue(store.OrderNextDeadlineAsc, k)).Scan(&id)
 	if err == nil {
 		err = writeMarks(ctx, tx, org, id, k)
 	}

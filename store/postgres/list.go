@@ -88,6 +88,8 @@ func sortColumn(o store.Order) string {
 	switch o {
 	case store.OrderRespondByAsc:
 		return "respond_ns"
+	case store.OrderNextDeadlineAsc:
+		return "next_ns"
 	case store.OrderCreatedDesc:
 		return "created_ns"
 	default:
@@ -161,6 +163,10 @@ func filterTerms(f *returns.Filter, param func(any) string, where *strings.Build
 	}
 	if f.UpdatedAfter != nil {
 		where.WriteString(" AND updated_ns > " + param(f.UpdatedAfter.UnixNano()))
+	}
+	if f.NextDeadlineBefore != nil {
+		// No next deadline is stored as store.NoDeadline, which no instant precedes.
+		where.WriteString(" AND next_ns < " + param(f.NextDeadlineBefore.UnixNano()))
 	}
 }
 

@@ -98,6 +98,18 @@ func TestRoutesConformance(t *testing.T) {
 	storetest.RunRoutes(t, func(t *testing.T, now func() time.Time) store.RouteStore { return openFresh(t, now) })
 }
 
+// Rows stored before migration 0370 get the seller's next deadline.
+func TestNextDeadlineBackfill(t *testing.T) {
+	m, err := migrationFiles.ReadFile("migrations/0370_next_deadline.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunNextDeadlineBackfill(t, func(t *testing.T, now func() time.Time) (store.Store, func(string, ...any) error) {
+		s, exec := openAnalytics(t, now)
+		return s, exec
+	}, storetest.BackfillStatement(t, string(m)))
+}
+
 func TestTemplatesConformance(t *testing.T) {
 	storetest.RunTemplates(t, func(t *testing.T, now func() time.Time) store.TemplateStore { return openFresh(t, now) })
 }

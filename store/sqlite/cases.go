@@ -99,6 +99,7 @@ type pendingWrite struct {
 	fp   []byte
 	key  []any
 	sort int64 // its respondBy sort value
+	next int64 // its next-deadline sort value
 	an   store.AnalyticsColumns
 
 	version int64
@@ -119,6 +120,7 @@ func (s *Store) prepareWrite(ctx context.Context, org returns.OrgID, c *returns.
 	p.doc, p.fp = doc, sum[:]
 	p.key = []any{string(org), string(k.Platform), k.PlatformCaseID}
 	p.sort = store.SortValue(store.OrderRespondByAsc, k)
+	p.next = store.SortValue(store.OrderNextDeadlineAsc, k)
 	p.an = store.AnalyticsColumnsOf(k)
 	if !ch.Always {
 		var version, synced int64
@@ -178,7 +180,7 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		string(k.Reason), string(k.Market), k.UpdatedAt.UnixNano(), k.CreatedAt.UnixNano(),
 		p.sort, version, nowNS, p.fp,
 		p.an.SKU, p.an.Week, p.an.Approved, p.an.RespondedHint, p.an.RefundedHint,
-		p.an.RefundMinor, p.an.RefundCurrency, p.an.RespondDue, p.an.RefundDue,
+		p.an.RefundMinor, p.an.RefundCurrency, p.an.RespondDue, p.an.RefundDue, p.next,
 	)
 	if err == nil && !exists {
 		id, err = res.LastInsertId()

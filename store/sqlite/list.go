@@ -147,6 +147,8 @@ func sortColumn(o store.Order) string {
 	switch o {
 	case store.OrderRespondByAsc:
 		return "respond_ns"
+	case store.OrderNextDeadlineAsc:
+		return "next_ns"
 	case store.OrderCreatedDesc:
 		return "created_ns"
 	default:
@@ -187,7 +189,8 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	w, wl := where.String(), walk.String()
 
 	p := listPlan{forward: q.Last == 0, size: q.First, filterArgs: len(args),
-		summed: len(f.Reasons) == 0 && f.OrderID == "" && f.RespondBefore == nil && f.UpdatedAfter == nil}
+		summed: len(f.Reasons) == 0 && f.OrderID == "" && f.RespondBefore == nil && f.UpdatedAfter == nil &&
+			f.NextDeadlineBefore == nil}
 	var key strings.Builder
 	key.WriteString(w)
 	for _, a := range args {
@@ -277,6 +280,10 @@ func filterTerms(f *returns.Filter, param func(any) string, term func(col, rest 
 	}
 	if f.UpdatedAfter != nil {
 		term("updated_ns", " > "+param(f.UpdatedAfter.UnixNano()))
+	}
+	if f.NextDeadlineBefore != nil {
+		// No next deadline is stored as store.NoDeadline, which no instant precedes.
+		term("next_ns", " < "+param(f.NextDeadlineBefore.UnixNano()))
 	}
 }
 

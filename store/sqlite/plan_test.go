@@ -67,15 +67,17 @@ func TestListPlans(t *testing.T) {
 		"order":               {OrderID: "o-1"},
 		"respond_before":      {RespondBefore: &before},
 		"updated_after":       {UpdatedAfter: &after},
+		"next_before":         {NextDeadlineBefore: &before},
+		"status+next_before":  {Statuses: req, NextDeadlineBefore: &before},
 		"status+shop+kind":    {Statuses: req, ShopIDs: []string{"shop-1"}, Kinds: []returns.Kind{returns.KindRefundOnly}},
 		"platform+respond":    {Platforms: xhs, RespondBefore: &before},
 		"status+updatedAfter": {Statuses: req, UpdatedAfter: &after},
 		"everything": {Platforms: xhs, Statuses: req, Reasons: []returns.Reason{returns.ReasonSizeFit},
 			Markets: []returns.Market{returns.MarketDomestic}, Kinds: []returns.Kind{returns.KindRefundOnly},
-			ShopIDs: []string{"shop-1"}, RespondBefore: &before, UpdatedAfter: &after},
+			ShopIDs: []string{"shop-1"}, RespondBefore: &before, UpdatedAfter: &after, NextDeadlineBefore: &before},
 	}
 	for name, f := range filters {
-		for _, o := range []store.Order{store.OrderUpdatedDesc, store.OrderRespondByAsc, store.OrderCreatedDesc} {
+		for _, o := range []store.Order{store.OrderUpdatedDesc, store.OrderRespondByAsc, store.OrderCreatedDesc, store.OrderNextDeadlineAsc} {
 			cur := store.Cursor{Order: o, Value: start.UnixNano(), Platform: returns.XHS, CaseID: "R1"}
 			for _, q := range []store.ListQuery{
 				{Filter: f, Order: o, First: 50},

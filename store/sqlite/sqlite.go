@@ -220,19 +220,20 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		// ?16.. are the analytics columns (store.AnalyticsColumns): ?18 is
 		// ApprovedAt, ?19 the responded hint, ?20 the refunded hint. A case
 		// new to the store takes up an inspection already there (one kept
-		// through ResetOrganisation, say); later ones come by trigger.
+		// through ResetOrganisation, say); later ones come by trigger. ?25 is
+		// next_ns (store.OrderNextDeadlineAsc's sort value).
 		{w, &st.insertCase, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
 			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint,
 			sku, week, responded_ns, refunded_ns, refund_minor, refund_currency, respond_due_ns, refund_due_ns,
-			grade, recovered_minor, recovered_currency)
+			grade, recovered_minor, recovered_currency, next_ns)
 			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-			?16, ?17, coalesce(?18, ?19), ?20, ?21, ?22, ?23, ?24, i.grade, i.recovered_minor, i.recovered_currency
+			?16, ?17, coalesce(?18, ?19), ?20, ?21, ?22, ?23, ?24, i.grade, i.recovered_minor, i.recovered_currency, ?25
 			FROM (SELECT 1) LEFT JOIN inspections AS i ON i.org = ?1 AND i.platform = ?2 AND i.case_id = ?3`},
 		{w, &st.updateCase, `UPDATE cases SET shop_id = ?4, order_id = ?5, kind = ?6, status = ?7, reason = ?8, market = ?9,
 			updated_ns = ?10, created_ns = ?11, respond_ns = ?12, version = ?13, synced_ns = ?14, fingerprint = ?15,
 			sku = ?16, week = ?17, responded_ns = coalesce(?18, responded_ns, ?19), refunded_ns = coalesce(refunded_ns, ?20),
 			refund_minor = ?21, refund_currency = ?22, respond_due_ns = coalesce(?23, respond_due_ns),
-			refund_due_ns = coalesce(?24, refund_due_ns)
+			refund_due_ns = coalesce(?24, refund_due_ns), next_ns = ?25
 			WHERE org = ?1 AND platform = ?2 AND case_id = ?3`},
 		{w, &st.writeDoc, `INSERT INTO case_docs (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`},
 		{w, &st.bumpGeneration, `INSERT INTO org_generations (org, generation) VALUES (?, 1)

@@ -340,3 +340,15 @@ func TestAnalyticsBackfill(t *testing.T) {
 		return s, storetest.SQLExec(s.w)
 	}, storetest.BackfillStatement(t, string(m)))
 }
+
+// Rows stored before migration 0370 get the seller's next deadline.
+func TestNextDeadlineBackfill(t *testing.T) {
+	m, err := migrationFiles.ReadFile("migrations/0370_next_deadline.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunNextDeadlineBackfill(t, func(t *testing.T, now func() time.Time) (store.Store, func(string, ...any) error) {
+		s := openTemp(t, now)
+		return s, storetest.SQLExec(s.w)
+	}, storetest.BackfillStatement(t, string(m)))
+}

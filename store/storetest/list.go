@@ -14,7 +14,7 @@ import (
 
 // orders are the list orders, each of which every list test walks.
 func orders() []store.Order {
-	return []store.Order{store.OrderUpdatedDesc, store.OrderRespondByAsc, store.OrderCreatedDesc}
+	return []store.Order{store.OrderUpdatedDesc, store.OrderRespondByAsc, store.OrderCreatedDesc, store.OrderNextDeadlineAsc}
 }
 
 func (s suite) list(t *testing.T) {
@@ -60,6 +60,20 @@ func (e *env) seedList(t *testing.T, org returns.OrgID, seed uint64, n int) list
 		}
 		if i%11 == 3 {
 			c.Deadlines.RespondBy = nil
+		}
+		// refundBy: before, at or after the respondBy, alone, with a
+		// nanosecond fraction; so the next deadline meets every case
+		// (closed cases included, which have none).
+		switch i % 4 {
+		case 1:
+			r := d.respondTie.Add(-time.Duration(i) * time.Hour)
+			c.Deadlines.RefundBy = &r
+		case 2:
+			r := d.respondTie
+			c.Deadlines.RefundBy = &r
+		case 3:
+			r := start.Add(time.Duration(i)*time.Hour + time.Duration(i)*1234567*time.Nanosecond)
+			c.Deadlines.RefundBy = &r
 		}
 	}
 	d.sharedOrd = cs[3].OrderID
@@ -116,6 +130,8 @@ func (s suite) listFiltersOrdersPaging(t *testing.T) {
 		{"order", returns.Filter{OrderID: d.sharedOrd}},
 		{"respond before tie+1ns", returns.Filter{RespondBefore: ptr(d.respondTie.Add(ns))}},
 		{"respond before tie", returns.Filter{RespondBefore: ptr(d.respondTie)}},
+		{"next deadline before tie+1ns", returns.Filter{NextDeadlineBefore: ptr(d.respondTie.Add(ns))}},
+		{"next deadline before tie", returns.Filter{NextDeadlineBefore: ptr(d.respondTie)}},
 		{"updated after tie", returns.Filter{UpdatedAfter: ptr(d.updatedTie)}},
 		{"updated after tie-1ns", returns.Filter{UpdatedAfter: ptr(d.updatedTie.Add(-ns))}},
 		{"combined", returns.Filter{
@@ -127,6 +143,10 @@ func (s suite) listFiltersOrdersPaging(t *testing.T) {
 			Markets:       []returns.Market{returns.MarketCrossBorderDirect},
 			RespondBefore: ptr(start.Add(72 * time.Hour)),
 			UpdatedAfter:  ptr(start.Add(-20 * 24 * time.Hour)),
+		}},
+		{"statuses with next deadline", returns.Filter{
+			Statuses:           []returns.Status{returns.StatusRequested, returns.StatusReceived, returns.StatusRefunded},
+			NextDeadlineBefore: ptr(start.Add(72 * time.Hour)),
 		}},
 		{"no match", returns.Filter{OrderID: "no-such-order"}},
 		{"unknown platform", returns.Filter{Platforms: []returns.PlatformID{"TAOBAO"}}},
@@ -166,7 +186,8 @@ func (s suite) listFiltersOrdersPaging(t *testing.T) {
 			}
 		}
 	}
-	if counts["respond before tie"] == counts["respond before tie+1ns"] || counts["updated after tie"] == counts["updated after tie-1ns"] {
+	if counts["respond before tie"] == counts["respond before tie+1ns"] || counts["updated after tie"] == counts["updated after tie-1ns"] ||
+		counts["next deadline before tie"] == counts["next deadline before tie+1ns"] {
 		t.Fatal("fixture problem: the tied instants do not sit on the filters' boundaries")
 	}
 }
@@ -331,6 +352,10 @@ func (s suite) listTies(t *testing.T) {
 			r := at
 			c.Deadlines.RespondBy = &r
 		}
+		if i%3 == 1 {
+			r := at
+			c.Deadlines.RefundBy = &r
+		}
 		// Distinct ids that sort differently as numbers and as text.
 		c.PlatformCaseID = fmt.Sprint(i * 37 % 101)
 		all = append(all, e.upsert(t, e.orgA, c, store.Change{Source: returns.SourcePoll}).Case)
@@ -350,6 +375,9 @@ func (s suite) listTies(t *testing.T) {
 		}
 		if o == store.OrderRespondByAsc && ref[len(ref)-1].Deadlines.RespondBy != nil {
 			t.Fatalf("RESPOND_BY_ASC: a case with a deadline comes last")
+		}
+		if o == store.OrderNextDeadlineAsc && ref[len(ref)-1].NextSellerDeadline() != nil {
+			t.Fatalf("NEXT_DEADLINE_ASC: a case with a deadline comes last")
 		}
 		for _, n := range []int{1, 6} {
 			l := lister{e: e, org: e.orgA, o: o, full: n == 6}

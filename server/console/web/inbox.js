@@ -1,7 +1,8 @@
-// Inbox: one list of cases across the three platforms, soonest seller
-// deadline first, filtered by what the URL says, live.
+// Inbox: one list of cases across the three platforms, the seller's next
+// deadline (respondBy or refundBy, NEXT_DEADLINE_ASC) first, filtered by
+// what the URL says, live.
 import { gql, subscribe } from '/console/api.js';
-import { h, money, timeLeft, mainDeadline, verdict, label, PLATFORMS, STATUSES, REASONS, MARKETS, errorBox } from '/console/util.js';
+import { h, money, timeLeft, mainDeadline, nextDeadline, verdict, label, PLATFORMS, STATUSES, REASONS, MARKETS, errorBox } from '/console/util.js';
 
 export const ROW = `fragment Row on ReturnCase {
   id platform platformCaseId shopId status platformStatus { code label } reason platformReason market kind
@@ -12,7 +13,7 @@ export const ROW = `fragment Row on ReturnCase {
 }`;
 
 const LIST = `query Inbox($filter: ReturnCaseFilter, $first: Int, $after: String, $last: Int, $before: String) {
-  returnCases(filter: $filter, orderBy: RESPOND_BY_ASC, first: $first, after: $after, last: $last, before: $before) {
+  returnCases(filter: $filter, orderBy: NEXT_DEADLINE_ASC, first: $first, after: $after, last: $last, before: $before) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     nodes { ...Row }
@@ -35,15 +36,19 @@ function filterFrom(params) {
   const one = (k, name) => { const v = params.get(k); if (v) f[name] = [v]; };
   one('platform', 'platforms'); one('status', 'statuses'); one('reason', 'reasons'); one('market', 'markets'); one('shop', 'shopIds');
   const due = Number(params.get('due'));
-  if (due > 0) f.respondBefore = new Date(Date.now() + due * 3600 * 1000).toISOString();
+  // "Due within" filters on the deadline the list sorts by.
+  if (due > 0) f.nextDeadlineBefore = new Date(Date.now() + due * 3600 * 1000).toISOString();
   return f;
 }
 
 function row(c, mark) {
-  const dl = mainDeadline(c);
+  // The time left is to the deadline the list sorts by; a case without one
+  // shows the case's other clock (the buyer's, the platform's).
+  const next = nextDeadline(c);
+  const dl = next || mainDeadline(c);
   const left = timeLeft(dl.at);
   const v = verdict(c);
-  return h('tr', { 'data-id': c.id, 'data-status': c.status, class: mark ? 'fresh' : '' },
+  return h('tr', { 'data-id': c.id, 'data-status': c.status, 'data-next': next ? next.at : '', class: mark ? 'fresh' : '' },
     h('td', {}, h('span', { class: 'platform p-' + c.platform }, PLATFORMS[c.platform] || c.platform), h('br'), h('small', {}, c.shopId)),
     h('th', { scope: 'row' }, h('a', { href: '/console/case/' + encodeURIComponent(c.id) }, c.platformCaseId),
       mark ? h('span', { class: 'badge', 'data-mark': mark }, mark) : null),
@@ -114,11 +119,11 @@ export async function render(root, { params, navigate }) {
   const firstPage = !params.get('after') && !params.get('before');
   // A case's status moves: the live filter leaves it out, so that a row that
   // leaves the inbox's statuses still shows its change; a case not yet shown
-  // is added only if it passes the whole filter. respondBefore is a moving
+  // is added only if it passes the whole filter. nextDeadlineBefore is a moving
   // window: a case that changes is shown whatever its deadline.
   const live = { ...filter };
   delete live.statuses;
-  delete live.respondBefore;
+  delete live.nextDeadlineBefore;
   const stop = subscribe(LIVE, { filter: live }, (d) => {
     const ev = d.returnCaseChanged;
     const c = ev.returnCase;

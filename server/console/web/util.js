@@ -46,6 +46,18 @@ export function timeLeft(t, now = Date.now()) {
 // The deadline that matters for where the case stands: the seller's decision
 // while it waits for one, the refund once the goods are back, the buyer's
 // shipment while the seller waits for it, else the platform's own timer.
+// nextDeadline is the seller's next deadline as NEXT_DEADLINE_ASC sorts by
+// it (returns.Case.NextSellerDeadline): of an open case, the earlier of
+// respondBy and refundBy; null when there is none.
+const CLOSED = ['REFUNDED', 'COMPLETED', 'CANCELLED', 'CLOSED'];
+export function nextDeadline(c) {
+  const d = c.deadlines || {};
+  if (CLOSED.includes(c.status)) return null;
+  if (d.respondBy && (!d.refundBy || Date.parse(d.respondBy) <= Date.parse(d.refundBy))) return { at: d.respondBy, what: 'respond' };
+  if (d.refundBy) return { at: d.refundBy, what: 'refund' };
+  return null;
+}
+
 export function mainDeadline(c) {
   const d = c.deadlines || {};
   switch (c.status) {
