@@ -61,17 +61,27 @@ func checkRoute(r *returns.Route) error {
 	return nil
 }
 
-// CreateRoute stores a new route.
-func (s *Store) CreateRoute(ctx context.Context, org returns.OrgID, r *returns.Route) (*returns.Route, error) {
+// routeToWrite checks a route about to be written and stamps it with the
+// store's clock; args are its column values after org.
+func (s *Store) routeToWrite(org returns.OrgID, r *returns.Route) (*returns.Route, []any, error) {
 	if err := checkOrg(org); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkRoute(r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := *r
 	out.UpdatedAt = s.now().UTC()
 	args, err := routeArgs(&out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, args, nil
+}
+
+// CreateRoute stores a new route.
+func (s *Store) CreateRoute(ctx context.Context, org returns.OrgID, r *returns.Route) (*returns.Route, error) {
+	out, args, err := s.routeToWrite(org, r)
 	if err != nil {
 		return nil, err
 	}
@@ -99,20 +109,12 @@ func (s *Store) CreateRoute(ctx context.Context, org returns.OrgID, r *returns.R
 	if err := tx.Commit(ctx); err != nil {
 		return nil, storeErr("create route", err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // UpdateRoute replaces a route.
 func (s *Store) UpdateRoute(ctx context.Context, org returns.OrgID, r *returns.Route) (*returns.Route, error) {
-	if err := checkOrg(org); err != nil {
-		return nil, err
-	}
-	if err := checkRoute(r); err != nil {
-		return nil, err
-	}
-	out := *r
-	out.UpdatedAt = s.now().UTC()
-	args, err := routeArgs(&out)
+	out, args, err := s.routeToWrite(org, r)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +142,7 @@ func (s *Store) UpdateRoute(ctx context.Context, org returns.OrgID, r *returns.R
 	if err := tx.Commit(ctx); err != nil {
 		return nil, storeErr("update route", err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // DeleteRoute removes a route.

@@ -60,17 +60,27 @@ func checkRoute(r *returns.Route) error {
 	return nil
 }
 
-// CreateRoute stores a new route.
-func (s *Store) CreateRoute(ctx context.Context, org returns.OrgID, r *returns.Route) (*returns.Route, error) {
+// routeToWrite checks a route about to be written and stamps it with the
+// store's clock; args are its column values after org.
+func (s *Store) routeToWrite(org returns.OrgID, r *returns.Route) (*returns.Route, []any, error) {
 	if err := checkOrg(org); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkRoute(r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := *r
 	out.UpdatedAt = s.now().UTC()
 	args, err := routeArgs(&out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, args, nil
+}
+
+// CreateRoute stores a new route.
+func (s *Store) CreateRoute(ctx context.Context, org returns.OrgID, r *returns.Route) (*returns.Route, error) {
+	out, args, err := s.routeToWrite(org, r)
 	if err != nil {
 		return nil, err
 	}
@@ -98,20 +108,12 @@ func (s *Store) CreateRoute(ctx context.Context, org returns.OrgID, r *returns.R
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: create route: %w", err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // UpdateRoute replaces a route.
 func (s *Store) UpdateRoute(ctx context.Context, org returns.OrgID, r *returns.Route) (*returns.Route, error) {
-	if err := checkOrg(org); err != nil {
-		return nil, err
-	}
-	if err := checkRoute(r); err != nil {
-		return nil, err
-	}
-	out := *r
-	out.UpdatedAt = s.now().UTC()
-	args, err := routeArgs(&out)
+	out, args, err := s.routeToWrite(org, r)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ func (s *Store) UpdateRoute(ctx context.Context, org returns.OrgID, r *returns.R
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: update route: %w", err)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // DeleteRoute removes a route.
