@@ -75,14 +75,8 @@ func (s *Store) ReasonWeekCounts(ctx context.Context, org returns.OrgID, f retur
 	if err := store.CheckFilterSize(&f); err != nil {
 		return nil, err
 	}
-	args := []any{string(org)}
-	param := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	var where strings.Builder
-	filterTerms(&f, param, &where)
-	rows, err := s.pool.Query(ctx, "SELECT sku, reason, week, count(*) FROM cases WHERE org = $1"+where.String()+
+	where, args := orgWhere(org, &f)
+	rows, err := s.pool.Query(ctx, "SELECT sku, reason, week, count(*) FROM cases WHERE org = $1"+where+
 		" GROUP BY sku, reason, week"+fmt.Sprintf(" LIMIT %d", store.MaxReasonWeekRows), args...)
 	if err != nil {
 		return nil, storeErr("reason week counts", err)
@@ -181,14 +175,8 @@ func (s *Store) AnalyticsShops(ctx context.Context, org returns.OrgID, f returns
 	if err := store.CheckFilterSize(&f); err != nil {
 		return nil, err
 	}
-	args := []any{string(org)}
-	param := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	var where strings.Builder
-	filterTerms(&returns.Filter{Platforms: f.Platforms, ShopIDs: f.ShopIDs}, param, &where)
-	rows, err := s.pool.Query(ctx, "SELECT DISTINCT platform, shop_id FROM cases WHERE org = $1"+where.String()+
+	where, args := orgWhere(org, &returns.Filter{Platforms: f.Platforms, ShopIDs: f.ShopIDs})
+	rows, err := s.pool.Query(ctx, "SELECT DISTINCT platform, shop_id FROM cases WHERE org = $1"+where+
 		" ORDER BY platform, shop_id", args...)
 	if err != nil {
 		return nil, storeErr("analytics shops", err)
@@ -206,4 +194,17 @@ func (s *Store) AnalyticsShops(ctx context.Context, org returns.OrgID, f returns
 		return nil, storeErr("analytics shops", err)
 	}
 	return out, nil
+}
+
+// orgWhere is the filter's terms as " AND …", with the organisation as $1
+// and the terms' values after it.
+func orgWhere(org returns.OrgID, f *returns.Filter) (string, []any) {
+	args := []any{string(org)}
+	param := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var where strings.Builder
+	filterTerms(f, param, &where)
+	return where.String(), args
 }

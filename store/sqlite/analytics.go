@@ -60,14 +60,8 @@ func (s *Store) ReasonWeekCounts(ctx context.Context, org returns.OrgID, f retur
 	if err := store.CheckFilterSize(&f); err != nil {
 		return nil, err
 	}
-	args := []any{string(org)}
-	param := func(v any) string {
-		args = append(args, v)
-		return "?" + strconv.Itoa(len(args))
-	}
-	var where strings.Builder
-	filterTerms(&f, param, func(col, rest string) { where.WriteString(" AND " + col + rest) })
-	q := "SELECT sku, reason, week, count(*) FROM cases INDEXED BY cases_analytics WHERE org = ?1" + where.String() +
+	where, args := orgWhere(org, &f)
+	q := "SELECT sku, reason, week, count(*) FROM cases INDEXED BY cases_analytics WHERE org = ?1" + where +
 		" GROUP BY sku, reason, week" + fmt.Sprintf(" LIMIT %d", store.MaxReasonWeekRows)
 	var out []store.ReasonWeekCount
 	err := s.lists.query(ctx, q, args, func(rows *sql.Rows) error {
@@ -192,14 +186,8 @@ func (s *Store) AnalyticsShops(ctx context.Context, org returns.OrgID, f returns
 	if err := store.CheckFilterSize(&f); err != nil {
 		return nil, err
 	}
-	args := []any{string(org)}
-	param := func(v any) string {
-		args = append(args, v)
-		return "?" + strconv.Itoa(len(args))
-	}
-	var where strings.Builder
-	filterTerms(&returns.Filter{Platforms: f.Platforms, ShopIDs: f.ShopIDs}, param, func(col, rest string) { where.WriteString(" AND " + col + rest) })
-	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT platform, shop_id FROM case_counts WHERE org = ?1 AND n > 0"+where.String()+
+	where, args := orgWhere(org, &returns.Filter{Platforms: f.Platforms, ShopIDs: f.ShopIDs})
+	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT platform, shop_id FROM case_counts WHERE org = ?1 AND n > 0"+where+
 		" ORDER BY platform, shop_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: analytics shops: %w", err)
@@ -217,4 +205,17 @@ func (s *Store) AnalyticsShops(ctx context.Context, org returns.OrgID, f returns
 		return nil, fmt.Errorf("sqlite: analytics shops: %w", err)
 	}
 	return out, nil
+}
+
+// orgWhere is the filter's terms as " AND …", with the organisation as ?1
+// and the terms' values after it.
+func orgWhere(org returns.OrgID, f *returns.Filter) (string, []any) {
+	args := []any{string(org)}
+	param := func(v any) string {
+		args = append(args, v)
+		return "?" + strconv.Itoa(len(args))
+	}
+	var where strings.Builder
+	filterTerms(f, param, func(col, rest string) { where.WriteString(" AND " + col + rest) })
+	return where.String(), args
 }
