@@ -18,7 +18,7 @@ func (r *Resolver) costModel(in model.ReturnCostModelInput) (*model.ReturnCostMo
 		dst  *returns.Money
 	}{{"price", in.Price, &ci.Price}, {"outboundShipping", in.OutboundShipping, &ci.OutboundShipping},
 		{"processingCost", in.ProcessingCost, &ci.ProcessingCost}, {"resaleLoss", in.ResaleLoss, &ci.ResaleLoss}} {
-		m, err := returns.ParseMoney(f.in.Amount, strings.ToUpper(strings.TrimSpace(f.in.CurrencyCode)))
+		m, err := parseInputMoney(f.in.Amount, strings.ToUpper(strings.TrimSpace(f.in.CurrencyCode)))
 		if err != nil {
 			return nil, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", f.name)
 		}

@@ -85,7 +85,7 @@ func exportCompleteRequest(in model.ExportReturnCompleteStepInput) (actions.Expo
 		if v == nil {
 			return nil
 		}
-		m, err := returns.ParseMoney(v.Amount, strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
+		m, err := parseInputMoney(v.Amount, strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
 		if err != nil {
 			errs = append(errs, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", name))
 			return nil

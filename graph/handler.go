@@ -158,6 +158,23 @@ func setComplexity(c *ComplexityRoot) {
 		// lists cost what they do.
 		return satAdd(10, satMul(n, child))
 	}
+	// What reads or scans the store, or calls a platform, costs what it
+	// does, so that aliases cannot multiply it unseen. An analytics
+	// aggregation scans the organisation's cases: two fit in one operation.
+	c.Query.ReturnAnalytics = func(child int, _ model.ReturnAnalyticsInput) int { return satAdd(9000, child) }
+	c.Query.PlatformReturnAddresses = func(child int, _ returns.PlatformID, _ string) int { return satAdd(200, child) }
+	c.Query.ShopOrderCounts = func(child int, _ returns.PlatformID, _ string, _ string, _ string) int { return satAdd(50, child) }
+	c.Query.BuyerMessagePreview = func(child int, _ string, _ *returns.Language) int { return satAdd(20, child) }
+	c.Mutation.ShopOrderCountsFetch = func(child int, _ model.ShopOrderCountsFetchInput) int { return satAdd(500, child) }
+	perCase := func(child int) int { return satAdd(5, child) } // one store read for each case of a page
+	c.ReturnCase.Route, c.ReturnCase.Evidence, c.ReturnCase.Escalation, c.ReturnCase.ExportReturn = perCase, perCase, perCase, perCase
+	c.ReturnCase.Events = func(child int, first *int, _ *string) int {
+		n := defaultCaseEvents
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return satAdd(5, satMul(n, child))
+	}
 }
 
 // satMul multiplies without wrapping around (a hostile page size times a deep child).

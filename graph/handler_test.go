@@ -85,6 +85,22 @@ func TestComplexityLimit(t *testing.T) {
 	if len(errs) == 0 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "complexity") {
 		t.Errorf("40 full pages in one query were not refused for complexity: %v", out["errors"])
 	}
+	// An analytics aggregation scans the organisation's cases: two fit in
+	// one operation, three do not, however small their selections.
+	for n, refused := range map[int]bool{2: false, 3: true} {
+		var q strings.Builder
+		q.WriteString("{")
+		for i := 0; i < n; i++ {
+			q.WriteString(" a" + string(rune('a'+i)) + `: returnAnalytics(input: {groupBy: [PLATFORM]}) { spikes { week } }`)
+		}
+		q.WriteString(" }")
+		_, out = post(t, srv.URL, q.String())
+		errs, _ := out["errors"].([]any)
+		gotRefused := len(errs) > 0 && strings.Contains(errs[0].(map[string]any)["message"].(string), "complexity")
+		if gotRefused != refused {
+			t.Errorf("%d aliased returnAnalytics: refused for complexity %v, want %v (%v)", n, gotRefused, refused, out["errors"])
+		}
+	}
 }
 
 func TestPresenterHidesInternals(t *testing.T) {

@@ -20,7 +20,7 @@ func recordInspectionMutation(in model.ReturnRecordInspectionInput) *mutation {
 	m.check(len(in.EvidenceIds) <= returns.MaxInspectionEvidence, returns.Errorf(returns.CodeInvalid,
 		"at most %d evidence ids", returns.MaxInspectionEvidence).WithField("input", "evidenceIds"))
 	if v := in.RecoveredValue; v != nil {
-		money, err := returns.ParseMoney(v.Amount, strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
+		money, err := parseInputMoney(v.Amount, strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
 		if err != nil {
 			m.errs = append(m.errs, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", "recoveredValue"))
 		}

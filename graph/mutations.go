@@ -64,7 +64,7 @@ func (m *mutation) money(name string, v *model.MoneyInput) *returns.Money {
 	if v == nil {
 		return nil
 	}
-	money, err := returns.ParseMoney(v.Amount, strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
+	money, err := parseInputMoney(v.Amount, strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
 	if err != nil {
 		m.errs = append(m.errs, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", name))
 		return nil

@@ -30,7 +30,7 @@ func moneyInput(field string, v *model.MoneyInput) (*returns.Money, error) {
 	if v == nil {
 		return nil, nil
 	}
-	m, err := returns.ParseMoney(strings.TrimSpace(v.Amount), strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
+	m, err := parseInputMoney(strings.TrimSpace(v.Amount), strings.ToUpper(strings.TrimSpace(v.CurrencyCode)))
 	if err != nil {
 		return nil, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", field)
 	}

@@ -94,9 +94,15 @@ func BuildAnalytics(org returns.OrgID, q *AnalyticsQuery, d SQLDialect, args *[]
 	grade := func(g string) string {
 		return ", CAST(sum(CASE WHEN grade = '" + g + "' THEN 1 ELSE 0 END) AS BIGINT)"
 	}
+	// Without dimensions an aggregate answers one row even over no case, its
+	// sums NULL: no case is no group.
+	having := ""
+	if groupBy == "" {
+		having = " HAVING count(*) > 0"
+	}
 	st.Main = "SELECT " + dims + "count(*), CAST(sum(" + missed + ") AS BIGINT)" + grade("A") + grade("B") + grade("C") +
 		", min(week), max(week), " + d.Median("responded_ns - created_ns") + ", " + d.Median("refunded_ns - created_ns") +
-		from + where + groupBy + orderBy + fmt.Sprintf(" LIMIT %d", MaxAnalyticsGroups+1)
+		from + where + groupBy + having + orderBy + fmt.Sprintf(" LIMIT %d", MaxAnalyticsGroups+1)
 	st.Money = "SELECT " + dims + "refund_currency, CAST(sum(refund_minor) AS BIGINT), recovered_currency, CAST(sum(recovered_minor) AS BIGINT)" +
 		from + where + " AND (refund_currency IS NOT NULL OR recovered_currency IS NOT NULL)" +
 		" GROUP BY " + dims + "refund_currency, recovered_currency"

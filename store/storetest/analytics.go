@@ -196,6 +196,11 @@ func RunAnalytics(t *testing.T, open OpenAnalytics) {
 		if err != nil || len(rows) != 0 {
 			t.Errorf("an empty organisation: %+v, %v", rows, err)
 		}
+		// Without dimensions too: no case is no group, not a row of NULL sums.
+		rows, err = s.Analytics(ctx, "an-nobody", store.AnalyticsQuery{Now: AnalyticsNow})
+		if err != nil || len(rows) != 0 {
+			t.Errorf("an empty organisation, no dimensions: %+v, %v", rows, err)
+		}
 	})
 	t.Run("InspectionWrites", func(t *testing.T) {
 		// A regrading and a removal, by plain SQL as the inspection area
