@@ -40,6 +40,12 @@ type EvidenceOptions struct {
 	// organisation's evidence (0: no quota).
 	MaxFileBytes int64
 	QuotaBytes   int64
+	// MaxUploads bounds the uploads read at once (default 4): each holds its
+	// file in memory until it is stored, so this bounds the memory uploads
+	// take to MaxUploads × MaxFileBytes. One more waits up to UploadWait
+	// (default 10 s) for a slot, then is refused with 503.
+	MaxUploads int
+	UploadWait time.Duration
 }
 
 // DefaultEvidenceMaxBytes is the default bound of one evidence file.
@@ -50,6 +56,7 @@ const (
 	codeTooLarge         = "TOO_LARGE"
 	codeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
 	codeMethod           = "METHOD_NOT_ALLOWED"
+	codeBusy             = "BUSY"
 )
 
 // allowedTypes are the types evidence may have, as http.DetectContentType
@@ -164,6 +171,23 @@ func SanitizeFileName(name string) (string, error) {
 	return s, nil
 }
 
+// NameForType gives a sanitised file name the extension of the type sniffed
+// from the file's bytes, replacing the one the client gave (an "invoice.pdf
+// .html" of plain text is saved as "invoice.pdf.txt"), and collapses runs of
+// spaces, which can hide an extension in a file dialog.
+func NameForType(name, contentType string) string {
+	name = strings.Join(strings.Fields(name), " ")
+	ext := allowedTypes[contentType]
+	if ext == "" {
+		return name
+	}
+	stem := strings.TrimRight(strings.TrimSuffix(name, path.Ext(name)), " .")
+	if stem == "" {
+		stem = "evidence"
+	}
+	return stem + "." + ext
+}
+
 // uploadParams are an upload's query parameters.
 type uploadParams struct {
 	Case returns.CaseKey
@@ -243,12 +267,19 @@ func NewEvidenceHandler(r *Resolver, o EvidenceOptions) http.Handler {
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = DefaultEvidenceMaxBytes
 	}
-	return &evidenceHandler{r: r, o: o}
+	if o.MaxUploads <= 0 {
+		o.MaxUploads = 4
+	}
+	if o.UploadWait <= 0 {
+		o.UploadWait = 10 * time.Second
+	}
+	return &evidenceHandler{r: r, o: o, uploads: make(chan struct{}, o.MaxUploads)}
 }
 
 type evidenceHandler struct {
-	r *Resolver
-	o EvidenceOptions
+	r       *Resolver
+	o       EvidenceOptions
+	uploads chan struct{} // a slot per upload being read
 }
 
 func (h *evidenceHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -327,9 +358,27 @@ func (h *evidenceHandler) upload(w http.ResponseWriter, req *http.Request) {
 		writeEvidenceError(w, http.StatusRequestEntityTooLarge, tooLarge(h.o.MaxFileBytes))
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, req.Body, h.o.MaxFileBytes))
+	// Wait a little for a slot (the body is not read meanwhile, so a waiting
+	// upload holds a connection, not memory), then refuse.
+	wait := time.NewTimer(h.o.UploadWait)
+	select {
+	case h.uploads <- struct{}{}:
+		wait.Stop()
+		defer func() { <-h.uploads }()
+	case <-wait.C:
+		w.Header().Set("Retry-After", "1")
+		writeEvidenceError(w, http.StatusServiceUnavailable, returns.Errorf(codeBusy, "too many uploads at once; retry shortly"))
+		return
+	case <-req.Context().Done():
+		wait.Stop()
+		return
+	}
+	data, err := readUpload(http.MaxBytesReader(w, req.Body, h.o.MaxFileBytes), req.ContentLength, h.o.MaxFileBytes)
 	var mbe *http.MaxBytesError
 	switch {
+	case returns.ErrorCodeOf(err) == codeUnsupportedMedia:
+		writeEvidenceError(w, http.StatusUnsupportedMediaType, err)
+		return
 	case errors.As(err, &mbe):
 		writeEvidenceError(w, http.StatusRequestEntityTooLarge, tooLarge(h.o.MaxFileBytes))
 		return
@@ -346,7 +395,7 @@ func (h *evidenceHandler) upload(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	sum := sha256.Sum256(data)
-	e, err := h.r.deps.Evidence.AddEvidence(ctx, org, &store.Evidence{Case: p.Case, Kind: p.Kind, FileName: p.Name,
+	e, err := h.r.deps.Evidence.AddEvidence(ctx, org, &store.Evidence{Case: p.Case, Kind: p.Kind, FileName: NameForType(p.Name, ct),
 		ContentType: ct, SHA256: hex.EncodeToString(sum[:])}, data, h.o.QuotaBytes)
 	if err != nil {
 		if returns.ErrorCodeOf(err) == returns.CodeInternal {
@@ -358,6 +407,36 @@ func (h *evidenceHandler) upload(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Location", EvidenceURL(e.ID))
 	writeEvidenceJSON(w, http.StatusCreated, evidenceJSON{ID: e.ID, Case: CaseID(e.Case), Kind: string(e.Kind), FileName: e.FileName,
 		ContentType: e.ContentType, Size: e.Size, SHA256: e.SHA256, UploadedAt: e.UploadedAt.UTC().Format(time.RFC3339Nano), URL: EvidenceURL(e.ID)})
+}
+
+// readUpload reads an upload's body, refusing it by its first 512 bytes,
+// before the rest is read, when their type is none that evidence may have
+// (the sniffer looks at no more than those); the rest is read into a buffer
+// sized from the declared length, not grown by doubling.
+func readUpload(body io.Reader, declared, limit int64) ([]byte, error) {
+	head := make([]byte, 512)
+	n, err := io.ReadFull(body, head)
+	head = head[:n]
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return head, nil
+	case err != nil:
+		return nil, err
+	}
+	if _, ok := allowedTypes[http.DetectContentType(head)]; !ok {
+		_, err := SniffEvidence(head)
+		return nil, err
+	}
+	size := int64(64 << 10)
+	if declared > 0 {
+		size = min(declared, limit)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	buf.Write(head)
+	if _, err := buf.ReadFrom(body); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func tooLarge(limit int64) error {

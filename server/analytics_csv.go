@@ -123,8 +123,10 @@ func csvStatus(transportStatus int, code string) (int, string) {
 	switch {
 	case transportStatus == http.StatusTooManyRequests:
 		return http.StatusTooManyRequests, "RATE_LIMITED"
+	case transportStatus == http.StatusUnauthorized:
+		return http.StatusUnauthorized, "UNAUTHORIZED" // no key, or not a valid one
 	case code == "UNAUTHORIZED":
-		return http.StatusUnauthorized, code
+		return http.StatusForbidden, code // a valid key without the read scope, as /evidence answers
 	case code == "INVALID" || strings.HasPrefix(code, "GRAPHQL_") || code == "BAD_USER_INPUT":
 		return http.StatusBadRequest, "INVALID"
 	case code == "STORE_UNAVAILABLE":

@@ -112,7 +112,7 @@ func TestAnalyticsCSV(t *testing.T) {
 	}{
 		{"", http.StatusUnauthorized, "UNAUTHORIZED"},
 		{"Bearer rgw_nope", http.StatusUnauthorized, "UNAUTHORIZED"},
-		{"Bearer " + key.APIKeyCreate.Key, http.StatusUnauthorized, "UNAUTHORIZED"},
+		{"Bearer " + key.APIKeyCreate.Key, http.StatusForbidden, "UNAUTHORIZED"},
 		{"Bearer " + testKey, http.StatusOK, ""},
 	} {
 		resp, body := getAs(t, m, c.auth, q)

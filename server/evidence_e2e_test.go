@@ -82,7 +82,7 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 	m := startGateway(t)
 	c := someCase(t, m, "XHS")
 	up := upload(t, m, "", c.ID, "PHOTO", "../../etc/passwd", pngFile)
-	if up.status != http.StatusCreated || up.body["fileName"] != "passwd" || up.body["contentType"] != "image/png" ||
+	if up.status != http.StatusCreated || up.body["fileName"] != "passwd.png" || up.body["contentType"] != "image/png" ||
 		up.body["size"] != float64(len(pngFile)) || up.body["url"] != "/evidence/"+up.id() || up.body["case"] != c.ID {
 		t.Fatalf("upload: %d %s", up.status, up.raw)
 	}
@@ -91,7 +91,7 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 	down := doEvidence(t, req)
 	h := down.header
 	if down.status != http.StatusOK || !bytes.Equal(down.raw, pngFile) || h.Get("Content-Type") != "image/png" ||
-		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Disposition") != `attachment; filename=passwd` ||
+		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Disposition") != `attachment; filename=passwd.png` ||
 		!strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") || !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") {
 		t.Fatalf("download: %d %v", down.status, h)
 	}

@@ -29,14 +29,22 @@ func GetOrHead(w http.ResponseWriter, r *http.Request) bool {
 
 // ServeConfig serves config.js, which sets window.returnsgwDemoKey: demoKey
 // for clients on this machine (loopback) only, so the sandbox key never
-// reaches another host; "" otherwise (the user types a key).
+// reaches another host; "" otherwise (the user types a key). A script tag is
+// not subject to CORS, so a page of any other origin open in the seller's
+// browser could load config.js and read the key: the key goes only to a
+// request the browser marks as the gateway's own page (Sec-Fetch-Site
+// same-origin, or none when typed in the address bar; absent from clients
+// that are not browsers), and Cross-Origin-Resource-Policy bars the response
+// from other origins' pages as well.
 func ServeConfig(w http.ResponseWriter, r *http.Request, demoKey string) {
 	key := ""
-	if loopback(r) {
+	if loopback(r) && ownPage(r) {
 		key = demoKey
 	}
 	b, _ := json.Marshal(key)
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cross-Origin-Resource-Policy", "same-origin")
+	w.Header().Add("Vary", "Sec-Fetch-Site")
 	Serve(w, "config.js", []byte("window.returnsgwDemoKey = "+string(b)+";\n"))
 }
 
@@ -79,6 +87,16 @@ func Serve(w http.ResponseWriter, name string, b []byte) {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Write(b)
+}
+
+// ownPage reports whether the browser says the request comes from the
+// gateway's own origin (or from no page at all).
+func ownPage(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
 }
 
 // loopback reports whether the request comes from this machine.

@@ -63,6 +63,32 @@ func TestServeConfigKeyOnLoopbackOnly(t *testing.T) {
 	}
 }
 
+// Another origin's page in the seller's browser can load config.js with a
+// script tag (no CORS): the browser marks such a request, and it gets no key.
+func TestServeConfigKeyOnlyToTheGatewaysOwnPage(t *testing.T) {
+	for site, want := range map[string]string{
+		"":            `"k"`, // not a browser (curl), or an old one
+		"same-origin": `"k"`, // the console's or GraphiQL's own script tag
+		"none":        `"k"`, // typed in the address bar
+		"same-site":   `""`,  // another port on localhost
+		"cross-site":  `""`,  // any web page
+	} {
+		r := httptest.NewRequest("GET", "/config.js", nil)
+		r.RemoteAddr = "127.0.0.1:5000"
+		if site != "" {
+			r.Header.Set("Sec-Fetch-Site", site)
+		}
+		w := httptest.NewRecorder()
+		ServeConfig(w, r, "k")
+		if got := w.Body.String(); got != "window.returnsgwDemoKey = "+want+";\n" {
+			t.Errorf("Sec-Fetch-Site %q: %q", site, got)
+		}
+		if w.Header().Get("Cross-Origin-Resource-Policy") != "same-origin" {
+			t.Errorf("Sec-Fetch-Site %q: no Cross-Origin-Resource-Policy", site)
+		}
+	}
+}
+
 func TestGetOrHead(t *testing.T) {
 	for method, want := range map[string]bool{"GET": true, "HEAD": true, "POST": false, "PUT": false} {
 		w := httptest.NewRecorder()
