@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/big"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -237,17 +236,8 @@ func analyticsCosts(in *model.AnalyticsCostsInput) (*returns.CostModelInput, err
 		return nil, nil
 	}
 	var ci returns.CostModelInput
-	for _, f := range []struct {
-		name string
-		in   *model.MoneyInput
-		dst  *returns.Money
-	}{{"price", in.Price, &ci.Price}, {"outboundShipping", in.OutboundShipping, &ci.OutboundShipping},
-		{"processingCost", in.ProcessingCost, &ci.ProcessingCost}, {"resaleLoss", in.ResaleLoss, &ci.ResaleLoss}} {
-		m, err := parseInputMoney(f.in.Amount, strings.ToUpper(strings.TrimSpace(f.in.CurrencyCode)))
-		if err != nil {
-			return nil, returns.Errorf(returns.CodeInvalid, "%s", returns.ErrorMessage(err)).WithField("input", "costs", f.name)
-		}
-		*f.dst = m
+	if err := costModelMoney(&ci, in.Price, in.OutboundShipping, in.ProcessingCost, in.ResaleLoss, "input", "costs"); err != nil {
+		return nil, err
 	}
 	ci.Orders, ci.ReturnRate = 1, "0"
 	if _, err := returns.ComputeCostModel(ci); err != nil {
@@ -268,12 +258,7 @@ func groupCostModel(ci returns.CostModelInput, cases, orders int64) (*model.Retu
 	if err != nil {
 		return nil, err
 	}
-	out := &model.ReturnCostModel{Returns: cm.Returns, OutboundShippingLost: &cm.OutboundShippingLost,
-		ProcessingCost: &cm.ProcessingCost, ResaleLoss: &cm.ResaleLoss, Total: &cm.Total, CostPer100Orders: &cm.CostPer100Orders}
-	if cm.MarginPoints != "" {
-		out.MarginPoints = &cm.MarginPoints
-	}
-	return out, nil
+	return costModelOut(cm), nil
 }
 
 func analyticsKey(q *store.AnalyticsQuery, k store.AnalyticsKey) *model.AnalyticsKey {
