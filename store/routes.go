@@ -35,3 +35,15 @@ type RouteStore interface {
 	// sandbox run, whose cases start over).
 	ResetRoutes(ctx context.Context, org returns.OrgID) error
 }
+
+// CheckRoute is what every backend checks of a route before writing it: an
+// id of 1 to 64 bytes and the route's own rules (returns.Route.Validate).
+func CheckRoute(r *returns.Route) error {
+	if r == nil || r.ID == "" || len(r.ID) > 64 {
+		return returns.Errorf(returns.CodeInvalid, "a route needs an id of 1 to 64 bytes").WithField("input", "id")
+	}
+	if e := r.Validate(); e != nil {
+		return e
+	}
+	return nil
+}

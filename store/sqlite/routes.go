@@ -50,23 +50,13 @@ func scanRoute(row rowScanner) (*returns.Route, error) {
 	return &r, nil
 }
 
-func checkRoute(r *returns.Route) error {
-	if r == nil || r.ID == "" || len(r.ID) > 64 {
-		return returns.Errorf(returns.CodeInvalid, "a route needs an id of 1 to 64 bytes").WithField("input", "id")
-	}
-	if e := r.Validate(); e != nil {
-		return e
-	}
-	return nil
-}
-
 // routeToWrite checks a route about to be written and stamps it with the
 // store's clock; args are its column values after org.
 func (s *Store) routeToWrite(org returns.OrgID, r *returns.Route) (*returns.Route, []any, error) {
 	if err := checkOrg(org); err != nil {
 		return nil, nil, err
 	}
-	if err := checkRoute(r); err != nil {
+	if err := store.CheckRoute(r); err != nil {
 		return nil, nil, err
 	}
 	out := *r
