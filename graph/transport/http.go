@@ -340,16 +340,18 @@ func writeRequestError(w http.ResponseWriter, status int, resp *graphql.Response
 		status = http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"internal error"}]}`)
 	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
 }
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
+	b, err := appendResponse(make([]byte, 0, len(resp.Data)+64), resp)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"internal error"}]}`)
 	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -111,12 +112,19 @@ func (t SSE) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		if resp == nil {
 			break
 		}
-		b, err := json.Marshal(resp)
-		if err != nil {
-			b = []byte(`{"errors":[{"message":"internal error"}]}`)
+		const head = "event: next\ndata: "
+		ev, err := appendResponse(append(make([]byte, 0, len(resp.Data)+84), head...), resp)
+		if err == nil && bytes.IndexByte(ev[len(head):], '\n') >= 0 {
+			// A line break would end the event early: compact it (the
+			// executor writes none, so this is only a guard).
+			var b bytes.Buffer
+			err = json.Compact(&b, ev[len(head):])
+			ev = append([]byte(head), b.Bytes()...)
 		}
-		ev := make([]byte, 0, len(b)+20)
-		ev = append(append(append(ev, "event: next\ndata: "...), b...), "\n\n"...)
+		if err != nil {
+			ev = []byte("event: next\ndata: {\"errors\":[{\"message\":\"internal error\"}]}")
+		}
+		ev = append(ev, "\n\n"...)
 		if !s.write(ev) {
 			return
 		}
