@@ -2,6 +2,9 @@ package transport
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,7 +42,8 @@ func TestAppendResponseIsJSONMarshal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := appendResponse(nil, &c.resp)
+			got, err := appendResponse([]byte("x"), &c.resp)
+			got = got[1:]
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,5 +58,23 @@ func TestAppendResponseFailsLikeMarshal(t *testing.T) {
 	resp := &graphql.Response{Data: json.RawMessage(`{}`), Extensions: map[string]any{"f": func() {}}}
 	if _, err := appendResponse(nil, resp); err == nil {
 		t.Fatal("an extension json cannot encode: want an error")
+	}
+}
+
+func TestWriteResponseSetsItsLength(t *testing.T) {
+	for _, resp := range []*graphql.Response{
+		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"x": 1}},
+		{Errors: gqlerror.List{{Message: "m"}}},
+		{Data: json.RawMessage(`{}`), Extensions: map[string]any{"f": func() {}}}, // cannot encode
+	} {
+		rec := httptest.NewRecorder()
+		writeResponse(rec, http.StatusOK, resp)
+		body := rec.Body.String()
+		if !json.Valid([]byte(body)) {
+			t.Fatalf("not JSON: %s", body)
+		}
+		if got := rec.Header().Get("Content-Length"); got != strconv.Itoa(len(body)) {
+			t.Fatalf("Content-Length %s for %d bytes", got, len(body))
+		}
 	}
 }
