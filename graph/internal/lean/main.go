@@ -93,6 +93,35 @@ var textRewrites = []textRewrite{
 	},
 }
 
+// deferOnFirstUse makes an object's @defer group (a field set and a map of
+// labels, two allocations) only when one of its fields is deferred: every
+// object of every response made both, and almost none uses them. It runs
+// after "defer bookkeeping only when deferred", which guards the group's one
+// use after the loop by the map's length; every other use is inside the
+// deferred branch, which now makes them first.
+func deferOnFirstUse(src []byte) ([]byte, error) {
+	const (
+		decl    = "\tdeferredFieldSet := graphql.NewFieldSet(nil)\n\tdeferLabelToView := make(map[string]*graphql.FieldSetView)\n"
+		lazy    = "\tvar deferredFieldSet *graphql.FieldSet\n\tvar deferLabelToView map[string]*graphql.FieldSetView\n"
+		branch  = "\t\t\tif field.IsDeferred() {\n\t\t\t\tdeferredFieldSet.AddField(field)\n"
+		made    = "\t\t\tif field.IsDeferred() {\n\t\t\t\tif deferredFieldSet == nil {\n\t\t\t\t\tdeferredFieldSet, deferLabelToView = graphql.NewFieldSet(nil), map[string]*graphql.FieldSetView{}\n\t\t\t\t}\n\t\t\t\tdeferredFieldSet.AddField(field)\n"
+		guarded = "\tif len(deferLabelToView) > 0 {\n"
+	)
+	n := bytes.Count(src, []byte(decl))
+	switch {
+	case n == 0:
+		return nil, fmt.Errorf("rewrite %q: no %q: did gqlgen change?", "deferred set on first use", decl)
+	case bytes.Count(src, []byte("deferredFieldSet.AddField(field)")) != bytes.Count(src, []byte(branch)):
+		return nil, fmt.Errorf("rewrite %q: a deferred field set is used outside %q: did gqlgen change?", "deferred set on first use", branch)
+	case bytes.Count(src, []byte("deferredFieldSet")) != bytes.Count(src, []byte("deferredFieldSet :="))+5*bytes.Count(src, []byte(branch))+bytes.Count(src, []byte("FieldSet: deferredFieldSet")):
+		return nil, fmt.Errorf("rewrite %q: the deferred field set has a use this rewrite does not know: did gqlgen change?", "deferred set on first use")
+	case bytes.Count(src, []byte(guarded)) != n:
+		return nil, fmt.Errorf("rewrite %q: %d groups, %d guarded by their length: run it after %q", "deferred set on first use", n, bytes.Count(src, []byte(guarded)), "defer bookkeeping only when deferred")
+	}
+	src = bytes.ReplaceAll(src, []byte(decl), []byte(lazy))
+	return bytes.ReplaceAll(src, []byte(branch), []byte(made)), nil
+}
+
 // minLeafFields is a floor on how many leaf fields must be rewritten: far
 // fewer means gqlgen's output changed shape.
 const minLeafFields = 40
@@ -134,6 +163,10 @@ func rewrite(src []byte, min floors) ([]byte, error) {
 		if src, err = r.apply(src); err != nil {
 			return nil, err
 		}
+	}
+	src, err := deferOnFirstUse(src)
+	if err != nil {
+		return nil, err
 	}
 	src, leaves, err := inlineLeaves(src)
 	if err != nil {

@@ -22,6 +22,7 @@ func rewriters() map[string]func([]byte) ([]byte, error) {
 			out, _, err := inlineLeaves(src)
 			return out, err
 		},
+		"deferred set on first use": deferOnFirstUse,
 		"lean objects": func(src []byte) ([]byte, error) {
 			out, _, err := leanObjects(src)
 			return out, err
@@ -171,6 +172,9 @@ func TestRewriteFailsWhenGqlgenChanges(t *testing.T) {
 		{"the event type renamed", "marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx, selections, v)",
 			"marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐEvent(ctx, selections, v)", "subscription events marshalled once"},
 		{"the defer group built another way", "\tec.ProcessDeferredGroup(graphql.DeferredGroup{", "\tec.processDeferred(graphql.DeferredGroup{", "defer bookkeeping"},
+		{"the defer group declared another way", "\tdeferLabelToView := make(map[string]*graphql.FieldSetView)\n",
+			"\tdeferLabelToView := map[string]*graphql.FieldSetView{}\n", "deferred set on first use"},
+		{"the deferred field set used after the loop", "\tout.Dispatch(ctx)\n", "\tout.Dispatch(ctx)\n\tdeferredFieldSet.Dispatch(ctx)\n", "deferred set on first use"},
 		{"ResolveField takes another argument", "\t\ttrue,\n\t\ttrue,\n\t)", "\t\ttrue,\n\t\ttrue,\n\t\tnil,\n\t)", "leaf fields matched"},
 		{"leaf field contexts built another way", "graphql.NewScalarFieldContext(", "graphql.NewLeafFieldContext(", "leaf fields matched"},
 		{"objects returned another way", "\treturn out\n}", "\treturn &out\n}", "object marshallers matched"},
@@ -204,6 +208,9 @@ func TestCommittedExecutorIsRewritten(t *testing.T) {
 		if !bytes.Contains(src, []byte(r.to)) {
 			t.Errorf("graph/generated.go lacks the result of %q", r.name)
 		}
+	}
+	if bytes.Contains(src, []byte("deferredFieldSet := graphql.NewFieldSet(nil)")) || !bytes.Contains(src, []byte("if deferredFieldSet == nil {")) {
+		t.Error("graph/generated.go still makes every object's @defer group: run go generate ./graph")
 	}
 	if _, names, err := inlineLeaves(src); err != nil || len(names) != 0 {
 		t.Errorf("leaf fields left to inline: %v %v", names, err)
