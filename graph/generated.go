@@ -5322,7 +5322,7 @@ func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_ApiKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5492,7 +5492,7 @@ func (ec *executionContext) fieldContext_ApiKeyRevokePayload_userErrors(_ contex
 }
 
 func (ec *executionContext) _AvailableAction_action(ctx context.Context, field graphql.CollectedField, obj *model.AvailableAction) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Action)
+	return (*leanString)(&obj.Action)
 }
 func (ec *executionContext) fieldContext_AvailableAction_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvailableAction", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5612,7 +5612,7 @@ func (ec *executionContext) fieldContext_BuyerMessageTemplate_language(_ context
 }
 
 func (ec *executionContext) _BuyerMessageTemplate_body(ctx context.Context, field graphql.CollectedField, obj *returns.MessageTemplate) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Body)
+	return (*leanString)(&obj.Body)
 }
 func (ec *executionContext) fieldContext_BuyerMessageTemplate_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BuyerMessageTemplate", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5748,7 +5748,7 @@ func (ec *executionContext) fieldContext_Deadlines_autoActionAt(_ context.Contex
 }
 
 func (ec *executionContext) _Deadlines_autoAction(ctx context.Context, field graphql.CollectedField, obj *returns.Deadlines) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.AutoAction)
+	return (*leanString)(&obj.AutoAction)
 }
 func (ec *executionContext) fieldContext_Deadlines_autoAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deadlines", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5762,7 +5762,7 @@ func (ec *executionContext) fieldContext_Escalation_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _Escalation_statement(ctx context.Context, field graphql.CollectedField, obj *model.Escalation) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Statement)
+	return (*leanString)(&obj.Statement)
 }
 func (ec *executionContext) fieldContext_Escalation_statement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5811,14 +5811,14 @@ func (ec *executionContext) fieldContext_Evidence_kind(_ context.Context, field 
 }
 
 func (ec *executionContext) _Evidence_fileName(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.FileName)
+	return (*leanString)(&obj.FileName)
 }
 func (ec *executionContext) fieldContext_Evidence_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Evidence_contentType(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ContentType)
+	return (*leanString)(&obj.ContentType)
 }
 func (ec *executionContext) fieldContext_Evidence_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5832,7 +5832,7 @@ func (ec *executionContext) fieldContext_Evidence_size(_ context.Context, field 
 }
 
 func (ec *executionContext) _Evidence_sha256(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Sha256)
+	return (*leanString)(&obj.Sha256)
 }
 func (ec *executionContext) fieldContext_Evidence_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5846,7 +5846,7 @@ func (ec *executionContext) fieldContext_Evidence_uploadedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Evidence_url(ctx context.Context, field graphql.CollectedField, obj *model.Evidence) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.URL)
+	return (*leanString)(&obj.URL)
 }
 func (ec *executionContext) fieldContext_Evidence_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5920,7 +5920,7 @@ func (ec *executionContext) fieldContext_ExportReturn_freightAndInsurancePaidBy(
 }
 
 func (ec *executionContext) _ExportReturn_contractNumber(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ContractNumber)
+	return (*leanString)(&obj.ContractNumber)
 }
 func (ec *executionContext) fieldContext_ExportReturn_contractNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type String does not have child fields"))
@@ -5941,14 +5941,14 @@ func (ec *executionContext) fieldContext_ExportReturn_invoiceEvidenceIds(_ conte
 }
 
 func (ec *executionContext) _ExportReturn_logisticsChannel(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.LogisticsChannel)
+	return (*leanString)(&obj.LogisticsChannel)
 }
 func (ec *executionContext) fieldContext_ExportReturn_logisticsChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ExportReturn_carrier(ctx context.Context, field graphql.CollectedField, obj *model.ExportReturn) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Carrier)
+	return (*leanString)(&obj.Carrier)
 }
 func (ec *executionContext) fieldContext_ExportReturn_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExportReturn", field, false, false, errors.New("field of type String does not have child fields"))
@@ -6218,7 +6218,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *returns.Money) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
+	return (*leanString)(&obj.Currency)
 }
 func (ec *executionContext) fieldContext_Money_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7031,14 +7031,14 @@ func (ec *executionContext) fieldContext_NegotiationEntry_party(_ context.Contex
 }
 
 func (ec *executionContext) _NegotiationEntry_kind(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
+	return (*leanString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_NegotiationEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NegotiationEntry", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _NegotiationEntry_text(ctx context.Context, field graphql.CollectedField, obj *returns.NegotiationEntry) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.Text)
+	return (*leanString)(&obj.Text)
 }
 func (ec *executionContext) fieldContext_NegotiationEntry_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NegotiationEntry", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7084,7 +7084,7 @@ func (ec *executionContext) fieldContext_Organisation_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organisation_name(ctx context.Context, field graphql.CollectedField, obj *model.Organisation) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_Organisation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7220,14 +7220,14 @@ func (ec *executionContext) fieldContext_PendingStep_recordedAt(_ context.Contex
 }
 
 func (ec *executionContext) _PendingStep_note(ctx context.Context, field graphql.CollectedField, obj *returns.PendingStep) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.Note)
+	return (*leanString)(&obj.Note)
 }
 func (ec *executionContext) fieldContext_PendingStep_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PendingStep", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PendingStep_url(ctx context.Context, field graphql.CollectedField, obj *returns.PendingStep) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.URL)
+	return (*leanString)(&obj.URL)
 }
 func (ec *executionContext) fieldContext_PendingStep_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PendingStep", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7269,7 +7269,7 @@ func (ec *executionContext) fieldContext_PlatformHealth_consecutiveFailures(_ co
 }
 
 func (ec *executionContext) _PlatformHealth_circuit(ctx context.Context, field graphql.CollectedField, obj *model.PlatformHealth) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Circuit)
+	return (*leanString)(&obj.Circuit)
 }
 func (ec *executionContext) fieldContext_PlatformHealth_circuit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformHealth", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7368,7 +7368,7 @@ func (ec *executionContext) fieldContext_PlatformInfo_shops(_ context.Context, f
 }
 
 func (ec *executionContext) _PlatformReturnAddress_id(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+	return (*leanString)(&obj.ID)
 }
 func (ec *executionContext) fieldContext_PlatformReturnAddress_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7382,7 +7382,7 @@ func (ec *executionContext) fieldContext_PlatformReturnAddress_name(_ context.Co
 }
 
 func (ec *executionContext) _PlatformReturnAddress_address(ctx context.Context, field graphql.CollectedField, obj *model.PlatformReturnAddress) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Address)
+	return (*leanString)(&obj.Address)
 }
 func (ec *executionContext) fieldContext_PlatformReturnAddress_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformReturnAddress", field, false, false, errors.New("field of type String does not have child fields"))
@@ -7410,14 +7410,14 @@ func (ec *executionContext) fieldContext_PlatformReturnAddress_isDefault(_ conte
 }
 
 func (ec *executionContext) _PlatformStatus_code(ctx context.Context, field graphql.CollectedField, obj *returns.PlatformStatus) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	return (*leanString)(&obj.Code)
 }
 func (ec *executionContext) fieldContext_PlatformStatus_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformStatus", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PlatformStatus_label(ctx context.Context, field graphql.CollectedField, obj *returns.PlatformStatus) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.Label)
+	return (*leanString)(&obj.Label)
 }
 func (ec *executionContext) fieldContext_PlatformStatus_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformStatus", field, false, false, errors.New("field of type String does not have child fields"))
@@ -8124,7 +8124,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _ReasonSpike_sku(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+	return (*leanString)(&obj.Sku)
 }
 func (ec *executionContext) fieldContext_ReasonSpike_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type String does not have child fields"))
@@ -8138,7 +8138,7 @@ func (ec *executionContext) fieldContext_ReasonSpike_reason(_ context.Context, f
 }
 
 func (ec *executionContext) _ReasonSpike_week(ctx context.Context, field graphql.CollectedField, obj *model.ReasonSpike) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Week)
+	return (*leanString)(&obj.Week)
 }
 func (ec *executionContext) fieldContext_ReasonSpike_week(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReasonSpike", field, false, false, errors.New("field of type String does not have child fields"))
@@ -8212,7 +8212,7 @@ func (ec *executionContext) fieldContext_RefundComponent_paidBy(_ context.Contex
 }
 
 func (ec *executionContext) _RefundComponent_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.RefundComponent) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.RuleID)
+	return (*leanString)(&obj.RuleID)
 }
 func (ec *executionContext) fieldContext_RefundComponent_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefundComponent", field, false, false, errors.New("field of type String does not have child fields"))
@@ -8379,7 +8379,7 @@ func (ec *executionContext) fieldContext_ReturnAnalytics_spikes(_ context.Contex
 }
 
 func (ec *executionContext) _ReturnAnalytics_csvUrl(ctx context.Context, field graphql.CollectedField, obj *model.ReturnAnalytics) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.CSVURL)
+	return (*leanString)(&obj.CSVURL)
 }
 func (ec *executionContext) fieldContext_ReturnAnalytics_csvUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnAnalytics", field, false, false, errors.New("field of type String does not have child fields"))
@@ -8416,21 +8416,21 @@ func (ec *executionContext) fieldContext_ReturnCase_platform(_ context.Context, 
 }
 
 func (ec *executionContext) _ReturnCase_platformCaseId(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.PlatformCaseID)
+	return (*leanString)(&obj.PlatformCaseID)
 }
 func (ec *executionContext) fieldContext_ReturnCase_platformCaseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_shopId(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+	return (*leanString)(&obj.ShopID)
 }
 func (ec *executionContext) fieldContext_ReturnCase_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnCase_orderId(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.OrderID)
+	return (*leanString)(&obj.OrderID)
 }
 func (ec *executionContext) fieldContext_ReturnCase_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type String does not have child fields"))
@@ -8490,7 +8490,7 @@ func (ec *executionContext) fieldContext_ReturnCase_reason(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReturnCase_platformReason(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.PlatformReason)
+	return (*leanString)(&obj.PlatformReason)
 }
 func (ec *executionContext) fieldContext_ReturnCase_platformReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type String does not have child fields"))
@@ -9070,7 +9070,7 @@ func (ec *executionContext) fieldContext_ReturnCase_returnShipment(_ context.Con
 }
 
 func (ec *executionContext) _ReturnCase_buyerNote(ctx context.Context, field graphql.CollectedField, obj *returns.Case) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.Note)
+	return (*leanString)(&obj.Note)
 }
 func (ec *executionContext) fieldContext_ReturnCase_buyerNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCase", field, false, false, errors.New("field of type String does not have child fields"))
@@ -9660,7 +9660,7 @@ func (ec *executionContext) fieldContext_ReturnCaseConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _ReturnCaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEdge) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*leanString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ReturnCaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCaseEdge", field, false, false, errors.New("field of type String does not have child fields"))
@@ -9924,7 +9924,7 @@ func (ec *executionContext) fieldContext_ReturnCaseEventConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _ReturnCaseEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReturnCaseEventEdge) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*leanString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ReturnCaseEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnCaseEventEdge", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10365,14 +10365,14 @@ func (ec *executionContext) fieldContext_ReturnEligibility_rules(_ context.Conte
 }
 
 func (ec *executionContext) _ReturnLine_sku(ctx context.Context, field graphql.CollectedField, obj *returns.Line) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.SKU)
+	return (*leanString)(&obj.SKU)
 }
 func (ec *executionContext) fieldContext_ReturnLine_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnLine_title(ctx context.Context, field graphql.CollectedField, obj *returns.Line) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	return (*leanString)(&obj.Title)
 }
 func (ec *executionContext) fieldContext_ReturnLine_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10462,7 +10462,7 @@ func (ec *executionContext) fieldContext_ReturnRoute_platform(_ context.Context,
 }
 
 func (ec *executionContext) _ReturnRoute_shopId(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+	return (*leanString)(&obj.ShopID)
 }
 func (ec *executionContext) fieldContext_ReturnRoute_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10476,7 +10476,7 @@ func (ec *executionContext) fieldContext_ReturnRoute_kind(_ context.Context, fie
 }
 
 func (ec *executionContext) _ReturnRoute_name(ctx context.Context, field graphql.CollectedField, obj *returns.Route) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_ReturnRoute_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnRoute", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10662,21 +10662,21 @@ func (ec *executionContext) fieldContext_ReturnRoutePayload_userErrors(_ context
 }
 
 func (ec *executionContext) _ReturnRule_id(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+	return (*leanString)(&obj.ID)
 }
 func (ec *executionContext) fieldContext_ReturnRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnRule_explanation(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Explanation)
+	return (*leanString)(&obj.Explanation)
 }
 func (ec *executionContext) fieldContext_ReturnRule_explanation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ReturnRule_source(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Source)
+	return (*leanString)(&obj.Source)
 }
 func (ec *executionContext) fieldContext_ReturnRule_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10704,7 +10704,7 @@ func (ec *executionContext) fieldContext_ReturnRule_configurable(_ context.Conte
 }
 
 func (ec *executionContext) _ReturnRule_zone(ctx context.Context, field graphql.CollectedField, obj *returns.Rule) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.Zone)
+	return (*leanString)(&obj.Zone)
 }
 func (ec *executionContext) fieldContext_ReturnRule_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnRule", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10718,7 +10718,7 @@ func (ec *executionContext) fieldContext_ReturnRule_catalogueOnly(_ context.Cont
 }
 
 func (ec *executionContext) _RuleApplication_ruleId(ctx context.Context, field graphql.CollectedField, obj *returns.RuleApplication) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.RuleID)
+	return (*leanString)(&obj.RuleID)
 }
 func (ec *executionContext) fieldContext_RuleApplication_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleApplication", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10732,21 +10732,21 @@ func (ec *executionContext) fieldContext_RuleApplication_effect(_ context.Contex
 }
 
 func (ec *executionContext) _RuleApplication_explanation(ctx context.Context, field graphql.CollectedField, obj *returns.RuleApplication) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Explanation)
+	return (*leanString)(&obj.Explanation)
 }
 func (ec *executionContext) fieldContext_RuleApplication_explanation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleApplication", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _RuleViolation_ruleId(ctx context.Context, field graphql.CollectedField, obj *returns.Violation) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.RuleID)
+	return (*leanString)(&obj.RuleID)
 }
 func (ec *executionContext) fieldContext_RuleViolation_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleViolation", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _RuleViolation_message(ctx context.Context, field graphql.CollectedField, obj *returns.Violation) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	return (*leanString)(&obj.Message)
 }
 func (ec *executionContext) fieldContext_RuleViolation_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleViolation", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10760,21 +10760,21 @@ func (ec *executionContext) fieldContext_RuleViolation_acknowledgeable(_ context
 }
 
 func (ec *executionContext) _Shipment_carrierCode(ctx context.Context, field graphql.CollectedField, obj *returns.Shipment) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.CarrierCode)
+	return (*leanString)(&obj.CarrierCode)
 }
 func (ec *executionContext) fieldContext_Shipment_carrierCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Shipment_carrierName(ctx context.Context, field graphql.CollectedField, obj *returns.Shipment) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.CarrierName)
+	return (*leanString)(&obj.CarrierName)
 }
 func (ec *executionContext) fieldContext_Shipment_carrierName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Shipment_trackingNo(ctx context.Context, field graphql.CollectedField, obj *returns.Shipment) (ret graphql.Marshaler) {
-	return ec.marshalOString2string(ctx, field.Selections, obj.TrackingNo)
+	return (*leanString)(&obj.TrackingNo)
 }
 func (ec *executionContext) fieldContext_Shipment_trackingNo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10841,7 +10841,7 @@ func (ec *executionContext) fieldContext_ShopConnectPayload_userErrors(_ context
 }
 
 func (ec *executionContext) _ShopConnection_id(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+	return (*leanString)(&obj.ID)
 }
 func (ec *executionContext) fieldContext_ShopConnection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShopConnection", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10940,7 +10940,7 @@ func (ec *executionContext) fieldContext_ShopConnectionAlert_platform(_ context.
 }
 
 func (ec *executionContext) _ShopConnectionAlert_shopId(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+	return (*leanString)(&obj.ShopID)
 }
 func (ec *executionContext) fieldContext_ShopConnectionAlert_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10954,7 +10954,7 @@ func (ec *executionContext) fieldContext_ShopConnectionAlert_state(_ context.Con
 }
 
 func (ec *executionContext) _ShopConnectionAlert_reason(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnectionAlert) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
+	return (*leanString)(&obj.Reason)
 }
 func (ec *executionContext) fieldContext_ShopConnectionAlert_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShopConnectionAlert", field, false, false, errors.New("field of type String does not have child fields"))
@@ -10975,14 +10975,14 @@ func (ec *executionContext) fieldContext_ShopOrderCount_platform(_ context.Conte
 }
 
 func (ec *executionContext) _ShopOrderCount_shopId(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ShopID)
+	return (*leanString)(&obj.ShopID)
 }
 func (ec *executionContext) fieldContext_ShopOrderCount_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ShopOrderCount_week(ctx context.Context, field graphql.CollectedField, obj *model.ShopOrderCount) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Week)
+	return (*leanString)(&obj.Week)
 }
 func (ec *executionContext) fieldContext_ShopOrderCount_week(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShopOrderCount", field, false, false, errors.New("field of type String does not have child fields"))
@@ -11243,7 +11243,7 @@ func (ec *executionContext) fieldContext_UserError_field(_ context.Context, fiel
 }
 
 func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	return (*leanString)(&obj.Message)
 }
 func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, errors.New("field of type String does not have child fields"))
@@ -11257,7 +11257,7 @@ func (ec *executionContext) fieldContext_UserError_ruleId(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type String does not have child fields"))
@@ -11328,7 +11328,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, errors.New("field of type String does not have child fields"))
@@ -11356,7 +11356,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, errors.New("field of type String does not have child fields"))
@@ -11459,7 +11459,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*leanString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, errors.New("field of type String does not have child fields"))
@@ -19474,7 +19474,7 @@ func (ec *executionContext) unmarshalNAnalyticsDimension2githubᚗcomᚋreturnsg
 
 func (ec *executionContext) marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension(ctx context.Context, sel ast.SelectionSet, v store.AnalyticsDimension) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension[v])
+	res := leanEnum(marshalNAnalyticsDimension2githubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐAnalyticsDimension[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -19797,7 +19797,7 @@ func (ec *executionContext) unmarshalNDisposition2githubᚗcomᚋreturnsgwᚋret
 
 func (ec *executionContext) marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition(ctx context.Context, sel ast.SelectionSet, v returns.Disposition) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[v])
+	res := leanEnum(marshalNDisposition2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -19962,7 +19962,7 @@ func (ec *executionContext) unmarshalNFactSource2githubᚗcomᚋreturnsgwᚋretu
 
 func (ec *executionContext) marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource(ctx context.Context, sel ast.SelectionSet, v returns.FactSource) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource[v])
+	res := leanEnum(marshalNFactSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFactSource[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20018,7 +20018,7 @@ func (ec *executionContext) unmarshalNFulfilment2githubᚗcomᚋreturnsgwᚋretu
 
 func (ec *executionContext) marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment(ctx context.Context, sel ast.SelectionSet, v returns.Fulfilment) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment[v])
+	res := leanEnum(marshalNFulfilment2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐFulfilment[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20105,7 +20105,7 @@ func (ec *executionContext) unmarshalNInspectionGrade2githubᚗcomᚋreturnsgw�
 
 func (ec *executionContext) marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade(ctx context.Context, sel ast.SelectionSet, v returns.Grade) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade[v])
+	res := leanEnum(marshalNInspectionGrade2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐGrade[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20151,7 +20151,7 @@ func (ec *executionContext) unmarshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsg
 
 func (ec *executionContext) marshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket(ctx context.Context, sel ast.SelectionSet, v returns.Market) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket[v])
+	res := leanEnum(marshalNMarket2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20211,7 +20211,7 @@ func (ec *executionContext) unmarshalNMessageLanguage2githubᚗcomᚋreturnsgw�
 
 func (ec *executionContext) marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage(ctx context.Context, sel ast.SelectionSet, v returns.Language) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[v])
+	res := leanEnum(marshalNMessageLanguage2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20284,7 +20284,7 @@ func (ec *executionContext) unmarshalNOfferKind2githubᚗcomᚋreturnsgwᚋretur
 
 func (ec *executionContext) marshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx context.Context, sel ast.SelectionSet, v returns.Kind) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[v])
+	res := leanEnum(marshalNOfferKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20373,7 +20373,7 @@ func (ec *executionContext) unmarshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgw
 
 func (ec *executionContext) marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty(ctx context.Context, sel ast.SelectionSet, v returns.Party) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[v])
+	res := leanEnum(marshalNParty2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20423,7 +20423,7 @@ func (ec *executionContext) unmarshalNPlatform2githubᚗcomᚋreturnsgwᚋreturn
 
 func (ec *executionContext) marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID(ctx context.Context, sel ast.SelectionSet, v returns.PlatformID) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID[v])
+	res := leanEnum(marshalNPlatform2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20559,7 +20559,7 @@ func (ec *executionContext) unmarshalNProductCategory2githubᚗcomᚋreturnsgw�
 
 func (ec *executionContext) marshalNProductCategory2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory(ctx context.Context, sel ast.SelectionSet, v returns.Category) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNProductCategory2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory[v])
+	res := leanEnum(marshalNProductCategory2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20665,7 +20665,7 @@ func (ec *executionContext) unmarshalNRejectGround2githubᚗcomᚋreturnsgwᚋre
 
 func (ec *executionContext) marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround(ctx context.Context, sel ast.SelectionSet, v returns.RejectGround) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround[v])
+	res := leanEnum(marshalNRejectGround2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRejectGround[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20889,7 +20889,7 @@ func (ec *executionContext) unmarshalNReturnDeadlineKind2githubᚗcomᚋreturnsg
 
 func (ec *executionContext) marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind(ctx context.Context, sel ast.SelectionSet, v feed.DeadlineKind) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind[v])
+	res := leanEnum(marshalNReturnDeadlineKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐDeadlineKind[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20939,7 +20939,7 @@ func (ec *executionContext) unmarshalNReturnEventSource2githubᚗcomᚋreturnsgw
 
 func (ec *executionContext) marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource(ctx context.Context, sel ast.SelectionSet, v returns.EventSource) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource[v])
+	res := leanEnum(marshalNReturnEventSource2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEventSource[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -20971,7 +20971,7 @@ func (ec *executionContext) unmarshalNReturnKind2githubᚗcomᚋreturnsgwᚋretu
 
 func (ec *executionContext) marshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind(ctx context.Context, sel ast.SelectionSet, v returns.Kind) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[v])
+	res := leanEnum(marshalNReturnKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐKind[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21026,7 +21026,7 @@ func (ec *executionContext) unmarshalNReturnReason2githubᚗcomᚋreturnsgwᚋre
 
 func (ec *executionContext) marshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason(ctx context.Context, sel ast.SelectionSet, v returns.Reason) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason[v])
+	res := leanEnum(marshalNReturnReason2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21114,7 +21114,7 @@ func (ec *executionContext) unmarshalNReturnRouteKind2githubᚗcomᚋreturnsgw�
 
 func (ec *executionContext) marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind(ctx context.Context, sel ast.SelectionSet, v returns.RouteKind) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind[v])
+	res := leanEnum(marshalNReturnRouteKind2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐRouteKind[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21187,7 +21187,7 @@ func (ec *executionContext) unmarshalNReturnStatus2githubᚗcomᚋreturnsgwᚋre
 
 func (ec *executionContext) marshalNReturnStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus(ctx context.Context, sel ast.SelectionSet, v returns.Status) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNReturnStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[v])
+	res := leanEnum(marshalNReturnStatus2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21283,7 +21283,7 @@ func (ec *executionContext) unmarshalNRuleEffect2githubᚗcomᚋreturnsgwᚋretu
 
 func (ec *executionContext) marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect(ctx context.Context, sel ast.SelectionSet, v returns.Effect) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect[v])
+	res := leanEnum(marshalNRuleEffect2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐEffect[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21546,7 +21546,7 @@ func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋr
 
 func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐErrorCode(ctx context.Context, sel ast.SelectionSet, v returns.ErrorCode) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐErrorCode[v])
+	res := leanEnum(marshalNUserErrorCode2githubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐErrorCode[v])
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21827,7 +21827,7 @@ func (ec *executionContext) marshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋre
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[*v])
+	res := leanEnum(marshalODisposition2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐDisposition[*v])
 	return res
 }
 
@@ -22047,7 +22047,7 @@ func (ec *executionContext) marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturns
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket[*v])
+	res := leanEnum(marshalOMarket2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐMarket[*v])
 	return res
 }
 
@@ -22079,7 +22079,7 @@ func (ec *executionContext) marshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgw�
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[*v])
+	res := leanEnum(marshalOMessageLanguage2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐLanguage[*v])
 	return res
 }
 
@@ -22157,7 +22157,7 @@ func (ec *executionContext) marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsg
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[*v])
+	res := leanEnum(marshalOParty2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐParty[*v])
 	return res
 }
 
@@ -22225,7 +22225,7 @@ func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋretur
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID[*v])
+	res := leanEnum(marshalOPlatform2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐPlatformID[*v])
 	return res
 }
 
@@ -22257,7 +22257,7 @@ func (ec *executionContext) marshalOProductCategory2ᚖgithubᚗcomᚋreturnsgw�
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory[*v])
+	res := leanEnum(marshalOProductCategory2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐCategory[*v])
 	return res
 }
 
@@ -22361,7 +22361,7 @@ func (ec *executionContext) marshalOReturnCaseOrder2ᚖgithubᚗcomᚋreturnsgw�
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOReturnCaseOrder2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐOrder[*v])
+	res := leanEnum(marshalOReturnCaseOrder2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋstoreᚐOrder[*v])
 	return res
 }
 
@@ -22474,7 +22474,7 @@ func (ec *executionContext) marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋr
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason[*v])
+	res := leanEnum(marshalOReturnReason2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐReason[*v])
 	return res
 }
 
@@ -22561,7 +22561,7 @@ func (ec *executionContext) marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋr
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[*v])
+	res := leanEnum(marshalOReturnStatus2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋreturnsᚐStatus[*v])
 	return res
 }
 

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -82,4 +83,63 @@ func seenBefore(fields []graphql.CollectedField, alias string) bool {
 		}
 	}
 	return false
+}
+
+// leanString is a string field written straight off its struct
+// (internal/lean): the executor holds a pointer to the field, which costs no
+// allocation, where graphql.MarshalString's closure costs one per field.
+type leanString string
+
+// MarshalGQL writes the string as graphql.MarshalString does, byte for
+// byte (FuzzLeanString holds it to that): only '"', '\\' and control
+// characters are escaped, and other bytes, even invalid UTF-8, pass as they
+// are.
+func (s *leanString) MarshalGQL(w io.Writer) {
+	v := string(*s)
+	w.Write(quote)
+	start := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		io.WriteString(w, v[start:i])
+		switch c {
+		case '\t':
+			io.WriteString(w, `\t`)
+		case '\r':
+			io.WriteString(w, `\r`)
+		case '\n':
+			io.WriteString(w, `\n`)
+		case '\\':
+			io.WriteString(w, `\\`)
+		case '"':
+			io.WriteString(w, `\"`)
+		default:
+			// Substrings of a constant: no buffer that would escape.
+			const hex = "0123456789ABCDEF"
+			io.WriteString(w, `\u00`)
+			io.WriteString(w, hex[c>>4:c>>4+1])
+			io.WriteString(w, hex[c&0xf:c&0xf+1])
+		}
+		start = i + 1
+	}
+	io.WriteString(w, v[start:])
+	w.Write(quote)
+}
+
+// leanEnumValues holds one *leanString per enum value name written so far:
+// the names come from the generated enums' maps, so it stays as small as
+// the schema's enums.
+var leanEnumValues sync.Map
+
+// leanEnum is an enum value's marshaller, shared by every value of that
+// name (internal/lean), rather than a new closure per value.
+func leanEnum(name string) graphql.Marshaler {
+	if m, ok := leanEnumValues.Load(name); ok {
+		return m.(*leanString)
+	}
+	v := leanString(name)
+	m, _ := leanEnumValues.LoadOrStore(name, &v)
+	return m.(*leanString)
 }

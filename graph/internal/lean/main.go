@@ -1,5 +1,5 @@
 // Command lean rewrites gqlgen's generated executor (graph/generated.go) to
-// take four costs out of every query. It runs right after gqlgen (see
+// take these costs out of every query. It runs right after gqlgen (see
 // graph/resolver.go) and is part of `go generate ./...`.
 //
 //  1. List elements and an object's resolver fields are resolved in line, in
@@ -18,12 +18,14 @@
 //     does not see these fields (they are listed in leanLeafFields, and
 //     README.md says how to bring one back under it), and if such a field
 //     ever marshals to null, the error names the object's path rather than
-//     the field's.
+//     the field's. A string field is written in place (leanString), and
+//     enum values by one shared marshaller per name (leanEnum), where
+//     graphql.MarshalString allocates a closure per value.
 //
-//  3. An object computes its response path for @defer only when something
-//     in it is deferred, and is written out by leanObject (graph/slice.go)
-//     instead of graphql.FieldSet.MarshalGQL, which copies every field to
-//     the heap and builds a map per object.
+//  3. An object makes its @defer group, and computes its response path for
+//     it, only when something in it is deferred, and is written out by
+//     leanObject (graph/slice.go) instead of graphql.FieldSet.MarshalGQL,
+//     which copies every field to the heap and builds a map per object.
 //
 //  4. A subscription event is marshalled once for all subscribers that
 //     sent the same document (graph/shared.go).
@@ -42,6 +44,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,6 +125,25 @@ func deferOnFirstUse(src []byte) ([]byte, error) {
 	return bytes.ReplaceAll(src, []byte(branch), []byte(made)), nil
 }
 
+// enumValue is how gqlgen writes an enum value: the name looked up in the
+// enum's map, wrapped in a new closure.
+var enumValue = regexp.MustCompile(`graphql\.MarshalString\((marshal[NO][^\[\s()]+)\[(\*?v)\]\)`)
+
+// leanEnums writes enum values through leanEnum (graph/slice.go), which
+// keeps one marshaller per value name, instead of a closure per value: a
+// page of cases has several enums per case.
+func leanEnums(src []byte) ([]byte, error) {
+	if !enumValue.Match(src) {
+		return nil, fmt.Errorf("rewrite %q: no %s: did gqlgen change?", "enum values shared", enumValue)
+	}
+	return enumValue.ReplaceAll(src, []byte("leanEnum($1[$2])")), nil
+}
+
+// stringMarshallers are gqlgen's marshallers of a Go string that write it as
+// graphql.MarshalString does and never answer null, so leanString can stand
+// in for them.
+var stringMarshallers = map[string]bool{"marshalNString2string": true, "marshalOString2string": true}
+
 // minLeafFields is a floor on how many leaf fields must be rewritten: far
 // fewer means gqlgen's output changed shape.
 const minLeafFields = 40
@@ -166,6 +188,9 @@ func rewrite(src []byte, min floors) ([]byte, error) {
 	}
 	src, err := deferOnFirstUse(src)
 	if err != nil {
+		return nil, err
+	}
+	if src, err = leanEnums(src); err != nil {
 		return nil, err
 	}
 	src, leaves, err := inlineLeaves(src)
@@ -270,6 +295,11 @@ func inlineLeaves(src []byte) ([]byte, []string, error) {
 			continue
 		}
 		body := fmt.Sprintf("{\n\treturn ec.%s(ctx, field.Selections, %s)\n}", marshal, text(fset, src, value))
+		if _, isCall := value.(*ast.CallExpr); !isCall && stringMarshallers[marshal] {
+			// A struct's string field is written in place: a pointer in an
+			// interface needs no allocation (graph/slice.go's leanString).
+			body = fmt.Sprintf("{\n\treturn (*leanString)(&%s)\n}", text(fset, src, value))
+		}
 		edits = append(edits, splice{fset.Position(fd.Body.Pos()).Offset, fset.Position(fd.Body.End()).Offset, body})
 		names = append(names, obj+"."+strings.TrimPrefix(fd.Name.Name, "_"+obj+"_"))
 	}

@@ -23,6 +23,7 @@ func rewriters() map[string]func([]byte) ([]byte, error) {
 			return out, err
 		},
 		"deferred set on first use": deferOnFirstUse,
+		"enum values shared":        leanEnums,
 		"lean objects": func(src []byte) ([]byte, error) {
 			out, _, err := leanObjects(src)
 			return out, err
@@ -175,6 +176,7 @@ func TestRewriteFailsWhenGqlgenChanges(t *testing.T) {
 		{"the defer group declared another way", "\tdeferLabelToView := make(map[string]*graphql.FieldSetView)\n",
 			"\tdeferLabelToView := map[string]*graphql.FieldSetView{}\n", "deferred set on first use"},
 		{"the deferred field set used after the loop", "\tout.Dispatch(ctx)\n", "\tout.Dispatch(ctx)\n\tdeferredFieldSet.Dispatch(ctx)\n", "deferred set on first use"},
+		{"enum values written another way", "graphql.MarshalString(marshal", "graphql.MarshalEnum(marshal", "enum values shared"},
 		{"ResolveField takes another argument", "\t\ttrue,\n\t\ttrue,\n\t)", "\t\ttrue,\n\t\ttrue,\n\t\tnil,\n\t)", "leaf fields matched"},
 		{"leaf field contexts built another way", "graphql.NewScalarFieldContext(", "graphql.NewLeafFieldContext(", "leaf fields matched"},
 		{"objects returned another way", "\treturn out\n}", "\treturn &out\n}", "object marshallers matched"},
@@ -208,6 +210,9 @@ func TestCommittedExecutorIsRewritten(t *testing.T) {
 		if !bytes.Contains(src, []byte(r.to)) {
 			t.Errorf("graph/generated.go lacks the result of %q", r.name)
 		}
+	}
+	if enumValue.Match(src) {
+		t.Error("graph/generated.go still writes enum values through graphql.MarshalString: run go generate ./graph")
 	}
 	if bytes.Contains(src, []byte("deferredFieldSet := graphql.NewFieldSet(nil)")) || !bytes.Contains(src, []byte("if deferredFieldSet == nil {")) {
 		t.Error("graph/generated.go still makes every object's @defer group: run go generate ./graph")
