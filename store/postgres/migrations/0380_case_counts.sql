@@ -17,7 +17,9 @@ CREATE TABLE case_counts (
 
 -- The log's lock (logLock in postgres.go), which every write of a case
 -- holds: a replica still running the code before this migration cannot
--- write a case between the count below and its commit.
+-- write a case between the count below and its commit. (Its writes after
+-- the commit are not counted: as with 0370's next_ns, replicas of the older
+-- release must not keep writing once this one has migrated.)
 SELECT pg_advisory_xact_lock(1919383330);
 
 -- The back-fill from the cases already stored.
