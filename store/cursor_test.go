@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/base64"
+	"reflect"
 	"testing"
 	"time"
 
@@ -114,5 +115,33 @@ func TestNextDeadlineSortValue(t *testing.T) {
 	}
 	if OrderNextDeadlineAsc.Descending() || !OrderNextDeadlineAsc.Valid() {
 		t.Error("NEXT_DEADLINE_ASC is a valid ascending order")
+	}
+}
+
+// CountsKept says yes for the bucket fields only: a field added to
+// returns.Filter is not summed from the kept counts until this test (and the
+// backends' case_counts) say it may be.
+func TestCountsKeptOnlyForBucketFields(t *testing.T) {
+	bucket := map[string]bool{"Platforms": true, "Statuses": true, "Kinds": true, "Markets": true, "ShopIDs": true}
+	if !CountsKept(&returns.Filter{}) {
+		t.Error("the empty filter is not summed")
+	}
+	ft := reflect.TypeFor[returns.Filter]()
+	for i := range ft.NumField() {
+		var f returns.Filter
+		v := reflect.ValueOf(&f).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Pointer:
+			v.Set(reflect.New(v.Type().Elem()))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test to set it", ft.Field(i).Name, v.Kind())
+		}
+		if got, want := CountsKept(&f), bucket[ft.Field(i).Name]; got != want {
+			t.Errorf("CountsKept with only %s set = %v, want %v", ft.Field(i).Name, got, want)
+		}
 	}
 }

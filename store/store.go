@@ -203,6 +203,14 @@ type CasePage struct {
 	TotalCount      int // cases that pass the filter, on all pages
 }
 
+// CountsKept reports whether the filter uses only the columns the backends
+// keep case counts by (platform, status, kind, market, shop), so that its
+// TotalCount is a sum over those counts rather than a count of the cases.
+func CountsKept(f *returns.Filter) bool {
+	return len(f.Reasons) == 0 && f.OrderID == "" && f.RespondBefore == nil && f.UpdatedAfter == nil &&
+		f.NextDeadlineBefore == nil
+}
+
 // DueStore is the part of the contract the deadline timer uses: a page of the
 // cases that may have a deadline inside a horizon, found through an index on
 // the deadline columns, so that the cost follows the horizon, not the store.

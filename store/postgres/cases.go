@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -50,9 +52,12 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 		if err := lockLog(ctx, tx); err != nil {
 			return err
 		}
+		moves := countMoves{}
 		var err error
-		out, err = s.writeCase(ctx, tx, org, &k, doc, fp, ch)
-		return err
+		if out, err = s.writeCase(ctx, tx, org, &k, doc, fp, ch, moves); err != nil {
+			return err
+		}
+		return moves.apply(ctx, tx, org)
 	})
 	if err != nil {
 		return nil, err
@@ -98,14 +103,15 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 		if err := lockLog(ctx, tx); err != nil {
 			return err
 		}
+		moves := countMoves{}
 		for i := range ps {
-			r, err := s.writeCase(ctx, tx, org, &ps[i].k, ps[i].doc, ps[i].fp, writes[i].Change)
+			r, err := s.writeCase(ctx, tx, org, &ps[i].k, ps[i].doc, ps[i].fp, writes[i].Change, moves)
 			if err != nil {
 				return err
 			}
 			out[i] = r
 		}
-		return nil
+		return moves.apply(ctx, tx, org)
 	})
 	if err != nil {
 		return nil, err
@@ -125,16 +131,20 @@ func lockLog(ctx context.Context, tx pgx.Tx) error {
 
 // writeCase writes one case, its deadline marks and its event inside tx,
 // which holds the log's lock (lockLog), or nothing when the case is unchanged
-// after all.
-func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change) (*store.UpsertResult, error) {
+// after all. The case's move between buckets goes to moves, which the caller
+// applies before committing.
+func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change, moves countMoves) (*store.UpsertResult, error) {
 	var (
 		prevVersion, prevSynced int64
 		prevStatus              string
+		from                    = bucket{platform: string(k.Platform)}
 		prevFP                  []byte
 		exists                  = true
 	)
-	err := tx.QueryRow(ctx, `SELECT version, synced_ns, status, fingerprint FROM cases WHERE org = $1 AND platform = $2 AND case_id = $3`,
-		string(org), string(k.Platform), k.PlatformCaseID).Scan(&prevVersion, &prevSynced, &prevStatus, &prevFP)
+	err := tx.QueryRow(ctx, `SELECT version, synced_ns, status, kind, market, shop_id, fingerprint FROM cases
+		WHERE org = $1 AND platform = $2 AND case_id = $3`,
+		string(org), string(k.Platform), k.PlatformCaseID).Scan(&prevVersion, &prevSynced, &prevStatus, &from.kind, &from.market, &from.shop, &prevFP)
+	from.status = prevStatus
 	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
 		// A view without the stored inspection (read before it was
 		// recorded, on another replica) must not drop it.
@@ -189,6 +199,12 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 	if err != nil {
 		return nil, fmt.Errorf("postgres: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}
+	// The case's count moves with it; a write that stays in its bucket nets
+	// to nothing, which apply leaves out.
+	if exists {
+		moves[from]--
+	}
+	moves[bucketOf(k)]++
 
 	ev := returns.Event{
 		Org:        org,
@@ -225,6 +241,51 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *
 		return nil, err
 	}
 	return &store.UpsertResult{Case: stored, Changed: true, Event: &ev}, nil
+}
+
+// bucket is a key of case_counts, the organisation aside.
+type bucket struct{ platform, status, kind, market, shop string }
+
+func bucketOf(c *returns.Case) bucket {
+	return bucket{string(c.Platform), string(c.Status), string(c.Kind), string(c.Market), c.ShopID}
+}
+
+// countMoves is what one transaction adds to each bucket's count, gathered
+// so that each bucket is written once, after the cases.
+type countMoves map[bucket]int64
+
+// apply adds the moves to case_counts in tx, in one statement. Deltas, never
+// the counts themselves, so that no other writer's change is lost; buckets
+// in sorted order, so that two transactions that touch the same buckets lock
+// their rows in the same order and cannot deadlock on them.
+func (m countMoves) apply(ctx context.Context, tx pgx.Tx, org returns.OrgID) error {
+	bs := make([]bucket, 0, len(m))
+	for b, n := range m {
+		if n != 0 {
+			bs = append(bs, b)
+		}
+	}
+	if len(bs) == 0 {
+		return nil
+	}
+	slices.SortFunc(bs, func(a, b bucket) int {
+		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.status, b.status), cmp.Compare(a.kind, b.kind),
+			cmp.Compare(a.market, b.market), cmp.Compare(a.shop, b.shop))
+	})
+	var platforms, statuses, kinds, markets, shops []string
+	ns := make([]int64, 0, len(bs))
+	for _, b := range bs {
+		platforms, statuses, kinds = append(platforms, b.platform), append(statuses, b.status), append(kinds, b.kind)
+		markets, shops, ns = append(markets, b.market), append(shops, b.shop), append(ns, m[b])
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO case_counts (org, platform, status, kind, market, shop_id, n)
+		SELECT $1, b.platform, b.status, b.kind, b.market, b.shop_id, b.n
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+			WITH ORDINALITY AS b (platform, status, kind, market, shop_id, n, i)
+		ORDER BY b.i
+		ON CONFLICT (org, platform, status, kind, market, shop_id) DO UPDATE SET n = case_counts.n + excluded.n`,
+		string(org), platforms, statuses, kinds, markets, shops, ns)
+	return storeErr("count cases", err)
 }
 
 func unchanged(doc []byte, version, synced int64) (*store.UpsertResult, error) {

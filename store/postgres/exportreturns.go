@@ -156,7 +156,11 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 				return fmt.Errorf("write export return step %s: %w", st.Kind, err)
 			}
 		}
-		r, err := s.writeCase(ctx, tx, org, &k, doc, sum[:], ch)
+		moves := countMoves{}
+		r, err := s.writeCase(ctx, tx, org, &k, doc, sum[:], ch, moves)
+		if err == nil {
+			err = moves.apply(ctx, tx, org)
+		}
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,9 @@ import (
 // order's index from the cursor (keyset pagination) and reads one row more
 // than the page to learn whether another page follows. The count and the
 // flag for cases before the cursor are uncorrelated subqueries of the same
-// statement (evaluated once, in its snapshot).
+// statement (evaluated once, in its snapshot). As on SQLite, the count of a
+// filter on platform, status, kind, market and shop alone is a sum over the
+// counts kept per such bucket (case_counts); any other filter is counted.
 func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQuery) (*store.CasePage, error) {
 	if err := checkOrg(org); err != nil {
 		return nil, err
@@ -82,6 +84,9 @@ type listPlan struct {
 	cursorArgs   int
 	size         int
 	forward      bool
+	// summed: the filter uses only columns case_counts keeps, so the count
+	// is a sum over its rows.
+	summed bool
 }
 
 func sortColumn(o store.Order) string {
@@ -113,7 +118,7 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	filterTerms(&q.Filter, param, &where)
 	w := where.String()
 
-	p := listPlan{forward: q.Last == 0, size: q.First}
+	p := listPlan{forward: q.Last == 0, size: q.First, summed: store.CountsKept(&q.Filter)}
 	cur := q.After
 	if !p.forward {
 		p.size, cur = q.Last, q.Before
@@ -131,9 +136,15 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 		beyond = "EXISTS (SELECT 1 FROM cases WHERE " + w + " AND " + tuple + " " + notPast + " " + c + ")"
 		keyset = " AND " + tuple + " " + past + " " + c
 	}
+	count := "(SELECT count(*) FROM cases WHERE " + w + ")"
+	if p.summed {
+		// The filter's text names columns that case_counts has too; sum is
+		// numeric in PostgreSQL, hence the cast.
+		count = "(SELECT coalesce(sum(n), 0)::bigint FROM case_counts WHERE " + w + ")"
+	}
 	p.cursorArgs = len(args)
-	p.counts = "SELECT (SELECT count(*) FROM cases WHERE " + w + "), " + beyond
-	p.page = "SELECT (SELECT count(*) FROM cases WHERE " + w + "), " + beyond + ", version, synced_ns, doc FROM cases WHERE " + w + keyset +
+	p.counts = "SELECT " + count + ", " + beyond
+	p.page = "SELECT " + count + ", " + beyond + ", version, synced_ns, doc FROM cases WHERE " + w + keyset +
 		" ORDER BY " + col + " " + dir + ", platform " + dir + ", case_id " + dir + " LIMIT " + param(p.size+1)
 	p.args = args
 	return p

@@ -85,16 +85,22 @@ func (s *Store) SetCursor(ctx context.Context, org returns.OrgID, name, value st
 
 // ResetOrganisation deletes the organisation's cases, events, idempotency
 // records, cursors and inspections in one transaction; sequence numbers are never reused.
+// It holds the log's lock, as case writes do: a write that read the case
+// before the reset cannot then count it into a bucket the reset emptied.
 func (s *Store) ResetOrganisation(ctx context.Context, org returns.OrgID) error {
 	if err := checkOrg(org); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockLog(ctx, tx); err != nil {
+			return err
+		}
 		for _, q := range []string{
 			`DELETE FROM events WHERE org = $1`,
 			`DELETE FROM export_return_steps WHERE org = $1`,
 			`DELETE FROM export_returns WHERE org = $1`,
 			`DELETE FROM cases WHERE org = $1`,
+			`DELETE FROM case_counts WHERE org = $1`,
 			`DELETE FROM idempotency WHERE org = $1`,
 			`DELETE FROM cursors WHERE org = $1`,
 			// Evidence and escalations belong to the cases deleted above.

@@ -188,9 +188,7 @@ func planList(org returns.OrgID, q *store.ListQuery) listPlan {
 	filterTerms(f, param, term)
 	w, wl := where.String(), walk.String()
 
-	p := listPlan{forward: q.Last == 0, size: q.First, filterArgs: len(args),
-		summed: len(f.Reasons) == 0 && f.OrderID == "" && f.RespondBefore == nil && f.UpdatedAfter == nil &&
-			f.NextDeadlineBefore == nil}
+	p := listPlan{forward: q.Last == 0, size: q.First, filterArgs: len(args), summed: store.CountsKept(f)}
 	var key strings.Builder
 	key.WriteString(w)
 	for _, a := range args {

@@ -66,6 +66,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 	t.Run("List", s.list)
 	t.Run("Due", s.due)
 	t.Run("Counts", s.countsFollowWrites)
+	t.Run("CountsConcurrent", s.countsConcurrent)
+	t.Run("CountsBatched", s.countsBatched)
 	t.Run("WithoutRaw", s.listWithoutRaw)
 	t.Run("Idempotency", s.idempotency)
 	t.Run("Cursors", s.cursors)
