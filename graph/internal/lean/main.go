@@ -24,7 +24,7 @@
 //
 //  3. An object makes its @defer group, and computes its response path for
 //     it, only when something in it is deferred, and is written out by
-//     leanObject (graph/slice.go) instead of graphql.FieldSet.MarshalGQL,
+//     leanObject (graph/lean.go) instead of graphql.FieldSet.MarshalGQL,
 //     which copies every field to the heap and builds a map per object.
 //
 //  4. A subscription event is marshalled once for all subscribers that
@@ -71,6 +71,14 @@ var textRewrites = []textRewrite{
 		"subscription events marshalled once",
 		"return ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange(ctx, selections, v)",
 		"return ec.Resolvers.(*Resolver).sharedEvent(ctx, selections, v, ec.marshalNReturnCaseEvent2ᚖgithubᚗcomᚋreturnsgwᚋreturnsgwᚋfeedᚐChange)",
+	},
+	// A query's or mutation's response is collected in pooled chunks and
+	// copied out once (graph/lean.go's leanWriter), not in a bytes.Buffer
+	// that doubles. A subscription's buffer is already reused per event.
+	{
+		"responses collected in pooled chunks",
+		"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n",
+		"\t\t\tvar buf leanWriter\n\t\t\tdata.MarshalGQL(&buf)\n",
 	},
 	// Every object computed its full response path for @defer bookkeeping,
 	// even with nothing deferred (the path is an allocation per level).
@@ -129,7 +137,7 @@ func deferOnFirstUse(src []byte) ([]byte, error) {
 // enum's map, wrapped in a new closure.
 var enumValue = regexp.MustCompile(`graphql\.MarshalString\((marshal[NO][^\[\s()]+)\[(\*?v)\]\)`)
 
-// leanEnums writes enum values through leanEnum (graph/slice.go), which
+// leanEnums writes enum values through leanEnum (graph/lean.go), which
 // keeps one marshaller per value name, instead of a closure per value: a
 // page of cases has several enums per case.
 func leanEnums(src []byte) ([]byte, error) {
@@ -297,7 +305,7 @@ func inlineLeaves(src []byte) ([]byte, []string, error) {
 		body := fmt.Sprintf("{\n\treturn ec.%s(ctx, field.Selections, %s)\n}", marshal, text(fset, src, value))
 		if _, isCall := value.(*ast.CallExpr); !isCall && stringMarshallers[marshal] {
 			// A struct's string field is written in place: a pointer in an
-			// interface needs no allocation (graph/slice.go's leanString).
+			// interface needs no allocation (graph/lean.go's leanString).
 			body = fmt.Sprintf("{\n\treturn (*leanString)(&%s)\n}", text(fset, src, value))
 		}
 		edits = append(edits, splice{fset.Position(fd.Body.Pos()).Offset, fset.Position(fd.Body.End()).Offset, body})
@@ -307,7 +315,7 @@ func inlineLeaves(src []byte) ([]byte, []string, error) {
 }
 
 // leanObjects makes every object marshaller return its fields as a
-// leanObject (graph/slice.go) rather than the *graphql.FieldSet itself, whose
+// leanObject (graph/lean.go) rather than the *graphql.FieldSet itself, whose
 // MarshalGQL allocates a copy of every field and a map per object.
 func leanObjects(src []byte) ([]byte, int, error) {
 	fset := token.NewFileSet()

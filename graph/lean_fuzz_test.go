@@ -32,3 +32,29 @@ func TestLeanStringDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per string", n)
 	}
 }
+
+// leanWriter gives back exactly what was written, across chunk boundaries,
+// and can be used again after Bytes.
+func FuzzLeanWriter(f *testing.F) {
+	f.Add([]byte("{}"), 1)
+	f.Add(bytes.Repeat([]byte("x"), leanChunkSize-1), 3)
+	f.Fuzz(func(t *testing.T, part []byte, times int) {
+		times = times%64 + 1
+		var w leanWriter
+		var want bytes.Buffer
+		for range 2 { // twice: Bytes leaves the writer empty and usable
+			want.Reset()
+			for i := range times {
+				if i%2 == 0 {
+					w.Write(part)
+				} else {
+					w.WriteString(string(part))
+				}
+				want.Write(part)
+			}
+			if got := w.Bytes(); !bytes.Equal(got, want.Bytes()) || len(got) != cap(got) {
+				t.Fatalf("got %d bytes (cap %d), want %d", len(got), cap(got), want.Len())
+			}
+		}
+	})
+}

@@ -1,5 +1,8 @@
 package graph
 
+// The run-time side of graph/internal/lean's rewrite of the generated
+// executor: what the rewritten code calls in place of gqlgen's own.
+
 import (
 	"context"
 	"io"
@@ -142,4 +145,68 @@ func leanEnum(name string) graphql.Marshaler {
 	v := leanString(name)
 	m, _ := leanEnumValues.LoadOrStore(name, &v)
 	return m.(*leanString)
+}
+
+// leanChunkSize is the unit leanWriter collects a response in: most pages
+// fit in a few chunks, and a small answer uses part of one.
+const leanChunkSize = 16 << 10
+
+var leanChunks = sync.Pool{New: func() any {
+	b := make([]byte, 0, leanChunkSize)
+	return &b
+}}
+
+// leanWriter collects an operation's response in pooled chunks, then copies
+// it out once at its exact size (internal/lean). The bytes.Buffer it
+// replaces doubled as the response grew: a page of cases allocated about
+// twice its size, and copied it at every doubling.
+type leanWriter struct {
+	chunks []*[]byte
+	n      int
+}
+
+func (w *leanWriter) WriteString(s string) (int, error) {
+	for rest := s; len(rest) > 0; {
+		last := w.last()
+		k := min(len(rest), cap(*last)-len(*last))
+		*last = append(*last, rest[:k]...)
+		rest = rest[k:]
+	}
+	w.n += len(s)
+	return len(s), nil
+}
+
+func (w *leanWriter) Write(p []byte) (int, error) {
+	for rest := p; len(rest) > 0; {
+		last := w.last()
+		k := min(len(rest), cap(*last)-len(*last))
+		*last = append(*last, rest[:k]...)
+		rest = rest[k:]
+	}
+	w.n += len(p)
+	return len(p), nil
+}
+
+// last is the chunk with room in it, taken from the pool when the last one
+// is full.
+func (w *leanWriter) last() *[]byte {
+	if k := len(w.chunks); k > 0 && len(*w.chunks[k-1]) < cap(*w.chunks[k-1]) {
+		return w.chunks[k-1]
+	}
+	c := leanChunks.Get().(*[]byte)
+	*c = (*c)[:0]
+	w.chunks = append(w.chunks, c)
+	return c
+}
+
+// Bytes returns everything written, in one new slice the writer does not
+// keep, and gives its chunks back to the pool.
+func (w *leanWriter) Bytes() []byte {
+	out := make([]byte, 0, w.n)
+	for _, c := range w.chunks {
+		out = append(out, *c...)
+		leanChunks.Put(c)
+	}
+	w.chunks, w.n = nil, 0
+	return out
 }
