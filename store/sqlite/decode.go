@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,12 +79,18 @@ func (r *docReader) rawMap(p *map[string]string, line bool) error {
 	if line {
 		keep = nil
 	}
+	if len(keep) == 0 {
+		return r.skipStrMap()
+	}
 	return r.object(func(key string) error {
 		if r.null() {
 			return errSlow
 		}
+		if !slices.Contains(keep, key) {
+			return r.skipString()
+		}
 		v, err := r.strValue()
-		if err == nil && slices.Contains(keep, key) {
+		if err == nil {
 			if *p == nil {
 				*p = make(map[string]string, len(keep))
 			}
@@ -91,6 +98,108 @@ func (r *docReader) rawMap(p *map[string]string, line bool) error {
 		}
 		return err
 	})
+}
+
+// skipStrMap steps over an object of strings, keys and values, building
+// nothing: Raw maps are most of a document's bytes, and a list keeps at
+// most a few of their values.
+func (r *docReader) skipStrMap() error {
+	if err := r.next('{'); err != nil {
+		return err
+	}
+	r.ws()
+	if r.i < len(r.b) && r.b[r.i] == '}' {
+		r.i++
+		return nil
+	}
+	for {
+		if err := r.skipString(); err != nil {
+			return err
+		}
+		if err := r.next(':'); err != nil {
+			return err
+		}
+		if err := r.skipString(); err != nil {
+			return err // null too: json.Unmarshal decides
+		}
+		r.ws()
+		if r.i >= len(r.b) {
+			return errSlow
+		}
+		switch r.b[r.i] {
+		case ',':
+			r.i++
+		case '}':
+			r.i++
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
+// skipString steps over a string without building it. json.Unmarshal
+// takes any bytes in a string but control characters (invalid UTF-8
+// becomes U+FFFD), so a string without escapes needs only the search for
+// its end and a look for those; one with escapes is checked escape by
+// escape (skipEscaped).
+func (r *docReader) skipString() error {
+	if err := r.next('"'); err != nil {
+		return err
+	}
+	j := bytes.IndexByte(r.b[r.i:], '"')
+	if j < 0 {
+		return errSlow
+	}
+	s := r.b[r.i : r.i+j]
+	if bytes.IndexByte(s, '\\') >= 0 {
+		return r.skipEscaped()
+	}
+	for _, c := range s {
+		if c < 0x20 {
+			return errSlow
+		}
+	}
+	r.i += j + 1
+	return nil
+}
+
+// skipEscaped steps over the rest of a string that has escapes, checking
+// them against JSON's grammar only: what they stand for is not needed.
+func (r *docReader) skipEscaped() error {
+	for r.i < len(r.b) {
+		c := r.b[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			return nil
+		case c < 0x20:
+			return errSlow
+		case c == '\\':
+			if r.i+1 >= len(r.b) {
+				return errSlow
+			}
+			switch r.b[r.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				r.i += 2
+			case 'u':
+				if r.i+6 > len(r.b) {
+					return errSlow
+				}
+				for _, h := range r.b[r.i+2 : r.i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return errSlow
+					}
+				}
+				r.i += 6
+			default:
+				return errSlow
+			}
+			continue
+		}
+		r.i++
+	}
+	return errSlow
 }
 
 // keptRaw is m with only the keys in keep, or nil when none is left.

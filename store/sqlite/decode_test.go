@@ -127,6 +127,7 @@ func FuzzDecodeDoc(f *testing.F) {
 	}
 	f.Add([]byte(`{"Lines":[null,{"Raw":{}}],"PendingSteps":[{"RecordedAt":"2025-01-01T00:00:00.5Z"}]}`))
 	f.Add([]byte(`{"Raw":{"a":"1","b":"2","a":"3"},"Lines":[{"Raw":{"a":"x"}}]}`))
+	f.Add([]byte(`{"Raw":{"a":"q\"uo\\te\u00e9","b":"\/"},"Lines":[{"Raw":{"k":"\n\t"}}]}`))
 	// An export return's terms, whole and in part.
 	f.Add([]byte(`{"Platform":"ALIBABA","Export":{"ContractReturnDays":30,"Freight":{"Minor":3500,"Currency":"USD"},"Insurance":{"Minor":0,"Currency":"USD"}}}`))
 	f.Add([]byte(`{"Export":{"ContractReturnDays":1},"Export":null}`))
@@ -142,4 +143,25 @@ func FuzzDecodeDoc(f *testing.F) {
 		}
 		sameWithoutRaw(t, doc, want, wantErr)
 	})
+}
+
+// Skipped Raw values are checked as json.Unmarshal checks them, escapes
+// included, though nothing is built from them.
+func TestSkippedRawIsStillChecked(t *testing.T) {
+	for _, doc := range []string{
+		`{"Raw":{"k":"a\"b\\c\/d\b\f\n\r\t\u00e9\uD800"}}`,
+		`{"Raw":{"k":"bad \x escape"}}`,
+		`{"Raw":{"k":"short \u12"}}`,
+		`{"Raw":{"k":"hex \u12G4"}}`,
+		"{\"Raw\":{\"k\":\"raw \x01 control\"}}",
+		"{\"Raw\":{\"k\":\"esc \\n then raw \x1f\"}}",
+		`{"Raw":{"k":"unterminated \"}}`,
+		`{"Raw":{"k":"ends in a backslash \`,
+		`{"Lines":[{"Raw":{"a\"key":"v\u0041"}}]}`,
+		`{"Lines":[{"Raw":{"k":"bad \q"}}]}`,
+	} {
+		var want returns.Case
+		wantErr := json.Unmarshal([]byte(doc), &want)
+		sameWithoutRaw(t, []byte(doc), want, wantErr)
+	}
 }
