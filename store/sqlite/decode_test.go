@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
@@ -163,5 +166,45 @@ func TestSkippedRawIsStillChecked(t *testing.T) {
 		var want returns.Case
 		wantErr := json.Unmarshal([]byte(doc), &want)
 		sameWithoutRaw(t, []byte(doc), want, wantErr)
+	}
+}
+
+// The decoder's strings share the bytes of the blob the driver hands over
+// (decodeDocKeep), which is safe only while the driver gives each row's blob
+// its own array and never writes to it again. database/sql promises less
+// for RawBytes; modernc.org/sqlite v1.62.0 does this, and this test fails if
+// an upgrade changes it.
+func TestDriverBlobsAreTheRowsOwn(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "blobs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE t (i INTEGER PRIMARY KEY, b BLOB); INSERT INTO t (b) VALUES (x'61616161'), (x'62626262'), (x'63636363')`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT b FROM t ORDER BY i`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var kept []sql.RawBytes
+	for rows.Next() {
+		var b sql.RawBytes
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, b)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"aaaa", "bbbb", "cccc"} {
+		if string(kept[i]) != want {
+			t.Fatalf("row %d's blob reads %q after later rows and Close, want %q: the driver reuses its buffers, and decodeDocKeep must copy", i, kept[i], want)
+		}
+	}
+	if unsafe.SliceData(kept[0]) == unsafe.SliceData(kept[1]) {
+		t.Fatal("two rows' blobs share an array")
 	}
 }
