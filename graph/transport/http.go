@@ -136,6 +136,10 @@ func (t HTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		writeError(w, http.StatusMethodNotAllowed, "only queries may be sent with GET; send mutations with POST")
 		return
 	}
+	if defers(rc.Doc, rc.Operation) {
+		writeError(w, http.StatusBadRequest, "@defer is delivered over Server-Sent Events (Accept: text/event-stream) or WebSocket, not in one JSON answer")
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, http.StatusOK, responses(ctx))
 }

@@ -118,6 +118,23 @@ func (f *tickFeed) schema() graphql.ExecutableSchema {
 			switch graphql.GetOperationContext(ctx).Operation.Operation {
 			case ast.Query:
 				who, _ := ctx.Value(callerKey{}).(string)
+				if oc := graphql.GetOperationContext(ctx); defers(oc.Doc, oc.Operation) {
+					// As the executor answers @defer: the initial result,
+					// then the deferred fragment as a later one.
+					more, last := true, false
+					parts := []*graphql.Response{
+						{Data: []byte(`{"whoami":null}`), HasNext: &more},
+						{Data: fmt.Appendf(nil, `{"whoami":%q}`, who), Label: "later", HasNext: &last},
+					}
+					return func(context.Context) *graphql.Response {
+						if len(parts) == 0 {
+							return nil
+						}
+						p := parts[0]
+						parts = parts[1:]
+						return p
+					}
+				}
 				return graphql.OneShot(&graphql.Response{Data: fmt.Appendf(nil, `{"whoami":%q}`, who)})
 			case ast.Subscription:
 				s := f.subscribe(ctx)

@@ -668,7 +668,9 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	ctx = context.WithValue(context.WithValue(ctx, wsEndKey{}, st.end), wsStreamKey{}, st)
 	responses, ctx := c.exec.DispatchOperation(ctx, rc)
 	if rc.Operation.Operation != ast.Subscription {
-		if resp := responses(ctx); resp != nil && ctx.Err() == nil {
+		// One result, or more with @defer: each deferred fragment is a
+		// later one, and nil ends them.
+		for resp := responses(ctx); resp != nil && ctx.Err() == nil; resp = responses(ctx) {
 			c.next(id, resp)
 		}
 		if ctx.Err() == nil {
