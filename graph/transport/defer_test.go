@@ -25,7 +25,7 @@ func TestDefers(t *testing.T) {
 		{`{ ...F } fragment F on Query { ... @defer(label: "x") { whoami } }`, true},
 		{`{ ...F } fragment F on Query { whoami }`, false},
 		{`{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`, false}, // a cycle ends
-		{`query Q { whoami } query R { ... @defer { whoami } }`, false},              // only the operation run
+		{`query Q { whoami } query R { ... @defer { whoami } }`, false},               // only the operation run
 	}
 	for _, tt := range tests {
 		doc, err := parser.ParseQuery(&ast.Source{Input: tt.doc})
