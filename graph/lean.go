@@ -165,18 +165,11 @@ type leanWriter struct {
 	n      int
 }
 
-func (w *leanWriter) WriteString(s string) (int, error) {
-	for rest := s; len(rest) > 0; {
-		last := w.last()
-		k := min(len(rest), cap(*last)-len(*last))
-		*last = append(*last, rest[:k]...)
-		rest = rest[k:]
-	}
-	w.n += len(s)
-	return len(s), nil
-}
+func (w *leanWriter) WriteString(s string) (int, error) { return leanWrite(w, s), nil }
 
-func (w *leanWriter) Write(p []byte) (int, error) {
+func (w *leanWriter) Write(p []byte) (int, error) { return leanWrite(w, p), nil }
+
+func leanWrite[T string | []byte](w *leanWriter, p T) int {
 	for rest := p; len(rest) > 0; {
 		last := w.last()
 		k := min(len(rest), cap(*last)-len(*last))
@@ -184,7 +177,7 @@ func (w *leanWriter) Write(p []byte) (int, error) {
 		rest = rest[k:]
 	}
 	w.n += len(p)
-	return len(p), nil
+	return len(p)
 }
 
 // last is the chunk with room in it, taken from the pool when the last one
