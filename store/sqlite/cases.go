@@ -261,7 +261,7 @@ func (s *Store) GetCase(ctx context.Context, org returns.OrgID, key returns.Case
 		return nil, err
 	}
 	var version, synced int64
-	var doc sql.RawBytes
+	var doc docBytes
 	rows, err := s.stmts.getCase.QueryContext(ctx, string(org), string(key.Platform), key.PlatformCaseID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: get case: %w", err)
@@ -305,7 +305,7 @@ func (s *Store) GetCases(ctx context.Context, org returns.OrgID, keys []returns.
 	for rows.Next() {
 		var i int
 		var version, synced int64
-		var doc sql.RawBytes
+		var doc docBytes
 		if err := rows.Scan(&i, &version, &synced, &doc); err != nil {
 			return nil, fmt.Errorf("sqlite: get cases: %w", err)
 		}

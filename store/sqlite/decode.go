@@ -40,10 +40,11 @@ func decodeDocRaw(doc []byte, c *returns.Case, raw bool) error {
 // the case's own Raw named in keep (a line's Raw is left out all the same).
 func decodeDocKeep(doc []byte, c *returns.Case, raw bool, keep []string) error {
 	// The document as a string, which every string of the case slices,
-	// saves an allocation per string. It is the driver's bytes, not a copy:
-	// every caller passes a blob the driver made for that row alone and
-	// never touches again (TestDriverBlobsAreTheRowsOwn), so they cannot
-	// change under the strings.
+	// saves an allocation per string. It is the caller's bytes, not a copy:
+	// every caller passes bytes nobody writes to again, a document it
+	// encoded itself or one scanned into docBytes, which holds a blob the
+	// driver made for that row alone (TestDriverBlobsAreTheRowsOwn) and
+	// copies anything else, so they cannot change under the strings.
 	r := docReader{b: doc, s: unsafe.String(unsafe.SliceData(doc), len(doc)), skipRaw: !raw, keep: keep}
 	if err := r.caseDoc(c); err == nil && r.end() {
 		return nil
@@ -57,6 +58,28 @@ func decodeDocKeep(doc []byte, c *returns.Case, raw bool, keep []string) error {
 		for i := range c.Lines {
 			c.Lines[i].Raw = nil
 		}
+	}
+	return nil
+}
+
+// docBytes is a stored document scanned for decodeDoc, whose strings share
+// its bytes. A BLOB arrives as the array the driver made for the row alone,
+// which it keeps; anything else is copied. (sql.RawBytes would not do: a
+// document stored as TEXT arrives as a string, which database/sql copies into
+// a buffer it reuses for every row, so each case of a page would read the
+// next row's bytes; TestListTextDocumentsKeepTheirOwnStrings.)
+type docBytes []byte
+
+func (d *docBytes) Scan(src any) error {
+	switch v := src.(type) {
+	case []byte:
+		*d = v
+	case string:
+		*d = []byte(v)
+	case nil:
+		*d = nil
+	default:
+		return fmt.Errorf("sqlite: a stored document of type %T", src)
 	}
 	return nil
 }

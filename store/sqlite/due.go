@@ -54,7 +54,7 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 				break
 			}
 			var version, synced int64
-			var doc sql.RawBytes
+			var doc docBytes
 			if err := rows.Scan(&at, &id, &version, &synced, &doc); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlite: due cases: %w", err)

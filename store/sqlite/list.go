@@ -52,7 +52,7 @@ func (s *Store) ListCases(ctx context.Context, org returns.OrgID, q store.ListQu
 				break
 			}
 			var version, synced int64
-			var doc sql.RawBytes
+			var doc docBytes
 			if err := rows.Scan(&gen, &total, &beyond, &version, &synced, &doc); err != nil {
 				return err
 			}
