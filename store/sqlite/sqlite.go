@@ -112,6 +112,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	// From here on, a statement's journal (the pages an upsert changed
+	// that the same transaction had changed before it) stays in memory:
+	// past 64 KiB SQLite wrote it to a temporary file page by page, about
+	// a seventh of a window's CPU. It holds one statement's pages, and is
+	// set only after the migrations, whose index builds sort through
+	// temporary storage that must not all live in memory on a large store.
+	// The writer is one connection that is never closed, so it keeps this.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	return s, nil
 }
 
@@ -127,23 +138,12 @@ func dsn(abs string, writer bool) string {
 	if writer {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
-		// A statement that may fail half-way (an upsert, a foreign key)
-		// keeps the pages it changes in a statement journal until it ends.
-		// On disk that was a write system call per page, about a seventh
-		// of a window's CPU; it is never needed after a crash (the WAL
-		// is), so it lives in memory, bounded by one transaction's pages.
-		q.Add("_pragma", "temp_store(MEMORY)")
 		// A window of cases dirties pages of the cases, their documents,
 		// events, counts, deadlines and every list index. SQLite's default
 		// cache (2 MiB) filled part-way and spilled dirty pages to the WAL
-		// in the middle of the transaction.
+		// in the middle of the transaction. One connection writes, so this
+		// is 32 MiB in all.
 		q.Add("_pragma", "cache_size(-32768)")
-		// A checkpoint copies each page once however often the WAL rewrote
-		// it since the last one; at the default 1,000 pages, the indexes'
-		// hot pages were copied after every few windows. 20,000 pages (up
-		// to 80 MiB of WAL on disk) took windows of 100 from about 1,200 to
-		// 2,800 cases/s on this project's disk (docs/benchmarks.md).
-		q.Add("_pragma", "wal_autocheckpoint(20000)")
 		// BEGIN IMMEDIATE takes the write lock up front: a deferred
 		// transaction that reads and then writes can fail with SQLITE_BUSY
 		// without waiting for the busy timeout.
