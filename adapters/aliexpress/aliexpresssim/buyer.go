@@ -92,6 +92,7 @@ func (s *Server) Open(o OpenRequest) (string, error) {
 	s.addProcess(is, aliexpresswire.ActInitiate, aliexpresswire.RoleBuyer, o.Content, now)
 	s.issues[id] = is
 	s.order = append(s.order, id)
+	s.indexOrder(is)
 	s.mu.Unlock()
 	s.notify(id)
 	return id, nil

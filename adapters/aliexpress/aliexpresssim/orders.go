@@ -90,10 +90,8 @@ func (s *Server) findOrder(p map[string]string) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, id := range s.order {
-		if is := s.issues[id]; is.orderID == q.OrderID.String() {
-			return aliexpresswire.FindOrderResponse{Target: is.orderWire(), RequestID: s.requestID()}, nil
-		}
+	if id, ok := s.byOrder[q.OrderID.String()]; ok {
+		return aliexpresswire.FindOrderResponse{Target: s.issues[id].orderWire(), RequestID: s.requestID()}, nil
 	}
 	return nil, notFound()
 }

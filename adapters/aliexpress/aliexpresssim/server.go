@@ -81,7 +81,8 @@ type Server struct {
 	mu        sync.Mutex
 	rng       *rand.Rand
 	issues    map[string]*issue
-	order     []string // issue ids, oldest first
+	order     []string          // issue ids, oldest first
+	byOrder   map[string]string // order id to its oldest issue's id
 	addresses []aliexpresswire.Address
 	nextSeq   int64 // for solution, process and request ids
 	faults    simkit.Faults[FaultKind]
@@ -111,10 +112,11 @@ func New(o Options) *Server {
 		o.Cases = 120
 	}
 	s := &Server{
-		opts:   o,
-		rng:    rand.New(rand.NewPCG(uint64(o.Seed), uint64(o.Seed)^0x9e3779b97f4a7c15)),
-		issues: map[string]*issue{},
-		calls:  map[string]int{},
+		opts:    o,
+		rng:     rand.New(rand.NewPCG(uint64(o.Seed), uint64(o.Seed)^0x9e3779b97f4a7c15)),
+		issues:  map[string]*issue{},
+		byOrder: map[string]string{},
+		calls:   map[string]int{},
 	}
 	s.tokens = newTokens(o)
 	s.seed()
