@@ -350,6 +350,9 @@ func writeRequestError(w http.ResponseWriter, status int, resp *graphql.Response
 }
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	if resp == nil {
+		resp = &graphql.Response{} // {"data":null}, as json.Marshal answered null
+	}
 	head, tail, err := responseParts(resp)
 	if err != nil {
 		status = http.StatusInternalServerError

@@ -63,6 +63,7 @@ func TestAppendResponseFailsLikeMarshal(t *testing.T) {
 
 func TestWriteResponseSetsItsLength(t *testing.T) {
 	for _, resp := range []*graphql.Response{
+		nil, // no result at all
 		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"x": 1}},
 		{Errors: gqlerror.List{{Message: "m"}}},
 		{Data: json.RawMessage(`{}`), Extensions: map[string]any{"f": func() {}}}, // cannot encode
