@@ -106,9 +106,6 @@ func (r *docReader) rawMap(p *map[string]string, line bool) error {
 	if line {
 		keep = nil
 	}
-	if len(keep) == 0 {
-		return r.skipStrMap()
-	}
 	return r.object(func(key string) error {
 		if r.null() {
 			return errSlow
@@ -125,27 +122,6 @@ func (r *docReader) rawMap(p *map[string]string, line bool) error {
 		}
 		return err
 	})
-}
-
-// skipStrMap steps over an object of strings, keys and values, building
-// nothing: Raw maps are most of a document's bytes, and a list keeps at
-// most a few of their values.
-func (r *docReader) skipStrMap() error {
-	for more, err := r.open(); more || err != nil; more, err = r.member() {
-		if err != nil {
-			return err
-		}
-		if err := r.skipString(); err != nil {
-			return err
-		}
-		if err := r.next(':'); err != nil {
-			return err
-		}
-		if err := r.skipString(); err != nil {
-			return err // null too: json.Unmarshal decides
-		}
-	}
-	return nil
 }
 
 // skipString steps over a string without building it. json.Unmarshal
@@ -266,10 +242,15 @@ func (r *docReader) null() bool {
 // value; field must consume the value. A key may occur once: json.Unmarshal
 // merges repeated keys in ways not worth imitating.
 func (r *docReader) object(field func(key string) error) error {
-	for more, err := r.open(); more || err != nil; more, err = r.member() {
-		if err != nil {
-			return err
-		}
+	if err := r.next('{'); err != nil {
+		return err
+	}
+	r.ws()
+	if r.i < len(r.b) && r.b[r.i] == '}' {
+		r.i++
+		return nil
+	}
+	for {
 		key, err := r.strValue()
 		if err != nil {
 			return err
@@ -280,39 +261,20 @@ func (r *docReader) object(field func(key string) error) error {
 		if err := field(key); err != nil {
 			return err
 		}
+		r.ws()
+		if r.i >= len(r.b) {
+			return errSlow
+		}
+		switch r.b[r.i] {
+		case ',':
+			r.i++
+		case '}':
+			r.i++
+			return nil
+		default:
+			return errSlow
+		}
 	}
-	return nil
-}
-
-// open consumes an object's '{', and a '}' at once if it is empty: more
-// says whether a member follows.
-func (r *docReader) open() (more bool, err error) {
-	if err := r.next('{'); err != nil {
-		return false, err
-	}
-	r.ws()
-	if r.i < len(r.b) && r.b[r.i] == '}' {
-		r.i++
-		return false, nil
-	}
-	return true, nil
-}
-
-// member consumes what follows an object's member: ',' (more follow) or '}'.
-func (r *docReader) member() (more bool, err error) {
-	r.ws()
-	if r.i >= len(r.b) {
-		return false, errSlow
-	}
-	switch r.b[r.i] {
-	case ',':
-		r.i++
-		return true, nil
-	case '}':
-		r.i++
-		return false, nil
-	}
-	return false, errSlow
 }
 
 // fields tracks the keys an object has had, to refuse a repeated one.
