@@ -324,31 +324,32 @@ func TestInspectionsConformance(t *testing.T) {
 }
 
 func TestAnalyticsConformance(t *testing.T) {
-	storetest.RunAnalytics(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
-		s := openTemp(t, now)
-		return s, storetest.SQLExec(s.w)
-	})
+	storetest.RunAnalytics(t, openWithSQL)
 }
 
 func TestAnalyticsBackfill(t *testing.T) {
-	m, err := migrationFiles.ReadFile("migrations/0340_analytics.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	storetest.RunAnalyticsBackfill(t, func(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
-		s := openTemp(t, now)
-		return s, storetest.SQLExec(s.w)
-	}, storetest.BackfillStatement(t, string(m)))
+	storetest.RunAnalyticsBackfill(t, openWithSQL, storetest.BackfillStatement(t, migration(t, "0340_analytics.sql")))
 }
 
 // Rows stored before migration 0370 get the seller's next deadline.
 func TestNextDeadlineBackfill(t *testing.T) {
-	m, err := migrationFiles.ReadFile("migrations/0370_next_deadline.sql")
+	storetest.RunNextDeadlineBackfill(t, func(t *testing.T, now func() time.Time) (store.Store, func(string, ...any) error) {
+		return openWithSQL(t, now)
+	}, storetest.BackfillStatement(t, migration(t, "0370_next_deadline.sql")))
+}
+
+// openWithSQL opens a store, and a way to run SQL on its writer.
+func openWithSQL(t *testing.T, now func() time.Time) (storetest.AnalyticsBackend, func(string, ...any) error) {
+	s := openTemp(t, now)
+	return s, storetest.SQLExec(s.w)
+}
+
+// migration is the text of one embedded migration.
+func migration(t *testing.T, name string) string {
+	t.Helper()
+	m, err := migrationFiles.ReadFile("migrations/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.RunNextDeadlineBackfill(t, func(t *testing.T, now func() time.Time) (store.Store, func(string, ...any) error) {
-		s := openTemp(t, now)
-		return s, storetest.SQLExec(s.w)
-	}, storetest.BackfillStatement(t, string(m)))
+	return string(m)
 }
