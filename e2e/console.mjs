@@ -150,6 +150,7 @@ try {
   await page.locator('.filters button[type=submit]').focus();
   await page.keyboard.press('Enter');
   await page.waitForURL(/platform=XHS/);
+  await page.locator('#page[aria-busy="false"]').waitFor(); // the old rows stay until the new page is drawn
   check(/status=REQUESTED/.test(page.url()), 'the filter is kept in the URL: ' + page.url());
   await page.locator('table.inbox tbody tr').first().waitFor();
   const platforms = await page.locator('table.inbox tbody tr td:first-child .platform').allTextContents();

@@ -16,6 +16,7 @@ const signin = document.getElementById('signin');
 const signinError = document.getElementById('signin-error');
 const input = document.getElementById('apikey');
 let stopPage = null;
+let shown = 0; // the latest render; only it may clear the busy mark
 
 onLive((state) => {
   document.getElementById('live').textContent = state === 'connected' ? 'Live' : state === 'closed' ? 'Live updates reconnecting…' : 'Live updates interrupted';
@@ -39,16 +40,22 @@ async function render() {
   signin.hidden = true;
   document.getElementById('signout').hidden = false;
   const { page, arg } = route();
+  // Busy from the URL's change until its page is drawn: the old page stays
+  // on screen meanwhile, and assistive tech (and tests) can tell.
+  const mine = ++shown;
+  root.setAttribute('aria-busy', 'true');
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.page === page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  const mod = await pages[page]();
-  root.replaceChildren();
   try {
+    const mod = await pages[page]();
+    root.replaceChildren();
     stopPage = (await mod.render(root, { arg, navigate, params: new URLSearchParams(location.search) })) || null;
   } catch (e) {
     if (e.signIn) return showSignIn(e);
     root.replaceChildren(h('div', { class: 'error', role: 'alert' }, 'This page could not load: ', e.message, ' ', h('code', {}, e.code || '')));
+  } finally {
+    if (mine === shown) root.setAttribute('aria-busy', 'false');
   }
 }
 
