@@ -73,11 +73,7 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 	if len(writes) > store.MaxUpsertBatch {
 		return nil, returns.Errorf(returns.CodeInvalid, "at most %d cases in one batch, not %d", store.MaxUpsertBatch, len(writes))
 	}
-	type prepared struct {
-		k       returns.Case
-		doc, fp []byte
-	}
-	ps := make([]prepared, len(writes))
+	ps := make([]pendingCase, len(writes))
 	seen := make(map[returns.CaseKey]bool, len(writes))
 	for i, w := range writes {
 		if err := store.CheckCase(w.Case); err != nil {
@@ -93,7 +89,7 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 			return nil, fmt.Errorf("postgres: encode case %s/%s: %w", w.Case.Platform, w.Case.PlatformCaseID, err)
 		}
 		sum := sha256.Sum256(doc)
-		ps[i].doc, ps[i].fp = doc, sum[:]
+		ps[i].doc, ps[i].fp, ps[i].ch = doc, sum[:], w.Change
 	}
 	out := make([]*store.UpsertResult, len(writes))
 	if len(writes) == 0 {
@@ -104,12 +100,9 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 			return err
 		}
 		moves := countMoves{}
-		for i := range ps {
-			r, err := s.writeCase(ctx, tx, org, &ps[i].k, ps[i].doc, ps[i].fp, writes[i].Change, moves)
-			if err != nil {
-				return err
-			}
-			out[i] = r
+		var err error
+		if out, err = s.writeWindow(ctx, tx, org, ps, moves); err != nil {
+			return err
 		}
 		return moves.apply(ctx, tx, org)
 	})
@@ -134,113 +127,12 @@ func lockLog(ctx context.Context, tx pgx.Tx) error {
 // after all. The case's move between buckets goes to moves, which the caller
 // applies before committing.
 func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change, moves countMoves) (*store.UpsertResult, error) {
-	var (
-		prevVersion, prevSynced int64
-		prevStatus              string
-		from                    = bucket{platform: string(k.Platform)}
-		prevFP                  []byte
-		exists                  = true
-	)
-	err := tx.QueryRow(ctx, `SELECT version, synced_ns, status, kind, market, shop_id, fingerprint FROM cases
-		WHERE org = $1 AND platform = $2 AND case_id = $3`,
-		string(org), string(k.Platform), k.PlatformCaseID).Scan(&prevVersion, &prevSynced, &prevStatus, &from.kind, &from.market, &from.shop, &prevFP)
-	from.status = prevStatus
-	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
-		// A view without the stored inspection (read before it was
-		// recorded, on another replica) must not drop it.
-		if doc, fp, err = restoreInspection(ctx, tx, org, k, doc, fp); err != nil {
-			return nil, storeErr("read inspection", err)
-		}
-	}
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		exists = false
-	case err != nil:
-		return nil, fmt.Errorf("postgres: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
-	case bytes.Equal(prevFP, fp) && !ch.Always:
-		return unchanged(doc, prevVersion, prevSynced)
-	}
-
-	nowNS := s.now().UnixNano()
-	version := prevVersion + 1
-	var id int64
-	// $17.. are the analytics columns (store.AnalyticsColumns): $19 is
-	// ApprovedAt, $20 the responded hint, $21 the refunded hint. A new case
-	// takes up an inspection already there; later ones come by trigger.
-	// $26 is next_ns (store.OrderNextDeadlineAsc's sort value).
-	an := store.AnalyticsColumnsOf(k)
-	err = tx.QueryRow(ctx, `INSERT INTO cases (org, platform, case_id, shop_id, order_id, kind, status, reason, market,
-			updated_ns, created_ns, respond_ns, version, synced_ns, fingerprint, doc,
-			sku, week, responded_ns, refunded_ns, refund_minor, refund_currency, respond_due_ns, refund_due_ns,
-			grade, recovered_minor, recovered_currency, next_ns)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-			$17, $18, coalesce($19::bigint, $20::bigint), $21::bigint, $22::bigint, $23::text, $24::bigint, $25::bigint,
-			i.grade, i.recovered_minor, i.recovered_currency, $26
-		FROM (SELECT 1) AS one LEFT JOIN inspections AS i ON i.org = $1 AND i.platform = $2 AND i.case_id = $3
-		ON CONFLICT (org, platform, case_id) DO UPDATE SET shop_id = $4, order_id = $5, kind = $6, status = $7,
-			reason = $8, market = $9, updated_ns = $10, created_ns = $11, respond_ns = $12, version = $13,
-			synced_ns = $14, fingerprint = $15, doc = $16,
-			sku = $17, week = $18, responded_ns = coalesce($19::bigint, cases.responded_ns, $20::bigint),
-			refunded_ns = coalesce(cases.refunded_ns, $21::bigint), refund_minor = $22::bigint, refund_currency = $23::text,
-			respond_due_ns = coalesce($24::bigint, cases.respond_due_ns), refund_due_ns = coalesce($25::bigint, cases.refund_due_ns),
-			next_ns = $26
-		RETURNING id`,
-		string(org), string(k.Platform), k.PlatformCaseID, k.ShopID, k.OrderID, string(k.Kind), string(k.Status),
-		string(k.Reason), string(k.Market), k.UpdatedAt.UnixNano(), k.CreatedAt.UnixNano(),
-		store.SortValue(store.OrderRespondByAsc, k), version, nowNS, fp, doc,
-		an.SKU, an.Week, an.Approved, an.RespondedHint, an.RefundedHint, an.RefundMinor, an.RefundCurrency,
-		an.RespondDue, an.RefundDue, store.SortValue(store.OrderNextDeadlineAsc, k)).Scan(&id)
-	if err == nil {
-		err = writeMarks(ctx, tx, org, id, k)
-	}
-	if err == nil && k.Inspection != nil {
-		err = writeInspection(ctx, tx, org, k)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("postgres: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
-	}
-	// The case's count moves with it; a write that stays in its bucket nets
-	// to nothing, which apply leaves out.
-	if exists {
-		moves[from]--
-	}
-	moves[bucketOf(k)]++
-
-	ev := returns.Event{
-		Org:        org,
-		Key:        k.Key(),
-		Status:     k.Status,
-		Source:     ch.Source,
-		OccurredAt: fromNS(nowNS),
-		Detail:     store.CopyDetail(ch.Detail),
-	}
-	var prev *string
-	if exists {
-		ps := returns.Status(prevStatus)
-		ev.PreviousStatus = &ps
-		prev = &prevStatus
-	}
-	var detail []byte
-	if ev.Detail != nil {
-		if detail, err = json.Marshal(ev.Detail); err != nil {
-			return nil, storeErr("encode event detail", err)
-		}
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO events (org, platform, case_id, prev_status, status, source, occurred_ns, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
-		string(org), string(k.Platform), k.PlatformCaseID, prev, string(k.Status), string(ch.Source), nowNS, detail).Scan(&ev.Seq)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: append event for %s/%s: %w", k.Platform, k.PlatformCaseID, err)
-	}
-	// Delivered at commit, to every replica listening (Listen).
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, eventsChannel); err != nil {
-		return nil, storeErr("notify", err)
-	}
-	stored, err := decodeCase(doc, version, nowNS)
+	ps := []pendingCase{{k: *k, doc: doc, fp: fp, ch: ch}}
+	out, err := s.writeWindow(ctx, tx, org, ps, moves)
 	if err != nil {
 		return nil, err
 	}
-	return &store.UpsertResult{Case: stored, Changed: true, Event: &ev}, nil
+	return out[0], nil
 }
 
 // bucket is a key of case_counts, the organisation aside.

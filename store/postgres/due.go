@@ -3,30 +3,9 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
 )
-
-// writeMarks replaces the deadline marks of case id inside the write's
-// transaction.
-func writeMarks(ctx context.Context, tx pgx.Tx, org returns.OrgID, id int64, c *returns.Case) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM case_deadlines WHERE id = $1`, id); err != nil {
-		return err
-	}
-	for i, m := range store.DeadlineMarks(c) {
-		anchor := 0
-		if m.Anchor {
-			anchor = 1
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO case_deadlines (id, n, org, anchor, at_ns) VALUES ($1, $2, $3, $4, $5)`,
-			id, i, string(org), anchor, m.At.UnixNano()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // DueCases returns a page of the open cases with a deadline mark in range;
 // see store.DueStore. Given deadlines and anchors are two ranges of the index

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +11,9 @@ import (
 	"github.com/returnsgw/returnsgw/returns"
 )
 
-// writeInspection writes the case's inspection into the inspections table,
-// inside the case's write transaction (see store.InspectionStore).
-func writeInspection(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case) error {
+// inspectionWrite is the statement that stores k's inspection (see
+// store.InspectionStore), and its arguments: queued with the case's write.
+func inspectionWrite(org returns.OrgID, k *returns.Case) (string, []any, error) {
 	in := k.Inspection
 	ids := in.EvidenceIDs
 	if ids == nil {
@@ -22,17 +21,16 @@ func writeInspection(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *retur
 	}
 	ev, err := json.Marshal(ids)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO inspections (org, platform, case_id, grade, disposition,
+	return `INSERT INTO inspections (org, platform, case_id, grade, disposition,
 			recovered_minor, recovered_currency, notes, evidence_ids, inspected_ns)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (org, platform, case_id) DO UPDATE SET grade = excluded.grade, disposition = excluded.disposition,
 			recovered_minor = excluded.recovered_minor, recovered_currency = excluded.recovered_currency,
 			notes = excluded.notes, evidence_ids = excluded.evidence_ids, inspected_ns = excluded.inspected_ns`,
-		string(org), string(k.Platform), k.PlatformCaseID, string(in.Grade), string(in.Disposition),
-		in.RecoveredValue.Minor, in.RecoveredValue.Currency, in.Notes, string(ev), in.InspectedAt.UnixNano())
-	return err
+		[]any{string(org), string(k.Platform), k.PlatformCaseID, string(in.Grade), string(in.Disposition),
+			in.RecoveredValue.Minor, in.RecoveredValue.Currency, in.Notes, string(ev), in.InspectedAt.UnixNano()}, nil
 }
 
 const inspectionSQL = `SELECT grade, disposition, recovered_minor, recovered_currency, notes, evidence_ids, inspected_ns
@@ -71,24 +69,4 @@ func scanInspection(row pgx.Row) (*returns.Inspection, error) {
 		in.EvidenceIDs = nil
 	}
 	return &in, nil
-}
-
-// restoreInspection gives a write of a case without an inspection the one
-// stored, if any, inside the write's transaction: it returns the document
-// and fingerprint re-encoded, so that a view that differs only by it is
-// unchanged; otherwise doc and fp as they were.
-func restoreInspection(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte) ([]byte, []byte, error) {
-	in, err := scanInspection(tx.QueryRow(ctx, inspectionSQL, string(org), string(k.Platform), k.PlatformCaseID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return doc, fp, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	k.Inspection = in
-	if doc, err = json.Marshal(k); err != nil {
-		return nil, nil, err
-	}
-	sum := sha256.Sum256(doc)
-	return doc, sum[:], nil
 }
