@@ -217,8 +217,7 @@ func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, 
 		store.SortValue(store.OrderRespondByAsc, k), pv.version+1, nowNS, p.fp, p.doc,
 		an.SKU, an.Week, an.Approved, an.RespondedHint, an.RefundedHint, an.RefundMinor, an.RefundCurrency,
 		an.RespondDue, an.RefundDue, store.SortValue(store.OrderNextDeadlineAsc, k))
-	key := []any{string(org), string(k.Platform), k.PlatformCaseID}
-	b.Queue(deleteMarksSQL, key...)
+	b.Queue(deleteMarksSQL, string(org), string(k.Platform), k.PlatformCaseID)
 	if marks := store.DeadlineMarks(k); len(marks) > 0 {
 		ns, anchors, ats := make([]int32, len(marks)), make([]int32, len(marks)), make([]int64, len(marks))
 		for i, m := range marks {
@@ -227,7 +226,7 @@ func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, 
 				anchors[i] = 1
 			}
 		}
-		b.Queue(insertMarksSQL, append(key, ns, anchors, ats)...)
+		b.Queue(insertMarksSQL, string(org), string(k.Platform), k.PlatformCaseID, ns, anchors, ats)
 	}
 	if k.Inspection != nil {
 		sql, args, err := inspectionWrite(org, k)
