@@ -38,6 +38,9 @@ type Options struct {
 	MaxConns, MinConns int32
 	// MaxConnLifetime and MaxConnIdleTime recycle connections (0: defaults).
 	MaxConnLifetime, MaxConnIdleTime time.Duration
+
+	// tracer, which only this package's tests set, sees every statement.
+	tracer pgx.QueryTracer
 }
 
 // Store is a store.Store and store.Access on PostgreSQL.
@@ -74,6 +77,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.MaxConnIdleTime > 0 {
 		cfg.MaxConnIdleTime = opts.MaxConnIdleTime
+	}
+	if opts.tracer != nil {
+		cfg.ConnConfig.Tracer = opts.tracer
 	}
 	s := &Store{now: opts.Now, log: opts.Logger}
 	if s.now == nil {
