@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,24 +25,21 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 	if err := store.CheckCase(c); err != nil {
 		return nil, err
 	}
-	k := store.Canonical(c)
-	doc, err := json.Marshal(&k)
+	p, err := newPending(c, ch)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		return nil, err
 	}
-	sum := sha256.Sum256(doc)
-	fp := sum[:]
 
 	if !ch.Always {
 		var version, synced int64
 		var stored []byte
 		err := s.pool.QueryRow(ctx, `SELECT version, synced_ns, fingerprint FROM cases WHERE org = $1 AND platform = $2 AND case_id = $3`,
-			string(org), string(k.Platform), k.PlatformCaseID).Scan(&version, &synced, &stored)
+			string(org), string(p.k.Platform), p.k.PlatformCaseID).Scan(&version, &synced, &stored)
 		switch {
-		case err == nil && bytes.Equal(stored, fp):
-			return unchanged(doc, version, synced)
+		case err == nil && bytes.Equal(stored, p.fp):
+			return unchanged(p.doc, version, synced)
 		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return nil, fmt.Errorf("postgres: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+			return nil, fmt.Errorf("postgres: read case %s/%s: %w", p.k.Platform, p.k.PlatformCaseID, err)
 		}
 	}
 
@@ -54,7 +50,7 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 		}
 		moves := countMoves{}
 		var err error
-		if out, err = s.writeCase(ctx, tx, org, &k, doc, fp, ch, moves); err != nil {
+		if out, err = s.writeCase(ctx, tx, org, p, moves); err != nil {
 			return err
 		}
 		return moves.apply(ctx, tx, org)
@@ -83,13 +79,10 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 			return nil, returns.Errorf(returns.CodeInvalid, "case %s/%s twice in one batch", w.Case.Platform, w.Case.PlatformCaseID)
 		}
 		seen[w.Case.Key()] = true
-		ps[i].k = store.Canonical(w.Case)
-		doc, err := json.Marshal(&ps[i].k)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: encode case %s/%s: %w", w.Case.Platform, w.Case.PlatformCaseID, err)
+		var err error
+		if ps[i], err = newPending(w.Case, w.Change); err != nil {
+			return nil, err
 		}
-		sum := sha256.Sum256(doc)
-		ps[i].doc, ps[i].fp, ps[i].ch = doc, sum[:], w.Change
 	}
 	out := make([]*store.UpsertResult, len(writes))
 	if len(writes) == 0 {
@@ -126,9 +119,8 @@ func lockLog(ctx context.Context, tx pgx.Tx) error {
 // which holds the log's lock (lockLog), or nothing when the case is unchanged
 // after all. The case's move between buckets goes to moves, which the caller
 // applies before committing.
-func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, k *returns.Case, doc, fp []byte, ch store.Change, moves countMoves) (*store.UpsertResult, error) {
-	ps := []pendingCase{{k: *k, doc: doc, fp: fp, ch: ch}}
-	out, err := s.writeWindow(ctx, tx, org, ps, moves)
+func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, p pendingCase, moves countMoves) (*store.UpsertResult, error) {
+	out, err := s.writeWindow(ctx, tx, org, []pendingCase{p}, moves)
 	if err != nil {
 		return nil, err
 	}

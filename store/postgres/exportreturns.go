@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -94,12 +92,10 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 		return nil, err
 	}
 	ch.Always = true // the step is the change, whatever the case's fields
-	k := store.Canonical(c)
-	doc, err := json.Marshal(&k)
+	p, err := newPending(c, ch)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		return nil, err
 	}
-	sum := sha256.Sum256(doc)
 	var out *store.ExportReturnResult
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockLog(ctx, tx); err != nil {
@@ -157,7 +153,7 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 			}
 		}
 		moves := countMoves{}
-		r, err := s.writeCase(ctx, tx, org, &k, doc, sum[:], ch, moves)
+		r, err := s.writeCase(ctx, tx, org, p, moves)
 		if err == nil {
 			err = moves.apply(ctx, tx, org)
 		}

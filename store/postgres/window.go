@@ -21,6 +21,23 @@ type pendingCase struct {
 	ch      store.Change
 }
 
+// newPending canonicalises, encodes and fingerprints one write.
+func newPending(c *returns.Case, ch store.Change) (pendingCase, error) {
+	p := pendingCase{k: store.Canonical(c), ch: ch}
+	return p, p.encode()
+}
+
+// encode sets the document and fingerprint from the case as it now is.
+func (p *pendingCase) encode() error {
+	doc, err := json.Marshal(&p.k)
+	if err != nil {
+		return fmt.Errorf("postgres: encode case %s/%s: %w", p.k.Platform, p.k.PlatformCaseID, err)
+	}
+	sum := sha256.Sum256(doc)
+	p.doc, p.fp = doc, sum[:]
+	return nil
+}
+
 // storedCase is what the window's write needs of a case already stored.
 type storedCase struct {
 	exists          bool
@@ -51,11 +68,9 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 			// A view without the stored inspection (read before it was
 			// recorded, on another replica) must not drop it.
 			p.k.Inspection = pv.inspection
-			if p.doc, err = json.Marshal(&p.k); err != nil {
-				return nil, storeErr("encode case", err)
+			if err := p.encode(); err != nil {
+				return nil, err
 			}
-			sum := sha256.Sum256(p.doc)
-			p.fp = sum[:]
 		}
 		if pv.exists && bytes.Equal(pv.fp, p.fp) && !p.ch.Always {
 			if out[i], err = unchanged(p.doc, pv.version, pv.synced); err != nil {
