@@ -61,7 +61,9 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 	out := make([]*store.UpsertResult, len(ps))
 	nowNS := s.now().UnixNano()
 	b := &pgx.Batch{}
-	var written []int
+	// queued is a written case and the statements queued for it before its event.
+	type queued struct{ i, writes int }
+	var written []queued
 	for i := range ps {
 		p, pv := &ps[i], &prev[i]
 		if pv.exists && p.k.Inspection == nil && pv.inspection != nil && returns.GoodsBack(&p.k) {
@@ -78,10 +80,11 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 			}
 			continue
 		}
-		if err := queueCase(b, org, p, pv, nowNS); err != nil {
+		n, err := queueCase(b, org, p, pv, nowNS)
+		if err != nil {
 			return nil, err
 		}
-		written = append(written, i)
+		written = append(written, queued{i, n})
 		if pv.exists {
 			moves[pv.bucket]--
 		}
@@ -95,9 +98,9 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 	b.Queue(`SELECT pg_notify($1, '')`, eventsChannel)
 
 	br := tx.SendBatch(ctx, b)
-	for _, i := range written {
-		p, pv := &ps[i], &prev[i]
-		if out[i], err = readWritten(br, org, p, pv, nowNS); err != nil {
+	for _, q := range written {
+		i := q.i
+		if out[i], err = readWritten(br, org, &ps[i], &prev[i], q.writes, nowNS); err != nil {
 			br.Close()
 			return nil, err
 		}
@@ -222,8 +225,9 @@ const (
 )
 
 // queueCase queues one case's writes: the case, its deadline marks, its
-// inspection if it carries one, and its event.
-func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, nowNS int64) error {
+// inspection if it carries one, and its event. It returns how many it
+// queued before the event.
+func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, nowNS int64) (writes int, err error) {
 	k := &p.k
 	an := store.AnalyticsColumnsOf(k)
 	b.Queue(upsertCaseSQL,
@@ -233,6 +237,7 @@ func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, 
 		an.SKU, an.Week, an.Approved, an.RespondedHint, an.RefundedHint, an.RefundMinor, an.RefundCurrency,
 		an.RespondDue, an.RefundDue, store.SortValue(store.OrderNextDeadlineAsc, k))
 	b.Queue(deleteMarksSQL, string(org), string(k.Platform), k.PlatformCaseID)
+	writes = 2 // the case, and its old marks
 	if marks := store.DeadlineMarks(k); len(marks) > 0 {
 		ns, anchors, ats := make([]int32, len(marks)), make([]int32, len(marks)), make([]int64, len(marks))
 		for i, m := range marks {
@@ -242,13 +247,15 @@ func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, 
 			}
 		}
 		b.Queue(insertMarksSQL, string(org), string(k.Platform), k.PlatformCaseID, ns, anchors, ats)
+		writes++
 	}
 	if k.Inspection != nil {
 		sql, args, err := inspectionWrite(org, k)
 		if err != nil {
-			return storeErr("encode inspection", err)
+			return 0, storeErr("encode inspection", err)
 		}
 		b.Queue(sql, args...)
+		writes++
 	}
 	var prev *string
 	if pv.exists {
@@ -256,36 +263,21 @@ func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, 
 	}
 	var detail []byte
 	if p.ch.Detail != nil {
-		var err error
 		if detail, err = json.Marshal(p.ch.Detail); err != nil {
-			return storeErr("encode event detail", err)
+			return 0, storeErr("encode event detail", err)
 		}
 	}
 	b.Queue(insertEventSQL, string(org), string(k.Platform), k.PlatformCaseID, prev, string(k.Status), string(p.ch.Source), nowNS, detail)
-	return nil
+	return writes, nil
 }
 
 // readWritten reads the results of what queueCase queued for p, in the same
-// order, and returns the write's result.
-func readWritten(br pgx.BatchResults, org returns.OrgID, p *pendingCase, pv *storedCase, nowNS int64) (*store.UpsertResult, error) {
+// order: its writes, then its event. It returns the write's result.
+func readWritten(br pgx.BatchResults, org returns.OrgID, p *pendingCase, pv *storedCase, writes int, nowNS int64) (*store.UpsertResult, error) {
 	k := &p.k
-	fail := func(err error) (*store.UpsertResult, error) {
-		return nil, storeErr(fmt.Sprintf("write case %s/%s", k.Platform, k.PlatformCaseID), err)
-	}
-	if _, err := br.Exec(); err != nil { // the case
-		return fail(err)
-	}
-	if _, err := br.Exec(); err != nil { // its old marks
-		return fail(err)
-	}
-	if len(store.DeadlineMarks(k)) > 0 {
+	for range writes {
 		if _, err := br.Exec(); err != nil {
-			return fail(err)
-		}
-	}
-	if k.Inspection != nil {
-		if _, err := br.Exec(); err != nil {
-			return fail(err)
+			return nil, storeErr(fmt.Sprintf("write case %s/%s", k.Platform, k.PlatformCaseID), err)
 		}
 	}
 	ev := returns.Event{
