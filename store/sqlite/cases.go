@@ -2,12 +2,14 @@ package sqlite
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
@@ -38,7 +40,7 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 		return nil, returns.Errorf(returns.CodeInvalid, "at most %d cases in one batch, not %d", store.MaxUpsertBatch, len(writes))
 	}
 	out := make([]*store.UpsertResult, len(writes))
-	pending := make([]*pendingWrite, 0, len(writes))
+	all := make([]*pendingWrite, 0, len(writes))
 	seen := make(map[returns.CaseKey]bool, len(writes))
 	for i, w := range writes {
 		if err := store.CheckCase(w.Case); err != nil {
@@ -48,16 +50,23 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 			return nil, returns.Errorf(returns.CodeInvalid, "case %s/%s twice in one batch", w.Case.Platform, w.Case.PlatformCaseID)
 		}
 		seen[w.Case.Key()] = true
-		p, err := s.prepareWrite(ctx, org, w.Case, w.Change)
+		p, err := encodeWrite(org, w.Case, w.Change)
 		if err != nil {
 			return nil, err
 		}
-		if p.result != nil {
-			out[i] = p.result
-			continue
-		}
 		p.at = i
-		pending = append(pending, p)
+		all = append(all, p)
+	}
+	if err := s.peek(ctx, org, all); err != nil {
+		return nil, err
+	}
+	pending := all[:0]
+	for _, p := range all {
+		if p.result != nil {
+			out[p.at] = p.result
+		} else {
+			pending = append(pending, p)
+		}
 	}
 	if len(pending) == 0 {
 		return out, nil
@@ -69,10 +78,14 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 	}
 	defer rollback(tx)
 	nowNS := s.now().UnixNano()
+	var t tally
 	for _, p := range pending {
-		if err := s.writeTx(ctx, tx, org, p, nowNS); err != nil {
+		if err := s.writeTx(ctx, tx, org, p, nowNS, &t); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.writeTally(ctx, tx, org, &t); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: commit %d cases: %w", len(pending), err)
@@ -107,9 +120,8 @@ type pendingWrite struct {
 	result  *store.UpsertResult // set when the write is settled without a write
 }
 
-// prepareWrite encodes a case and, unless the change is Always, peeks at the
-// stored fingerprint: an unchanged case is settled at once.
-func (s *Store) prepareWrite(ctx context.Context, org returns.OrgID, c *returns.Case, ch store.Change) (*pendingWrite, error) {
+// encodeWrite encodes a case for a write.
+func encodeWrite(org returns.OrgID, c *returns.Case, ch store.Change) (*pendingWrite, error) {
 	p := &pendingWrite{k: store.Canonical(c), ch: ch}
 	k := &p.k
 	doc, err := json.Marshal(k)
@@ -122,25 +134,75 @@ func (s *Store) prepareWrite(ctx context.Context, org returns.OrgID, c *returns.
 	p.sort = store.SortValue(store.OrderRespondByAsc, k)
 	p.next = store.SortValue(store.OrderNextDeadlineAsc, k)
 	p.an = store.AnalyticsColumnsOf(k)
-	if !ch.Always {
+	return p, nil
+}
+
+// peek reads the stored fingerprints of the writes that are not Always, on
+// a read connection, and settles each unchanged one at once. A window's
+// cases are read by one statement: one each was a tenth of a window's time.
+func (s *Store) peek(ctx context.Context, org returns.OrgID, ps []*pendingWrite) error {
+	var keys [][2]string
+	var at []*pendingWrite
+	for _, p := range ps {
+		if !p.ch.Always {
+			keys = append(keys, [2]string{string(p.k.Platform), p.k.PlatformCaseID})
+			at = append(at, p)
+		}
+	}
+	settle := func(p *pendingWrite, version, synced int64, stored []byte) (err error) {
+		if bytes.Equal(stored, p.fp) {
+			p.result, err = unchanged(p.doc, version, synced)
+		}
+		return err
+	}
+	switch len(at) {
+	case 0:
+		return nil
+	case 1:
+		p := at[0]
 		var version, synced int64
 		var stored []byte
 		err := s.stmts.peekCase.QueryRowContext(ctx, p.key...).Scan(&version, &synced, &stored)
 		switch {
-		case err == nil && bytes.Equal(stored, p.fp):
-			if p.result, err = unchanged(doc, version, synced); err != nil {
-				return nil, err
-			}
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return fmt.Errorf("sqlite: read case %s/%s: %w", p.k.Platform, p.k.PlatformCaseID, err)
+		}
+		return settle(p, version, synced, stored)
+	}
+	arg, err := json.Marshal(keys)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode case keys: %w", err)
+	}
+	rows, err := s.stmts.peekCases.QueryContext(ctx, string(org), string(arg))
+	if err != nil {
+		return fmt.Errorf("sqlite: read %d cases: %w", len(keys), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var version, synced int64
+		var stored []byte
+		if err := rows.Scan(&i, &version, &synced, &stored); err != nil {
+			return fmt.Errorf("sqlite: read %d cases: %w", len(keys), err)
+		}
+		if i < 0 || i >= len(at) {
+			return fmt.Errorf("sqlite: read %d cases: row for key %d", len(keys), i)
+		}
+		if err := settle(at[i], version, synced, stored); err != nil {
+			return err
 		}
 	}
-	return p, nil
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: read %d cases: %w", len(keys), err)
+	}
+	return nil
 }
 
 // writeTx writes one case and its event inside tx, or settles it as
 // unchanged if the stored case turns out to be the same.
-func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *pendingWrite, nowNS int64) error {
+func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *pendingWrite, nowNS int64, t *tally) error {
 	k, ch, key := &p.k, p.ch, p.key
 	// Read again under the write lock: the case may have changed since the
 	// peek, and the event's PreviousStatus must be the status it replaces.
@@ -170,6 +232,16 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		return err
 	}
 
+	// The case's count moves with it when it changes bucket.
+	now := countBucket{string(k.Platform), string(k.Status), string(k.Kind), string(k.Market), k.ShopID}
+	if prev := (countBucket{string(k.Platform), prevStatus, prevKind, prevMarket, prevShop}); !exists {
+		t.add(now, 1)
+	} else if prev != now {
+		t.add(prev, -1)
+		t.add(now, 1)
+	}
+	t.wrote = true
+
 	version := prevVersion + 1
 	write := s.stmts.insertCase
 	if exists {
@@ -189,24 +261,10 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		_, err = tx.StmtContext(ctx, s.stmts.writeDoc).ExecContext(ctx, id, p.doc)
 	}
 	if err == nil {
-		err = s.writeMarks(ctx, tx, org, id, k)
+		err = s.writeMarks(ctx, tx, org, id, k, !exists)
 	}
 	if err == nil && k.Inspection != nil {
 		err = writeInspection(ctx, tx, org, k)
-	}
-	// The case's count moves with it when it changes bucket.
-	moved := exists && (prevStatus != string(k.Status) || prevKind != string(k.Kind) ||
-		prevMarket != string(k.Market) || prevShop != k.ShopID)
-	if err == nil && moved {
-		_, err = tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
-			string(org), string(k.Platform), prevStatus, prevKind, prevMarket, prevShop, -1)
-	}
-	if err == nil && (moved || !exists) {
-		_, err = tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
-			string(org), string(k.Platform), string(k.Status), string(k.Kind), string(k.Market), k.ShopID, 1)
-	}
-	if err == nil {
-		_, err = tx.StmtContext(ctx, s.stmts.bumpGeneration).ExecContext(ctx, string(org))
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: write case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
@@ -242,6 +300,52 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		return fmt.Errorf("sqlite: event sequence: %w", err)
 	}
 	p.version, p.event = version, &ev
+	return nil
+}
+
+// tally is what a transaction's case writes change in rows they share: the
+// organisation's counts and its generation. It is written once, before the
+// commit (writeTally), not once per case: a window of 100 new cases made 200
+// statements of it.
+type tally struct {
+	counts map[countBucket]int
+	wrote  bool // some case was written: the generation moves
+}
+
+// countBucket is a row of case_counts, within one organisation.
+type countBucket struct{ platform, status, kind, market, shop string }
+
+func (t *tally) add(b countBucket, n int) {
+	if t.counts == nil {
+		t.counts = make(map[countBucket]int)
+	}
+	t.counts[b] += n
+}
+
+// writeTally writes t's net count changes, in a fixed order, and moves the
+// generation if any case was written.
+func (s *Store) writeTally(ctx context.Context, tx *sql.Tx, org returns.OrgID, t *tally) error {
+	buckets := make([]countBucket, 0, len(t.counts))
+	for b, n := range t.counts {
+		if n != 0 {
+			buckets = append(buckets, b)
+		}
+	}
+	slices.SortFunc(buckets, func(a, b countBucket) int {
+		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.status, b.status),
+			cmp.Compare(a.kind, b.kind), cmp.Compare(a.market, b.market), cmp.Compare(a.shop, b.shop))
+	})
+	for _, b := range buckets {
+		if _, err := tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
+			string(org), b.platform, b.status, b.kind, b.market, b.shop, t.counts[b]); err != nil {
+			return fmt.Errorf("sqlite: count cases: %w", err)
+		}
+	}
+	if t.wrote {
+		if _, err := tx.StmtContext(ctx, s.stmts.bumpGeneration).ExecContext(ctx, string(org)); err != nil {
+			return fmt.Errorf("sqlite: move the generation: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -85,10 +85,13 @@ func (s *Store) DueCases(ctx context.Context, org returns.OrgID, q store.DueQuer
 }
 
 // writeMarks replaces the deadline marks of case id inside the write's
-// transaction.
-func (s *Store) writeMarks(ctx context.Context, tx *sql.Tx, org returns.OrgID, id int64, c *returns.Case) error {
-	if _, err := tx.StmtContext(ctx, s.stmts.deleteMarks).ExecContext(ctx, id); err != nil {
-		return err
+// transaction. A fresh case (inserted by this transaction) has none to
+// delete: a mark's foreign key keeps none behind for a reused id.
+func (s *Store) writeMarks(ctx context.Context, tx *sql.Tx, org returns.OrgID, id int64, c *returns.Case, fresh bool) error {
+	if !fresh {
+		if _, err := tx.StmtContext(ctx, s.stmts.deleteMarks).ExecContext(ctx, id); err != nil {
+			return err
+		}
 	}
 	for i, m := range store.DeadlineMarks(c) {
 		anchor := 0
@@ -174,7 +177,7 @@ func (s *Store) backfillBatch(ctx context.Context, tx *sql.Tx, after int64, limi
 		return 0, 0, err
 	}
 	for _, o := range all {
-		if err := s.writeMarks(ctx, tx, o.org, o.id, o.c); err != nil {
+		if err := s.writeMarks(ctx, tx, o.org, o.id, o.c, false); err != nil {
 			return 0, 0, err
 		}
 		after = o.id

@@ -77,7 +77,7 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 		return nil, err
 	}
 	ch.Always = true // the step is the change, whatever the case's fields
-	p, err := s.prepareWrite(ctx, org, c, ch)
+	p, err := encodeWrite(org, c, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,11 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 		}
 	}
 	nowNS := s.now().UnixNano()
-	if err := s.writeTx(ctx, tx, org, p, nowNS); err != nil {
+	var t tally
+	if err := s.writeTx(ctx, tx, org, p, nowNS, &t); err != nil {
+		return nil, err
+	}
+	if err := s.writeTally(ctx, tx, org, &t); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -142,10 +142,12 @@ func TestDuePlan(t *testing.T) {
 func TestGetCasesPlan(t *testing.T) {
 	s := openTemp(t, nil)
 	seedCases(t, s, "org", storetest.NewFixtures(3, start).Cases(40))
-	plan := queryPlan(t, s, getCasesSQL, []any{"org", `[["XHS","1"],["ALIBABA","2"]]`})
-	if tableScan.MatchString(plan) || tempTree.MatchString(plan) ||
-		!strings.Contains(plan, "SCAN j VIRTUAL TABLE") ||
-		!strings.Contains(plan, "SEARCH c USING INDEX sqlite_autoindex_cases_1 (org=? AND platform=? AND case_id=?)") {
-		t.Errorf("get cases plan:\n%s", plan)
+	for name, q := range map[string]string{"get cases": getCasesSQL, "peek cases": peekCasesSQL} {
+		plan := queryPlan(t, s, q, []any{"org", `[["XHS","1"],["ALIBABA","2"]]`})
+		if tableScan.MatchString(plan) || tempTree.MatchString(plan) ||
+			!strings.Contains(plan, "SCAN j VIRTUAL TABLE") ||
+			!strings.Contains(plan, "SEARCH c USING INDEX sqlite_autoindex_cases_1 (org=? AND platform=? AND case_id=?)") {
+			t.Errorf("%s plan:\n%s", name, plan)
+		}
 	}
 }

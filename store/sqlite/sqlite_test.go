@@ -208,6 +208,9 @@ func TestSettings(t *testing.T) {
 		{s.r, "reader", "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
 		{s.r, "reader", "query_only", "1"},
 		{s.w, "writer", "query_only", "0"},
+		{s.w, "writer", "synchronous", "2"}, // FULL
+		{s.w, "writer", "wal_autocheckpoint", fmt.Sprint(walCheckpointPages)},
+		{s.w, "writer", "journal_size_limit", fmt.Sprint(walLimitBytes)},
 	} {
 		var got string
 		if err := c.db.QueryRowContext(t.Context(), "PRAGMA "+c.pragm).Scan(&got); err != nil {
@@ -352,4 +355,42 @@ func migration(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(m)
+}
+
+// Unchanged cases are settled on a read connection: a poller re-reading them
+// does not wait for the writer, one case or a window of them.
+func TestUnchangedSkipsTheWriter(t *testing.T) {
+	s := openTemp(t, nil)
+	const org returns.OrgID = "org"
+	cs := storetest.NewFixtures(5, start).Cases(20)
+	seedCases(t, s, org, cs)
+
+	// Hold the one writer connection for the whole test.
+	held, err := s.w.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	tx, err := held.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+
+	for _, n := range []int{1, len(cs)} {
+		writes := make([]store.CaseWrite, n)
+		for i, c := range cs[:n] {
+			writes[i] = store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}}
+		}
+		// Were the writer needed, this would block until the test's deadline.
+		res, err := s.UpsertCases(t.Context(), org, writes)
+		if err != nil {
+			t.Fatalf("%d unchanged cases: %v", n, err)
+		}
+		for i, r := range res {
+			if r.Changed || r.Event != nil {
+				t.Errorf("%d unchanged cases: case %d was written", n, i)
+			}
+		}
+	}
 }
