@@ -54,14 +54,13 @@ var _ store.Store = (*Store)(nil)
 const busyTimeout = 10 * time.Second
 
 // walCheckpointPages is how many pages the WAL holds before a commit copies
-// them into the database (SQLite's default is 1,000). walLimitBytes is what
-// that many frames take (a 24-byte header and a 4 KiB page each, after the
-// file's 32-byte header): a WAL that readers let grow past it is cut back to
-// it when it next starts again.
-const (
-	walCheckpointPages = 16384
-	walLimitBytes      = 32 + walCheckpointPages*(24+4096)
-)
+// them into the database (SQLite's default is 1,000).
+const walCheckpointPages = 16384
+
+// walLimit is what walCheckpointPages frames of pageSize take (a 24-byte
+// header and a page each, after the file's 32-byte header): a WAL that
+// readers let grow past it is cut back to it when it next starts again.
+func walLimit(pageSize int64) int64 { return 32 + walCheckpointPages*(24+pageSize) }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
 // schema up to date. path is a file path; its directory is created.
@@ -133,6 +132,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	// The WAL's size limit follows the file's own page size, which a
+	// database created elsewhere may have chosen.
+	var pageSize int64
+	err = s.w.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize)
+	if err == nil {
+		_, err = s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d", walLimit(pageSize)))
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	return s, nil
 }
 
@@ -147,8 +157,8 @@ func dsn(abs string, writer bool) string {
 	q.Add("_pragma", "mmap_size(268435456)")
 	if writer {
 		q.Add("_pragma", "journal_mode(WAL)")
-		// Every commit is on disk before it returns (an idempotency record
-		// among them), so checkpoints can be rare: under NORMAL the WAL was
+		// Every commit is synced to disk before it returns (an idempotency
+		// record among them), so checkpoints can be rare: under NORMAL the WAL was
 		// synced only at a checkpoint, and a rare one would have left that
 		// much committed work to a power cut. A commit's fsync costs about
 		// what the default interval's checkpoints did (one case per
@@ -158,7 +168,6 @@ func dsn(abs string, writer bool) string {
 		// faster (docs/benchmarks.md).
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
-		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walLimitBytes))
 		// A window of cases dirties pages of the cases, their documents,
 		// events, counts, deadlines and every list index. SQLite's default
 		// cache (2 MiB) filled part-way and spilled dirty pages to the WAL

@@ -210,7 +210,7 @@ func TestSettings(t *testing.T) {
 		{s.w, "writer", "query_only", "0"},
 		{s.w, "writer", "synchronous", "2"}, // FULL
 		{s.w, "writer", "wal_autocheckpoint", fmt.Sprint(walCheckpointPages)},
-		{s.w, "writer", "journal_size_limit", fmt.Sprint(walLimitBytes)},
+		{s.w, "writer", "journal_size_limit", fmt.Sprint(walLimit(4096))}, // a new file's pages are 4 KiB
 	} {
 		var got string
 		if err := c.db.QueryRowContext(t.Context(), "PRAGMA "+c.pragm).Scan(&got); err != nil {
@@ -392,5 +392,28 @@ func TestUnchangedSkipsTheWriter(t *testing.T) {
 				t.Errorf("%d unchanged cases: case %d was written", n, i)
 			}
 		}
+	}
+}
+
+// The WAL's size limit follows the page size of a file created elsewhere.
+func TestWALLimitFollowsPageSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big-pages.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA page_size = 16384", "CREATE TABLE t (x)"} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s := openAt(t, path, nil)
+	var got int64
+	if err := s.w.QueryRowContext(t.Context(), "PRAGMA journal_size_limit").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := walLimit(16384); got != want {
+		t.Errorf("journal_size_limit = %d, want %d for 16 KiB pages", got, want)
 	}
 }
