@@ -158,14 +158,16 @@ func dsn(abs string, writer bool) string {
 	if writer {
 		q.Add("_pragma", "journal_mode(WAL)")
 		// Every commit is synced to disk before it returns (an idempotency
-		// record among them), so checkpoints can be rare: under NORMAL the WAL was
-		// synced only at a checkpoint, and a rare one would have left that
-		// much committed work to a power cut. A commit's fsync costs about
-		// what the default interval's checkpoints did (one case per
-		// transaction ran at the same rate), and a checkpoint every
+		// record among them), so checkpoints can be rare: under NORMAL the
+		// WAL was synced only at a checkpoint, and a rare one would have
+		// left that much committed work to a power cut. A commit's fsync
+		// costs about what the default interval's checkpoints did (one case
+		// per transaction ran at the same rate), and a checkpoint every
 		// walCheckpointPages rather than every 1,000 copies a leaf that
 		// several windows changed once: windows of 100 ran about 35%
-		// faster (docs/benchmarks.md).
+		// faster. The price is a longer checkpoint inside the commit that
+		// crosses the threshold, which the writer's queue waits for (up to
+		// about half a second at full ingestion; docs/benchmarks.md).
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 		// A window of cases dirties pages of the cases, their documents,
