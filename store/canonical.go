@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"maps"
 	"time"
 
@@ -87,4 +89,15 @@ func nilIfEmpty(m map[string]string) map[string]string {
 		return nil
 	}
 	return m
+}
+
+// Encode returns what a backend stores of a canonical case (Canonical's
+// result): its document, encoding/json of the case, and its fingerprint, the
+// SHA-256 of that document, by which an unchanged case is recognised.
+func Encode(k *returns.Case) (doc, fp []byte, err error) {
+	if doc, err = json.Marshal(k); err != nil {
+		return nil, nil, err
+	}
+	sum := sha256.Sum256(doc)
+	return doc, sum[:], nil
 }

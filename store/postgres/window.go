@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 
@@ -29,12 +28,10 @@ func newPending(c *returns.Case, ch store.Change) (pendingCase, error) {
 
 // encode sets the document and fingerprint from the case as it now is.
 func (p *pendingCase) encode() error {
-	doc, err := json.Marshal(&p.k)
-	if err != nil {
+	var err error
+	if p.doc, p.fp, err = store.Encode(&p.k); err != nil {
 		return fmt.Errorf("postgres: encode case %s/%s: %w", p.k.Platform, p.k.PlatformCaseID, err)
 	}
-	sum := sha256.Sum256(doc)
-	p.doc, p.fp = doc, sum[:]
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -124,12 +123,10 @@ type pendingWrite struct {
 func encodeWrite(org returns.OrgID, c *returns.Case, ch store.Change) (*pendingWrite, error) {
 	p := &pendingWrite{k: store.Canonical(c), ch: ch}
 	k := &p.k
-	doc, err := json.Marshal(k)
-	if err != nil {
+	var err error
+	if p.doc, p.fp, err = store.Encode(k); err != nil {
 		return nil, fmt.Errorf("sqlite: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}
-	sum := sha256.Sum256(doc)
-	p.doc, p.fp = doc, sum[:]
 	p.key = []any{string(org), string(k.Platform), k.PlatformCaseID}
 	p.sort = store.SortValue(store.OrderRespondByAsc, k)
 	p.next = store.SortValue(store.OrderNextDeadlineAsc, k)

@@ -2,13 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/returnsgw/returnsgw/returns"
+	"github.com/returnsgw/returnsgw/store"
 )
 
 // writeInspection writes the case's inspection into the inspections table,
@@ -84,11 +84,6 @@ func restoreInspection(ctx context.Context, tx *sql.Tx, p *pendingWrite) error {
 		return err
 	}
 	p.k.Inspection = in
-	doc, err := json.Marshal(&p.k)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(doc)
-	p.doc, p.fp = doc, sum[:]
-	return nil
+	p.doc, p.fp, err = store.Encode(&p.k)
+	return err
 }
