@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -48,12 +46,12 @@ func (s *Store) UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Ca
 		if err := lockLog(ctx, tx); err != nil {
 			return err
 		}
-		moves := countMoves{}
+		moves := store.CountMoves{}
 		var err error
 		if out, err = s.writeCase(ctx, tx, org, p, moves); err != nil {
 			return err
 		}
-		return moves.apply(ctx, tx, org)
+		return applyMoves(ctx, tx, org, moves)
 	})
 	if err != nil {
 		return nil, err
@@ -92,12 +90,12 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 		if err := lockLog(ctx, tx); err != nil {
 			return err
 		}
-		moves := countMoves{}
+		moves := store.CountMoves{}
 		var err error
 		if out, err = s.writeWindow(ctx, tx, org, ps, moves); err != nil {
 			return err
 		}
-		return moves.apply(ctx, tx, org)
+		return applyMoves(ctx, tx, org, moves)
 	})
 	if err != nil {
 		return nil, err
@@ -119,7 +117,7 @@ func lockLog(ctx context.Context, tx pgx.Tx) error {
 // which holds the log's lock (lockLog), or nothing when the case is unchanged
 // after all. The case's move between buckets goes to moves, which the caller
 // applies before committing.
-func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, p pendingCase, moves countMoves) (*store.UpsertResult, error) {
+func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, p pendingCase, moves store.CountMoves) (*store.UpsertResult, error) {
 	out, err := s.writeWindow(ctx, tx, org, []pendingCase{p}, moves)
 	if err != nil {
 		return nil, err
@@ -127,40 +125,20 @@ func (s *Store) writeCase(ctx context.Context, tx pgx.Tx, org returns.OrgID, p p
 	return out[0], nil
 }
 
-// bucket is a key of case_counts, the organisation aside.
-type bucket struct{ platform, status, kind, market, shop string }
-
-func bucketOf(c *returns.Case) bucket {
-	return bucket{string(c.Platform), string(c.Status), string(c.Kind), string(c.Market), c.ShopID}
-}
-
-// countMoves is what one transaction adds to each bucket's count, gathered
-// so that each bucket is written once, after the cases.
-type countMoves map[bucket]int64
-
-// apply adds the moves to case_counts in tx, in one statement. Deltas, never
-// the counts themselves, so that no other writer's change is lost; buckets
-// in sorted order, so that two transactions that touch the same buckets lock
-// their rows in the same order and cannot deadlock on them.
-func (m countMoves) apply(ctx context.Context, tx pgx.Tx, org returns.OrgID) error {
-	bs := make([]bucket, 0, len(m))
-	for b, n := range m {
-		if n != 0 {
-			bs = append(bs, b)
-		}
-	}
+// applyMoves adds the moves to case_counts in tx, in one statement. Deltas,
+// never the counts themselves, so that no other writer's change is lost; in
+// the moves' fixed order (store.CountMoves.Changed), so that two
+// transactions that touch the same buckets cannot deadlock on their rows.
+func applyMoves(ctx context.Context, tx pgx.Tx, org returns.OrgID, m store.CountMoves) error {
+	bs := m.Changed()
 	if len(bs) == 0 {
 		return nil
 	}
-	slices.SortFunc(bs, func(a, b bucket) int {
-		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.status, b.status), cmp.Compare(a.kind, b.kind),
-			cmp.Compare(a.market, b.market), cmp.Compare(a.shop, b.shop))
-	})
 	var platforms, statuses, kinds, markets, shops []string
 	ns := make([]int64, 0, len(bs))
 	for _, b := range bs {
-		platforms, statuses, kinds = append(platforms, b.platform), append(statuses, b.status), append(kinds, b.kind)
-		markets, shops, ns = append(markets, b.market), append(shops, b.shop), append(ns, m[b])
+		platforms, statuses, kinds = append(platforms, b.Platform), append(statuses, b.Status), append(kinds, b.Kind)
+		markets, shops, ns = append(markets, b.Market), append(shops, b.Shop), append(ns, m[b])
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO case_counts (org, platform, status, kind, market, shop_id, n)
 		SELECT $1, b.platform, b.status, b.kind, b.market, b.shop_id, b.n

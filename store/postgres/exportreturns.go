@@ -152,10 +152,10 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 				return fmt.Errorf("write export return step %s: %w", st.Kind, err)
 			}
 		}
-		moves := countMoves{}
+		moves := store.CountMoves{}
 		r, err := s.writeCase(ctx, tx, org, p, moves)
 		if err == nil {
-			err = moves.apply(ctx, tx, org)
+			err = applyMoves(ctx, tx, org, moves)
 		}
 		if err != nil {
 			return err

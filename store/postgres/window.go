@@ -39,7 +39,7 @@ func (p *pendingCase) encode() error {
 type storedCase struct {
 	exists          bool
 	version, synced int64
-	bucket          bucket
+	bucket          store.CountBucket
 	fp              []byte
 	inspection      *returns.Inspection
 }
@@ -50,7 +50,7 @@ type storedCase struct {
 // in one query and sends the writes in one pipelined batch, in the window's
 // order, so that a window costs a few round trips rather than several per
 // case. The cases' moves between buckets go to moves.
-func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, ps []pendingCase, moves countMoves) ([]*store.UpsertResult, error) {
+func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, ps []pendingCase, moves store.CountMoves) ([]*store.UpsertResult, error) {
 	prev, err := readStored(ctx, tx, org, ps)
 	if err != nil {
 		return nil, err
@@ -82,10 +82,11 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 			return nil, err
 		}
 		written = append(written, queued{i, n})
+		var from *store.CountBucket
 		if pv.exists {
-			moves[pv.bucket]--
+			from = &pv.bucket
 		}
-		moves[bucketOf(&p.k)]++
+		moves.Move(from, store.BucketOf(&p.k))
 	}
 	if len(written) == 0 {
 		return out, nil
@@ -145,7 +146,7 @@ func readStored(ctx context.Context, tx pgx.Tx, org returns.OrgID, ps []pendingC
 			notes  *string
 			at     *int64
 		)
-		if err := rows.Scan(&n, &sc.version, &sc.synced, &sc.bucket.status, &sc.bucket.kind, &sc.bucket.market, &sc.bucket.shop, &sc.fp,
+		if err := rows.Scan(&n, &sc.version, &sc.synced, &sc.bucket.Status, &sc.bucket.Kind, &sc.bucket.Market, &sc.bucket.Shop, &sc.fp,
 			&grade, &dp, &minor, &cur, &notes, &ev, &at); err != nil {
 			return nil, storeErr("read cases", err)
 		}
@@ -153,7 +154,7 @@ func readStored(ctx context.Context, tx pgx.Tx, org returns.OrgID, ps []pendingC
 			return nil, fmt.Errorf("postgres: read cases: key index %d out of range", n)
 		}
 		sc.exists = true
-		sc.bucket.platform = platforms[n-1]
+		sc.bucket.Platform = platforms[n-1]
 		if grade != nil {
 			in.Grade, in.Disposition = returns.Grade(*grade), returns.Disposition(deref(dp))
 			in.RecoveredValue.Minor, in.RecoveredValue.Currency = derefInt(minor), deref(cur)
@@ -256,7 +257,7 @@ func queueCase(b *pgx.Batch, org returns.OrgID, p *pendingCase, pv *storedCase, 
 	}
 	var prev *string
 	if pv.exists {
-		prev = &pv.bucket.status
+		prev = &pv.bucket.Status
 	}
 	var detail []byte
 	if p.ch.Detail != nil {
@@ -286,7 +287,7 @@ func readWritten(br pgx.BatchResults, org returns.OrgID, p *pendingCase, pv *sto
 		Detail:     store.CopyDetail(p.ch.Detail),
 	}
 	if pv.exists {
-		ps := returns.Status(pv.bucket.status)
+		ps := returns.Status(pv.bucket.Status)
 		ev.PreviousStatus = &ps
 	}
 	if err := br.QueryRow().Scan(&ev.Seq); err != nil {

@@ -2,13 +2,11 @@ package sqlite
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/returnsgw/returnsgw/returns"
@@ -77,13 +75,13 @@ func (s *Store) UpsertCases(ctx context.Context, org returns.OrgID, writes []sto
 	}
 	defer rollback(tx)
 	nowNS := s.now().UnixNano()
-	var t tally
+	t := newTally()
 	for _, p := range pending {
-		if err := s.writeTx(ctx, tx, org, p, nowNS, &t); err != nil {
+		if err := s.writeTx(ctx, tx, org, p, nowNS, t); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.writeTally(ctx, tx, org, &t); err != nil {
+	if err := s.writeTally(ctx, tx, org, t); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -230,13 +228,11 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 	}
 
 	// The case's count moves with it when it changes bucket.
-	now := countBucket{string(k.Platform), string(k.Status), string(k.Kind), string(k.Market), k.ShopID}
-	if prev := (countBucket{string(k.Platform), prevStatus, prevKind, prevMarket, prevShop}); !exists {
-		t.add(now, 1)
-	} else if prev != now {
-		t.add(prev, -1)
-		t.add(now, 1)
+	var from *store.CountBucket
+	if exists {
+		from = &store.CountBucket{Platform: string(k.Platform), Status: prevStatus, Kind: prevKind, Market: prevMarket, Shop: prevShop}
 	}
+	t.moves.Move(from, store.BucketOf(k))
 	t.wrote = true
 
 	version := prevVersion + 1
@@ -305,36 +301,18 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 // commit (writeTally), not once per case: a window of 100 new cases made 200
 // statements of it.
 type tally struct {
-	counts map[countBucket]int
-	wrote  bool // some case was written: the generation moves
+	moves store.CountMoves
+	wrote bool // some case was written: the generation moves
 }
 
-// countBucket is a row of case_counts, within one organisation.
-type countBucket struct{ platform, status, kind, market, shop string }
+func newTally() *tally { return &tally{moves: store.CountMoves{}} }
 
-func (t *tally) add(b countBucket, n int) {
-	if t.counts == nil {
-		t.counts = make(map[countBucket]int)
-	}
-	t.counts[b] += n
-}
-
-// writeTally writes t's net count changes, in a fixed order, and moves the
+// writeTally writes t's count changes, in their fixed order, and moves the
 // generation if any case was written.
 func (s *Store) writeTally(ctx context.Context, tx *sql.Tx, org returns.OrgID, t *tally) error {
-	buckets := make([]countBucket, 0, len(t.counts))
-	for b, n := range t.counts {
-		if n != 0 {
-			buckets = append(buckets, b)
-		}
-	}
-	slices.SortFunc(buckets, func(a, b countBucket) int {
-		return cmp.Or(cmp.Compare(a.platform, b.platform), cmp.Compare(a.status, b.status),
-			cmp.Compare(a.kind, b.kind), cmp.Compare(a.market, b.market), cmp.Compare(a.shop, b.shop))
-	})
-	for _, b := range buckets {
+	for _, b := range t.moves.Changed() {
 		if _, err := tx.StmtContext(ctx, s.stmts.countCase).ExecContext(ctx,
-			string(org), b.platform, b.status, b.kind, b.market, b.shop, t.counts[b]); err != nil {
+			string(org), b.Platform, b.Status, b.Kind, b.Market, b.Shop, t.moves[b]); err != nil {
 			return fmt.Errorf("sqlite: count cases: %w", err)
 		}
 	}

@@ -140,11 +140,11 @@ func (s *Store) SaveExportReturn(ctx context.Context, org returns.OrgID, x *retu
 		}
 	}
 	nowNS := s.now().UnixNano()
-	var t tally
-	if err := s.writeTx(ctx, tx, org, p, nowNS, &t); err != nil {
+	t := newTally()
+	if err := s.writeTx(ctx, tx, org, p, nowNS, t); err != nil {
 		return nil, err
 	}
-	if err := s.writeTally(ctx, tx, org, &t); err != nil {
+	if err := s.writeTally(ctx, tx, org, t); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
