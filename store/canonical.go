@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"time"
+	"unicode/utf8"
 
 	"github.com/returnsgw/returnsgw/returns"
 )
@@ -55,7 +56,9 @@ func Canonical(c *returns.Case) returns.Case {
 }
 
 // CheckCase rejects what no backend stores: no case, an unknown platform, an
-// empty platform case id (INVALID).
+// empty platform case id, or ids that are not UTF-8 (INVALID). The stored
+// document is JSON, which would turn a bad byte into U+FFFD: the document's
+// key would then differ from its row's, and could name another case.
 func CheckCase(c *returns.Case) error {
 	switch {
 	case c == nil:
@@ -64,6 +67,12 @@ func CheckCase(c *returns.Case) error {
 		return returns.Errorf(returns.CodeInvalid, "unknown platform %q", c.Platform).WithField("platform")
 	case c.PlatformCaseID == "":
 		return returns.Errorf(returns.CodeInvalid, "the case has no platform id").WithField("platformCaseId")
+	case !utf8.ValidString(c.PlatformCaseID):
+		return returns.Errorf(returns.CodeInvalid, "the platform case id is not UTF-8").WithField("platformCaseId")
+	case !utf8.ValidString(c.ShopID):
+		return returns.Errorf(returns.CodeInvalid, "the shop id is not UTF-8").WithField("shopId")
+	case !utf8.ValidString(c.OrderID):
+		return returns.Errorf(returns.CodeInvalid, "the order id is not UTF-8").WithField("orderId")
 	}
 	return nil
 }

@@ -107,6 +107,9 @@ func (s suite) batchAtomic(t *testing.T) {
 	twice.Note = "again"
 	bad := Canonical(cs[2])
 	bad.Platform = "NOWHERE"
+	// JSON would store U+FFFD for the bad byte: another case's id.
+	notUTF8 := Canonical(cs[2])
+	notUTF8.PlatformCaseID += "\xff"
 	many := make([]store.CaseWrite, store.MaxUpsertBatch+1)
 	for i, c := range NewFixtures(23, start).Cases(len(many)) {
 		many[i] = store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}}
@@ -114,6 +117,7 @@ func (s suite) batchAtomic(t *testing.T) {
 	for name, writes := range map[string][]store.CaseWrite{
 		"a bad case last": {{Case: cs[0]}, {Case: cs[1]}, {Case: bad}},
 		"a nil case":      {{Case: cs[0]}, {Case: nil}},
+		"an id not UTF-8": {{Case: cs[0]}, {Case: cs[1]}, {Case: notUTF8}},
 		"one case twice":  {{Case: cs[0]}, {Case: cs[1]}, {Case: twice}},
 		"too many":        many,
 	} {
