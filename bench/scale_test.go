@@ -256,6 +256,9 @@ func (tg *scaleTarget) report(t *testing.T, alone bool) {
 	// would give it back to an idle gateway over a few minutes.
 	debug.FreeOSMemory()
 	rss, hwm := procStatus("VmRSS"), procStatus("VmHWM")
+	// The pages of the database file that SQLite maps (mmap_size) count
+	// in the RSS too: the kernel's page cache, which it can take back.
+	parts := fmt.Sprintf("anonymous %s, file %s, shared %s", procStatus("RssAnon"), procStatus("RssFile"), procStatus("RssShmem"))
 	others := ", the larger stores still open"
 	if alone {
 		others = ", no other store open"
@@ -270,8 +273,8 @@ func (tg *scaleTarget) report(t *testing.T, alone bool) {
 			float64(median(tg.p50[i]))/float64(floor50), float64(median(tg.p99[i]))/float64(floor99))
 	}
 	fmt.Printf("\ndeadline timer: loading its 24 h horizon took %v and holds %d cases (once an hour: %.4f%% of a core); "+
-		"process CPU while idle but for this store's writer: %.2f%% of a core over %v; RSS %s (peak %s)%s\n",
-		load.Round(time.Millisecond), held, 100*load.Seconds()/3600, 100*idle, *scaleIdle, rss, hwm, others)
+		"process CPU while idle but for this store's writer: %.2f%% of a core over %v; RSS %s (%s; peak %s)%s\n",
+		load.Round(time.Millisecond), held, 100*load.Seconds()/3600, 100*idle, *scaleIdle, rss, parts, hwm, others)
 }
 
 func (tg *scaleTarget) close() {
