@@ -84,7 +84,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 
-	s.w, err = sql.Open("sqlite", dsn(abs, true))
+	// The schema is brought up to date on a connection of its own, whose
+	// temporary storage is on disk: a migration's index build sorts the
+	// whole table through it. The writer's connections, opened after, all
+	// get the same settings from their URI, so a connection the pool
+	// replaces (modernc discards one whose statement was interrupted by a
+	// cancelled context) is the same as the first.
+	pageSize, err := migrateFile(ctx, abs, s.now, s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.w, err = sql.Open("sqlite", dsn(abs, true, pageSize))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -96,12 +106,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	if err := migrate(ctx, s.w, migrationFiles, s.now, s.log); err != nil {
-		s.w.Close()
-		return nil, err
-	}
 
-	s.r, err = sql.Open("sqlite", dsn(abs, false))
+	s.r, err = sql.Open("sqlite", dsn(abs, false, 0))
 	if err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -121,34 +127,36 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	// From here on, a statement's journal (the pages an upsert changed
-	// that the same transaction had changed before it) stays in memory:
-	// past 64 KiB SQLite wrote it to a temporary file page by page, about
-	// a seventh of a window's CPU. It holds one statement's pages, and is
-	// set only after the migrations, whose index builds sort through
-	// temporary storage that must not all live in memory on a large store.
-	// The writer is one connection that is never closed, so it keeps this.
-	if _, err := s.w.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
-	// The WAL's size limit follows the file's own page size, which a
-	// database created elsewhere may have chosen.
-	var pageSize int64
-	err = s.w.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize)
-	if err == nil {
-		_, err = s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d", walLimit(pageSize)))
-	}
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
 	return s, nil
 }
 
+// migrateFile brings the schema of the file at abs up to date on a
+// connection of its own, and returns the file's page size.
+func migrateFile(ctx context.Context, abs string, now func() time.Time, log *slog.Logger) (int64, error) {
+	db, err := sql.Open("sqlite", dsn(abs, true, 0))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	if err := migrate(ctx, db, migrationFiles, now, log); err != nil {
+		return 0, err
+	}
+	var pageSize int64
+	if err := db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return 0, fmt.Errorf("sqlite: %w", err)
+	}
+	return pageSize, nil
+}
+
 // dsn builds the driver's URI for the file. Connection settings are pragmas
-// in the URI so that every connection the pool opens gets them.
-func dsn(abs string, writer bool) string {
+// in the URI so that every connection the pool opens gets them. A writer's
+// URI with pageSize 0 is the migrations': it leaves out what follows from
+// the file's page size, and keeps temporary storage on disk.
+func dsn(abs string, writer bool, pageSize int64) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
@@ -176,6 +184,18 @@ func dsn(abs string, writer bool) string {
 		// in the middle of the transaction. One connection writes, so this
 		// is 32 MiB in all.
 		q.Add("_pragma", "cache_size(-32768)")
+		if pageSize > 0 {
+			// A statement's journal (the pages an upsert changed that the
+			// same transaction had changed before it) stays in memory:
+			// past 64 KiB SQLite wrote it to a temporary file page by
+			// page, about a seventh of a window's CPU. It holds one
+			// statement's pages; the migrations' index sorts, which would
+			// hold a whole table, run without it.
+			q.Add("_pragma", "temp_store(MEMORY)")
+			// The WAL's size limit follows the file's own page size, which
+			// a database created elsewhere may have chosen.
+			q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walLimit(pageSize)))
+		}
 		// BEGIN IMMEDIATE takes the write lock up front: a deferred
 		// transaction that reads and then writes can fail with SQLITE_BUSY
 		// without waiting for the busy timeout.

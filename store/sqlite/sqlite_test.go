@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -149,7 +151,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("embedded migrations applied: %v", embedded)
 	}
 
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), true))
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), true, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +213,7 @@ func TestSettings(t *testing.T) {
 		{s.w, "writer", "synchronous", "2"}, // FULL
 		{s.w, "writer", "wal_autocheckpoint", fmt.Sprint(walCheckpointPages)},
 		{s.w, "writer", "journal_size_limit", fmt.Sprint(walLimit(4096))}, // a new file's pages are 4 KiB
+		{s.w, "writer", "temp_store", "2"},                                // MEMORY
 	} {
 		var got string
 		if err := c.db.QueryRowContext(t.Context(), "PRAGMA "+c.pragm).Scan(&got); err != nil {
@@ -396,6 +399,53 @@ func TestUnchangedSkipsTheWriter(t *testing.T) {
 }
 
 // The WAL's size limit follows the page size of a file created elsewhere.
+// The writer's settings survive its connection: database/sql opens a new
+// one when the driver gives the old one up (modernc does, for one whose
+// statement a cancelled context interrupted), and it gets them all again.
+func TestReplacedWriterKeepsSettings(t *testing.T) {
+	s := openTemp(t, nil)
+	ctx := t.Context()
+	settings := func() (conn uintptr, temp, limit int64) {
+		c, err := s.w.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Raw(func(dc any) error { conn = reflect.ValueOf(dc).Pointer(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&temp); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, "PRAGMA journal_size_limit").Scan(&limit); err != nil {
+			t.Fatal(err)
+		}
+		return conn, temp, limit
+	}
+	first, _, _ := settings()
+	c, err := s.w.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Give the connection up, as the pool does with one the driver calls bad.
+	if err := c.Raw(func(any) error { return driver.ErrBadConn }); !errors.Is(err, driver.ErrBadConn) {
+		t.Fatalf("Raw: %v", err)
+	}
+	c.Close()
+	second, temp, limit := settings()
+	if second == first {
+		t.Fatal("the writer kept its connection; the test did not replace it")
+	}
+	if temp != 2 || limit != walLimit(4096) {
+		t.Errorf("a new writer connection has temp_store %d, journal_size_limit %d; want 2 (MEMORY), %d", temp, limit, walLimit(4096))
+	}
+	// And it writes.
+	c0 := storetest.NewFixtures(5, start).Case()
+	if _, err := s.UpsertCase(ctx, "org", c0, store.Change{Source: returns.SourcePoll}); err != nil {
+		t.Fatalf("an upsert on the new connection: %v", err)
+	}
+}
+
 func TestWALLimitFollowsPageSize(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big-pages.db")
 	db, err := sql.Open("sqlite", path)
