@@ -398,33 +398,24 @@ func TestUnchangedSkipsTheWriter(t *testing.T) {
 	}
 }
 
-// The WAL's size limit follows the page size of a file created elsewhere.
 // The writer's settings survive its connection: database/sql opens a new
 // one when the driver gives the old one up (modernc does, for one whose
 // statement a cancelled context interrupted), and it gets them all again.
 func TestReplacedWriterKeepsSettings(t *testing.T) {
 	s := openTemp(t, nil)
 	ctx := t.Context()
-	settings := func() (conn uintptr, temp, limit int64) {
-		c, err := s.w.Conn(ctx)
-		if err != nil {
+	pragma := func(c *sql.Conn, name string) (v int64) {
+		if err := c.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		if err := c.Raw(func(dc any) error { conn = reflect.ValueOf(dc).Pointer(); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&temp); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.QueryRowContext(ctx, "PRAGMA journal_size_limit").Scan(&limit); err != nil {
-			t.Fatal(err)
-		}
-		return conn, temp, limit
+		return v
 	}
-	first, _, _ := settings()
 	c, err := s.w.Conn(ctx)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A mark on this connection alone: its own cache size.
+	if _, err := c.ExecContext(ctx, "PRAGMA cache_size = -1234"); err != nil {
 		t.Fatal(err)
 	}
 	// Give the connection up, as the pool does with one the driver calls bad.
@@ -432,13 +423,22 @@ func TestReplacedWriterKeepsSettings(t *testing.T) {
 		t.Fatalf("Raw: %v", err)
 	}
 	c.Close()
-	second, temp, limit := settings()
-	if second == first {
+	if c, err = s.w.Conn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if pragma(c, "cache_size") == -1234 {
 		t.Fatal("the writer kept its connection; the test did not replace it")
 	}
-	if temp != 2 || limit != walLimit(4096) {
-		t.Errorf("a new writer connection has temp_store %d, journal_size_limit %d; want 2 (MEMORY), %d", temp, limit, walLimit(4096))
+	for _, want := range []struct {
+		name string
+		v    int64
+	}{{"cache_size", -32768}, {"temp_store", 2}, {"journal_size_limit", walLimit(4096)}, {"synchronous", 2}} {
+		if got := pragma(c, want.name); got != want.v {
+			t.Errorf("a new writer connection has %s = %d, want %d", want.name, got, want.v)
+		}
 	}
+	c.Close()
 	// And it writes.
 	c0 := storetest.NewFixtures(5, start).Case()
 	if _, err := s.UpsertCase(ctx, "org", c0, store.Change{Source: returns.SourcePoll}); err != nil {
@@ -446,6 +446,7 @@ func TestReplacedWriterKeepsSettings(t *testing.T) {
 	}
 }
 
+// The WAL's size limit follows the page size of a file created elsewhere.
 func TestWALLimitFollowsPageSize(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big-pages.db")
 	db, err := sql.Open("sqlite", path)
