@@ -26,6 +26,20 @@ func (in *Ingester) PutWindow(ctx context.Context, cases []*returns.Case, src re
 }
 
 func (in *Ingester) putWindow(ctx context.Context, cases []*returns.Case, src returns.EventSource) ([]returns.Event, error) {
+	// A case no store keeps (an id with NUL, say) is left out, so that it
+	// does not fail its window, and the shop's other changes, every round.
+	kept := cases[:0:0]
+	for _, c := range cases {
+		if err := store.CheckCase(c); err != nil {
+			in.log().Warn("platform reported a case the gateway cannot store; skipped", "error", err)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	cases = kept
+	if len(cases) == 0 {
+		return nil, nil
+	}
 	keys := make([]returns.CaseKey, len(cases))
 	for i, c := range cases {
 		keys[i] = c.Key()

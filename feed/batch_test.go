@@ -121,3 +121,43 @@ func TestPollerFetchesAWindowConcurrentlyAndWritesItOnce(t *testing.T) {
 		t.Errorf("an unchanged platform caused %d writes and %d events", cs.batches.Load()-before, len(r.events)-len(ids))
 	}
 }
+
+// nulPlatform reports one case with a NUL in its id, which no store keeps.
+type nulPlatform struct {
+	returns.Platform
+	bad string
+}
+
+func (n *nulPlatform) GetCase(ctx context.Context, id string) (*returns.Case, error) {
+	c, err := n.Platform.GetCase(ctx, id)
+	if err == nil && id == n.bad {
+		c.PlatformCaseID += "\x00"
+	}
+	return c, err
+}
+
+// A case the store cannot keep is left out of its window: the window's other
+// cases are written, and the walk moves on rather than failing every round.
+func TestPollerSkipsACaseNoStoreKeeps(t *testing.T) {
+	r := newRig(t)
+	cs := &countingStore{Store: r.st}
+	r.st = cs
+	p := r.poller()
+	ids := r.sim.CaseIDs(r.shop.ShopID)
+	if len(ids) < 2 {
+		t.Fatalf("the simulator has %d cases, want at least 2", len(ids))
+	}
+	p.Platform = &gatedPlatform{Platform: &nulPlatform{Platform: r.a, bad: ids[0]}, want: 1, gate: make(chan struct{})}
+	if err := p.Sync(context.Background()); err != nil {
+		t.Fatalf("one bad case failed the walk: %v", err)
+	}
+	if n := cs.batched.Load(); n != int64(len(ids)-1) {
+		t.Errorf("%d cases written, want the %d good ones", n, len(ids)-1)
+	}
+	if len(r.events) != len(ids)-1 {
+		t.Errorf("%d events, want %d", len(r.events), len(ids)-1)
+	}
+	if _, err := r.st.GetCase(context.Background(), org, returns.CaseKey{Platform: r.a.ID(), PlatformCaseID: ids[1]}); err != nil {
+		t.Errorf("a good case of the window was not stored: %v", err)
+	}
+}

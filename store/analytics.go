@@ -298,11 +298,11 @@ type AnalyticsColumns struct {
 func AnalyticsColumnsOf(c *returns.Case) AnalyticsColumns {
 	var a AnalyticsColumns
 	if len(c.Lines) > 0 {
-		a.SKU = c.Lines[0].SKU
+		a.SKU = ColumnText(c.Lines[0].SKU)
 	}
 	a.Week = ISOWeek(c.CreatedAt)
 	if m := c.RefundedAmount; m != nil {
-		minor, cur := m.Minor, m.Currency
+		minor, cur := m.Minor, ColumnText(m.Currency)
 		a.RefundMinor, a.RefundCurrency = &minor, &cur
 	}
 	ns := func(t *time.Time) *int64 {

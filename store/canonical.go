@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"maps"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -56,9 +57,10 @@ func Canonical(c *returns.Case) returns.Case {
 }
 
 // CheckCase rejects what no backend stores: no case, an unknown platform, an
-// empty platform case id, or ids that are not UTF-8 (INVALID). The stored
-// document is JSON, which would turn a bad byte into U+FFFD: the document's
-// key would then differ from its row's, and could name another case.
+// empty platform case id, or ids that are not text every backend keeps as it
+// is (INVALID): the stored document is JSON, which would turn a bad byte into
+// U+FFFD, so that the document's key differed from its row's and could name
+// another case; PostgreSQL's text refuses NUL (JSON's "\u0000").
 func CheckCase(c *returns.Case) error {
 	switch {
 	case c == nil:
@@ -67,14 +69,27 @@ func CheckCase(c *returns.Case) error {
 		return returns.Errorf(returns.CodeInvalid, "unknown platform %q", c.Platform).WithField("platform")
 	case c.PlatformCaseID == "":
 		return returns.Errorf(returns.CodeInvalid, "the case has no platform id").WithField("platformCaseId")
-	case !utf8.ValidString(c.PlatformCaseID):
-		return returns.Errorf(returns.CodeInvalid, "the platform case id is not UTF-8").WithField("platformCaseId")
-	case !utf8.ValidString(c.ShopID):
-		return returns.Errorf(returns.CodeInvalid, "the shop id is not UTF-8").WithField("shopId")
-	case !utf8.ValidString(c.OrderID):
-		return returns.Errorf(returns.CodeInvalid, "the order id is not UTF-8").WithField("orderId")
+	case !plainText(c.PlatformCaseID):
+		return returns.Errorf(returns.CodeInvalid, "the platform case id is not UTF-8 text without NUL").WithField("platformCaseId")
+	case !plainText(c.ShopID):
+		return returns.Errorf(returns.CodeInvalid, "the shop id is not UTF-8 text without NUL").WithField("shopId")
+	case !plainText(c.OrderID):
+		return returns.Errorf(returns.CodeInvalid, "the order id is not UTF-8 text without NUL").WithField("orderId")
 	}
 	return nil
+}
+
+// plainText reports whether every backend stores s as it is.
+func plainText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
+// ColumnText is s as a column derived from a case stores it, the same on
+// every backend: bad bytes become U+FFFD and NUL is dropped. (The document
+// keeps the case as it came.)
+func ColumnText(s string) string {
+	if plainText(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // CopyDetail keeps an event independent of the caller's map.

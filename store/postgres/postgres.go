@@ -155,6 +155,12 @@ func storeErr(what string, err error) error {
 	if unreachable(err) {
 		return returns.Errorf(returns.CodeStoreUnavailable, "the gateway's database is unavailable; nothing changed, try again").WithCause(wrapped)
 	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
+		// text refuses NUL (JSON's "\u0000"), which any input may carry:
+		// the caller's to mend, not the gateway's failure.
+		return returns.Errorf(returns.CodeInvalid, "the input holds a character the database cannot store (NUL); nothing changed").WithCause(wrapped)
+	}
 	return wrapped
 }
 

@@ -11,6 +11,7 @@ import (
 func (s suite) batch(t *testing.T) {
 	t.Run("Window", s.batchWindow)
 	t.Run("Atomic", s.batchAtomic)
+	t.Run("NUL", s.batchNUL)
 }
 
 // A window of new, unchanged, changed and Always writes gives, in order, what
@@ -110,16 +111,20 @@ func (s suite) batchAtomic(t *testing.T) {
 	// JSON would store U+FFFD for the bad byte: another case's id.
 	notUTF8 := Canonical(cs[2])
 	notUTF8.PlatformCaseID += "\xff"
+	// PostgreSQL's text refuses NUL, which JSON's "\u0000" decodes to.
+	nulShop := Canonical(cs[2])
+	nulShop.ShopID += "\x00"
 	many := make([]store.CaseWrite, store.MaxUpsertBatch+1)
 	for i, c := range NewFixtures(23, start).Cases(len(many)) {
 		many[i] = store.CaseWrite{Case: c, Change: store.Change{Source: returns.SourcePoll}}
 	}
 	for name, writes := range map[string][]store.CaseWrite{
-		"a bad case last": {{Case: cs[0]}, {Case: cs[1]}, {Case: bad}},
-		"a nil case":      {{Case: cs[0]}, {Case: nil}},
-		"an id not UTF-8": {{Case: cs[0]}, {Case: cs[1]}, {Case: notUTF8}},
-		"one case twice":  {{Case: cs[0]}, {Case: cs[1]}, {Case: twice}},
-		"too many":        many,
+		"a bad case last":    {{Case: cs[0]}, {Case: cs[1]}, {Case: bad}},
+		"a nil case":         {{Case: cs[0]}, {Case: nil}},
+		"an id not UTF-8":    {{Case: cs[0]}, {Case: cs[1]}, {Case: notUTF8}},
+		"a shop id with NUL": {{Case: cs[0]}, {Case: nulShop}},
+		"one case twice":     {{Case: cs[0]}, {Case: cs[1]}, {Case: twice}},
+		"too many":           many,
 	} {
 		_, err := e.s.UpsertCases(t.Context(), e.orgA, writes)
 		wantCode(t, "UpsertCases with "+name, err, returns.CodeInvalid)
@@ -134,4 +139,23 @@ func (s suite) batchAtomic(t *testing.T) {
 	}
 	_, err := e.s.UpsertCases(t.Context(), "", []store.CaseWrite{{Case: cs[0]}})
 	wantCode(t, "UpsertCases for no organisation", err, returns.CodeInvalid)
+}
+
+// NUL (JSON's "\u0000") in what is not an id is stored on every backend:
+// the document keeps it, and a column derived from it drops it.
+func (s suite) batchNUL(t *testing.T) {
+	e := s.env(t)
+	cs := NewFixtures(24, start).Cases(2)
+	odd := Canonical(cs[1])
+	odd.Lines[0].SKU = "SKU-\x001"
+	odd.Note = "a\x00b"
+	writes := []store.CaseWrite{{Case: cs[0], Change: store.Change{Source: returns.SourcePoll}},
+		{Case: odd, Change: store.Change{Source: returns.SourcePoll}}}
+	if _, err := e.s.UpsertCases(t.Context(), e.orgA, writes); err != nil {
+		t.Fatalf("a window with NUL in a SKU and a note: %v", err)
+	}
+	if got := e.get(t, e.orgA, odd.Key()); got.Lines[0].SKU != odd.Lines[0].SKU || got.Note != odd.Note {
+		t.Errorf("stored SKU %q, note %q; want %q, %q", got.Lines[0].SKU, got.Note, odd.Lines[0].SKU, odd.Note)
+	}
+	e.get(t, e.orgA, cs[0].Key())
 }
