@@ -56,6 +56,9 @@ var (
 	_ store.ConnectionStore = (*Store)(nil)
 )
 
+// idleInTransaction is the default idle_in_transaction_session_timeout.
+const idleInTransaction = "30s"
+
 // logLock is the advisory lock that orders event sequence numbers.
 const logLock = 0x72677722
 
@@ -80,6 +83,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.tracer != nil {
 		cfg.ConnConfig.Tracer = opts.tracer
+	}
+	// Every case write on every replica takes the log's advisory lock. A
+	// replica that freezes or loses its network inside such a transaction
+	// would hold it, and every replica's writes, until the server noticed
+	// the dead session (hours, with the OS's keepalive defaults): the
+	// server ends a transaction left idle this long instead. No transaction
+	// of the store waits between its statements (no platform call runs
+	// inside one). The URL may set its own.
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTransaction
 	}
 	s := &Store{now: opts.Now, log: opts.Logger}
 	if s.now == nil {

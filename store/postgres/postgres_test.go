@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -135,4 +136,59 @@ func TestAnalyticsBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.RunAnalyticsBackfill(t, openAnalytics, storetest.BackfillStatement(t, string(m)))
+}
+
+// A replica that stops inside a transaction holding the log's lock (frozen,
+// or cut off) does not hold every replica's writes for good: the server ends
+// the idle transaction, and the lock is free again. The URL's own setting
+// wins over the store's default (30 s), which keeps this test short.
+func TestAFrozenWriterLetsGoOfTheLogLock(t *testing.T) {
+	ctx := t.Context()
+	s := openFresh(t, nil)
+	var def string
+	if err := s.pool.QueryRow(ctx, "SHOW idle_in_transaction_session_timeout").Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if def != idleInTransaction {
+		t.Errorf("idle_in_transaction_session_timeout = %s, want %s", def, idleInTransaction)
+	}
+
+	u, err := url.Parse(freshURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("idle_in_transaction_session_timeout", "200ms")
+	u.RawQuery = q.Encode()
+	frozen, err := Open(ctx, u.String(), Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer frozen.Close()
+	tx, err := frozen.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", logLock); err != nil {
+		t.Fatal(err)
+	}
+	// The holder now does nothing. Another session waits for the lock,
+	// and gets it once the server has ended the idle transaction.
+	other, err := frozen.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Release()
+	wait, cancel := context.WithTimeout(ctx, time.Minute) // a backstop only: the server's 200 ms decides
+	defer cancel()
+	if _, err := other.Exec(wait, "SELECT pg_advisory_lock($1)", logLock); err != nil {
+		t.Fatalf("the log's lock stayed held by an idle transaction: %v", err)
+	}
+	if _, err := other.Exec(ctx, "SELECT pg_advisory_unlock($1)", logLock); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1"); err == nil {
+		t.Error("the idle transaction's session is still usable; the server should have ended it")
+	}
 }
