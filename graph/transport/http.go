@@ -55,13 +55,11 @@ var _ graphql.Transport = HTTP{}
 // which have their own transports: POST and GET are served, any other method
 // is answered 405 (rather than left to gqlgen's catch-all 400 in text/plain).
 func (HTTP) Supports(r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "" {
-		return false
-	}
-	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		return false
-	}
-	return true
+	// Only what the others serve: another Upgrade (h2c, which curl --http2
+	// asks for) may be ignored, and a request for an event stream that the
+	// SSE transport does not serve is answered here, typed (406 unless it
+	// accepts JSON too), not by gqlgen's catch-all in text/plain.
+	return !isWebsocketUpgrade(r) && !(SSE{}).Supports(r)
 }
 
 // rawRequest is a GraphQL request as it arrives, each parameter still raw so

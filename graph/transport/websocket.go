@@ -177,7 +177,13 @@ func NewWebsocket(o WebsocketOptions) *Websocket {
 }
 
 // Supports claims WebSocket upgrades.
-func (t *Websocket) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+func (t *Websocket) Supports(r *http.Request) bool { return isWebsocketUpgrade(r) }
+
+// isWebsocketUpgrade reports whether r asks to upgrade to WebSocket (and not
+// to anything else a client may offer, such as h2c).
+func isWebsocketUpgrade(r *http.Request) bool {
+	return headerHasToken(r.Header, "Upgrade", "websocket")
+}
 
 // Do upgrades the connection, hands it to its reader goroutine, and returns.
 func (t *Websocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
