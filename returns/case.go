@@ -269,7 +269,9 @@ func (c *Case) OlderThan(stored *Case) bool {
 // steps it recorded, the milestones it saw first, and the store's version
 // and sync time, and the seller's inspection. Every path that replaces a stored case by the platform's
 // view (ingest, a mutation's answer or read-back, a live `current` field)
-// goes through here, so the rule lives in one place.
+// goes through here, so the rule lives in one place. stored may be stale by
+// the time c is written (another replica's write): the store keeps the
+// fields of the case it holds over an ingest write's (store.KeepGatewayFields).
 func (c *Case) KeepGatewayFields(stored *Case) {
 	c.keepPendingSteps(stored)
 	c.keepMilestones(stored)

@@ -25,7 +25,11 @@ type Store interface {
 	// stored, it writes nothing and returns Changed=false. Otherwise it writes
 	// the case and exactly one event in one transaction, and returns both.
 	// A change with Always set writes its event even if the case is unchanged
-	// (a seller action the gateway records, say).
+	// (a seller action the gateway records, say). A write from ingestion
+	// (Change.Ingest) keeps the fields only the gateway keeps of the case as
+	// stored (KeepGatewayFields), inside its transaction and before it is
+	// compared, over the caller's copy, which another replica's write may
+	// have made stale; the gateway's own writes set them.
 	UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch Change) (*UpsertResult, error)
 
 	// UpsertCases stores a window of cases as UpsertCase stores each, in one

@@ -42,6 +42,10 @@ type storedCase struct {
 	bucket          store.CountBucket
 	fp              []byte
 	inspection      *returns.Inspection
+	// doc is the stored document, read only for an ingest write whose
+	// fingerprint differs: the gateway's fields are kept from it
+	// (store.KeepGatewayFields).
+	doc []byte
 }
 
 // writeWindow writes a window's cases, their deadline marks and their events
@@ -63,6 +67,20 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 	var written []queued
 	for i := range ps {
 		p, pv := &ps[i], &prev[i]
+		if pv.doc != nil {
+			// An ingest write carries the gateway's fields as its caller read
+			// them, perhaps before another replica wrote them: the stored
+			// ones win.
+			stored, err := decodeCase(pv.doc, 0, 0)
+			if err != nil {
+				return nil, err
+			}
+			if store.KeepGatewayFields(&p.k, stored) {
+				if err := p.encode(); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if pv.exists && p.k.Inspection == nil && pv.inspection != nil && returns.GoodsBack(&p.k) {
 			// A view without the stored inspection (read before it was
 			// recorded, on another replica) must not drop it.
@@ -114,21 +132,26 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 }
 
 // readStored reads what is stored of the window's cases, in its order, in
-// one query; a case not stored has exists false. The query is planned for
+// one query; a case not stored has exists false. The document comes only for
+// an ingest write (store.Change.Ingest) whose fingerprint is not the stored
+// one: an unchanged case costs no more than before. The query is planned for
 // each call's arrays (QueryExecModeExec): the cached statement's generic
 // plan, made for arrays of unknown length, took over a millisecond in about
 // one call of five for a window of one case.
 func readStored(ctx context.Context, tx pgx.Tx, org returns.OrgID, ps []pendingCase) ([]storedCase, error) {
 	platforms, ids := make([]string, len(ps)), make([]string, len(ps))
+	fps, ingest := make([][]byte, len(ps)), make([]bool, len(ps))
 	for i := range ps {
 		platforms[i], ids[i] = string(ps[i].k.Platform), ps[i].k.PlatformCaseID
+		fps[i], ingest[i] = ps[i].fp, ps[i].ch.Ingest()
 	}
 	rows, err := tx.Query(ctx, `SELECT k.i, c.version, c.synced_ns, c.status, c.kind, c.market, c.shop_id, c.fingerprint,
-			i.grade, i.disposition, i.recovered_minor, i.recovered_currency, i.notes, i.evidence_ids, i.inspected_ns
-		FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k (platform, case_id, i)
+			i.grade, i.disposition, i.recovered_minor, i.recovered_currency, i.notes, i.evidence_ids, i.inspected_ns,
+			CASE WHEN k.ingest AND c.fingerprint <> k.fp THEN c.doc END
+		FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bool[]) WITH ORDINALITY AS k (platform, case_id, fp, ingest, i)
 		JOIN cases AS c ON c.org = $1 AND c.platform = k.platform AND c.case_id = k.case_id
 		LEFT JOIN inspections AS i ON i.org = $1 AND i.platform = k.platform AND i.case_id = k.case_id`,
-		pgx.QueryExecModeExec, string(org), platforms, ids)
+		pgx.QueryExecModeExec, string(org), platforms, ids, fps, ingest)
 	if err != nil {
 		return nil, storeErr("read cases", err)
 	}
@@ -147,7 +170,7 @@ func readStored(ctx context.Context, tx pgx.Tx, org returns.OrgID, ps []pendingC
 			at     *int64
 		)
 		if err := rows.Scan(&n, &sc.version, &sc.synced, &sc.bucket.Status, &sc.bucket.Kind, &sc.bucket.Market, &sc.bucket.Shop, &sc.fp,
-			&grade, &dp, &minor, &cur, &notes, &ev, &at); err != nil {
+			&grade, &dp, &minor, &cur, &notes, &ev, &at, &sc.doc); err != nil {
 			return nil, storeErr("read cases", err)
 		}
 		if n < 1 || int(n) > len(out) {

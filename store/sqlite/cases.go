@@ -120,16 +120,22 @@ type pendingWrite struct {
 // encodeWrite encodes a case for a write.
 func encodeWrite(org returns.OrgID, c *returns.Case, ch store.Change) (*pendingWrite, error) {
 	p := &pendingWrite{k: store.Canonical(c), ch: ch}
+	p.key = []any{string(org), string(p.k.Platform), p.k.PlatformCaseID}
+	return p, p.encode()
+}
+
+// encode sets what is written of the case (its document, fingerprint and
+// sort and analytics values) from the case as it now is.
+func (p *pendingWrite) encode() error {
 	k := &p.k
 	var err error
 	if p.doc, p.fp, err = store.Encode(k); err != nil {
-		return nil, fmt.Errorf("sqlite: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		return fmt.Errorf("sqlite: encode case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
 	}
-	p.key = []any{string(org), string(k.Platform), k.PlatformCaseID}
 	p.sort = store.SortValue(store.OrderRespondByAsc, k)
 	p.next = store.SortValue(store.OrderNextDeadlineAsc, k)
 	p.an = store.AnalyticsColumnsOf(k)
-	return p, nil
+	return nil
 }
 
 // peek reads the stored fingerprints of the writes that are not Always, on
@@ -210,6 +216,13 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 		err                         error
 	)
 	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevKind, &prevMarket, &prevShop, &prevFP)
+	if err == nil && ch.Ingest() && !bytes.Equal(prevFP, p.fp) {
+		// An ingest write carries the gateway's fields as its caller read
+		// them, perhaps before they were written: the stored ones win.
+		if err = s.keepGatewayFields(ctx, tx, p, id); err != nil {
+			return fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		}
+	}
 	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
 		// A view without the stored inspection (read before it was
 		// recorded, on another replica) must not drop it.
@@ -294,6 +307,24 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 	}
 	p.version, p.event = version, &ev
 	return nil
+}
+
+// keepGatewayFields gives p, an ingest write, the gateway's fields of the
+// case stored under id (store.KeepGatewayFields), read inside the write's
+// transaction, re-encoding it if they differ.
+func (s *Store) keepGatewayFields(ctx context.Context, tx *sql.Tx, p *pendingWrite, id int64) error {
+	var doc docBytes
+	if err := tx.StmtContext(ctx, s.stmts.readDoc).QueryRowContext(ctx, id).Scan(&doc); err != nil {
+		return err
+	}
+	stored, err := decodeCase(doc, 0, 0)
+	if err != nil {
+		return err
+	}
+	if !store.KeepGatewayFields(&p.k, stored) {
+		return nil
+	}
+	return p.encode()
 }
 
 // tally is what a transaction's case writes change in rows they share: the

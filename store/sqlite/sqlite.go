@@ -260,6 +260,7 @@ type statements struct {
 	insertCase     *sql.Stmt
 	updateCase     *sql.Stmt
 	writeDoc       *sql.Stmt
+	readDoc        *sql.Stmt
 	bumpGeneration *sql.Stmt
 	insertEvent    *sql.Stmt
 	claimKey       *sql.Stmt
@@ -311,6 +312,7 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 			refund_due_ns = coalesce(?24, refund_due_ns), next_ns = ?25
 			WHERE org = ?1 AND platform = ?2 AND case_id = ?3`},
 		{w, &st.writeDoc, `INSERT INTO case_docs (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`},
+		{w, &st.readDoc, `SELECT doc FROM case_docs WHERE id = ?`},
 		{w, &st.bumpGeneration, `INSERT INTO org_generations (org, generation) VALUES (?, 1)
 			ON CONFLICT (org) DO UPDATE SET generation = generation + 1`},
 		{w, &st.insertEvent, `INSERT INTO events (org, platform, case_id, prev_status, status, source, occurred_ns, detail)

@@ -34,6 +34,11 @@
 //     INVALID.
 //   - Neither the case given to UpsertCase nor a case returned is shared with
 //     the store: changing one afterwards changes nothing stored.
+//   - A write from ingestion (store.Change.Ingest: a poll or a push) keeps the
+//     fields only the gateway keeps of the stored case (see
+//     store.KeepGatewayFields) over the caller's copy, which may be stale; a
+//     view that differs from the stored case only by them writes nothing.
+//     The gateway's own write (SourceMutation) sets them.
 package storetest
 
 import (
@@ -60,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 	s := suite{open: open}
 	t.Run("Upsert", s.upsert)
 	t.Run("Batch", s.batch)
+	t.Run("GatewayFields", s.gatewayFields)
 	t.Run("Events", s.events)
 	t.Run("Isolation", s.isolation)
 	t.Run("Get", s.get)

@@ -98,7 +98,8 @@ func (s suite) upsertUnchanged(t *testing.T) {
 }
 
 // Any change of content, down to a nanosecond or one raw value, writes the
-// case and exactly one event.
+// case and exactly one event. A change of the gateway's own fields (gateway)
+// is the gateway's write: a platform's view cannot make it (gatewayFields).
 func (s suite) upsertChanged(t *testing.T) {
 	ns := time.Nanosecond
 	changes := []struct {
@@ -144,6 +145,7 @@ func (s suite) upsertChanged(t *testing.T) {
 		{"pending step added", func(c *returns.Case) {
 			c.PendingSteps = append(c.PendingSteps, returns.PendingStep{Action: returns.ActionRefund, RecordedAt: start, Note: "refund 259.81"})
 		}},
+		{"export terms", func(c *returns.Case) { c.Export.ContractReturnDays++ }},
 		{"note", func(c *returns.Case) { c.Note += "。" }},
 		{"reason", func(c *returns.Case) { c.Reason, c.PlatformReason = returns.ReasonWrongItem, "发错货" }},
 		{"market", func(c *returns.Case) { c.Market = returns.MarketDomestic }},
@@ -152,6 +154,7 @@ func (s suite) upsertChanged(t *testing.T) {
 		{"order", func(c *returns.Case) { c.OrderID = "P781234567890123457" }},
 		{"buyer", func(c *returns.Case) { c.BuyerID = "5f3a****c2d2" }},
 	}
+	gateway := map[string]bool{"received at": true, "pending step added": true, "export terms": true}
 	e := s.env(t)
 	for i, tc := range changes {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +165,11 @@ func (s suite) upsertChanged(t *testing.T) {
 
 			next := Canonical(base)
 			tc.change(next)
-			res := e.upsert(t, e.orgA, next, store.Change{Source: returns.SourceWebhook})
+			src := returns.SourceWebhook
+			if gateway[tc.name] {
+				src = returns.SourceMutation
+			}
+			res := e.upsert(t, e.orgA, next, store.Change{Source: src})
 			if !res.Changed || res.Event == nil {
 				t.Fatalf("Changed=%v Event=%v, want one event", res.Changed, res.Event)
 			}
@@ -174,7 +181,7 @@ func (s suite) upsertChanged(t *testing.T) {
 			}
 			sameEvent(t, "event", *res.Event, returns.Event{
 				Seq: res.Event.Seq, Org: e.orgA, Key: base.Key(), PreviousStatus: statusPtr(base.Status),
-				Status: next.Status, Source: returns.SourceWebhook, OccurredAt: e.clock.Now(),
+				Status: next.Status, Source: src, OccurredAt: e.clock.Now(),
 			})
 			evs, err := e.s.EventsAfter(t.Context(), e.orgA, first.Event.Seq-1, 100)
 			if err != nil {
