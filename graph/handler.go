@@ -133,12 +133,30 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AroundOperations(r.withLive)
 	srv.AroundOperations(transport.WithStream)
 	srv.AroundResponses(transport.EndOfStream(present))
+	srv.AroundResponses(capRefusalErrors)
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		r.deps.Log.Error("resolver panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return errors.New("internal error")
 	})
 	return srv
+}
+
+// maxRefusalErrors bounds the errors of an answer without data (a document
+// the parser or the validator refused): the validator reports every
+// conflicting pair of fields, and one is enough to fix the document.
+const maxRefusalErrors = 100
+
+func capRefusalErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Data) == 0 && len(resp.Errors) > maxRefusalErrors {
+		n := len(resp.Errors)
+		resp.Errors = append(resp.Errors[:maxRefusalErrors:maxRefusalErrors], &gqlerror.Error{
+			Message:    fmt.Sprintf("%d more errors not shown", n-maxRefusalErrors),
+			Extensions: resp.Errors[0].Extensions,
+		})
+	}
+	return resp
 }
 
 // setComplexity counts a connection's nodes by its page size, so a deep
