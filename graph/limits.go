@@ -91,8 +91,9 @@ type queryCost struct {
 	tokenLimit int
 	es         graphql.ExecutableSchema
 	// checked holds the documents whose shape passed (their parse is
-	// cached by the executor; this spares parsing them again here).
-	checked *lru.LRU[bool]
+	// cached by the executor; this spares parsing them again here), up to
+	// maxCachedQuery long as that cache does.
+	checked capped[bool]
 }
 
 var (
@@ -102,7 +103,7 @@ var (
 )
 
 func newQueryCost(l QueryLimits, tokenLimit, cacheSize int) *queryCost {
-	return &queryCost{limits: l.withDefaults(), tokenLimit: tokenLimit, checked: lru.New[bool](cacheSize)}
+	return &queryCost{limits: l.withDefaults(), tokenLimit: tokenLimit, checked: capped[bool]{lru.New[bool](cacheSize)}}
 }
 
 // MutateOperationParameters refuses, before validation, a document whose

@@ -507,3 +507,51 @@ func TestRefusalErrorsAreCapped(t *testing.T) {
 		}
 	}
 }
+
+// The caches keep no document over maxCachedQuery: a few tokens padded to
+// 1 MiB with a comment (not a token), 150 times over, are each answered and
+// none is kept (before, 1,000 of them pinned 1.7 GB).
+func TestQueryCacheIsBoundedInBytes(t *testing.T) {
+	srv := testServer(t)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse
+	}
+	before := heap()
+	pad := strings.Repeat("x", 1<<20-300)
+	const n = 150
+	for i := range n {
+		doc := fmt.Sprintf("{ returnCases(first: 1) { totalCount } } # %d %s", i, pad)
+		if got := postRaw(t, srv.URL, "", queryBody(doc)); got.status != 200 || got.code() != "" {
+			t.Fatalf("HTTP %d %q", got.status, got.code())
+		}
+	}
+	grew := int64(heap()) - int64(before)
+	t.Logf("%d distinct 1 MiB documents: the heap grew by %d MiB", n, grew>>20)
+	if grew > 64<<20 {
+		t.Errorf("the heap kept %d MiB after %d requests of 1 MiB", grew>>20, n)
+	}
+}
+
+// A persisted query over maxCachedQuery is answered but not kept: the hash
+// alone is then not found, and the client sends the document again.
+func TestLongPersistedQueryIsNotKept(t *testing.T) {
+	srv := testServer(t)
+	for _, q := range []string{`{ returnCases(first: 1) { totalCount } }`, `{ returnCases(first: 1) { totalCount } } # ` + strings.Repeat("x", maxCachedQuery)} {
+		sum := sha256.Sum256([]byte(q))
+		ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+		body, _ := json.Marshal(q)
+		if got := postRaw(t, srv.URL, "", []byte(`{"query":`+string(body)+`,`+ext+`}`)); got.code() != "" {
+			t.Fatalf("%d bytes with the hash: %.300s", len(q), got.raw)
+		}
+		want := ""
+		if len(q) > maxCachedQuery {
+			want = "PERSISTED_QUERY_NOT_FOUND"
+		}
+		if got := postRaw(t, srv.URL, "", []byte(`{`+ext+`}`)); got.code() != want {
+			t.Errorf("%d bytes, the hash alone: %.300s", len(q), got.raw)
+		}
+	}
+}
