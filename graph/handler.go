@@ -37,7 +37,8 @@ type HandlerOptions struct {
 	// largest query the dashboards send has under 1,000): deeply nested
 	// list literals cost the parser and validator quadratic time.
 	ParserTokenLimit int
-	// QueryCacheSize is how many parsed and validated documents are kept (default 1000).
+	// QueryCacheSize is how many parsed and validated documents are kept
+	// (default 1000); only documents up to maxCachedQuery (16 KiB) are.
 	QueryCacheSize int
 	// Introspection allows __schema and __type queries, and with them the
 	// validator's "Did you mean ...?" suggestions, which also reveal the
@@ -117,7 +118,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AddTransport(transport.NewWebsocket(transport.WebsocketOptions{Authenticate: o.Authenticate, InitTimeout: o.InitTimeout,
 		PingInterval: o.PingInterval, OriginPatterns: o.OriginPatterns, Lifetime: o.Lifetime, Log: r.deps.Log, Caps: caps}))
 	srv.AddTransport(transport.SSE{Authenticate: o.Authenticate, KeepAlive: o.PingInterval, Caps: caps, CORSOrigins: o.CORSOrigins})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	srv.SetQueryCache(capped[*ast.QueryDocument]{lru.New[*ast.QueryDocument](o.QueryCacheSize)})
 	srv.SetParserTokenLimit(o.ParserTokenLimit)
 	srv.Use(o.Telemetry.extension()) // first: the outermost, so it times and spans everything
 	if o.Introspection {
@@ -125,7 +126,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: cappedAPQ{lru.New[string](100)}})
 	srv.Use(newQueryCost(o.Limits, o.ParserTokenLimit, o.QueryCacheSize))
 	if o.RequireScopes {
 		srv.AroundOperations(requireScopes)
@@ -133,12 +134,70 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AroundOperations(r.withLive)
 	srv.AroundOperations(transport.WithStream)
 	srv.AroundResponses(transport.EndOfStream(present))
+	srv.AroundResponses(capRefusalErrors)
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		r.deps.Log.Error("resolver panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return errors.New("internal error")
 	})
 	return srv
+}
+
+// maxCachedQuery is the longest document the caches keep (the parsed-query
+// cache, queryCost's, and the persisted queries'). They are bounded by
+// entries, and a document of a few tokens can be padded to the 1 MiB body
+// limit with a comment: 1,000 such documents pinned 1.7 GB. A cap per
+// document rather than a byte budget: it bounds the caches at entries times
+// 16 KiB (about 16 MiB of source, and their syntax trees, which grow with
+// it) with the LRU as it is, and costs the hot path one comparison. The
+// dashboards' documents are a few KiB (under 1,000 tokens); a longer one
+// is still answered, only parsed and validated each time, as an uncached
+// document is anyway. A persisted query over it is not kept: the client is
+// told PERSISTED_QUERY_NOT_FOUND and sends the document again.
+const maxCachedQuery = 16 << 10
+
+// capped is a cache that keeps no document longer than maxCachedQuery.
+type capped[T any] struct{ graphql.Cache[T] }
+
+func (c capped[T]) Get(ctx context.Context, query string) (T, bool) {
+	if len(query) > maxCachedQuery {
+		var zero T
+		return zero, false
+	}
+	return c.Cache.Get(ctx, query)
+}
+
+func (c capped[T]) Add(ctx context.Context, query string, v T) {
+	if len(query) <= maxCachedQuery {
+		c.Cache.Add(ctx, query, v)
+	}
+}
+
+// cappedAPQ is the persisted queries' cache (hash to document): it keeps
+// no document longer than maxCachedQuery.
+type cappedAPQ struct{ graphql.Cache[string] }
+
+func (c cappedAPQ) Add(ctx context.Context, hash, query string) {
+	if len(query) <= maxCachedQuery {
+		c.Cache.Add(ctx, hash, query)
+	}
+}
+
+// maxRefusalErrors bounds the errors of an answer without data (a document
+// the parser or the validator refused): the validator reports every
+// conflicting pair of fields, and one is enough to fix the document.
+const maxRefusalErrors = 100
+
+func capRefusalErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Data) == 0 && len(resp.Errors) > maxRefusalErrors {
+		n := len(resp.Errors)
+		resp.Errors = append(resp.Errors[:maxRefusalErrors:maxRefusalErrors], &gqlerror.Error{
+			Message:    fmt.Sprintf("%d more errors not shown", n-maxRefusalErrors),
+			Extensions: resp.Errors[0].Extensions,
+		})
+	}
+	return resp
 }
 
 // setComplexity counts a connection's nodes by its page size, so a deep

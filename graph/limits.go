@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,11 +48,15 @@ type QueryLimits struct {
 	MaxNodes int
 	MaxWalk  time.Duration
 	// MaxFragments bounds the fragments a document defines (default 50),
-	// and MaxSameKey the fields one selection set names under the same
-	// response key (default 10): the validator compares those pairwise
-	// (fields that must merge), which 15,000 tokens turn into seconds.
-	MaxFragments int
-	MaxSameKey   int
+	// MaxSameKey the fields one selection set names under the same response
+	// key (default 10), and MaxMergedFields the fields it names in all
+	// (default 2,000), each counted with those of its inline fragments and
+	// of the fragments it spreads: the validator merges those and compares
+	// the fields under one key pairwise, reporting every conflicting pair,
+	// which 15,000 tokens turn into seconds and hundreds of megabytes.
+	MaxFragments    int
+	MaxSameKey      int
+	MaxMergedFields int
 }
 
 func (l QueryLimits) withDefaults() QueryLimits {
@@ -73,6 +78,9 @@ func (l QueryLimits) withDefaults() QueryLimits {
 	if l.MaxSameKey <= 0 {
 		l.MaxSameKey = 10
 	}
+	if l.MaxMergedFields <= 0 {
+		l.MaxMergedFields = 2000
+	}
 	return l
 }
 
@@ -83,8 +91,9 @@ type queryCost struct {
 	tokenLimit int
 	es         graphql.ExecutableSchema
 	// checked holds the documents whose shape passed (their parse is
-	// cached by the executor; this spares parsing them again here).
-	checked *lru.LRU[bool]
+	// cached by the executor; this spares parsing them again here), up to
+	// maxCachedQuery long as that cache does.
+	checked capped[bool]
 }
 
 var (
@@ -94,7 +103,7 @@ var (
 )
 
 func newQueryCost(l QueryLimits, tokenLimit, cacheSize int) *queryCost {
-	return &queryCost{limits: l.withDefaults(), tokenLimit: tokenLimit, checked: lru.New[bool](cacheSize)}
+	return &queryCost{limits: l.withDefaults(), tokenLimit: tokenLimit, checked: capped[bool]{lru.New[bool](cacheSize)}}
 }
 
 // MutateOperationParameters refuses, before validation, a document whose
@@ -118,49 +127,188 @@ func (q *queryCost) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 	return nil
 }
 
-// checkShape bounds what validation compares pairwise.
+// checkShape bounds what validation compares pairwise. The validator
+// (OverlappingFieldsCanBeMerged) merges a selection set's fields with those
+// of its inline fragments and of the fragments it spreads (transitively,
+// each once), and compares every two fields under one response key: so
+// those are counted here across the merged set, not one literal set at a
+// time, and the fields of one merged set are bounded in all.
 func checkShape(doc *ast.QueryDocument, l QueryLimits) *gqlerror.Error {
 	if len(doc.Fragments) > l.MaxFragments {
 		return limitError(CodeQueryTooComplex, "the document defines %d fragments, more than the limit of %d", len(doc.Fragments), l.MaxFragments)
 	}
-	var check func(set ast.SelectionSet, depth int) *gqlerror.Error
-	check = func(set ast.SelectionSet, depth int) *gqlerror.Error {
-		if depth > 200 {
-			return limitError(CodeDepthLimit, "the document nests selections more than 200 deep")
-		}
-		keys := map[string]int{}
-		for _, sel := range set {
-			var sub ast.SelectionSet
-			switch s := sel.(type) {
-			case *ast.Field:
-				key := s.Alias
-				if key == "" {
-					key = s.Name
-				}
-				if keys[key]++; keys[key] > l.MaxSameKey {
-					return limitError(CodeQueryTooComplex, "a selection set names %q more than %d times", key, l.MaxSameKey)
-				}
-				sub = s.SelectionSet
-			case *ast.InlineFragment:
-				sub = s.SelectionSet
-			}
-			if err := check(sub, depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	c := &shapeCheck{limits: l, doc: doc, fragments: map[string]*mergedSet{}, closures: map[string]*mergedSet{}}
 	for _, op := range doc.Operations {
-		if err := check(op.SelectionSet, 0); err != nil {
+		if err := c.set(op.SelectionSet, 0); err != nil {
 			return err
 		}
 	}
 	for _, f := range doc.Fragments {
-		if err := check(f.SelectionSet, 0); err != nil {
+		if err := c.set(f.SelectionSet, 0); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mergedSet is what one selection set names once its inline fragments are
+// merged in: fields by response key, and the fragments it spreads.
+type mergedSet struct {
+	keys    map[string]int
+	total   int
+	spreads []string
+}
+
+type shapeCheck struct {
+	limits QueryLimits
+	doc    *ast.QueryDocument
+	// fragments: each fragment's own merged set (without its spreads);
+	// closures: the fields of a set of fragments spread together (with
+	// theirs), by the sorted names; each worked out once.
+	fragments map[string]*mergedSet
+	closures  map[string]*mergedSet
+}
+
+// set checks a selection set as the validator merges it, then the selection
+// sets of its fields.
+func (c *shapeCheck) set(set ast.SelectionSet, depth int) *gqlerror.Error {
+	own := &mergedSet{keys: map[string]int{}}
+	var subs []ast.SelectionSet
+	if err := c.gather(set, depth, own, &subs); err != nil {
+		return err
+	}
+	if err := c.bound(own); err != nil {
+		return err
+	}
+	if len(own.spreads) > 0 {
+		spread, err := c.closure(own.spreads)
+		if err != nil {
+			return err
+		}
+		if own.total+spread.total > c.limits.MaxMergedFields {
+			return c.tooMany(own.total + spread.total)
+		}
+		for key, n := range own.keys {
+			if n+spread.keys[key] > c.limits.MaxSameKey {
+				return c.sameKey(key)
+			}
+		}
+	}
+	for _, sub := range subs {
+		if err := c.set(sub, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gather adds a selection set's fields to m, through its inline fragments,
+// and collects the fragments it spreads and its fields' selection sets.
+func (c *shapeCheck) gather(set ast.SelectionSet, depth int, m *mergedSet, subs *[]ast.SelectionSet) *gqlerror.Error {
+	if depth > 200 {
+		return limitError(CodeDepthLimit, "the document nests selections more than 200 deep")
+	}
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			m.keys[key]++
+			m.total++
+			if subs != nil && len(s.SelectionSet) > 0 {
+				*subs = append(*subs, s.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			if err := c.gather(s.SelectionSet, depth+1, m, subs); err != nil {
+				return err
+			}
+		case *ast.FragmentSpread:
+			m.spreads = append(m.spreads, s.Name)
+		}
+	}
+	return nil
+}
+
+// bound refuses a merged set over the limits.
+func (c *shapeCheck) bound(m *mergedSet) *gqlerror.Error {
+	if m.total > c.limits.MaxMergedFields {
+		return c.tooMany(m.total)
+	}
+	for key, n := range m.keys {
+		if n > c.limits.MaxSameKey {
+			return c.sameKey(key)
+		}
+	}
+	return nil
+}
+
+func (c *shapeCheck) sameKey(key string) *gqlerror.Error {
+	return limitError(CodeQueryTooComplex, "a selection set, with its fragments, names %q more than %d times", key, c.limits.MaxSameKey)
+}
+
+func (c *shapeCheck) tooMany(n int) *gqlerror.Error {
+	return limitError(CodeQueryTooComplex, "a selection set, with its fragments, names %d fields, more than the limit of %d", n, c.limits.MaxMergedFields)
+}
+
+// closure merges the fragments spread (and those they spread, each once).
+// Unknown fragments are left to the validator.
+func (c *shapeCheck) closure(spreads []string) (*mergedSet, *gqlerror.Error) {
+	seen := map[string]bool{}
+	var names []string
+	for len(spreads) > 0 {
+		name := spreads[len(spreads)-1]
+		spreads = spreads[:len(spreads)-1]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		f, err := c.fragment(name)
+		if err != nil {
+			return nil, err
+		}
+		if f == nil {
+			continue
+		}
+		names = append(names, name)
+		spreads = append(spreads, f.spreads...)
+	}
+	slices.Sort(names)
+	id := strings.Join(names, " ")
+	if m, ok := c.closures[id]; ok {
+		return m, nil
+	}
+	m := &mergedSet{keys: map[string]int{}}
+	for _, name := range names {
+		f := c.fragments[name]
+		for key, n := range f.keys {
+			m.keys[key] += n
+		}
+		m.total += f.total
+	}
+	if err := c.bound(m); err != nil {
+		return nil, err
+	}
+	c.closures[id] = m
+	return m, nil
+}
+
+// fragment is a fragment's own merged set, nil if it is not defined.
+func (c *shapeCheck) fragment(name string) (*mergedSet, *gqlerror.Error) {
+	if m, ok := c.fragments[name]; ok {
+		return m, nil
+	}
+	def := c.doc.Fragments.ForName(name)
+	if def == nil {
+		return nil, nil
+	}
+	m := &mergedSet{keys: map[string]int{}}
+	if err := c.gather(def.SelectionSet, 0, m, nil); err != nil {
+		return nil, err
+	}
+	c.fragments[name] = m
+	return m, nil
 }
 
 func (*queryCost) ExtensionName() string { return "QueryCost" }

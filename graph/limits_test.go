@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,11 +189,25 @@ func TestHostileDocuments(t *testing.T) {
 		// What the validator compares pairwise: bounded before it runs.
 		{"4000 fields under one response key", "", queryBody("{" + strings.Repeat(" x: __typename", 4000) + " }"), 200, CodeQueryTooComplex},
 		{"1500 fragments in a chain", "", queryBody(fragments(1500, "...F0", func(i int) string { return fmt.Sprintf("...F%d", i+1) })), 200, CodeQueryTooComplex},
-		{"50 fragments of 10 fields under one key", "", queryBody(fragments(50, spreads(0, 50), func(int) string { return strings.Repeat(" x: __typename", 10) })), 200, ""},
-		{"50 fragments each spreading every later one", "", queryBody(fragments(50, "...F0", func(i int) string { return "x: __typename" + spreads(i+1, 50) })), 200, ""},
+		// Counted as the validator merges them: with the set's inline
+		// fragments and the fragments it spreads, each once.
+		{"350 inline fragments of 6 fields under one key", "", queryBody(inlineConflicts(350)), 200, CodeQueryTooComplex},
+		{"400 inline fragments of 10 fields under one key", "", queryBody("{" + strings.Repeat(" ... on Query {"+strings.Repeat(" x: __typename", 10)+" }", 400) + " }"), 200, CodeQueryTooComplex},
+		{"10 inline fragments naming one key once", "", queryBody("{" + strings.Repeat(" ... on Query { x: __typename }", 10) + " }"), 200, ""},
+		{"10 fragments naming one key once, spread twice", "", queryBody(fragments(10, spreads(0, 10)+spreads(0, 10), func(int) string { return "x: __typename" })), 200, ""},
+		{"50 fragments of 10 fields under one key", "", queryBody(fragments(50, spreads(0, 50), func(int) string { return strings.Repeat(" x: __typename", 10) })), 200, CodeQueryTooComplex},
+		{"50 fragments each spreading every later one", "", queryBody(fragments(50, "...F0", func(i int) string { return "x: __typename" + spreads(i+1, 50) })), 200, CodeQueryTooComplex},
+		{"50 fragments each spreading every later one, distinct keys", "", queryBody(fragments(50, "...F0", func(i int) string { return fmt.Sprintf("x%d: __typename", i) + spreads(i+1, 50) })), 200, ""},
 		{"50 fragments of conflicting arguments", "", queryBody(fragments(50, spreads(0, 50), func(i int) string {
 			return strings.Repeat(fmt.Sprintf(" x: returnCases(first: %d) { totalCount }", i%7+1), 3)
+		})), 200, CodeQueryTooComplex},
+		{"3 fragments of conflicting arguments", "", queryBody(fragments(3, spreads(0, 3), func(i int) string {
+			return strings.Repeat(fmt.Sprintf(" x: returnCases(first: %d) { totalCount }", i+1), 3)
 		})), 200, "GRAPHQL_VALIDATION_FAILED"},
+		{"2,100 fields in one set", "", queryBody(manyAliases(2100, "__typename")), 200, CodeQueryTooComplex},
+		{"3 fragments of 700 fields spread together", "", queryBody(fragments(3, spreads(0, 3), func(i int) string {
+			return strings.ReplaceAll(strings.Trim(manyAliases(700, "__typename"), "{}"), " a", fmt.Sprintf(" f%d_", i))
+		})), 200, CodeQueryTooComplex},
 		{"1300 aliased lists", "", queryBody(manyAliases(1300, "returnCases(first: 20) { totalCount }")), 200, CodeComplexityLimit},
 		{"1300 aliased lists, SSE", "text/event-stream", queryBody(manyAliases(1300, "returnCases(first: 20) { totalCount }")), 400, CodeComplexityLimit},
 		{"50,000 aliases", "", queryBody(manyAliases(50000, "__typename")), 413, "TOKEN_LIMIT_EXCEEDED"},
@@ -425,5 +440,118 @@ func TestIntrospectionAndSuggestions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// inlineConflicts is n inline fragments, each naming x five times as a
+// scalar and once as an object: the validator merges the fragments and
+// reports every conflicting pair (614,250 of them for 350, a 159 MB answer).
+func inlineConflicts(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for range n {
+		b.WriteString(" ... on Query {" + strings.Repeat(" x: __typename", 5) + " x: node(id: 1) { id } }")
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+// The same-key bound counts across inline fragments, which the validator
+// merges: refused before validation, with a small answer, quickly.
+func TestInlineFragmentsCountTowardsTheSameKeyBound(t *testing.T) {
+	srv := testServer(t)
+	doc := inlineConflicts(350)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				peak.Store(max(peak.Load(), ms.HeapInuse))
+			}
+		}
+	}()
+	start := time.Now()
+	got := postRaw(t, srv.URL, "", queryBody(doc))
+	took := time.Since(start)
+	close(stop)
+	<-sampled
+	t.Logf("%d-byte document: HTTP %d, code %q, %d errors, %d-byte answer, %v, peak heap %d MB",
+		len(doc), got.status, got.code(), len(got.Errors), len(got.raw), took, peak.Load()>>20)
+	if got.status != 200 || got.code() != CodeQueryTooComplex {
+		t.Errorf("HTTP %d code %q, want 200 %s: %.300s", got.status, got.code(), CodeQueryTooComplex, got.raw)
+	}
+	if len(got.raw) > 1<<20 {
+		t.Errorf("a %d-byte document got a %d-byte answer", len(doc), len(got.raw))
+	}
+	if took > time.Second {
+		t.Errorf("took %v", took)
+	}
+}
+
+// A refused document's answer lists at most maxRefusalErrors errors, then
+// how many more there were.
+func TestRefusalErrorsAreCapped(t *testing.T) {
+	srv := testServer(t)
+	for _, accept := range []string{"", "text/event-stream"} {
+		got := postRaw(t, srv.URL, accept, queryBody(manyAliases(500, "nope")))
+		if got.code() != "GRAPHQL_VALIDATION_FAILED" || len(got.Errors) != maxRefusalErrors+1 ||
+			got.Errors[maxRefusalErrors].Message != "400 more errors not shown" {
+			t.Errorf("accept %q: HTTP %d, %d errors: %.300s", accept, got.status, len(got.Errors), got.raw)
+		}
+	}
+}
+
+// The caches keep no document over maxCachedQuery: a few tokens padded to
+// 1 MiB with a comment (not a token), 150 times over, are each answered and
+// none is kept (before, 1,000 of them pinned 1.7 GB).
+func TestQueryCacheIsBoundedInBytes(t *testing.T) {
+	srv := testServer(t)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse
+	}
+	before := heap()
+	pad := strings.Repeat("x", 1<<20-300)
+	const n = 150
+	for i := range n {
+		doc := fmt.Sprintf("{ returnCases(first: 1) { totalCount } } # %d %s", i, pad)
+		if got := postRaw(t, srv.URL, "", queryBody(doc)); got.status != 200 || got.code() != "" {
+			t.Fatalf("HTTP %d %q", got.status, got.code())
+		}
+	}
+	grew := int64(heap()) - int64(before)
+	t.Logf("%d distinct 1 MiB documents: the heap grew by %d MiB", n, grew>>20)
+	if grew > 64<<20 {
+		t.Errorf("the heap kept %d MiB after %d requests of 1 MiB", grew>>20, n)
+	}
+}
+
+// A persisted query over maxCachedQuery is answered but not kept: the hash
+// alone is then not found, and the client sends the document again.
+func TestLongPersistedQueryIsNotKept(t *testing.T) {
+	srv := testServer(t)
+	for _, q := range []string{`{ returnCases(first: 1) { totalCount } }`, `{ returnCases(first: 1) { totalCount } } # ` + strings.Repeat("x", maxCachedQuery)} {
+		sum := sha256.Sum256([]byte(q))
+		ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+		body, _ := json.Marshal(q)
+		if got := postRaw(t, srv.URL, "", []byte(`{"query":`+string(body)+`,`+ext+`}`)); got.code() != "" {
+			t.Fatalf("%d bytes with the hash: %.300s", len(q), got.raw)
+		}
+		want := ""
+		if len(q) > maxCachedQuery {
+			want = "PERSISTED_QUERY_NOT_FOUND"
+		}
+		if got := postRaw(t, srv.URL, "", []byte(`{`+ext+`}`)); got.code() != want {
+			t.Errorf("%d bytes, the hash alone: %.300s", len(q), got.raw)
+		}
 	}
 }
