@@ -49,13 +49,17 @@ type QueryLimits struct {
 	MaxWalk  time.Duration
 	// MaxFragments bounds the fragments a document defines (default 50),
 	// MaxSameKey the fields one selection set names under the same response
-	// key (default 10), and MaxMergedFields the fields it names in all
-	// (default 2,000), each counted with those of its inline fragments and
-	// of the fragments it spreads: the validator merges those and compares
-	// the fields under one key pairwise, reporting every conflicting pair,
-	// which 15,000 tokens turn into seconds and hundreds of megabytes.
+	// key (default 10), MaxSameLeaf the same when they are all one leaf
+	// field with the same arguments (default 50: the id or __typename that
+	// each of a client's fragments asks for), and MaxMergedFields the fields
+	// it names in all (default 2,000), each counted with those of its inline
+	// fragments and of the fragments it spreads: the validator merges those
+	// and compares the fields under one key pairwise, reporting every
+	// conflicting pair, which 15,000 tokens turn into seconds and hundreds of
+	// megabytes. Identical leaves never conflict and compare cheaply.
 	MaxFragments    int
 	MaxSameKey      int
+	MaxSameLeaf     int
 	MaxMergedFields int
 }
 
@@ -77,6 +81,9 @@ func (l QueryLimits) withDefaults() QueryLimits {
 	}
 	if l.MaxSameKey <= 0 {
 		l.MaxSameKey = 10
+	}
+	if l.MaxSameLeaf <= 0 {
+		l.MaxSameLeaf = 50
 	}
 	if l.MaxMergedFields <= 0 {
 		l.MaxMergedFields = 2000
@@ -154,9 +161,50 @@ func checkShape(doc *ast.QueryDocument, l QueryLimits) *gqlerror.Error {
 // mergedSet is what one selection set names once its inline fragments are
 // merged in: fields by response key, and the fragments it spreads.
 type mergedSet struct {
-	keys    map[string]int
+	keys    map[string]keyCount
 	total   int
 	spreads []string
+}
+
+// keyCount is what a merged set names under one response key: how many
+// fields, and the leaf they all are ("" once they differ, or have
+// selections of their own).
+type keyCount struct {
+	n    int
+	leaf string
+}
+
+// add merges b's fields under the key into k's.
+func (k keyCount) add(b keyCount) keyCount {
+	if k.n == 0 {
+		return b
+	}
+	if k.leaf != b.leaf {
+		k.leaf = ""
+	}
+	k.n += b.n
+	return k
+}
+
+// leafOf is a field's signature when it is a leaf: its name and arguments.
+func leafOf(f *ast.Field) string {
+	if len(f.SelectionSet) > 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(f.Name)
+	for _, a := range f.Arguments {
+		b.WriteString(" " + a.Name + ":" + a.Value.String())
+	}
+	return b.String()
+}
+
+// over reports whether k is more than the limits allow under one key.
+func (c *shapeCheck) over(k keyCount) bool {
+	if k.leaf != "" {
+		return k.n > c.limits.MaxSameLeaf
+	}
+	return k.n > c.limits.MaxSameKey
 }
 
 type shapeCheck struct {
@@ -172,7 +220,7 @@ type shapeCheck struct {
 // set checks a selection set as the validator merges it, then the selection
 // sets of its fields.
 func (c *shapeCheck) set(set ast.SelectionSet, depth int) *gqlerror.Error {
-	own := &mergedSet{keys: map[string]int{}}
+	own := &mergedSet{keys: map[string]keyCount{}}
 	var subs []ast.SelectionSet
 	if err := c.gather(set, depth, own, &subs); err != nil {
 		return err
@@ -188,8 +236,8 @@ func (c *shapeCheck) set(set ast.SelectionSet, depth int) *gqlerror.Error {
 		if own.total+spread.total > c.limits.MaxMergedFields {
 			return c.tooMany(own.total + spread.total)
 		}
-		for key, n := range own.keys {
-			if n+spread.keys[key] > c.limits.MaxSameKey {
+		for key, k := range own.keys {
+			if c.over(k.add(spread.keys[key])) {
 				return c.sameKey(key)
 			}
 		}
@@ -215,7 +263,7 @@ func (c *shapeCheck) gather(set ast.SelectionSet, depth int, m *mergedSet, subs 
 			if key == "" {
 				key = s.Name
 			}
-			m.keys[key]++
+			m.keys[key] = m.keys[key].add(keyCount{n: 1, leaf: leafOf(s)})
 			m.total++
 			if subs != nil && len(s.SelectionSet) > 0 {
 				*subs = append(*subs, s.SelectionSet)
@@ -236,8 +284,8 @@ func (c *shapeCheck) bound(m *mergedSet) *gqlerror.Error {
 	if m.total > c.limits.MaxMergedFields {
 		return c.tooMany(m.total)
 	}
-	for key, n := range m.keys {
-		if n > c.limits.MaxSameKey {
+	for key, k := range m.keys {
+		if c.over(k) {
 			return c.sameKey(key)
 		}
 	}
@@ -245,7 +293,8 @@ func (c *shapeCheck) bound(m *mergedSet) *gqlerror.Error {
 }
 
 func (c *shapeCheck) sameKey(key string) *gqlerror.Error {
-	return limitError(CodeQueryTooComplex, "a selection set, with its fragments, names %q more than %d times", key, c.limits.MaxSameKey)
+	return limitError(CodeQueryTooComplex, "a selection set, with its fragments, names %q more than %d times (%d for one leaf field asked for again)",
+		key, c.limits.MaxSameKey, c.limits.MaxSameLeaf)
 }
 
 func (c *shapeCheck) tooMany(n int) *gqlerror.Error {
@@ -279,11 +328,11 @@ func (c *shapeCheck) closure(spreads []string) (*mergedSet, *gqlerror.Error) {
 	if m, ok := c.closures[id]; ok {
 		return m, nil
 	}
-	m := &mergedSet{keys: map[string]int{}}
+	m := &mergedSet{keys: map[string]keyCount{}}
 	for _, name := range names {
 		f := c.fragments[name]
-		for key, n := range f.keys {
-			m.keys[key] += n
+		for key, k := range f.keys {
+			m.keys[key] = m.keys[key].add(k)
 		}
 		m.total += f.total
 	}
@@ -303,7 +352,7 @@ func (c *shapeCheck) fragment(name string) (*mergedSet, *gqlerror.Error) {
 	if def == nil {
 		return nil, nil
 	}
-	m := &mergedSet{keys: map[string]int{}}
+	m := &mergedSet{keys: map[string]keyCount{}}
 	if err := c.gather(def.SelectionSet, 0, m, nil); err != nil {
 		return nil, err
 	}

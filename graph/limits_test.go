@@ -196,7 +196,14 @@ func TestHostileDocuments(t *testing.T) {
 		{"10 inline fragments naming one key once", "", queryBody("{" + strings.Repeat(" ... on Query { x: __typename }", 10) + " }"), 200, ""},
 		{"10 fragments naming one key once, spread twice", "", queryBody(fragments(10, spreads(0, 10)+spreads(0, 10), func(int) string { return "x: __typename" })), 200, ""},
 		{"50 fragments of 10 fields under one key", "", queryBody(fragments(50, spreads(0, 50), func(int) string { return strings.Repeat(" x: __typename", 10) })), 200, CodeQueryTooComplex},
-		{"50 fragments each spreading every later one", "", queryBody(fragments(50, "...F0", func(i int) string { return "x: __typename" + spreads(i+1, 50) })), 200, CodeQueryTooComplex},
+		{"50 fragments each spreading every later one", "", queryBody(fragments(50, "...F0", func(i int) string { return "x: __typename" + spreads(i+1, 50) })), 200, ""},
+		// The id or __typename each of a client's fragments asks for: one
+		// leaf under one key, which never conflicts.
+		{"40 fragments asking for one leaf", "", queryBody(fragments(40, spreads(0, 40), func(int) string { return "__typename x: __typename" })), 200, ""},
+		{"60 inline fragments asking for one leaf", "", queryBody("{" + strings.Repeat(" ... on Query { x: __typename }", 60) + " }"), 200, CodeQueryTooComplex},
+		{"11 fragments naming one key for two fields", "", queryBody(fragments(11, spreads(0, 11), func(i int) string {
+			return []string{"x: __typename", "x: node(id: 1) { id }"}[i%2]
+		})), 200, CodeQueryTooComplex},
 		{"50 fragments each spreading every later one, distinct keys", "", queryBody(fragments(50, "...F0", func(i int) string { return fmt.Sprintf("x%d: __typename", i) + spreads(i+1, 50) })), 200, ""},
 		{"50 fragments of conflicting arguments", "", queryBody(fragments(50, spreads(0, 50), func(i int) string {
 			return strings.Repeat(fmt.Sprintf(" x: returnCases(first: %d) { totalCount }", i%7+1), 3)
