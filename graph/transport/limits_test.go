@@ -358,3 +358,105 @@ func TestSSEMalformedBody(t *testing.T) {
 	}
 	wellBehaved(t, addr)
 }
+
+// An operation the client completes keeps its place under maxWSOperations
+// until it ends: cancelling does not end what runs detached from its caller
+// (a seller action), so a client that subscribes and completes in a loop
+// would otherwise run any number at once. Its id is free at once, as
+// graphql-transport-ws has it: a client that reuses it gets the new
+// operation's answer, not 4409, and nothing of the old one.
+func TestCompletedOperationsKeepTheirPlaceUntilTheyEnd(t *testing.T) {
+	var running, ended atomic.Int64
+	release := make(chan struct{})
+	es := &graphql.ExecutableSchemaMock{
+		SchemaFunc:     func() *ast.Schema { return testSchema },
+		ComplexityFunc: func(context.Context, string, string, int, map[string]any) (int, bool) { return 1, true },
+		ExecFunc: func(ctx context.Context) graphql.ResponseHandler {
+			hold := graphql.GetOperationContext(ctx).Operation.Name == "Hold"
+			answered := false
+			return func(context.Context) *graphql.Response {
+				if answered {
+					return nil
+				}
+				answered = true
+				if hold {
+					// Like a seller action on a detached context: the
+					// client's complete does not end it.
+					running.Add(1)
+					<-release
+					defer ended.Add(1)
+				}
+				return &graphql.Response{Data: []byte(`{"whoami":"x"}`)}
+			}
+		},
+	}
+	addr := serve(t, limitsHandler(es, keys, nil, nil))
+	c := initWS(t, addr, "ana")
+	send := func(id, name string) {
+		c.frame(true, 0x1, fmt.Appendf(nil, `{"type":"subscribe","id":%q,"payload":{"query":"query %s { whoami }"}}`, id, name))
+	}
+	type msg struct{ Type, ID, Payload string }
+	read := func() msg {
+		t.Helper()
+		op, p, ok := c.read()
+		if !ok || op != 0x1 {
+			t.Fatalf("want a message, got opcode %d %q (connection open: %v)", op, p, ok)
+		}
+		var m struct {
+			Type, ID string
+			Payload  json.RawMessage
+		}
+		json.Unmarshal(p, &m)
+		return msg{m.Type, m.ID, string(m.Payload)}
+	}
+
+	const held = maxWSOperations - 1
+	for i := range held {
+		send(fmt.Sprint("op", i), "Hold")
+	}
+	waitFor(t, "the held operations running", func() bool { return running.Load() == held })
+	for i := range held {
+		c.frame(true, 0x1, fmt.Appendf(nil, `{"type":"complete","id":"op%d"}`, i))
+	}
+	// op0 is completed but still running: its id is the client's again.
+	send("op0", "Quick")
+	if m := read(); m.Type != "next" || m.ID != "op0" {
+		t.Fatalf("a reused id: want its next, got %+v", m)
+	}
+	if m := read(); m.Type != "complete" || m.ID != "op0" {
+		t.Fatalf("a reused id: want its complete, got %+v", m)
+	}
+	// One more takes the last place; past it, operations are refused
+	// while the completed ones run.
+	send("last", "Hold")
+	waitFor(t, "the last place taken", func() bool { return running.Load() == held+1 })
+	send("extra", "Quick")
+	if m := read(); m.Type != "error" || m.ID != "extra" || !strings.Contains(m.Payload, "at most") {
+		t.Fatalf("an operation over maxWSOperations, counting completed ones still running: got %+v", m)
+	}
+	// Once they end, their places are free; the completed ones say nothing.
+	close(release)
+	if m := read(); m.Type != "next" || m.ID != "last" {
+		t.Fatalf("want last's next, got %+v", m)
+	}
+	if m := read(); m.Type != "complete" || m.ID != "last" {
+		t.Fatalf("want last's complete, got %+v", m)
+	}
+	waitFor(t, "the held operations ended", func() bool { return ended.Load() == held+1 })
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
+		id := fmt.Sprint("after", i)
+		send(id, "Quick")
+		m := read()
+		if m.ID != id {
+			t.Fatalf("a message of a completed operation: %+v", m)
+		}
+		if m.Type == "next" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the completed operations' places were not given back: %+v", m)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

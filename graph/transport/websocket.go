@@ -306,8 +306,13 @@ type wsConn struct {
 	hangUp   bool        // close the socket once the flusher is done
 	parked   []*wsStream // streams waiting for the queue to drain
 
-	mu       sync.Mutex
-	ops      map[string]*wsOp
+	mu  sync.Mutex
+	ops map[string]*wsOp // the running operations the client has not completed, by id
+	// stopping counts the operations the client completed that are still
+	// running (a seller action does not end when its caller leaves): they
+	// keep their places under maxWSOperations until they end, though their
+	// ids are the client's to reuse.
+	stopping int
 	pongDue  bool        // a ping went out and nothing came back since
 	initT    *time.Timer // closes a connection that does not init in time
 	pingT    *time.Timer
@@ -319,6 +324,13 @@ type wsOp struct {
 	cancel context.CancelFunc
 	// release gives back a subscription's place under the stream caps.
 	release atomic.Pointer[func()]
+	// Guarded by wsConn.mu: the client completed the operation (it is out
+	// of ops and counted in stopping), and done has run.
+	stopped, ended bool
+	// silent, guarded by wsConn.wmu, is set when the client completes the
+	// operation: nothing more of it is queued, so that a client that reuses
+	// the id hears only of the new operation.
+	silent bool
 }
 
 // end cancels the operation and gives back its place (once).
@@ -484,9 +496,9 @@ func (c *wsConn) handleLegacy(msg []byte) {
 	case "start":
 		switch {
 		case !c.acked:
-			c.sendErrors(m.ID, gqlerror.List{{Message: "the connection is not initialised", Extensions: map[string]any{"code": "UNAUTHORIZED"}}})
+			c.sendErrors(nil, m.ID, gqlerror.List{{Message: "the connection is not initialised", Extensions: map[string]any{"code": "UNAUTHORIZED"}}})
 		case !c.start(m.ID, m.Payload):
-			c.sendErrors(m.ID, gqlerror.List{{Message: "an operation with id " + strconv.Quote(m.ID) + " is already running", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+			c.sendErrors(nil, m.ID, gqlerror.List{{Message: "an operation with id " + strconv.Quote(m.ID) + " is already running", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		}
 	case "stop":
 		c.stop(m.ID)
@@ -576,9 +588,9 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 		c.mu.Unlock()
 		return false
 	}
-	if len(c.ops) >= maxWSOperations {
+	if len(c.ops)+c.stopping >= maxWSOperations {
 		c.mu.Unlock()
-		c.sendErrors(id, gqlerror.List{{Message: fmt.Sprintf("at most %d operations may run on one connection", maxWSOperations),
+		c.sendErrors(nil, id, gqlerror.List{{Message: fmt.Sprintf("at most %d operations may run on one connection", maxWSOperations),
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return true
 	}
@@ -590,23 +602,43 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 	return true
 }
 
-// stop ends an operation at the client's request.
+// stop ends an operation at the client's request. Its id is free at once
+// (graphql-transport-ws: a client that completed an operation may use its id
+// again), but the operation keeps its place under maxWSOperations until it
+// ends: cancelling does not stop what runs detached from its caller (a
+// seller action), and a client that subscribes and completes in a loop
+// must not run any number of them at once.
 func (c *wsConn) stop(id string) {
 	c.mu.Lock()
 	op := c.ops[id]
-	delete(c.ops, id)
-	c.mu.Unlock()
 	if op != nil {
-		op.cancel()
+		delete(c.ops, id)
+		op.stopped = true
+		c.stopping++
 	}
+	c.mu.Unlock()
+	if op == nil {
+		return
+	}
+	// No further message of it: the protocol asks for none after the
+	// client's complete, and the id may be reused next.
+	c.wmu.Lock()
+	op.silent = true
+	c.wmu.Unlock()
+	op.cancel()
 }
 
-// done forgets an operation that ended.
+// done forgets an operation that ended, and gives back its place (once).
 func (c *wsConn) done(id string, op *wsOp) {
 	op.end()
 	c.mu.Lock()
-	if c.ops[id] == op {
-		delete(c.ops, id)
+	if !op.ended {
+		op.ended = true
+		if op.stopped {
+			c.stopping--
+		} else if c.ops[id] == op {
+			delete(c.ops, id)
+		}
 	}
 	c.mu.Unlock()
 }
@@ -622,7 +654,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 			if !handedOver {
 				c.done(id, op)
 			}
-			c.sendErrors(id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			c.sendErrors(op, id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 		if !handedOver {
 			c.done(id, op)
@@ -636,7 +668,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	// its id: a client may reuse the id as soon as it hears the end.
 	if err := dec.Decode(params); err != nil || params.Query == "" && params.Extensions == nil {
 		c.done(id, op)
-		c.sendErrors(id, gqlerror.List{{Message: "the payload must be an object with a query (a string), and variables and extensions (objects) if any",
+		c.sendErrors(op, id, gqlerror.List{{Message: "the payload must be an object with a query (a string), and variables and extensions (objects) if any",
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return
 	}
@@ -646,14 +678,14 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
 		c.done(id, op)
-		c.sendErrors(id, resp.Errors)
+		c.sendErrors(op, id, resp.Errors)
 		return
 	}
 	if rc.Operation.Operation == ast.Subscription {
 		release, cerr := c.t.caps.acquire(ctx)
 		if cerr != nil {
 			c.done(id, op)
-			c.sendErrors(id, gqlerror.List{cerr})
+			c.sendErrors(op, id, gqlerror.List{cerr})
 			return
 		}
 		op.release.Store(&release)
@@ -671,11 +703,11 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 		// One result, or more with @defer: each deferred fragment is a
 		// later one, and nil ends them.
 		for resp := responses(ctx); resp != nil && ctx.Err() == nil; resp = responses(ctx) {
-			c.next(id, resp)
+			c.next(op, id, resp)
 		}
 		if ctx.Err() == nil {
 			c.done(id, op)
-			c.send("complete", id, nil)
+			c.sendParts(op, "complete", id)
 		}
 		return
 	}
@@ -728,7 +760,7 @@ func (st *wsStream) pump() {
 			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			st.over = true
 			st.c.done(st.id, st.op)
-			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			st.c.sendErrors(st.op, st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 	}()
 	for {
@@ -744,7 +776,7 @@ func (st *wsStream) pump() {
 				st.finish()
 				break
 			}
-			st.c.next(st.id, resp)
+			st.c.next(st.op, st.id, resp)
 		}
 		// Read over before letting go: once scheduled is false another
 		// worker may run the stream and write it.
@@ -763,7 +795,7 @@ func (st *wsStream) own() {
 		if v := recover(); v != nil {
 			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			st.c.done(st.id, st.op)
-			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			st.c.sendErrors(st.op, st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 	}()
 	for {
@@ -772,7 +804,7 @@ func (st *wsStream) own() {
 			st.finish()
 			return
 		}
-		st.c.next(st.id, resp)
+		st.c.next(st.op, st.id, resp)
 	}
 }
 
@@ -786,10 +818,10 @@ func (st *wsStream) finish() {
 		return
 	}
 	if len(st.end.errs) > 0 {
-		st.c.sendErrors(st.id, st.end.errs)
+		st.c.sendErrors(st.op, st.id, st.end.errs)
 		return
 	}
-	st.c.send("complete", st.id, nil)
+	st.c.sendParts(st.op, "complete", st.id)
 }
 
 // pumps run the streams that have events on a few goroutines, which exist
@@ -847,14 +879,14 @@ func (p *pumps) work() {
 }
 
 // next sends one result.
-func (c *wsConn) next(id string, resp *graphql.Response) {
+func (c *wsConn) next(op *wsOp, id string, resp *graphql.Response) {
 	typ := "next"
 	if c.legacy {
 		typ = "data"
 	}
 	if len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 {
 		// The common case, without encoding the data a second time.
-		c.sendParts(typ, id, []byte(`{"data":`), resp.Data, []byte{'}'})
+		c.sendParts(op, typ, id, []byte(`{"data":`), resp.Data, []byte{'}'})
 		return
 	}
 	b, err := json.Marshal(resp)
@@ -862,17 +894,18 @@ func (c *wsConn) next(id string, resp *graphql.Response) {
 		c.t.log.Error("encode a subscription result", "err", err)
 		b = []byte(`{"errors":[{"message":"internal error"}]}`)
 	}
-	c.sendParts(typ, id, b)
+	c.sendParts(op, typ, id, b)
 }
 
 // sendErrors ends an operation with errors: graphql-transport-ws's error
-// message, or the legacy protocol's.
-func (c *wsConn) sendErrors(id string, errs gqlerror.List) {
+// message, or the legacy protocol's. op is nil for an id refused before it
+// ran.
+func (c *wsConn) sendErrors(op *wsOp, id string, errs gqlerror.List) {
 	b, err := json.Marshal(errs)
 	if err != nil {
 		b = []byte(`[{"message":"internal error"}]`)
 	}
-	c.send("error", id, b)
+	c.sendParts(op, "error", id, b)
 }
 
 func (c *wsConn) sendConnectionError(msg string) {
@@ -883,14 +916,16 @@ func (c *wsConn) sendConnectionError(msg string) {
 // send queues one protocol message: {"type":..., "id":..., "payload":...}.
 func (c *wsConn) send(typ, id string, payload []byte) {
 	if payload == nil {
-		c.sendParts(typ, id)
+		c.sendParts(nil, typ, id)
 		return
 	}
-	c.sendParts(typ, id, payload)
+	c.sendParts(nil, typ, id, payload)
 }
 
-// sendParts queues a message whose payload is the parts put together (none: no payload).
-func (c *wsConn) sendParts(typ, id string, payload ...[]byte) {
+// sendParts queues a message whose payload is the parts put together (none:
+// no payload), about op if not nil: nothing is queued once the client has
+// completed op.
+func (c *wsConn) sendParts(op *wsOp, typ, id string, payload ...[]byte) {
 	bp := wsBufs.Get().(*[]byte)
 	b := append((*bp)[:0], `{"type":"`...)
 	b = append(b, typ...)
@@ -910,7 +945,7 @@ func (c *wsConn) sendParts(typ, id string, payload ...[]byte) {
 		}
 	}
 	b = append(b, '}')
-	c.enqueue(ws.OpText, b, false)
+	c.enqueueFor(op, ws.OpText, b, false)
 	*bp = b
 	putBuf(bp)
 }
@@ -940,8 +975,14 @@ func appendJSONString(b []byte, s string) []byte {
 // write is under way and the socket takes it (the common case), else by a
 // flusher goroutine. After the close frame (last), nothing more is queued.
 func (c *wsConn) enqueue(op ws.OpCode, payload []byte, last bool) {
+	c.enqueueFor(nil, op, payload, last)
+}
+
+// enqueueFor is enqueue for a message about an operation (nil: none), which
+// is dropped once the client has completed the operation.
+func (c *wsConn) enqueueFor(about *wsOp, op ws.OpCode, payload []byte, last bool) {
 	c.wmu.Lock()
-	if c.wdone {
+	if c.wdone || about != nil && about.silent {
 		c.wmu.Unlock()
 		return
 	}
