@@ -460,3 +460,55 @@ func TestCompletedOperationsKeepTheirPlaceUntilTheyEnd(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An operation id over maxWSID bytes is refused: a running operation keeps
+// its id and every event repeats it, so ids of up to a message's megabyte
+// would let one connection's subscriptions hold 100 MiB. graphql-transport-ws
+// closes with 4400 (as for any invalid message); the legacy protocol answers
+// the id with an error. An id of maxWSID bytes runs.
+func TestLongOperationIDsAreRefused(t *testing.T) {
+	feed := &tickFeed{}
+	addr := serve(t, limitsHandler(feed.schema(), keys, nil, nil))
+	ok := strings.Repeat("i", maxWSID)
+	long := strings.Repeat("i", maxWSID+1)
+
+	c := initWS(t, addr, "ana")
+	c.frame(true, 0x1, fmt.Appendf(nil, `{"type":"subscribe","id":%q,"payload":{"query":"{ whoami }"}}`, ok))
+	if _, p, _ := c.read(); !bytes.Contains(p, []byte(`"type":"next","id":"`+ok+`"`)) {
+		t.Fatalf("an id of %d bytes: %s", maxWSID, p)
+	}
+	c.read() // its complete
+	subscribe(c, long)
+	if code := c.closeFrame(); code != closeBadMessage {
+		t.Errorf("an id of %d bytes: closed with %d, want %d", len(long), code, closeBadMessage)
+	}
+
+	legacy := dialWSProto(t, addr, protoLegacyWS, "")
+	legacy.frame(true, 0x1, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer ana"}}`))
+	if _, p, _ := legacy.read(); !bytes.Contains(p, []byte("connection_ack")) {
+		t.Fatalf("legacy: no ack: %s", p)
+	}
+	legacy.frame(true, 0x1, fmt.Appendf(nil, `{"type":"start","id":%q,"payload":{"query":"subscription { ticks }"}}`, long))
+	for {
+		_, p, ok := legacy.read()
+		if !ok {
+			t.Fatal("legacy: the connection ended")
+		}
+		if bytes.Contains(p, []byte(`"type":"ka"`)) {
+			continue
+		}
+		var m struct {
+			Type, ID string
+			Payload  []struct{ Extensions struct{ Code string } }
+		}
+		json.Unmarshal(p, &m)
+		if m.Type != "error" || m.ID != long || len(m.Payload) != 1 || m.Payload[0].Extensions.Code != CodeBadRequest {
+			t.Errorf("legacy: an id of %d bytes: %s", len(long), p)
+		}
+		break
+	}
+	if n := feed.len(); n != 0 {
+		t.Errorf("%d subscriptions run with over-long ids", n)
+	}
+	wellBehaved(t, addr)
+}

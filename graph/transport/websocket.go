@@ -91,6 +91,9 @@ const (
 	wsReadChunk = 32 << 10
 	// maxWSOperations bounds the operations one connection runs at once.
 	maxWSOperations = 100
+	// maxWSID bounds an operation's id: a running operation keeps it, and
+	// every event repeats it (a UUID is 36 bytes).
+	maxWSID = 128
 	// wsBackpressure is how much may wait to be written to a connection
 	// before its subscriptions stop taking events from the bus (and fall
 	// behind there); maxWSQueued bounds everything else that waits, past
@@ -457,6 +460,8 @@ func (c *wsConn) handle(msg []byte) {
 			c.fail(closeUnauthorized, "Unauthorized")
 		case m.ID == "":
 			c.fail(closeBadMessage, "Invalid message received: a subscribe needs an id")
+		case len(m.ID) > maxWSID:
+			c.fail(closeBadMessage, fmt.Sprintf("Invalid message received: ids are limited to %d bytes", maxWSID))
 		case !c.start(m.ID, m.Payload):
 			c.fail(closeDuplicateID, "Subscriber for "+m.ID+" already exists")
 		}
@@ -497,6 +502,9 @@ func (c *wsConn) handleLegacy(msg []byte) {
 		switch {
 		case !c.acked:
 			c.sendErrors(nil, m.ID, gqlerror.List{{Message: "the connection is not initialised", Extensions: map[string]any{"code": "UNAUTHORIZED"}}})
+		case len(m.ID) > maxWSID:
+			c.sendErrors(nil, m.ID, gqlerror.List{{Message: fmt.Sprintf("operation ids are limited to %d bytes", maxWSID),
+				Extensions: map[string]any{"code": CodeBadRequest}}})
 		case !c.start(m.ID, m.Payload):
 			c.sendErrors(nil, m.ID, gqlerror.List{{Message: "an operation with id " + strconv.Quote(m.ID) + " is already running", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		}
