@@ -512,3 +512,67 @@ func TestLongOperationIDsAreRefused(t *testing.T) {
 	}
 	wellBehaved(t, addr)
 }
+
+// The per-operation limit an Authenticator puts in the context
+// (WithOperationLimit) is taken for each operation a WebSocket connection
+// starts, in both protocols: one it refuses is answered RATE_LIMITED for its
+// id, and the connection goes on.
+func TestWebsocketOperationLimit(t *testing.T) {
+	var tokens atomic.Int64
+	limited := func(ctx context.Context, cred Credentials) (context.Context, error) {
+		ctx, err := keys(ctx, cred)
+		if err != nil {
+			return nil, err
+		}
+		return WithOperationLimit(ctx, func() error {
+			if tokens.Add(-1) < 0 {
+				return &RateLimitError{RetryAfter: 1500 * time.Millisecond}
+			}
+			return nil
+		}), nil
+	}
+	addr := serve(t, limitsHandler((&tickFeed{}).schema(), limited, nil, nil))
+	for _, proto := range []string{protoTransportWS, protoLegacyWS} {
+		t.Run(proto, func(t *testing.T) {
+			tokens.Store(1)
+			c := dialWSProto(t, addr, proto, "")
+			c.frame(true, 0x1, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer ana"}}`))
+			if _, p, _ := c.read(); !bytes.Contains(p, []byte("connection_ack")) {
+				t.Fatalf("no ack: %s", p)
+			}
+			typ := "subscribe"
+			if proto == protoLegacyWS {
+				typ = "start"
+			}
+			// read returns the next message but keep-alives.
+			read := func() string {
+				for {
+					_, p, ok := c.read()
+					if !ok {
+						t.Fatal("the connection ended")
+					}
+					if !bytes.Contains(p, []byte(`"type":"ka"`)) {
+						return string(p)
+					}
+				}
+			}
+			for _, id := range []string{"1", "2"} {
+				c.frame(true, 0x1, fmt.Appendf(nil, `{"type":%q,"id":%q,"payload":{"query":"{ whoami }"}}`, typ, id))
+			}
+			var got []string
+			for len(got) < 3 { // 1's result and its end, and 2's refusal
+				got = append(got, read())
+			}
+			all := strings.Join(got, "\n")
+			if !strings.Contains(all, `"id":"1","payload":{"data":{"whoami":"ana"}}`) ||
+				!strings.Contains(all, `"type":"error","id":"2","payload":[{"message":"too many requests; retry after 2 s","extensions":{"code":"RATE_LIMITED"}}]`) {
+				t.Errorf("one token, two operations:\n%s", all)
+			}
+			tokens.Store(1)
+			c.frame(true, 0x1, fmt.Appendf(nil, `{"type":%q,"id":"3","payload":{"query":"{ whoami }"}}`, typ))
+			if p := read(); !strings.Contains(p, `"id":"3","payload":{"data"`) {
+				t.Errorf("a token later: %s", p)
+			}
+		})
+	}
+}

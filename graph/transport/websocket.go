@@ -297,6 +297,9 @@ type wsConn struct {
 	// Owned by the reader goroutine.
 	initReceived bool
 	acked        bool
+	// takeOp is the authentication hook's per-operation limit (see
+	// WithOperationLimit); nil: none.
+	takeOp func() error
 
 	closing atomic.Bool // a close frame is on its way: the reader waits for the peer's
 	closed  atomic.Bool // the reader has finished
@@ -556,6 +559,7 @@ func (c *wsConn) initialise(raw json.RawMessage) (int, string) {
 			}
 		})
 		c.ctx = ctx
+		c.takeOp = operationLimit(ctx)
 	}
 	c.acked = true
 	c.mu.Lock()
@@ -590,6 +594,9 @@ func (c *wsConn) keepAlive() {
 }
 
 // start runs an operation; it reports false if one with the id is running.
+// An operation over maxWSOperations, or refused by the per-operation limit
+// (the API key's rate limit, as each HTTP request is), is answered with an
+// error for its id.
 func (c *wsConn) start(id string, payload json.RawMessage) bool {
 	c.mu.Lock()
 	if _, dup := c.ops[id]; dup {
@@ -602,12 +609,32 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return true
 	}
+	c.mu.Unlock()
+	// Only the reader adds operations: what was checked above still holds.
+	if c.takeOp != nil {
+		if err := c.takeOp(); err != nil {
+			c.sendErrors(nil, id, gqlerror.List{operationRefused(err)})
+			return true
+		}
+	}
+	c.mu.Lock()
 	ctx, cancel := context.WithCancel(c.ctx)
 	op := &wsOp{cancel: cancel}
 	c.ops[id] = op
 	c.mu.Unlock()
 	go c.run(ctx, op, id, payload)
 	return true
+}
+
+// operationRefused is the error that answers an operation the per-operation
+// limit refused.
+func operationRefused(err error) *gqlerror.Error {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return &gqlerror.Error{Message: "too many requests; retry after " + strconv.Itoa(rl.retryAfterSeconds()) + " s",
+			Extensions: map[string]any{"code": CodeRateLimited}}
+	}
+	return &gqlerror.Error{Message: returns.ErrorMessage(err), Extensions: map[string]any{"code": string(returns.ErrorCodeOf(err))}}
 }
 
 // stop ends an operation at the client's request. Its id is free at once
