@@ -89,8 +89,10 @@ var errNoKey = returns.Errorf(returns.CodeUnauthorized, "an API key is required:
 
 // authenticate is the transports' one hook: the key in the Authorization
 // header (or connection_init's payload) names the organisation and scopes
-// the request runs with. A stream (WebSocket, SSE) ends when its key is
-// revoked; a plain request is over before a revocation could matter.
+// the request runs with. Each call takes a token of the key's rate limit,
+// and so does each operation a WebSocket connection starts. A stream
+// (WebSocket, SSE) ends when its key is revoked; a plain request is over
+// before a revocation could matter.
 func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (context.Context, error) {
 	key, ok := bearerKey(cred.Authorization)
 	if !ok {
@@ -106,6 +108,16 @@ func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (co
 	ctx = auth.WithPrincipal(graph.WithOrg(ctx, p.Org), p)
 	if !cred.Stream {
 		return ctx, nil
+	}
+	if m.limiter != nil {
+		// A WebSocket connection authenticates once; each operation it
+		// starts takes a token of the key's bucket, as a request does.
+		ctx = transport.WithOperationLimit(ctx, func() error {
+			if wait, ok := m.limiter.allow(p.KeyID); !ok {
+				return &transport.RateLimitError{RetryAfter: wait}
+			}
+			return nil
+		})
 	}
 	held, release := m.Auth.Hold(ctx, p)
 	context.AfterFunc(ctx, release)

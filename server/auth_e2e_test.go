@@ -286,6 +286,72 @@ func TestRateLimitPerKey(t *testing.T) {
 	}
 }
 
+// The key's rate limit holds over WebSocket too: a connection authenticates
+// once, at connection_init, and each operation it starts then takes a token
+// of the key's bucket, as an HTTP request does. One past the allowance is
+// answered RATE_LIMITED for its id, and the connection stays open.
+func TestRateLimitPerKeyOverWebSocket(t *testing.T) {
+	m := startGateway(t, "--rate-limit", "1") // bursts of 2
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	c := &wsClient{conn}
+	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + testKey}})
+	if msg := c.read(t, ctx); msg["type"] != "connection_ack" {
+		t.Fatalf("want connection_ack, got %v", msg)
+	}
+	query := func(id string) {
+		c.send(t, ctx, map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": "{ __typename }"}})
+	}
+	// The answers to n operations: how many came with data, how many refused.
+	tally := func(n int) (answered, limited int) {
+		for ended := 0; ended < n; {
+			msg := c.read(t, ctx)
+			switch msg["type"] {
+			case "next":
+				answered++
+			case "complete":
+				ended++
+			case "error":
+				errs, _ := msg["payload"].([]any)
+				e, _ := errs[0].(map[string]any)
+				ext, _ := e["extensions"].(map[string]any)
+				if ext["code"] != "RATE_LIMITED" {
+					t.Fatalf("an operation refused with %v, want RATE_LIMITED", msg)
+				}
+				limited++
+				ended++
+			}
+		}
+		return answered, limited
+	}
+	const n = 20
+	for i := range n {
+		query(fmt.Sprint(i))
+	}
+	answered, limited := tally(n)
+	// connection_init took one token of the burst's two; the bucket refills
+	// one a second.
+	if answered > 2 || answered+limited != n {
+		t.Fatalf("%d operations at --rate-limit 1 on one connection: %d answered, %d RATE_LIMITED", n, answered, limited)
+	}
+	t.Logf("%d operations at --rate-limit 1 on one connection: %d answered, %d RATE_LIMITED", n, answered, limited)
+	// The bucket is the key's: HTTP with the same key is refused too.
+	if status, _ := gqlAs(t, m, "Bearer "+testKey, `{ __typename }`, nil); status != http.StatusTooManyRequests {
+		t.Errorf("HTTP after the WebSocket operations spent the bucket: %d, want 429", status)
+	}
+	// The connection is still open, and a token comes back a second later.
+	time.Sleep(1100 * time.Millisecond)
+	query("later")
+	if answered, _ := tally(1); answered != 1 {
+		t.Errorf("an operation a second later was not answered")
+	}
+}
+
 // Outside sandbox mode introspection is off unless --introspection says so;
 // in sandbox mode it is on (GraphiQL documents the schema).
 func TestIntrospectionInSandbox(t *testing.T) {

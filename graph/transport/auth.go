@@ -22,8 +22,30 @@ import (
 //
 // HTTP and SSE call it for each request; WebSocket once per connection, at
 // connection_init. The context it returns must derive from the one it got,
-// which carries the executor's and the connection's own values.
+// which carries the executor's and the connection's own values. A limit it
+// applies per request (a rate limit) reaches a WebSocket connection's
+// operations only through WithOperationLimit.
 type Authenticator func(ctx context.Context, cred Credentials) (context.Context, error)
+
+type operationLimitKey struct{}
+
+// WithOperationLimit returns ctx with take, which the WebSocket transport
+// calls for each operation a connection starts (a subscribe, or the legacy
+// protocol's start), where HTTP and SSE call the Authenticator: an
+// Authenticator that limits requests returns its context with this, or a
+// connection past its first message is not limited at all. An error from
+// take refuses that operation with an error for its id and leaves the
+// connection open: a *RateLimitError as RATE_LIMITED, with the seconds to
+// wait in the message; any other with its code (returns.ErrorCodeOf).
+func WithOperationLimit(ctx context.Context, take func() error) context.Context {
+	return context.WithValue(ctx, operationLimitKey{}, take)
+}
+
+// operationLimit is what WithOperationLimit put in ctx, or nil.
+func operationLimit(ctx context.Context) func() error {
+	take, _ := ctx.Value(operationLimitKey{}).(func() error)
+	return take
+}
 
 // Credentials are what a client presented to authenticate.
 type Credentials struct {

@@ -29,7 +29,8 @@ const (
 // RateLimitError is what an Authenticator returns when the caller has used
 // up its allowance: HTTP and SSE answer 429 with Retry-After (whole seconds,
 // rounded up) and a RATE_LIMITED error, a WebSocket connection is closed
-// with 4429.
+// with 4429. Returned by a per-operation limit (WithOperationLimit), it
+// answers that WebSocket operation's id with a RATE_LIMITED error.
 type RateLimitError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitError) Error() string {

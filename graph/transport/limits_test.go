@@ -358,3 +358,221 @@ func TestSSEMalformedBody(t *testing.T) {
 	}
 	wellBehaved(t, addr)
 }
+
+// An operation the client completes keeps its place under maxWSOperations
+// until it ends: cancelling does not end what runs detached from its caller
+// (a seller action), so a client that subscribes and completes in a loop
+// would otherwise run any number at once. Its id is free at once, as
+// graphql-transport-ws has it: a client that reuses it gets the new
+// operation's answer, not 4409, and nothing of the old one.
+func TestCompletedOperationsKeepTheirPlaceUntilTheyEnd(t *testing.T) {
+	var running, ended atomic.Int64
+	release := make(chan struct{})
+	es := &graphql.ExecutableSchemaMock{
+		SchemaFunc:     func() *ast.Schema { return testSchema },
+		ComplexityFunc: func(context.Context, string, string, int, map[string]any) (int, bool) { return 1, true },
+		ExecFunc: func(ctx context.Context) graphql.ResponseHandler {
+			hold := graphql.GetOperationContext(ctx).Operation.Name == "Hold"
+			answered := false
+			return func(context.Context) *graphql.Response {
+				if answered {
+					return nil
+				}
+				answered = true
+				if hold {
+					// Like a seller action on a detached context: the
+					// client's complete does not end it.
+					running.Add(1)
+					<-release
+					defer ended.Add(1)
+				}
+				return &graphql.Response{Data: []byte(`{"whoami":"x"}`)}
+			}
+		},
+	}
+	addr := serve(t, limitsHandler(es, keys, nil, nil))
+	c := initWS(t, addr, "ana")
+	send := func(id, name string) {
+		c.frame(true, 0x1, fmt.Appendf(nil, `{"type":"subscribe","id":%q,"payload":{"query":"query %s { whoami }"}}`, id, name))
+	}
+	type msg struct{ Type, ID, Payload string }
+	read := func() msg {
+		t.Helper()
+		op, p, ok := c.read()
+		if !ok || op != 0x1 {
+			t.Fatalf("want a message, got opcode %d %q (connection open: %v)", op, p, ok)
+		}
+		var m struct {
+			Type, ID string
+			Payload  json.RawMessage
+		}
+		json.Unmarshal(p, &m)
+		return msg{m.Type, m.ID, string(m.Payload)}
+	}
+
+	const held = maxWSOperations - 1
+	for i := range held {
+		send(fmt.Sprint("op", i), "Hold")
+	}
+	waitFor(t, "the held operations running", func() bool { return running.Load() == held })
+	for i := range held {
+		c.frame(true, 0x1, fmt.Appendf(nil, `{"type":"complete","id":"op%d"}`, i))
+	}
+	// op0 is completed but still running: its id is the client's again.
+	send("op0", "Quick")
+	if m := read(); m.Type != "next" || m.ID != "op0" {
+		t.Fatalf("a reused id: want its next, got %+v", m)
+	}
+	if m := read(); m.Type != "complete" || m.ID != "op0" {
+		t.Fatalf("a reused id: want its complete, got %+v", m)
+	}
+	// One more takes the last place; past it, operations are refused
+	// while the completed ones run.
+	send("last", "Hold")
+	waitFor(t, "the last place taken", func() bool { return running.Load() == held+1 })
+	send("extra", "Quick")
+	if m := read(); m.Type != "error" || m.ID != "extra" || !strings.Contains(m.Payload, "at most") {
+		t.Fatalf("an operation over maxWSOperations, counting completed ones still running: got %+v", m)
+	}
+	// Once they end, their places are free; the completed ones say nothing.
+	close(release)
+	if m := read(); m.Type != "next" || m.ID != "last" {
+		t.Fatalf("want last's next, got %+v", m)
+	}
+	if m := read(); m.Type != "complete" || m.ID != "last" {
+		t.Fatalf("want last's complete, got %+v", m)
+	}
+	waitFor(t, "the held operations ended", func() bool { return ended.Load() == held+1 })
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
+		id := fmt.Sprint("after", i)
+		send(id, "Quick")
+		m := read()
+		if m.ID != id {
+			t.Fatalf("a message of a completed operation: %+v", m)
+		}
+		if m.Type == "next" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the completed operations' places were not given back: %+v", m)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An operation id over maxWSID bytes is refused: a running operation keeps
+// its id and every event repeats it, so ids of up to a message's megabyte
+// would let one connection's subscriptions hold 100 MiB. graphql-transport-ws
+// closes with 4400 (as for any invalid message); the legacy protocol answers
+// the id with an error. An id of maxWSID bytes runs.
+func TestLongOperationIDsAreRefused(t *testing.T) {
+	feed := &tickFeed{}
+	addr := serve(t, limitsHandler(feed.schema(), keys, nil, nil))
+	ok := strings.Repeat("i", maxWSID)
+	long := strings.Repeat("i", maxWSID+1)
+
+	c := initWS(t, addr, "ana")
+	c.frame(true, 0x1, fmt.Appendf(nil, `{"type":"subscribe","id":%q,"payload":{"query":"{ whoami }"}}`, ok))
+	if _, p, _ := c.read(); !bytes.Contains(p, []byte(`"type":"next","id":"`+ok+`"`)) {
+		t.Fatalf("an id of %d bytes: %s", maxWSID, p)
+	}
+	c.read() // its complete
+	subscribe(c, long)
+	if code := c.closeFrame(); code != closeBadMessage {
+		t.Errorf("an id of %d bytes: closed with %d, want %d", len(long), code, closeBadMessage)
+	}
+
+	legacy := dialWSProto(t, addr, protoLegacyWS, "")
+	legacy.frame(true, 0x1, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer ana"}}`))
+	if _, p, _ := legacy.read(); !bytes.Contains(p, []byte("connection_ack")) {
+		t.Fatalf("legacy: no ack: %s", p)
+	}
+	legacy.frame(true, 0x1, fmt.Appendf(nil, `{"type":"start","id":%q,"payload":{"query":"subscription { ticks }"}}`, long))
+	for {
+		_, p, ok := legacy.read()
+		if !ok {
+			t.Fatal("legacy: the connection ended")
+		}
+		if bytes.Contains(p, []byte(`"type":"ka"`)) {
+			continue
+		}
+		var m struct {
+			Type, ID string
+			Payload  []struct{ Extensions struct{ Code string } }
+		}
+		json.Unmarshal(p, &m)
+		if m.Type != "error" || m.ID != long || len(m.Payload) != 1 || m.Payload[0].Extensions.Code != CodeBadRequest {
+			t.Errorf("legacy: an id of %d bytes: %s", len(long), p)
+		}
+		break
+	}
+	if n := feed.len(); n != 0 {
+		t.Errorf("%d subscriptions run with over-long ids", n)
+	}
+	wellBehaved(t, addr)
+}
+
+// The per-operation limit an Authenticator puts in the context
+// (WithOperationLimit) is taken for each operation a WebSocket connection
+// starts, in both protocols: one it refuses is answered RATE_LIMITED for its
+// id, and the connection goes on.
+func TestWebsocketOperationLimit(t *testing.T) {
+	var tokens atomic.Int64
+	limited := func(ctx context.Context, cred Credentials) (context.Context, error) {
+		ctx, err := keys(ctx, cred)
+		if err != nil {
+			return nil, err
+		}
+		return WithOperationLimit(ctx, func() error {
+			if tokens.Add(-1) < 0 {
+				return &RateLimitError{RetryAfter: 1500 * time.Millisecond}
+			}
+			return nil
+		}), nil
+	}
+	addr := serve(t, limitsHandler((&tickFeed{}).schema(), limited, nil, nil))
+	for _, proto := range []string{protoTransportWS, protoLegacyWS} {
+		t.Run(proto, func(t *testing.T) {
+			tokens.Store(1)
+			c := dialWSProto(t, addr, proto, "")
+			c.frame(true, 0x1, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer ana"}}`))
+			if _, p, _ := c.read(); !bytes.Contains(p, []byte("connection_ack")) {
+				t.Fatalf("no ack: %s", p)
+			}
+			typ := "subscribe"
+			if proto == protoLegacyWS {
+				typ = "start"
+			}
+			// read returns the next message but keep-alives.
+			read := func() string {
+				for {
+					_, p, ok := c.read()
+					if !ok {
+						t.Fatal("the connection ended")
+					}
+					if !bytes.Contains(p, []byte(`"type":"ka"`)) {
+						return string(p)
+					}
+				}
+			}
+			for _, id := range []string{"1", "2"} {
+				c.frame(true, 0x1, fmt.Appendf(nil, `{"type":%q,"id":%q,"payload":{"query":"{ whoami }"}}`, typ, id))
+			}
+			var got []string
+			for len(got) < 3 { // 1's result and its end, and 2's refusal
+				got = append(got, read())
+			}
+			all := strings.Join(got, "\n")
+			if !strings.Contains(all, `"id":"1","payload":{"data":{"whoami":"ana"}}`) ||
+				!strings.Contains(all, `"type":"error","id":"2","payload":[{"message":"too many requests; retry after 2 s","extensions":{"code":"RATE_LIMITED"}}]`) {
+				t.Errorf("one token, two operations:\n%s", all)
+			}
+			tokens.Store(1)
+			c.frame(true, 0x1, fmt.Appendf(nil, `{"type":%q,"id":"3","payload":{"query":"{ whoami }"}}`, typ))
+			if p := read(); !strings.Contains(p, `"id":"3","payload":{"data"`) {
+				t.Errorf("a token later: %s", p)
+			}
+		})
+	}
+}

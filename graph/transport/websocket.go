@@ -91,6 +91,9 @@ const (
 	wsReadChunk = 32 << 10
 	// maxWSOperations bounds the operations one connection runs at once.
 	maxWSOperations = 100
+	// maxWSID bounds an operation's id: a running operation keeps it, and
+	// every event repeats it (a UUID is 36 bytes).
+	maxWSID = 128
 	// wsBackpressure is how much may wait to be written to a connection
 	// before its subscriptions stop taking events from the bus (and fall
 	// behind there); maxWSQueued bounds everything else that waits, past
@@ -300,6 +303,9 @@ type wsConn struct {
 	// Owned by the reader goroutine.
 	initReceived bool
 	acked        bool
+	// takeOp is the authentication hook's per-operation limit (see
+	// WithOperationLimit); nil: none.
+	takeOp func() error
 
 	closing atomic.Bool // a close frame is on its way: the reader waits for the peer's
 	closed  atomic.Bool // the reader has finished
@@ -312,8 +318,13 @@ type wsConn struct {
 	hangUp   bool        // close the socket once the flusher is done
 	parked   []*wsStream // streams waiting for the queue to drain
 
-	mu       sync.Mutex
-	ops      map[string]*wsOp
+	mu  sync.Mutex
+	ops map[string]*wsOp // the running operations the client has not completed, by id
+	// stopping counts the operations the client completed that are still
+	// running (a seller action does not end when its caller leaves): they
+	// keep their places under maxWSOperations until they end, though their
+	// ids are the client's to reuse.
+	stopping int
 	pongDue  bool        // a ping went out and nothing came back since
 	initT    *time.Timer // closes a connection that does not init in time
 	pingT    *time.Timer
@@ -325,6 +336,13 @@ type wsOp struct {
 	cancel context.CancelFunc
 	// release gives back a subscription's place under the stream caps.
 	release atomic.Pointer[func()]
+	// Guarded by wsConn.mu: the client completed the operation (it is out
+	// of ops and counted in stopping), and done has run.
+	stopped, ended bool
+	// silent, guarded by wsConn.wmu, is set when the client completes the
+	// operation: nothing more of it is queued, so that a client that reuses
+	// the id hears only of the new operation.
+	silent bool
 }
 
 // end cancels the operation and gives back its place (once).
@@ -451,6 +469,8 @@ func (c *wsConn) handle(msg []byte) {
 			c.fail(closeUnauthorized, "Unauthorized")
 		case m.ID == "":
 			c.fail(closeBadMessage, "Invalid message received: a subscribe needs an id")
+		case len(m.ID) > maxWSID:
+			c.fail(closeBadMessage, fmt.Sprintf("Invalid message received: ids are limited to %d bytes", maxWSID))
 		case !c.start(m.ID, m.Payload):
 			c.fail(closeDuplicateID, "Subscriber for "+m.ID+" already exists")
 		}
@@ -490,9 +510,12 @@ func (c *wsConn) handleLegacy(msg []byte) {
 	case "start":
 		switch {
 		case !c.acked:
-			c.sendErrors(m.ID, gqlerror.List{{Message: "the connection is not initialised", Extensions: map[string]any{"code": "UNAUTHORIZED"}}})
+			c.sendErrors(nil, m.ID, gqlerror.List{{Message: "the connection is not initialised", Extensions: map[string]any{"code": "UNAUTHORIZED"}}})
+		case len(m.ID) > maxWSID:
+			c.sendErrors(nil, m.ID, gqlerror.List{{Message: fmt.Sprintf("operation ids are limited to %d bytes", maxWSID),
+				Extensions: map[string]any{"code": CodeBadRequest}}})
 		case !c.start(m.ID, m.Payload):
-			c.sendErrors(m.ID, gqlerror.List{{Message: "an operation with id " + strconv.Quote(m.ID) + " is already running", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+			c.sendErrors(nil, m.ID, gqlerror.List{{Message: "an operation with id " + strconv.Quote(m.ID) + " is already running", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		}
 	case "stop":
 		c.stop(m.ID)
@@ -542,6 +565,7 @@ func (c *wsConn) initialise(raw json.RawMessage) (int, string) {
 			}
 		})
 		c.ctx = ctx
+		c.takeOp = operationLimit(ctx)
 	}
 	c.acked = true
 	c.mu.Lock()
@@ -576,18 +600,30 @@ func (c *wsConn) keepAlive() {
 }
 
 // start runs an operation; it reports false if one with the id is running.
+// An operation over maxWSOperations, or refused by the per-operation limit
+// (the API key's rate limit, as each HTTP request is), is answered with an
+// error for its id.
 func (c *wsConn) start(id string, payload json.RawMessage) bool {
 	c.mu.Lock()
 	if _, dup := c.ops[id]; dup {
 		c.mu.Unlock()
 		return false
 	}
-	if len(c.ops) >= maxWSOperations {
+	if len(c.ops)+c.stopping >= maxWSOperations {
 		c.mu.Unlock()
-		c.sendErrors(id, gqlerror.List{{Message: fmt.Sprintf("at most %d operations may run on one connection", maxWSOperations),
+		c.sendErrors(nil, id, gqlerror.List{{Message: fmt.Sprintf("at most %d operations may run on one connection", maxWSOperations),
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return true
 	}
+	c.mu.Unlock()
+	// Only the reader adds operations: what was checked above still holds.
+	if c.takeOp != nil {
+		if err := c.takeOp(); err != nil {
+			c.sendErrors(nil, id, gqlerror.List{operationRefused(err)})
+			return true
+		}
+	}
+	c.mu.Lock()
 	ctx, cancel := context.WithCancel(c.ctx)
 	op := &wsOp{cancel: cancel}
 	c.ops[id] = op
@@ -596,23 +632,54 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 	return true
 }
 
-// stop ends an operation at the client's request.
+// operationRefused is the error that answers an operation the per-operation
+// limit refused.
+func operationRefused(err error) *gqlerror.Error {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return &gqlerror.Error{Message: "too many requests; retry after " + strconv.Itoa(rl.retryAfterSeconds()) + " s",
+			Extensions: map[string]any{"code": CodeRateLimited}}
+	}
+	return &gqlerror.Error{Message: returns.ErrorMessage(err), Extensions: map[string]any{"code": string(returns.ErrorCodeOf(err))}}
+}
+
+// stop ends an operation at the client's request. Its id is free at once
+// (graphql-transport-ws: a client that completed an operation may use its id
+// again), but the operation keeps its place under maxWSOperations until it
+// ends: cancelling does not stop what runs detached from its caller (a
+// seller action), and a client that subscribes and completes in a loop
+// must not run any number of them at once.
 func (c *wsConn) stop(id string) {
 	c.mu.Lock()
 	op := c.ops[id]
-	delete(c.ops, id)
-	c.mu.Unlock()
 	if op != nil {
-		op.cancel()
+		delete(c.ops, id)
+		op.stopped = true
+		c.stopping++
 	}
+	c.mu.Unlock()
+	if op == nil {
+		return
+	}
+	// No further message of it: the protocol asks for none after the
+	// client's complete, and the id may be reused next.
+	c.wmu.Lock()
+	op.silent = true
+	c.wmu.Unlock()
+	op.cancel()
 }
 
-// done forgets an operation that ended.
+// done forgets an operation that ended, and gives back its place (once).
 func (c *wsConn) done(id string, op *wsOp) {
 	op.end()
 	c.mu.Lock()
-	if c.ops[id] == op {
-		delete(c.ops, id)
+	if !op.ended {
+		op.ended = true
+		if op.stopped {
+			c.stopping--
+		} else if c.ops[id] == op {
+			delete(c.ops, id)
+		}
 	}
 	c.mu.Unlock()
 }
@@ -628,7 +695,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 			if !handedOver {
 				c.done(id, op)
 			}
-			c.sendErrors(id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			c.sendErrors(op, id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 		if !handedOver {
 			c.done(id, op)
@@ -642,7 +709,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	// its id: a client may reuse the id as soon as it hears the end.
 	if err := dec.Decode(params); err != nil || params.Query == "" && params.Extensions == nil {
 		c.done(id, op)
-		c.sendErrors(id, gqlerror.List{{Message: "the payload must be an object with a query (a string), and variables and extensions (objects) if any",
+		c.sendErrors(op, id, gqlerror.List{{Message: "the payload must be an object with a query (a string), and variables and extensions (objects) if any",
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return
 	}
@@ -652,14 +719,14 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
 		c.done(id, op)
-		c.sendErrors(id, resp.Errors)
+		c.sendErrors(op, id, resp.Errors)
 		return
 	}
 	if rc.Operation.Operation == ast.Subscription {
 		release, cerr := c.t.caps.acquire(ctx)
 		if cerr != nil {
 			c.done(id, op)
-			c.sendErrors(id, gqlerror.List{cerr})
+			c.sendErrors(op, id, gqlerror.List{cerr})
 			return
 		}
 		op.release.Store(&release)
@@ -677,11 +744,11 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, id string, payload json.RawM
 		// One result, or more with @defer: each deferred fragment is a
 		// later one, and nil ends them.
 		for resp := responses(ctx); resp != nil && ctx.Err() == nil; resp = responses(ctx) {
-			c.next(id, resp)
+			c.next(op, id, resp)
 		}
 		if ctx.Err() == nil {
 			c.done(id, op)
-			c.send("complete", id, nil)
+			c.sendParts(op, "complete", id)
 		}
 		return
 	}
@@ -734,7 +801,7 @@ func (st *wsStream) pump() {
 			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			st.over = true
 			st.c.done(st.id, st.op)
-			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			st.c.sendErrors(st.op, st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 	}()
 	for {
@@ -750,7 +817,7 @@ func (st *wsStream) pump() {
 				st.finish()
 				break
 			}
-			st.c.next(st.id, resp)
+			st.c.next(st.op, st.id, resp)
 		}
 		// Read over before letting go: once scheduled is false another
 		// worker may run the stream and write it.
@@ -769,7 +836,7 @@ func (st *wsStream) own() {
 		if v := recover(); v != nil {
 			st.c.t.log.Error("websocket subscription panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			st.c.done(st.id, st.op)
-			st.c.sendErrors(st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
+			st.c.sendErrors(st.op, st.id, gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": string(returns.CodeInternal)}}})
 		}
 	}()
 	for {
@@ -778,7 +845,7 @@ func (st *wsStream) own() {
 			st.finish()
 			return
 		}
-		st.c.next(st.id, resp)
+		st.c.next(st.op, st.id, resp)
 	}
 }
 
@@ -792,10 +859,10 @@ func (st *wsStream) finish() {
 		return
 	}
 	if len(st.end.errs) > 0 {
-		st.c.sendErrors(st.id, st.end.errs)
+		st.c.sendErrors(st.op, st.id, st.end.errs)
 		return
 	}
-	st.c.send("complete", st.id, nil)
+	st.c.sendParts(st.op, "complete", st.id)
 }
 
 // pumps run the streams that have events on a few goroutines, which exist
@@ -853,14 +920,14 @@ func (p *pumps) work() {
 }
 
 // next sends one result.
-func (c *wsConn) next(id string, resp *graphql.Response) {
+func (c *wsConn) next(op *wsOp, id string, resp *graphql.Response) {
 	typ := "next"
 	if c.legacy {
 		typ = "data"
 	}
 	if len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 {
 		// The common case, without encoding the data a second time.
-		c.sendParts(typ, id, []byte(`{"data":`), resp.Data, []byte{'}'})
+		c.sendParts(op, typ, id, []byte(`{"data":`), resp.Data, []byte{'}'})
 		return
 	}
 	b, err := json.Marshal(resp)
@@ -868,17 +935,18 @@ func (c *wsConn) next(id string, resp *graphql.Response) {
 		c.t.log.Error("encode a subscription result", "err", err)
 		b = []byte(`{"errors":[{"message":"internal error"}]}`)
 	}
-	c.sendParts(typ, id, b)
+	c.sendParts(op, typ, id, b)
 }
 
 // sendErrors ends an operation with errors: graphql-transport-ws's error
-// message, or the legacy protocol's.
-func (c *wsConn) sendErrors(id string, errs gqlerror.List) {
+// message, or the legacy protocol's. op is nil for an id refused before it
+// ran.
+func (c *wsConn) sendErrors(op *wsOp, id string, errs gqlerror.List) {
 	b, err := json.Marshal(errs)
 	if err != nil {
 		b = []byte(`[{"message":"internal error"}]`)
 	}
-	c.send("error", id, b)
+	c.sendParts(op, "error", id, b)
 }
 
 func (c *wsConn) sendConnectionError(msg string) {
@@ -889,14 +957,16 @@ func (c *wsConn) sendConnectionError(msg string) {
 // send queues one protocol message: {"type":..., "id":..., "payload":...}.
 func (c *wsConn) send(typ, id string, payload []byte) {
 	if payload == nil {
-		c.sendParts(typ, id)
+		c.sendParts(nil, typ, id)
 		return
 	}
-	c.sendParts(typ, id, payload)
+	c.sendParts(nil, typ, id, payload)
 }
 
-// sendParts queues a message whose payload is the parts put together (none: no payload).
-func (c *wsConn) sendParts(typ, id string, payload ...[]byte) {
+// sendParts queues a message whose payload is the parts put together (none:
+// no payload), about op if not nil: nothing is queued once the client has
+// completed op.
+func (c *wsConn) sendParts(op *wsOp, typ, id string, payload ...[]byte) {
 	bp := wsBufs.Get().(*[]byte)
 	b := append((*bp)[:0], `{"type":"`...)
 	b = append(b, typ...)
@@ -916,7 +986,7 @@ func (c *wsConn) sendParts(typ, id string, payload ...[]byte) {
 		}
 	}
 	b = append(b, '}')
-	c.enqueue(ws.OpText, b, false)
+	c.enqueueFor(op, ws.OpText, b, false)
 	*bp = b
 	putBuf(bp)
 }
@@ -946,8 +1016,14 @@ func appendJSONString(b []byte, s string) []byte {
 // write is under way and the socket takes it (the common case), else by a
 // flusher goroutine. After the close frame (last), nothing more is queued.
 func (c *wsConn) enqueue(op ws.OpCode, payload []byte, last bool) {
+	c.enqueueFor(nil, op, payload, last)
+}
+
+// enqueueFor is enqueue for a message about an operation (nil: none), which
+// is dropped once the client has completed the operation.
+func (c *wsConn) enqueueFor(about *wsOp, op ws.OpCode, payload []byte, last bool) {
 	c.wmu.Lock()
-	if c.wdone {
+	if c.wdone || about != nil && about.silent {
 		c.wmu.Unlock()
 		return
 	}

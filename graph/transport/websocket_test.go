@@ -42,6 +42,12 @@ func dialWS(t *testing.T, addr string) *wsFrames {
 // dialWSWith is dialWS with more header lines ("Name: value\r\n") in the handshake.
 func dialWSWith(t *testing.T, addr, header string) *wsFrames {
 	t.Helper()
+	return dialWSProto(t, addr, protoTransportWS, header)
+}
+
+// dialWSProto is dialWSWith offering the subprotocol proto.
+func dialWSProto(t *testing.T, addr, proto, header string) *wsFrames {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +55,7 @@ func dialWSWith(t *testing.T, addr, header string) *wsFrames {
 	t.Cleanup(func() { conn.Close() })
 	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
 	fmt.Fprintf(conn, "GET /graphql HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"+
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n%s\r\n", addr, key, header)
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n%s\r\n", addr, key, proto, header)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
