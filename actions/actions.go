@@ -163,7 +163,7 @@ func New(o Options) *Service {
 	if s.platformTimeout <= 0 {
 		s.platformTimeout = 20 * time.Second
 	}
-	s.keys.init(o.Reconcile, s.now())
+	s.keys.init(o.Reconcile)
 	return s
 }
 
@@ -256,6 +256,9 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 	}
 	sum := sha256.Sum256(req.Input)
 	hash := hex.EncodeToString(sum[:])
+	// The hold on a claim counts from before it is made, so that it ends
+	// before staleClaim has passed since the claim's creation time.
+	h := s.hold(time.Now())
 	rec, err := s.store.ClaimIdempotency(ctx, req.Org, req.IdempotencyKey, hash)
 	if err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
@@ -270,25 +273,34 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 		return s.replay(ctx, req, rec, hash)
 	}
 	defer s.keys.running(req.Org, req.IdempotencyKey)()
+	// Everything the request does under its claim ends by the hold's
+	// deadlines, after which another replica may take the claim over.
+	ctx = context.WithValue(ctx, holdKey{}, h)
+	// The key's fate must not depend on the caller still listening.
+	bg, cancel := settling(ctx)
+	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {
 			// Settle the key before the panic goes on: free if nothing was
 			// sent, UNKNOWN if a write was.
-			s.abandon(context.WithoutCancel(ctx), req)
+			s.abandon(bg, req)
 			panic(v)
 		}
 	}()
-	out, effect, err := s.run(ctx, req)
+	rctx, rcancel := context.WithDeadline(ctx, h.run)
+	out, effect, err := s.run(rctx, req)
+	rcancel()
 	if errors.Is(err, ErrCrashed) || outcomeUnknown(out) || (out != nil && out.notOurs) {
 		// Crashed (a test): the key stays as a crash leaves it. Unknown: do
 		// marked the key UNKNOWN, and the reconciler settles it.
 		return out, err
 	}
-	// The key's fate must not depend on the caller still listening.
-	bg := context.WithoutCancel(ctx)
 	if err != nil || !effect {
 		if rerr := s.store.ReleaseIdempotency(bg, req.Org, req.IdempotencyKey); rerr != nil {
+			// Left for the reconciler (if a write was recorded) or a retry,
+			// once the claim is stale.
 			s.log.Error("release idempotency key", "key", req.IdempotencyKey, "err", rerr)
+			s.Wake()
 		}
 		return out, err
 	}
@@ -299,15 +311,54 @@ func (s *Service) Do(ctx context.Context, req Request) (*Outcome, error) {
 	if merr != nil {
 		// The action happened; only its memory failed. A retry with the key
 		// will see it in progress and the platform's own state check stops a
-		// second action.
+		// second action; the reconciler settles the key once it is stale.
 		s.log.Error("complete idempotency key", "key", req.IdempotencyKey, "err", merr)
+		s.Wake()
 	}
 	return out, nil
 }
 
 // staleClaim is how old an unfinished idempotency claim must be to count as
-// abandoned: well past the longest a request can take.
+// abandoned (with clockSkew on top): no request holds a claim longer (hold).
 func (s *Service) staleClaim() time.Duration { return 3 * s.platformTimeout }
+
+// claimHold is how long a request may act under its idempotency claim,
+// counted from just before the claim: run bounds the action (waiting for the
+// case's lock, the checks, the platform write and read-back, storing the
+// result), end the settling of the key after it. Past end the request
+// touches neither the platform nor the store, so a claim older than
+// staleClaim has no request left anywhere.
+type claimHold struct{ run, end time.Time }
+
+type holdKey struct{}
+
+// hold is the hold of a claim made at t: the action gets two platform
+// timeouts (one for what comes before the write, one for the write and its
+// read-back), the key's settling the third.
+func (s *Service) hold(t time.Time) claimHold {
+	return claimHold{run: t.Add(2 * s.platformTimeout), end: t.Add(s.staleClaim())}
+}
+
+// detached is ctx without the caller's cancellation, for work that must
+// finish on its own terms once begun (a write, storing its result), but
+// within the request's hold on its claim (claimHold.run), if it has one.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if h, ok := ctx.Value(holdKey{}).(claimHold); ok {
+		return context.WithDeadline(d, h.run)
+	}
+	return context.WithCancel(d)
+}
+
+// settling is ctx without the caller's cancellation, for settling the
+// request's idempotency key: within the end of its hold, if it has one.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if h, ok := ctx.Value(holdKey{}).(claimHold); ok {
+		return context.WithDeadline(d, h.end)
+	}
+	return context.WithCancel(d)
+}
 
 func (s *Service) replay(ctx context.Context, req Request, rec *store.IdempotencyRecord, hash string) (*Outcome, error) {
 	if rec.RequestHash != hash {
@@ -386,6 +437,9 @@ func (s *Service) run(ctx context.Context, req Request) (*Outcome, bool, error) 
 // platform or the store, i.e. whether the answer must be remembered.
 func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect bool, err error) {
 	defer s.lock(req.Key)()
+	if err := ctx.Err(); err != nil {
+		return nil, false, err // the wait for the lock outlasted the caller or the claim's hold
+	}
 	action := req.Platform.Action
 	c, err := s.store.GetCase(ctx, req.Org, req.Key)
 	if err != nil {
@@ -474,8 +528,11 @@ func (s *Service) do(ctx context.Context, req Request) (out *Outcome, effect boo
 
 	preq := req.Platform
 	preq.Case = c
-	// Detached from the caller: a write must finish or fail on its own terms.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
+	// Detached from the caller: a write must finish or fail on its own terms
+	// (within the claim's hold).
+	dctx, dcancel := detached(ctx)
+	defer dcancel()
+	pctx, cancel := context.WithTimeout(dctx, s.platformTimeout)
 	defer cancel()
 	if err := s.recordIntent(pctx, req, c, acked, nil); err != nil {
 		if lost := claimLost(req, c, err); lost != nil {
@@ -649,14 +706,16 @@ func (s *Service) record(ctx context.Context, req Request, c *returns.Case, via 
 	})
 	detail := eventDetail(ctx, req, via.Action, acked)
 	detail["completeIn"] = "SELLER_CENTRE"
-	r, err := s.locks.Write(context.WithoutCancel(ctx), s.store, req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
+	dctx, cancel := detached(ctx)
+	defer cancel()
+	r, err := s.locks.Write(dctx, s.store, req.Org, &next, store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if err != nil {
 		return nil, false, err
 	}
 	if s.keys.crash != nil && s.keys.crash(req.Key) {
 		return nil, false, ErrCrashed
 	}
-	s.keepRoute(context.WithoutCancel(ctx), req)
+	s.keepRoute(dctx, req)
 	return &Outcome{Case: r.Case, Event: r.Event}, true, nil
 }
 

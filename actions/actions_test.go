@@ -868,7 +868,7 @@ func TestAbandonedClaimIsTakenOver(t *testing.T) {
 		t.Fatalf("a fresh claim must stand: %+v", out.Errors)
 	}
 	later := New(Options{Store: e.st, Platforms: adapters.NewRegistry(e.fp), Log: slog.New(slog.DiscardHandler),
-		PlatformTimeout: 10 * time.Second, Now: func() time.Time { return base.Add(time.Hour) }})
+		PlatformTimeout: 10 * time.Second, Now: func() time.Time { return staleAfter }})
 	out, err := later.Do(context.Background(), r)
 	if err != nil || len(out.Errors) != 0 || out.Replayed {
 		t.Fatalf("an abandoned claim was not taken over: %+v %v", out, err)

@@ -81,6 +81,9 @@ func (s *Service) GetExportReturn(ctx context.Context, org returns.OrgID, key re
 func (s *Service) exportReturn(ctx context.Context, req Request,
 	step func(*returns.Case, *returns.ExportReturn) (*returns.ExportReturn, *returns.Error)) (*Outcome, bool, error) {
 	defer s.lock(req.Key)()
+	if err := ctx.Err(); err != nil {
+		return nil, false, err // the wait for the lock outlasted the caller or the claim's hold
+	}
 	c, err := s.store.GetCase(ctx, req.Org, req.Key)
 	if err != nil {
 		if returns.ErrorCodeOf(err) == returns.CodeNotFound {
@@ -118,9 +121,11 @@ func (s *Service) exportReturn(ctx context.Context, req Request,
 		detail["step"] = string(returns.ExportApplication)
 	}
 	var res *store.ExportReturnResult
+	dctx, cancel := detached(ctx)
+	defer cancel()
 	werr := s.locks.WriteWith(func() (*returns.Event, *returns.Case, error) {
 		var err error
-		res, err = s.exports.SaveExportReturn(context.WithoutCancel(ctx), req.Org, y, &next, store.Change{Source: returns.SourceMutation, Detail: detail})
+		res, err = s.exports.SaveExportReturn(dctx, req.Org, y, &next, store.Change{Source: returns.SourceMutation, Detail: detail})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -60,7 +60,9 @@ func (s *Service) inspect(ctx context.Context, req Request, c *returns.Case) (*O
 	next.Inspection = &in
 	detail := eventDetail(ctx, req, returns.ActionRecordInspection, nil)
 	detail["grade"], detail["disposition"] = string(in.Grade), string(in.Disposition)
-	r, err := s.locks.Write(context.WithoutCancel(ctx), s.store, req.Org, &next,
+	dctx, cancel := detached(ctx)
+	defer cancel()
+	r, err := s.locks.Write(dctx, s.store, req.Org, &next,
 		store.Change{Source: returns.SourceMutation, Detail: detail, Always: true}, s.publish)
 	if err != nil {
 		return nil, false, err

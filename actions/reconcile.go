@@ -21,6 +21,13 @@ import (
 // the real outcome (storing the case and its event once) or, if the write
 // never took effect, frees it. The same intent lets it settle, after a
 // restart, the key of a write a crash interrupted.
+//
+// Replicas share the keys, so a claim with no request running for it in this
+// process may still be another replica's live request: it counts as
+// abandoned only once it is older than any request can hold it (staleClaim,
+// plus clockSkew), and Do bounds every request's hold by a deadline so that
+// this is a fact: past it the request neither calls the platform nor touches
+// the store or the key.
 
 // ReconcileOptions tune the reconciler.
 type ReconcileOptions struct {
@@ -49,9 +56,12 @@ type keyState struct {
 	inflight map[flightKey]*flight
 
 	wake             chan struct{}
-	started          time.Time
 	minWait, maxWait time.Duration
-	crash            func(returns.CaseKey) bool
+	// skew is the allowance for clocks that differ between replicas: a
+	// claim's age is read on one replica's clock from a creation time
+	// stamped by another's.
+	skew  time.Duration
+	crash func(returns.CaseKey) bool
 }
 
 type flightKey struct {
@@ -63,10 +73,15 @@ type flight struct {
 	intent []byte // set once the write is about to be sent
 }
 
-func (k *keyState) init(o ReconcileOptions, now time.Time) {
+// clockSkew is how far apart the replicas' clocks may be (they are kept by
+// NTP, normally within milliseconds): a margin added to staleClaim before a
+// claim stamped by another replica's clock counts as abandoned.
+const clockSkew = 5 * time.Second
+
+func (k *keyState) init(o ReconcileOptions) {
 	k.inflight = map[flightKey]*flight{}
 	k.wake = make(chan struct{}, 1)
-	k.started = now
+	k.skew = clockSkew
 	k.minWait, k.maxWait, k.crash = o.MinWait, o.MaxWait, o.CrashAfterWrite
 	if k.minWait <= 0 {
 		k.minWait = time.Second
@@ -135,7 +150,9 @@ func (s *Service) recordIntent(ctx context.Context, req Request, c *returns.Case
 	b, err := json.Marshal(intent{Platform: c.Platform, Shop: c.ShopID, CaseID: c.PlatformCaseID, Action: req.Platform.Action,
 		Before: c.Status, Detail: eventDetail(ctx, req, req.Platform.Action, acked), StepAt: stepAt, Route: req.route})
 	if err == nil {
-		err = s.store.RecordIdempotencyIntent(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey, b)
+		dctx, cancel := detached(ctx)
+		err = s.store.RecordIdempotencyIntent(dctx, req.Org, req.IdempotencyKey, b)
+		cancel()
 	}
 	if err != nil {
 		return fmt.Errorf("record the intent of idempotency key %q: %w", req.IdempotencyKey, err)
@@ -166,7 +183,9 @@ func (s *Service) unknown(ctx context.Context, req Request, c *returns.Case, per
 		"key", req.IdempotencyKey, "err", perr)
 	if req.IdempotencyKey != "" {
 		f, _ := s.keys.get(req.Org, req.IdempotencyKey)
-		if err := s.store.MarkIdempotencyUnknown(context.WithoutCancel(ctx), req.Org, req.IdempotencyKey, f.intent); err != nil {
+		sctx, cancel := settling(ctx)
+		defer cancel()
+		if err := s.store.MarkIdempotencyUnknown(sctx, req.Org, req.IdempotencyKey, f.intent); err != nil {
 			// The key stays IN_PROGRESS with its intent: the reconciler
 			// settles it once it counts as abandoned.
 			s.log.Error("mark idempotency key unknown", "key", req.IdempotencyKey, "err", err)
@@ -191,13 +210,22 @@ func outcomeUnknown(o *Outcome) bool {
 }
 
 // abandoned reports whether an IN_PROGRESS record has no request running for
-// it: none in this process, and it was claimed before this process started
-// (a crash) or longer ago than any request can run.
+// it: none in this process, and none anywhere, because it was claimed longer
+// ago than any request can hold a claim (staleClaim, which Do enforces) and
+// than the replicas' clocks can differ. A claim made before this process
+// started is no exception: on a shared store it may be another replica's
+// live request, so a crash's claim too waits until it is stale.
 func (s *Service) abandoned(org returns.OrgID, rec *store.IdempotencyRecord) bool {
 	if _, running := s.keys.get(org, rec.Key); running {
 		return false
 	}
-	return rec.CreatedAt.Before(s.keys.started) || s.now().Sub(rec.CreatedAt) > s.staleClaim()
+	return !s.now().Before(s.staleAt(rec))
+}
+
+// staleAt is when the claim of rec counts as abandoned (if no request of
+// this process runs for it).
+func (s *Service) staleAt(rec *store.IdempotencyRecord) time.Time {
+	return rec.CreatedAt.Add(s.staleClaim() + s.keys.skew)
 }
 
 // takeOver takes over an abandoned claim and returns the record to honour
@@ -246,28 +274,41 @@ func (s *Service) Wake() {
 }
 
 // RunReconciler settles the organisations' unsettled idempotency keys until
-// ctx ends: at once (what a crash left), whenever a write's outcome turns
-// unknown, and while some stay unsettled, after a back-off that doubles from
-// MinWait to MaxWait. With nothing unsettled it waits for a wake-up only.
+// ctx ends: at once, whenever a write's outcome turns unknown, while some
+// stay unsettled after a back-off that doubles from MinWait to MaxWait, and
+// when the youngest claims it had to leave (a request that may still run,
+// here or on another replica; what a crash left) become stale. With nothing
+// unsettled and nothing coming due it waits for a wake-up only.
 func (s *Service) RunReconciler(ctx context.Context, orgs []returns.OrgID) {
 	wait := s.keys.minWait
 	for {
-		var retry <-chan time.Time
-		var timer *time.Timer
-		if left := s.SettleUnknown(ctx, orgs); left {
+		var retry, due <-chan time.Time
+		var timer, dueTimer *time.Timer
+		left, next := s.settlePass(ctx, orgs)
+		if left {
 			timer = time.NewTimer(wait)
 			retry = timer.C
 			wait = min(2*wait, s.keys.maxWait)
 		} else {
 			wait = s.keys.minWait
 		}
+		if !next.IsZero() {
+			// A claim is due once: by then its request has ended or is
+			// taken over, so this timer does not come round again for it.
+			dueTimer = time.NewTimer(max(next.Sub(s.now()), time.Millisecond))
+			due = dueTimer.C
+		}
 		select {
 		case <-ctx.Done():
 		case <-s.keys.wake:
 		case <-retry:
+		case <-due:
 		}
 		if timer != nil {
 			timer.Stop()
+		}
+		if dueTimer != nil {
+			dueTimer.Stop()
 		}
 		if ctx.Err() != nil {
 			return
@@ -276,8 +317,18 @@ func (s *Service) RunReconciler(ctx context.Context, orgs []returns.OrgID) {
 }
 
 // SettleUnknown makes one pass over the organisations' unsettled keys and
-// reports whether some are left that a later pass must look at again.
+// reports whether some are left that a later pass must look at again
+// (claims too young to take over among them).
 func (s *Service) SettleUnknown(ctx context.Context, orgs []returns.OrgID) (left bool) {
+	left, next := s.settlePass(ctx, orgs)
+	return left || !next.IsZero()
+}
+
+// settlePass makes one pass over the organisations' unsettled keys: left
+// reports keys a later pass must retry (a store or platform that failed),
+// next the earliest time a claim it left because it was too young becomes
+// stale (zero: none).
+func (s *Service) settlePass(ctx context.Context, orgs []returns.OrgID) (left bool, next time.Time) {
 	for _, org := range orgs {
 		recs, err := s.store.UnsettledIdempotency(ctx, org, settleBatch)
 		if err != nil {
@@ -292,14 +343,36 @@ func (s *Service) SettleUnknown(ctx context.Context, orgs []returns.OrgID) (left
 		}
 		for i := range recs {
 			if ctx.Err() != nil {
-				return true
+				return true, next
+			}
+			if at := s.youngClaim(org, &recs[i]); !at.IsZero() {
+				if next.IsZero() || at.Before(next) {
+					next = at
+				}
+				continue
 			}
 			if !s.settle(ctx, org, &recs[i]) {
 				left = true
 			}
 		}
 	}
-	return left
+	return left, next
+}
+
+// youngClaim is, for an IN_PROGRESS record no request of this process runs
+// for that is too young to count as abandoned, when it becomes stale; zero
+// otherwise.
+func (s *Service) youngClaim(org returns.OrgID, rec *store.IdempotencyRecord) time.Time {
+	if rec.State != store.IdempotencyInProgress {
+		return time.Time{}
+	}
+	if _, running := s.keys.get(org, rec.Key); running {
+		return time.Time{} // its request settles the key itself, and wakes us if it cannot
+	}
+	if s.abandoned(org, rec) {
+		return time.Time{}
+	}
+	return s.staleAt(rec)
 }
 
 // settle settles one key, or reports false when a later pass must try again.
@@ -314,8 +387,8 @@ func (s *Service) settle(ctx context.Context, org returns.OrgID, rec *store.Idem
 			return true // its request settles the key itself, and wakes us if it cannot
 		}
 		if !s.abandoned(org, rec) {
-			// Left by a request of this process that could not settle it:
-			// taken over once it is older than any request can run.
+			// A request here or on another replica may still run for it
+			// (settlePass leaves such claims until they are stale).
 			return false
 		}
 		if err := s.store.MarkIdempotencyUnknown(ctx, org, rec.Key, rec.Intent); err != nil {

@@ -18,6 +18,11 @@ import (
 
 var orgs = []returns.OrgID{org}
 
+// staleAfter is when a claim made at base counts as abandoned by a service
+// with a 10 s platform timeout: older than any request can hold it, with
+// the margin for clock skew.
+var staleAfter = base.Add(3*10*time.Second + clockSkew + time.Second)
+
 func (e *env) record(t *testing.T, key string) *store.IdempotencyRecord {
 	t.Helper()
 	rec, err := e.st.ClaimIdempotency(context.Background(), org, key, "probe")
@@ -121,8 +126,10 @@ func TestUnknownOutcomeWithoutKey(t *testing.T) {
 
 // A crash between the platform's write and the store: the key is left
 // IN_PROGRESS with its intent. The same process leaves it (its request may
-// still be running elsewhere); a restarted one settles it, by its
-// reconciler or at the first retry.
+// still be running elsewhere), and so does a process started since (on a
+// shared store the claim may be another replica's live request); once the
+// claim is stale a restarted process settles it, by its reconciler or at the
+// first retry.
 func TestCrashAfterWriteIsSettledOnRestart(t *testing.T) {
 	for _, first := range []string{"reconciler", "retry"} {
 		t.Run(first, func(t *testing.T) {
@@ -144,8 +151,19 @@ func TestCrashAfterWriteIsSettledOnRestart(t *testing.T) {
 				t.Fatalf("the same process settled a fresh claim: %s", rec.State)
 			}
 
+			now := base.Add(time.Second)
 			restarted := New(Options{Store: e.st, Platforms: adapters.NewRegistry(e.fp), Log: slog.New(slog.DiscardHandler),
-				PlatformTimeout: 10 * time.Second, Now: func() time.Time { return base.Add(time.Second) }})
+				PlatformTimeout: 10 * time.Second, Now: func() time.Time { return now }})
+			if left := restarted.SettleUnknown(context.Background(), orgs); !left {
+				t.Fatal("a young claim is not looked at again")
+			}
+			if out, err := restarted.Do(context.Background(), r); err != nil || codes(out)[0] != returns.CodeConflict {
+				t.Fatalf("a retry took over a young claim: %+v %v", out, err)
+			}
+			if rec := e.record(t, "k-crash"); rec.State != store.IdempotencyInProgress {
+				t.Fatalf("a process started after the claim settled it while young: %s", rec.State)
+			}
+			now = staleAfter
 			if first == "retry" {
 				out, err := restarted.Do(context.Background(), r)
 				if err != nil {
@@ -171,8 +189,8 @@ func TestCrashAfterWriteIsSettledOnRestart(t *testing.T) {
 	}
 }
 
-// A claim the crash left before anything was sent is taken over at once by
-// a restarted process: the request runs.
+// A claim the crash left before anything was sent is taken over by a
+// restarted process once it is stale: the request runs.
 func TestCrashBeforeWriteIsTakenOverOnRestart(t *testing.T) {
 	e := newEnv(t, apiPlatform(), returns.StatusRequested)
 	r := e.req(returns.ActionApprove, "k-early", `{"n":1}`)
@@ -181,7 +199,7 @@ func TestCrashBeforeWriteIsTakenOverOnRestart(t *testing.T) {
 		t.Fatalf("claim: %v %v", rec, err)
 	}
 	restarted := New(Options{Store: e.st, Platforms: adapters.NewRegistry(e.fp), Log: slog.New(slog.DiscardHandler),
-		PlatformTimeout: 10 * time.Second, Now: func() time.Time { return base.Add(time.Second) }})
+		PlatformTimeout: 10 * time.Second, Now: func() time.Time { return staleAfter }})
 	out, err := restarted.Do(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +307,8 @@ func TestReconcilerIsWokenNotPolling(t *testing.T) {
 
 // A step for the seller centre has no platform write; a crash after it was
 // stored but before its key was completed leaves the key with the step's
-// intent, and a restarted process completes it from the stored case (the
+// intent, and a restarted process completes it from the stored case once
+// the claim is stale (the
 // retry replays, the step is there once). A crash before the step was
 // stored frees the key, and the retry records it.
 func TestCrashAroundASellerCentreStep(t *testing.T) {
@@ -315,7 +334,7 @@ func TestCrashAroundASellerCentreStep(t *testing.T) {
 				}
 			}
 			restarted := New(Options{Store: e.st, Platforms: adapters.NewRegistry(&centrePlatform{fakePlatform: e.fp, centre: mixedPlatform().centre}),
-				Log: slog.New(slog.DiscardHandler), PlatformTimeout: 10 * time.Second, Now: func() time.Time { return base.Add(time.Second) }})
+				Log: slog.New(slog.DiscardHandler), PlatformTimeout: 10 * time.Second, Now: func() time.Time { return staleAfter }})
 			if left := restarted.SettleUnknown(context.Background(), orgs); left {
 				t.Fatal("the restarted reconciler did not settle the key")
 			}
@@ -337,5 +356,47 @@ func TestCrashAroundASellerCentreStep(t *testing.T) {
 				t.Errorf("the platform was sent %d writes for a seller-centre step", n)
 			}
 		})
+	}
+}
+
+// A claim too young to take over when the reconciler looks is settled when
+// it becomes stale: the reconciler wakes for it then (its back-off is an
+// hour here), and not before.
+func TestReconcilerComesBackWhenAClaimIsStale(t *testing.T) {
+	e := newEnv(t, apiPlatform(), returns.StatusRequested)
+	e.svc.keys.crash = func(returns.CaseKey) bool { return true }
+	r := e.req(returns.ActionApprove, "k-due", `{"n":1}`)
+	if _, err := e.svc.Do(context.Background(), r); !errors.Is(err, ErrCrashed) {
+		t.Fatalf("Do = %v, want the crash", err)
+	}
+	// A restarted process whose clock runs from the claim's time: the claim
+	// is stale after 3 ms (no skew allowance here).
+	t0 := time.Now()
+	events := make(chan returns.Event, 4)
+	restarted := New(Options{Store: e.st, Platforms: adapters.NewRegistry(e.fp), Log: slog.New(slog.DiscardHandler),
+		PlatformTimeout: time.Millisecond, Now: func() time.Time { return base.Add(time.Since(t0)) },
+		Publish:   func(ev returns.Event, _ *returns.Case) { events <- ev },
+		Reconcile: ReconcileOptions{MinWait: time.Hour, MaxWait: time.Hour}})
+	restarted.keys.skew = 0
+	if at := restarted.youngClaim(org, e.record(t, "k-due")); at.IsZero() {
+		t.Fatal("the claim is not young when the reconciler starts")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		restarted.RunReconciler(ctx, orgs)
+	}()
+	defer func() { cancel(); <-done }()
+	select {
+	case ev := <-events:
+		if ev.Detail["idempotencyKey"] != "k-due" || ev.Detail["outcome"] != "RECONCILED" {
+			t.Fatalf("published %+v", ev)
+		}
+		if age := restarted.now().Sub(base); age < 3*time.Millisecond {
+			t.Errorf("settled a claim %v old, before it was stale", age)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reconciler did not come back for the claim once it was stale")
 	}
 }

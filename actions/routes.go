@@ -65,7 +65,9 @@ func (s *Service) checkRouteAddress(ctx context.Context, p returns.Platform, cr 
 	if !ok {
 		return nil, nil
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.platformTimeout)
+	dctx, dcancel := detached(ctx)
+	defer dcancel()
+	rctx, cancel := context.WithTimeout(dctx, s.platformTimeout)
 	defer cancel()
 	addrs, err := al.ReturnAddresses(rctx)
 	if err != nil {
