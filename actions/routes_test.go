@@ -198,6 +198,7 @@ func TestBuyerMessageOnTheWire(t *testing.T) {
 	// An offer carries it in the note (AliExpress: solution_context); an offer with a note keeps it.
 	c := e.stored(t)
 	c.Status = returns.StatusNegotiating
+	c.UpdatedAt = c.UpdatedAt.Add(time.Minute) // a newer view: the store drops an older one (store.OlderView)
 	mp.put(c)
 	if _, err := e.st.UpsertCase(ctx, org, c, store.Change{Source: returns.SourcePoll}); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,21 @@ func (ch Change) Ingest() bool {
 	return ch.Source == returns.SourcePoll || ch.Source == returns.SourceWebhook
 }
 
+// OlderView reports whether k, the case of an ingest write (see
+// Change.Ingest), is an older view of the case than stored, the case as
+// stored (returns.Case.OlderThan, the rule the ingester drops such a view
+// by). A backend calls it inside its write transaction, under the lock that
+// orders the case's writes, with the row it read there, before anything else
+// of the write: the ingester decided from a read made before the write, under
+// a lock that orders writes only within one process, and another replica may
+// have stored a newer view since. Such a write writes nothing: no row
+// changes, no event is made, and the result is the stored case as it is, as
+// for an unchanged case. A write by the gateway itself (returns.SourceMutation)
+// is not passed here.
+func OlderView(k, stored *returns.Case) bool {
+	return stored != nil && k.OlderThan(stored)
+}
+
 // KeepGatewayFields gives k, the canonical case of an ingest write (see
 // Change.Ingest), the fields that only the gateway keeps from stored, the
 // case as stored (canonical, as decoded from its document), and reports

@@ -29,7 +29,12 @@ type Store interface {
 	// (Change.Ingest) keeps the fields only the gateway keeps of the case as
 	// stored (KeepGatewayFields), inside its transaction and before it is
 	// compared, over the caller's copy, which another replica's write may
-	// have made stale; the gateway's own writes set them.
+	// have made stale; the gateway's own writes set them. A write from
+	// ingestion of a view older than the case as stored (OlderView, the
+	// ingester's rule, applied again under the transaction's lock since
+	// another replica may have stored a newer view after the caller's read)
+	// writes nothing, makes no event and returns the stored case with
+	// Changed=false; the gateway's own writes are not held to it.
 	UpsertCase(ctx context.Context, org returns.OrgID, c *returns.Case, ch Change) (*UpsertResult, error)
 
 	// UpsertCases stores a window of cases as UpsertCase stores each, in one

@@ -43,7 +43,8 @@ type storedCase struct {
 	fp              []byte
 	inspection      *returns.Inspection
 	// doc is the stored document, read only for an ingest write whose
-	// fingerprint differs: the gateway's fields are kept from it
+	// fingerprint differs: an older view than it writes nothing
+	// (store.OlderView), and the gateway's fields are kept from it
 	// (store.KeepGatewayFields).
 	doc []byte
 }
@@ -71,9 +72,15 @@ func (s *Store) writeWindow(ctx context.Context, tx pgx.Tx, org returns.OrgID, p
 			// An ingest write carries the gateway's fields as its caller read
 			// them, perhaps before another replica wrote them: the stored
 			// ones win.
-			stored, err := decodeCase(pv.doc, 0, 0)
+			stored, err := decodeCase(pv.doc, pv.version, pv.synced)
 			if err != nil {
 				return nil, err
+			}
+			if store.OlderView(&p.k, stored) {
+				// Another replica stored a newer view since the caller's
+				// read: this one writes nothing.
+				out[i] = &store.UpsertResult{Case: stored}
+				continue
 			}
 			if store.KeepGatewayFields(&p.k, stored) {
 				if err := p.encode(); err != nil {

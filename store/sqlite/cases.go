@@ -217,10 +217,21 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 	)
 	err = tx.StmtContext(ctx, s.stmts.lockCase).QueryRowContext(ctx, key...).Scan(&id, &prevVersion, &prevSynced, &prevStatus, &prevKind, &prevMarket, &prevShop, &prevFP)
 	if err == nil && ch.Ingest() && !bytes.Equal(prevFP, p.fp) {
-		// An ingest write carries the gateway's fields as its caller read
-		// them, perhaps before they were written: the stored ones win.
-		if err = s.keepGatewayFields(ctx, tx, p, id); err != nil {
+		// An ingest write is a view its caller judged from a read made
+		// perhaps before another replica's write: an older view than the
+		// stored one writes nothing, and the stored gateway's fields win.
+		var stored *returns.Case
+		if stored, err = s.readStored(ctx, tx, id, prevVersion, prevSynced); err != nil {
 			return fmt.Errorf("sqlite: read case %s/%s: %w", k.Platform, k.PlatformCaseID, err)
+		}
+		if store.OlderView(k, stored) {
+			p.result = &store.UpsertResult{Case: stored}
+			return nil
+		}
+		if store.KeepGatewayFields(k, stored) {
+			if err = p.encode(); err != nil {
+				return err
+			}
 		}
 	}
 	if err == nil && k.Inspection == nil && returns.GoodsBack(k) {
@@ -309,22 +320,14 @@ func (s *Store) writeTx(ctx context.Context, tx *sql.Tx, org returns.OrgID, p *p
 	return nil
 }
 
-// keepGatewayFields gives p, an ingest write, the gateway's fields of the
-// case stored under id (store.KeepGatewayFields), read inside the write's
-// transaction, re-encoding it if they differ.
-func (s *Store) keepGatewayFields(ctx context.Context, tx *sql.Tx, p *pendingWrite, id int64) error {
+// readStored reads the case stored under id inside the write's transaction,
+// for an ingest write (store.OlderView, store.KeepGatewayFields).
+func (s *Store) readStored(ctx context.Context, tx *sql.Tx, id, version, synced int64) (*returns.Case, error) {
 	var doc docBytes
 	if err := tx.StmtContext(ctx, s.stmts.readDoc).QueryRowContext(ctx, id).Scan(&doc); err != nil {
-		return err
+		return nil, err
 	}
-	stored, err := decodeCase(doc, 0, 0)
-	if err != nil {
-		return err
-	}
-	if !store.KeepGatewayFields(&p.k, stored) {
-		return nil
-	}
-	return p.encode()
+	return decodeCase(doc, version, synced)
 }
 
 // tally is what a transaction's case writes change in rows they share: the

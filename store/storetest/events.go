@@ -132,7 +132,10 @@ func (s suite) eventsConcurrent(t *testing.T) {
 					c := Canonical(sharedCase)
 					c.Note = fmt.Sprintf("worker %d change %d", w, i) // every write is a change
 					c.Status = statuses[(w*shared+i)%len(statuses)]
-					res, err := e.s.UpsertCase(t.Context(), e.orgA, c, store.Change{Source: returns.SourceWebhook})
+					// The gateway's own write: an ingest write whose status is
+					// behind the stored one's (in whatever order they land)
+					// would be an older view and write nothing (store.OlderView).
+					res, err := e.s.UpsertCase(t.Context(), e.orgA, c, store.Change{Source: returns.SourceMutation})
 					results <- result{res, err}
 				}
 			}

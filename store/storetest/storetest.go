@@ -39,6 +39,10 @@
 //     store.KeepGatewayFields) over the caller's copy, which may be stale; a
 //     view that differs from the stored case only by them writes nothing.
 //     The gateway's own write (SourceMutation) sets them.
+//   - A write from ingestion of a view older than the stored case
+//     (store.OlderView: returns.Case.OlderThan) writes nothing and makes no
+//     event, alone or in a window, and returns the case as stored; the
+//     gateway's own write is not held to it.
 package storetest
 
 import (
@@ -66,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 	t.Run("Upsert", s.upsert)
 	t.Run("Batch", s.batch)
 	t.Run("GatewayFields", s.gatewayFields)
+	t.Run("OlderView", s.olderView)
 	t.Run("Events", s.events)
 	t.Run("Isolation", s.isolation)
 	t.Run("Get", s.get)
