@@ -9,20 +9,7 @@ import (
 	"github.com/returnsgw/returnsgw/adapters"
 	"github.com/returnsgw/returnsgw/returns"
 	"github.com/returnsgw/returnsgw/store"
-	"github.com/returnsgw/returnsgw/store/postgres"
-	"github.com/returnsgw/returnsgw/store/postgres/pgtest"
 )
-
-// openPG opens a throwaway PostgreSQL store, the one the replicas share.
-func openPG(t *testing.T, now func() time.Time) *postgres.Store {
-	t.Helper()
-	st, err := postgres.Open(context.Background(), pgtest.FreshURL(t, ""), postgres.Options{Now: now, MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 // Replica A has claimed a key, recorded its intent and sent the write; the
 // platform has not answered yet (a slow platform: the reason the client may
@@ -33,7 +20,7 @@ func openPG(t *testing.T, now func() time.Time) *postgres.Store {
 // acted yet. The client's retry on B must not send the write a second time.
 func TestStartingReplicaFreesALiveWriteAndItIsSentTwice(t *testing.T) {
 	ctx := context.Background()
-	st := openPG(t, func() time.Time { return base })
+	st := openSharedPostgres(t, func() time.Time { return base })
 	fp := apiPlatform()
 	c := newCase(fp, returns.StatusRequested)
 	fp.put(c)
@@ -92,7 +79,7 @@ func TestStartingReplicaFreesALiveWriteAndItIsSentTwice(t *testing.T) {
 // the action's only one in the shared log.
 func TestStartingReplicaReconcilesALiveWriteAndTheLogHasTwoEvents(t *testing.T) {
 	ctx := context.Background()
-	st := openPG(t, func() time.Time { return base })
+	st := openSharedPostgres(t, func() time.Time { return base })
 	fp := apiPlatform()
 	c := newCase(fp, returns.StatusRequested)
 	fp.put(c)

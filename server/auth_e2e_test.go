@@ -139,16 +139,7 @@ func TestScopesAndRevocation(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	c := &wsClient{conn}
-	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + watcher}})
-	if msg := c.read(t, ctx); msg["type"] != "connection_ack" {
-		t.Fatalf("want connection_ack, got %v", msg)
-	}
+	c := dialInit(t, ctx, m, watcher)
 	c.send(t, ctx, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{"query": changedSubscription}})
 	var out struct {
 		APIKeyRevoke struct {
@@ -160,7 +151,7 @@ func TestScopesAndRevocation(t *testing.T) {
 		t.Fatalf("apiKeyRevoke: %+v %s", r.Errors, r.Data)
 	}
 	for {
-		_, _, err := conn.Read(ctx)
+		_, _, err := c.conn.Read(ctx)
 		if err == nil {
 			continue // an event that was on its way
 		}
@@ -294,16 +285,7 @@ func TestRateLimitPerKeyOverWebSocket(t *testing.T) {
 	m := startGateway(t, "--rate-limit", "1") // bursts of 2
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	c := &wsClient{conn}
-	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + testKey}})
-	if msg := c.read(t, ctx); msg["type"] != "connection_ack" {
-		t.Fatalf("want connection_ack, got %v", msg)
-	}
+	c := dialInit(t, ctx, m, testKey)
 	query := func(id string) {
 		c.send(t, ctx, map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": "{ __typename }"}})
 	}
@@ -379,16 +361,7 @@ func TestSubscriptionsAreIsolated(t *testing.T) {
 	// The demo organisation's own dashboard, and the rival's, resuming from
 	// the very start of the log.
 	own := dialSubscription(t, ctx, m, changedSubscription, nil)
-	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	rival := &wsClient{conn}
-	rival.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + rivalKey}})
-	if msg := rival.read(t, ctx); msg["type"] != "connection_ack" {
-		t.Fatalf("rival: %v", msg)
-	}
+	rival := dialInit(t, ctx, m, rivalKey)
 	rival.send(t, ctx, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
 		"query": changedSubscription, "variables": map[string]any{"after": graph.EventID(0)}}})
 	waitSubscribers(t, m, base+2)
@@ -407,7 +380,7 @@ func TestSubscriptionsAreIsolated(t *testing.T) {
 	}
 	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancelShort()
-	if _, raw, err := conn.Read(short); err == nil {
+	if _, raw, err := rival.conn.Read(short); err == nil {
 		t.Fatalf("the rival's subscription got %s", raw)
 	}
 }

@@ -581,16 +581,25 @@ type wsClient struct {
 
 func dialSubscription(t *testing.T, ctx context.Context, m *Main, query string, vars map[string]any) *wsClient {
 	t.Helper()
+	c := dialInit(t, ctx, m, testKey)
+	c.send(t, ctx, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{"query": query, "variables": vars}})
+	return c
+}
+
+// dialInit opens a graphql-transport-ws connection as key and waits for its
+// connection_ack; the connection closes with the test.
+func dialInit(t *testing.T, ctx context.Context, m *Main, key string) *wsClient {
+	t.Helper()
 	conn, _, err := websocket.Dial(ctx, wsURL(m), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { conn.CloseNow() })
 	c := &wsClient{conn}
-	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + testKey}})
+	c.send(t, ctx, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + key}})
 	if msg := c.read(t, ctx); msg["type"] != "connection_ack" {
 		t.Fatalf("want connection_ack, got %v", msg)
 	}
-	c.send(t, ctx, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{"query": query, "variables": vars}})
 	return c
 }
 
