@@ -343,19 +343,21 @@ func (s *Service) hold(t time.Time) claimHold {
 // finish on its own terms once begun (a write, storing its result), but
 // within the request's hold on its claim (claimHold.run), if it has one.
 func detached(ctx context.Context) (context.Context, context.CancelFunc) {
-	d := context.WithoutCancel(ctx)
-	if h, ok := ctx.Value(holdKey{}).(claimHold); ok {
-		return context.WithDeadline(d, h.run)
-	}
-	return context.WithCancel(d)
+	return withinHold(ctx, func(h claimHold) time.Time { return h.run })
 }
 
 // settling is ctx without the caller's cancellation, for settling the
 // request's idempotency key: within the end of its hold, if it has one.
 func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	return withinHold(ctx, func(h claimHold) time.Time { return h.end })
+}
+
+// withinHold is ctx without the caller's cancellation, ending at the
+// deadline of ctx's hold that until picks (none without a hold).
+func withinHold(ctx context.Context, until func(claimHold) time.Time) (context.Context, context.CancelFunc) {
 	d := context.WithoutCancel(ctx)
 	if h, ok := ctx.Value(holdKey{}).(claimHold); ok {
-		return context.WithDeadline(d, h.end)
+		return context.WithDeadline(d, until(h))
 	}
 	return context.WithCancel(d)
 }
