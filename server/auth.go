@@ -102,8 +102,14 @@ func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (co
 	if err != nil {
 		return nil, err
 	}
-	if wait, ok := m.limiter.allow(p.KeyID); !ok {
-		return nil, &transport.RateLimitError{RetryAfter: wait}
+	take := func() error {
+		if wait, ok := m.limiter.allow(p.KeyID); !ok {
+			return &transport.RateLimitError{RetryAfter: wait}
+		}
+		return nil
+	}
+	if err := take(); err != nil {
+		return nil, err
 	}
 	ctx = auth.WithPrincipal(graph.WithOrg(ctx, p.Org), p)
 	if !cred.Stream {
@@ -112,12 +118,7 @@ func (m *Main) authenticate(ctx context.Context, cred transport.Credentials) (co
 	if m.limiter != nil {
 		// A WebSocket connection authenticates once; each operation it
 		// starts takes a token of the key's bucket, as a request does.
-		ctx = transport.WithOperationLimit(ctx, func() error {
-			if wait, ok := m.limiter.allow(p.KeyID); !ok {
-				return &transport.RateLimitError{RetryAfter: wait}
-			}
-			return nil
-		})
+		ctx = transport.WithOperationLimit(ctx, take)
 	}
 	held, release := m.Auth.Hold(ctx, p)
 	context.AfterFunc(ctx, release)
