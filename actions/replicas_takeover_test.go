@@ -18,7 +18,7 @@ import (
 // no request runs for it in B, but it is younger than any request can hold
 // a claim: B must leave it, and not free it because the platform has not
 // acted yet. The client's retry on B must not send the write a second time.
-func TestStartingReplicaFreesALiveWriteAndItIsSentTwice(t *testing.T) {
+func TestStartingReplicaLeavesALiveWriteToItsReplica(t *testing.T) {
 	ctx := context.Background()
 	st := openSharedPostgres(t, func() time.Time { return base })
 	fp := apiPlatform()
@@ -77,7 +77,7 @@ func TestStartingReplicaFreesALiveWriteAndItIsSentTwice(t *testing.T) {
 // answer is late: B's reconciler must leave A's claim (not store the case
 // with a RECONCILED event and complete the key), so that A's own event is
 // the action's only one in the shared log.
-func TestStartingReplicaReconcilesALiveWriteAndTheLogHasTwoEvents(t *testing.T) {
+func TestStartingReplicaLeavesALateAnswerToItsReplica(t *testing.T) {
 	ctx := context.Background()
 	st := openSharedPostgres(t, func() time.Time { return base })
 	fp := apiPlatform()
